@@ -1,0 +1,57 @@
+/*
+ * The audit log: one line per decision, appended, each carrying the SHA-256
+ * of the previous record so that an edited, removed or reordered record is
+ * found by authd_audit_verify(). Also sent to syslog (LOG_AUTHPRIV).
+ *
+ * Line format (fields in this order, values escaped: '\\' '\n' ' ' '=' as \xHH):
+ *   seq=N time=YYYY-MM-DDTHH:MM:SS.mmmZ clock=sync|unsync host=H prog=P
+ *   event=E user=U service=S tty=T rhost=R peer_uid=N peer_pid=N result=R
+ *   reason=TEXT [extra key=value ...] prev=HEX hash=HEX
+ * hash = SHA-256(prev_hash_hex || " " || the line up to and excluding " hash=").
+ * The first record of a file has prev=0 x 64.
+ */
+#ifndef AUTHD_AUDIT_H
+#define AUTHD_AUDIT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+struct authd_audit;
+
+struct authd_audit_event {
+	const char *event;    /* "authenticate", "acct_mgmt", "open_session", "user_add", ... */
+	const char *user;
+	const char *service;
+	const char *tty;
+	const char *rhost;
+	uid_t peer_uid;       /* (uid_t)-1 when not known */
+	pid_t peer_pid;       /* 0 when not known */
+	const char *result;   /* "success", "auth_err", ... */
+	const char *reason;   /* why, for auditors: "wrong password", "unknown user" */
+	const char *extra;    /* optional preformatted " key=value" pairs, already escaped, or NULL */
+};
+
+/*
+ * Open (creating 0600) the log at path for appending; reads the last record
+ * to continue the chain. prog names the writer ("authd", "authctl").
+ * fsync_each: fdatasync after every record.
+ */
+int authd_audit_open(const char *path, const char *host, const char *prog,
+    int fsync_each, struct authd_audit **a_r);
+/* AUTHD_OK only when the whole record has been written to the file. Thread-safe. */
+int authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev);
+void authd_audit_close(struct authd_audit **ap);
+
+/*
+ * Check the chain of the file at path. Returns AUTHD_OK when intact; otherwise
+ * AUTHD_ERR_AUDIT with *bad_line_r = the 1-based line of the first record
+ * that is altered, missing before it, or out of order, and a one-line
+ * explanation in why.
+ */
+int authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
+    char *why, size_t whylen);
+
+/* Escape a value for an audit line into out; returns out. */
+char *authd_audit_escape(const char *in, char *out, size_t outsz);
+
+#endif

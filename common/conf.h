@@ -1,0 +1,59 @@
+/*
+ * authd.conf(5): "key = value" lines, '#' comments, blank lines ignored.
+ * The file must be a regular file owned by root (or by the reading process's
+ * uid) and not writable by group or others. Any problem (unknown key, bad
+ * value, duplicate key, unsafe permissions) is reported as
+ * "FILE:LINE: message" in err and the load fails.
+ */
+#ifndef AUTHD_CONF_H
+#define AUTHD_CONF_H
+
+#include <stddef.h>
+
+#define AUTHD_CONF_MAX_URIS 8
+
+struct authd_conf {
+	char *path;                 /* the file read */
+	char *socket_path;          /* socket; default RUNSTATEDIR/authd/authd.sock */
+	char *nss_socket_path;      /* nss_socket; default RUNSTATEDIR/authd/nss.sock */
+	char *ldap_uris[AUTHD_CONF_MAX_URIS]; /* ldap_uri: one or more, space separated, tried in order */
+	size_t n_ldap_uris;
+	int ldap_starttls;          /* ldap_starttls = yes|no (default yes for ldap://) */
+	char *ldap_ca_file;         /* ldap_ca_file */
+	int ldap_timeout;           /* ldap_timeout, seconds, 1..300, default 5 */
+	int ldap_pool_size;         /* ldap_pool_size, 1..64, default 4 */
+	char *base_dn;              /* base_dn, required */
+	char *people_dn;            /* people_dn; default ou=people,BASE */
+	char *bind_dn;              /* bind_dn: authd's service identity, required */
+	char *bind_password_file;   /* bind_password_file: root-owned, 0600/0400; required */
+	char *timing_dn;            /* timing_dn: entry bound for unknown users (equal cost) */
+	char *audit_log;            /* audit_log; default LOCALSTATEDIR/log/authd/audit.log */
+	int audit_fsync;            /* audit_fsync = yes|no, default yes */
+	char *banner;               /* banner: text shown before login ("\n" allowed) */
+	char *banner_file;          /* banner_file: file whose text is shown before login */
+	int client_timeout;         /* client_timeout, seconds a client may take to answer, 1..3600, default 120 */
+	int max_clients;            /* max_clients, 1..65536, default 1024 */
+	int fail_delay_ms;          /* fail_delay_ms: delay before a refusal, 0..10000, default 1000 */
+	char *host_name;            /* host_name; default gethostname() */
+	int debug;                  /* debug = yes|no */
+};
+
+/* Defaults for every key; base_dn etc. unset. */
+int authd_conf_init(struct authd_conf *c);
+/* Read path into c (after authd_conf_init). On error: negative, err holds "FILE:LINE: message". */
+int authd_conf_load(struct authd_conf *c, const char *path, char *err, size_t errlen);
+/* Check the combination (required keys present, files safe); fills defaults derived from base_dn. */
+int authd_conf_validate(struct authd_conf *c, char *err, size_t errlen);
+void authd_conf_free(struct authd_conf *c);
+
+/*
+ * Refuse a file that is not a regular file, not owned by root or the caller's
+ * uid, or is writable by group/others (and, for secret files, readable by
+ * them). AUTHD_OK or AUTHD_ERR_PERM with a message in err.
+ */
+int authd_check_file_safe(const char *path, int secret, char *err, size_t errlen);
+
+/* Read the first line of a secret file (checked with authd_check_file_safe). */
+int authd_read_secret_file(const char *path, char **secret_r, char *err, size_t errlen);
+
+#endif
