@@ -1,0 +1,88 @@
+/*
+ * authd's view of the directory: a pool of LDAP connections and the
+ * operations of the login path. Every call blocks (it runs on a worker
+ * thread, never on the event loop) and is bounded by the config's
+ * ldap_timeout. A connection that fails is reconnected on next use, trying
+ * the configured URIs in order (failover).
+ */
+#ifndef AUTHD_DIR_H
+#define AUTHD_DIR_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+
+enum dir_status {
+	DIR_OK = 0,
+	DIR_NOT_FOUND = 1,      /* no such person */
+	DIR_INVALID = 2,        /* wrong password */
+	DIR_LOCKED = 3,         /* ppolicy: accountLocked */
+	DIR_EXPIRED = 4,        /* ppolicy: passwordExpired (no grace left) */
+	DIR_QUALITY = 5,        /* new password refused by policy; see message */
+	DIR_WRONG_OLD = 6,      /* chauthtok: current password wrong */
+	DIR_REFUSED = 7,        /* the directory refused (insufficient access, ...) */
+	DIR_UNAVAILABLE = -1,   /* no server answered */
+	DIR_ERROR = -2          /* anything else; see message */
+};
+
+struct dir_pool;
+struct dir_conn;
+
+/* What the login path needs from a person's entry (read as authd's identity). */
+struct dir_account {
+	char dn[512];
+	char uid[256];
+	char state[32];          /* authdAccountState; "" when absent (= active) */
+	char type[32];           /* authdAccountType; "" when absent (= regular) */
+	time_t valid_from;       /* 0 when absent */
+	time_t valid_until;      /* 0 when absent */
+	time_t last_login_time;  /* 0 when never */
+	char last_login_host[256];
+	char last_login_service[64];
+	time_t last_logout_time; /* 0 when never */
+	unsigned failures;       /* pwdFailureTime values + authdFailedLogins */
+	int locked;              /* pwdAccountLockedTime present (and not expired) */
+	int pwd_reset;           /* pwdReset: TRUE (must change) */
+	time_t pwd_changed;      /* pwdChangedTime, 0 when absent */
+};
+
+/* What a password bind said. */
+struct dir_bind_result {
+	int must_change;         /* changeAfterReset */
+	int grace_left;          /* -1 when not in grace */
+	long expire_in;          /* seconds until expiry when warned, else -1 */
+	char message[256];       /* the server's diagnostic, for logs only */
+};
+
+int dir_pool_new(const struct authd_conf *conf, struct dir_pool **pool_r);
+void dir_pool_free(struct dir_pool **poolp);
+
+/* Take a connection for the calling thread; blocks until one is free. */
+struct dir_conn *dir_pool_get(struct dir_pool *pool);
+void dir_pool_put(struct dir_pool *pool, struct dir_conn *conn);
+
+int dir_account_lookup(struct dir_conn *c, const char *user, struct dir_account *acct_r);
+
+/* Simple bind as dn with the ppolicy request control, on the connection's
+ * bind handle (never the service handle). dn NULL: bind the configured
+ * timing_dn instead so that an unknown user costs the same (result ignored
+ * by the caller, always DIR_INVALID or DIR_UNAVAILABLE). */
+int dir_password_bind(struct dir_conn *c, const char *dn, const char *password,
+    struct dir_bind_result *res_r);
+
+/* Password Modify extended operation (RFC 3062) bound as dn with old, under
+ * ppolicy; on DIR_QUALITY message holds a sentence for the person
+ * ("The new password is too short." ...). */
+int dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
+    const char *new_pw, char *message, size_t msglen);
+
+/* Login metadata, written with authd's identity. */
+int dir_record_login(struct dir_conn *c, const char *dn, time_t when,
+    const char *host, const char *service);
+int dir_record_logout(struct dir_conn *c, const char *dn, time_t when);
+
+/* Last error text of this connection, for logs. */
+const char *dir_conn_error(const struct dir_conn *c);
+
+#endif
