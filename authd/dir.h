@@ -33,6 +33,7 @@ struct dir_conn;
 struct dir_account {
 	char dn[512];
 	char uid[256];
+	long uid_number;          /* uidNumber, -1 when absent */
 	char state[32];          /* authdAccountState; "" when absent (= active) */
 	char type[32];           /* authdAccountType; "" when absent (= regular) */
 	time_t valid_from;       /* 0 when absent */

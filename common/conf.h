@@ -14,7 +14,9 @@
 
 struct authd_conf {
 	char *path;                 /* the file read */
-	char *socket_path;          /* socket; default RUNSTATEDIR/authd/authd.sock */
+	char *socket_path;          /* socket: privileged, mode 0600 root; default RUNSTATEDIR/authd/authd.sock */
+	char *user_socket_path;     /* user_socket: mode 0666 for non-root callers (screen lockers),
+	                               who may only act for their own uid; default RUNSTATEDIR/authd/user.sock */
 	char *nss_socket_path;      /* nss_socket; default RUNSTATEDIR/authd/nss.sock */
 	char *ldap_uris[AUTHD_CONF_MAX_URIS]; /* ldap_uri: one or more, space separated, tried in order */
 	size_t n_ldap_uris;

@@ -1,0 +1,5 @@
+# tests/: each kind of test describes itself in its own fragment.
+include tests/unit.mk
+include tests/pam.mk
+include tests/schema.mk
+include tests/integration.mk
