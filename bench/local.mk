@@ -1,0 +1,6 @@
+# bench/: measured figures, not tests. See bench/README.md.
+noinst_PROGRAMS += bench/bench_login
+bench_bench_login_SOURCES = bench/bench_login.c
+bench_bench_login_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS) -pthread
+bench_bench_login_LDADD = $(LDAP_LIBS) $(PAM_LIBS) -lpthread
+EXTRA_DIST += bench/run-login-bench bench/README.md

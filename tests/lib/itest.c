@@ -1,0 +1,291 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+struct itest_env itest;
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "itest: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+static int
+vsh(char *out, size_t outsz, const char *fmt, va_list ap)
+{
+	char cmd[8192];
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
+		die("command too long");
+	if ((p = popen(cmd, "r")) == NULL)
+		die("popen: %s", strerror(errno));
+	if (out != NULL && outsz > 0) {
+		size_t r;
+
+		while (n + 1 < outsz && (r = fread(out + n, 1, outsz - 1 - n, p)) > 0)
+			n += r;
+		out[n] = '\0';
+	}
+	{
+		char sink[512];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int
+itest_sh(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsh(NULL, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+itest_sh_out(char *out, size_t outsz, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsh(out, outsz, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static void
+env_value(const char *env, const char *key, char *out, size_t outsz)
+{
+	char pat[64];
+	const char *p, *e;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "%s=", key);
+	for (p = env; (p = strstr(p, pat)) != NULL; p++)
+		if (p == env || p[-1] == '\n')
+			break;
+	if (p == NULL)
+		die("authd-local env has no %s", key);
+	p += strlen(pat);
+	if (*p == '\'' || *p == '"')
+		p++;
+	e = strchr(p, '\n');
+	n = e != NULL ? (size_t)(e - p) : strlen(p);
+	while (n > 0 && (p[n - 1] == '\'' || p[n - 1] == '"'))
+		n--;
+	if (n >= outsz)
+		die("%s too long", key);
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+void
+itest_up(int fail_delay_ms)
+{
+	char env[4096];
+	const char *s;
+
+	s = getenv("AUTHD_SRCDIR");
+	snprintf(itest.srcdir, sizeof(itest.srcdir), "%s", s != NULL ? s : ".");
+	s = getenv("AUTHD_BUILDDIR");
+	snprintf(itest.builddir, sizeof(itest.builddir), "%s", s != NULL ? s : ".");
+	snprintf(itest.dir, sizeof(itest.dir), "/tmp/at.XXXXXX");
+	if (mkdtemp(itest.dir) == NULL)
+		die("mkdtemp: %s", strerror(errno));
+	setenv("AUTHD_BUILDDIR", itest.builddir, 1);
+	/* people who are not root run PAM in some tests: let them read the service files */
+	chmod(itest.dir, 0755);
+	if (itest_sh("AUTHD_FAIL_DELAY_MS=%d '%s/scripts/authd-local' up %s >%s/up.log 2>&1",
+	    fail_delay_ms, itest.srcdir, itest.dir, itest.dir) != 0) {
+		itest_sh("cat %s/up.log >&2", itest.dir);
+		itest_down();
+		die("could not start slapd and authd");
+	}
+	if (itest_sh_out(env, sizeof(env), "'%s/scripts/authd-local' env %s",
+	    itest.srcdir, itest.dir) != 0)
+		die("authd-local env failed");
+	env_value(env, "LDAPI_URI", itest.ldapi_uri, sizeof(itest.ldapi_uri));
+	env_value(env, "BASE_DN", itest.base_dn, sizeof(itest.base_dn));
+	env_value(env, "PAM_CONFDIR", itest.confdir, sizeof(itest.confdir));
+	env_value(env, "AUTHD_SOCKET", itest.socket, sizeof(itest.socket));
+	env_value(env, "AUTHD_USER_SOCKET", itest.user_socket, sizeof(itest.user_socket));
+	env_value(env, "AUTHD_AUDIT_LOG", itest.audit_log, sizeof(itest.audit_log));
+	setenv("LDAPI_URI", itest.ldapi_uri, 1);
+	setenv("BASE_DN", itest.base_dn, 1);
+}
+
+void
+itest_down(void)
+{
+	if (itest.dir[0] == '\0')
+		return;
+	itest_sh("'%s/scripts/authd-local' down %s >/dev/null 2>&1", itest.srcdir, itest.dir);
+	if (getenv("AUTHD_KEEP_TEST_DIR") == NULL)
+		itest_sh("rm -rf %s", itest.dir);
+	else
+		fprintf(stderr, "itest: kept %s\n", itest.dir);
+}
+
+void
+itest_add_person(const char *name, long uid_number, const char *password)
+{
+	if (itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: uid=%s,ou=people,%s\n"
+	    "objectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: authdAccount\n"
+	    "uid: %s\ncn: Test %s\nsn: %s\nuidNumber: %ld\ngidNumber: %ld\n"
+	    "homeDirectory: /home/%s\nloginShell: /bin/sh\nauthdAccountState: active\n"
+	    "authdAccountType: regular\nuserPassword: %s\n"
+	    "LDIF\n",
+	    itest.ldapi_uri, name, itest.base_dn, name, name, name, uid_number,
+	    uid_number, name, password) != 0)
+		die("could not add %s", name);
+	/* An add by an administrator may mark the password for change: clear it. */
+	itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: uid=%s,ou=people,%s\nchangetype: modify\ndelete: pwdReset\n"
+	    "LDIF\n", itest.ldapi_uri, name, itest.base_dn);
+}
+
+void
+itest_set_attr(const char *name, const char *attr, const char *value)
+{
+	if (itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: uid=%s,ou=people,%s\nchangetype: modify\nreplace: %s\n%s: %s\n"
+	    "LDIF\n", itest.ldapi_uri, name, itest.base_dn, attr, attr, value) != 0)
+		die("could not set %s of %s", attr, name);
+}
+
+static void
+shown_add(struct pam_run *run, char kind, const char *text)
+{
+	size_t n = strlen(run->shown);
+
+	snprintf(run->shown + n, sizeof(run->shown) - n, "%c:%s\n", kind,
+	    text != NULL ? text : "");
+}
+
+static int
+conv(int num, const struct pam_message **msgs, struct pam_response **resp_r,
+    void *data)
+{
+	struct pam_run *run = data;
+	struct pam_response *resp;
+	int i;
+
+	if ((resp = calloc((size_t)num, sizeof(*resp))) == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < num; i++) {
+		switch (msgs[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			shown_add(run, 'P', msgs[i]->msg);
+			run->prompts++;
+			if (run->next_answer >= run->nanswers) {
+				free(resp);
+				return PAM_CONV_ERR;
+			}
+			resp[i].resp = strdup(run->answers[run->next_answer++]);
+			break;
+		case PAM_TEXT_INFO:
+			shown_add(run, 'I', msgs[i]->msg);
+			break;
+		case PAM_ERROR_MSG:
+			shown_add(run, 'E', msgs[i]->msg);
+			break;
+		default:
+			free(resp);
+			return PAM_CONV_ERR;
+		}
+	}
+	*resp_r = resp;
+	return PAM_SUCCESS;
+}
+
+pam_handle_t *
+itest_pam_start(const char *service, const char *user, struct pam_run *run)
+{
+	struct pam_conv c = { conv, run };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	r = pam_start_confdir(service, user, &c, itest.confdir, &pamh);
+	if (r != PAM_SUCCESS)
+		die("pam_start_confdir(%s, %s): %d", service, user, r);
+	pam_set_item(pamh, PAM_TTY, "pts/7");
+	return pamh;
+}
+
+int
+itest_pam_end(pam_handle_t *pamh, int status)
+{
+	return pam_end(pamh, status);
+}
+
+int
+itest_login(const char *service, const char *user, const char *password,
+    struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = password;
+	run->nanswers = 1;
+	pamh = itest_pam_start(service, user, run);
+	r = pam_authenticate(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+int
+itest_audit_count(const char *needle, ...)
+{
+	char line[4096];
+	const char *needles[16];
+	size_t n = 0, i;
+	va_list ap;
+	FILE *f;
+	int count = 0;
+
+	needles[n++] = needle;
+	va_start(ap, needle);
+	while (n < 16 && (needles[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	if ((f = fopen(itest.audit_log, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		for (i = 0; i < n; i++)
+			if (strstr(line, needles[i]) == NULL)
+				break;
+		if (i == n)
+			count++;
+	}
+	fclose(f);
+	return count;
+}

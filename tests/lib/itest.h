@@ -1,0 +1,60 @@
+/*
+ * Integration test support: a private slapd + authd started by
+ * scripts/authd-local, people added to the directory, and PAM conversations
+ * run through the real libpam with pam_start_confdir().
+ */
+#ifndef AUTHD_ITEST_H
+#define AUTHD_ITEST_H
+
+#include <security/pam_appl.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct itest_env {
+	char dir[128];          /* the run folder */
+	char ldapi_uri[256];
+	char base_dn[128];
+	char confdir[256];      /* PAM service files */
+	char socket[256];
+	char user_socket[256];
+	char audit_log[256];
+	char srcdir[1024];
+	char builddir[1024];
+};
+
+extern struct itest_env itest;
+
+/* Start slapd + authd (fail_delay_ms as given); exit(1) with a message on failure. */
+void itest_up(int fail_delay_ms);
+void itest_down(void);
+/* Run a shell command with the env of the setup; returns its exit status. */
+int itest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like itest_sh but captures stdout (NUL-terminated, truncated to outsz). */
+int itest_sh_out(char *out, size_t outsz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Add a person uid=NAME with uidNumber and password (no must-change). */
+void itest_add_person(const char *name, long uid_number, const char *password);
+/* Replace one attribute of a person as the directory's root. */
+void itest_set_attr(const char *name, const char *attr, const char *value);
+
+/* What a PAM transaction showed and answered. */
+struct pam_run {
+	const char *answers[16];   /* answers to prompts, in order */
+	size_t nanswers;
+	size_t next_answer;
+	char shown[8192];          /* "P:prompt\n" "I:info\n" "E:error\n" */
+	int prompts;
+};
+
+/* pam_start_confdir(service, user) with a conversation driven by run. */
+pam_handle_t *itest_pam_start(const char *service, const char *user, struct pam_run *run);
+int itest_pam_end(pam_handle_t *pamh, int status);
+/* One call: authenticate (and acct_mgmt when acct) with the given answers. */
+int itest_login(const char *service, const char *user, const char *password,
+    struct pam_run *run_r);
+
+/* Number of lines in the audit log containing every one of the NULL-terminated needles. */
+int itest_audit_count(const char *needle, ...);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * Password logins end to end: a private slapd with the shipped schema,
+ * overlays and ACLs, a real authd, and real libpam loading pam_authd.so from
+ * service files in the test's own folder (pam_start_confdir).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+
+#define PW_GOOD "Correct-Horse-7"
+#define PW_BAD  "Wrong-Horse-7x"
+#define FAIL_DELAY_MS 300
+
+static const char *svc = "authd-test";
+
+static pid_t
+authd_pid(void)
+{
+	char path[300], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/authd.pid", itest.dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	return (pid_t)atol(buf);
+}
+
+START_TEST(right_password_logs_in)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	itest_add_person("anna", 20001, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "anna", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "P:Password: ") != NULL, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "I:Authorised use only") != NULL,
+	    "no banner: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=anna",
+	    "result=success", NULL), 1);
+
+	memset(&run, 0, sizeof(run));
+	pamh = itest_pam_start(svc, "anna", &run);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	itest_pam_end(pamh, PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(wrong_password_refused)
+{
+	struct pam_run run;
+
+	itest_add_person("bert", 20002, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "bert", PW_BAD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=bert",
+	    "result=auth_err", "wrong", NULL), 1);
+}
+END_TEST
+
+START_TEST(unknown_user_looks_like_wrong_password)
+{
+	struct pam_run known, unknown;
+
+	itest_add_person("cora", 20003, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "cora", PW_BAD, &known), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "nosuchperson", PW_BAD, &unknown), PAM_AUTH_ERR);
+	/* The caller sees exactly the same conversation... */
+	ck_assert_str_eq(known.shown, unknown.shown);
+	/* ...but the audit log tells them apart. */
+	ck_assert_int_eq(itest_audit_count("user=nosuchperson", "result=auth_err",
+	    "unknown", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("user=cora", "result=auth_err",
+	    "unknown", NULL), 0);
+}
+END_TEST
+
+START_TEST(lockout_after_failures)
+{
+	struct pam_run run;
+	int i;
+
+	itest_add_person("dora", 20004, PW_GOOD);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(itest_login(svc, "dora", PW_BAD, &run), PAM_AUTH_ERR);
+	/* Now even the right password is refused, with a clear message. */
+	ck_assert_int_eq(itest_login(svc, "dora", PW_GOOD, &run), PAM_MAXTRIES);
+	ck_assert_msg(strstr(run.shown, "locked") != NULL, "shown: %s", run.shown);
+	ck_assert_int_ge(itest_audit_count("user=dora", "result=maxtries", NULL), 1);
+}
+END_TEST
+
+static void
+make_admin(const char *name, long uidn)
+{
+	itest_add_person(name, uidn, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
+	    "member: uid=%s,ou=people,%s\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    name, itest.base_dn), 0);
+}
+
+START_TEST(temporary_password_must_be_changed)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	char pwfile[300];
+	FILE *f;
+
+	make_admin("emil", 20005);
+	itest_add_person("fumi", 20006, PW_GOOD);
+	snprintf(pwfile, sizeof(pwfile), "%s/temp-pw", itest.dir);
+	ck_assert((f = fopen(pwfile, "w")) != NULL);
+	fputs("Temp-Passw0rd-1\n", f);
+	fclose(f);
+	itest_sh("chown 20005:20005 %s; chmod 0600 %s", pwfile, pwfile);
+	/* The administrator acts as themselves: SASL EXTERNAL over ldapi. */
+	ck_assert_int_eq(itest_sh("setpriv --reuid=20005 --regid=20005 --clear-groups "
+	    "'%s/authctl/authctl' -H '%s' -b '%s' user passwd fumi --password-file %s",
+	    itest.builddir, itest.ldapi_uri, itest.base_dn, pwfile), 0);
+
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = "Temp-Passw0rd-1";
+	run.answers[1] = "short";                 /* refused by the policy */
+	run.answers[2] = "short";
+	run.answers[3] = "Brand-New-Pass-9";
+	run.answers[4] = "Brand-New-Pass-9";
+	run.nanswers = 5;
+	pamh = itest_pam_start(svc, "fumi", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_msg(strstr(run.shown, "must change") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "too short") != NULL,
+	    "the policy's reason was not shown: %s", run.shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+
+	ck_assert_int_eq(itest_login(svc, "fumi", "Temp-Passw0rd-1", &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "fumi", "Brand-New-Pass-9", &run), PAM_SUCCESS);
+	memset(&run, 0, sizeof(run));
+	pamh = itest_pam_start(svc, "fumi", &run);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	itest_pam_end(pamh, PAM_SUCCESS);
+}
+END_TEST
+
+static int
+acct_mgmt_for(const char *user, struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	pamh = itest_pam_start(svc, user, run);
+	r = pam_acct_mgmt(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+START_TEST(disabled_and_suspended_refused)
+{
+	struct pam_run run;
+
+	itest_add_person("gin", 20007, PW_GOOD);
+	itest_add_person("hana", 20008, PW_GOOD);
+	itest_set_attr("gin", "authdAccountState", "disabled");
+	itest_set_attr("hana", "authdAccountState", "suspended");
+	ck_assert_int_eq(acct_mgmt_for("gin", &run), PAM_ACCT_EXPIRED);
+	ck_assert_msg(strstr(run.shown, "disabled") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(acct_mgmt_for("hana", &run), PAM_PERM_DENIED);
+	ck_assert_msg(strstr(run.shown, "suspended") != NULL, "shown: %s", run.shown);
+	itest_set_attr("hana", "authdAccountState", "active");
+	ck_assert_int_eq(acct_mgmt_for("hana", &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=gin",
+	    "result=acct_expired", NULL), 1);
+}
+END_TEST
+
+START_TEST(last_login_shown_next_time)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	itest_add_person("iori", 20009, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "iori", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "first login") != NULL, "shown: %s", run.shown);
+
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.nanswers = 1;
+	pamh = itest_pam_start(svc, "iori", &run);
+	pam_set_item(pamh, PAM_RHOST, "ws01.example.com");
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_SUCCESS);
+	ck_assert_ptr_nonnull(pam_getenv(pamh, "AUTHD_SESSION_ID"));
+	ck_assert_int_eq(pam_close_session(pamh, 0), PAM_SUCCESS);
+	itest_pam_end(pamh, PAM_SUCCESS);
+
+	ck_assert_int_eq(itest_login(svc, "iori", PW_BAD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "iori", PW_BAD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "iori", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "Last login:") != NULL, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "ws01.example.com") != NULL, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "Last logout:") != NULL, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "2 failed login attempts") != NULL,
+	    "shown: %s", run.shown);
+	/* The successful login reset the count. */
+	ck_assert_int_eq(itest_login(svc, "iori", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "failed login") == NULL, "shown: %s", run.shown);
+}
+END_TEST
+
+/* A caller that is not root may test only its own password. */
+START_TEST(non_root_caller_only_self)
+{
+	pid_t pid;
+	int st;
+
+	itest_add_person("jun", 20010, PW_GOOD);
+	itest_add_person("kai", 20011, PW_GOOD);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct pam_run run;
+		int other, self;
+
+		if (setgid(20010) != 0 || setuid(20010) != 0)
+			_exit(90);
+		other = itest_login("authd-user", "kai", PW_GOOD, &run);
+		self = itest_login("authd-user", "jun", PW_GOOD, &run);
+		_exit(other == PAM_AUTH_ERR && self == PAM_SUCCESS ? 0 :
+		    other == PAM_SUCCESS ? 91 : 92);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "child status %d (91: tested another user's password)", st);
+	ck_assert_int_ge(itest_audit_count("user=kai", "peer_uid=20010",
+	    "result=auth_err", NULL), 1);
+}
+END_TEST
+
+static int
+raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* authd closes the connection: read() returns 0 or an error, never hangs. */
+static void
+assert_closed_by_authd(int fd)
+{
+	struct timeval tv = { 5, 0 };
+	char buf[256];
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	ck_assert_msg(n == 0 || errno != EAGAIN, "authd kept a bad connection open");
+	close(fd);
+}
+
+START_TEST(garbage_leaves_authd_serving)
+{
+	static const unsigned char oversized[] = {
+		0x41, 0x44, 1, 1, 0x7f, 0xff, 0xff, 0xff };
+	static const unsigned char bad_version[] = { 0x41, 0x44, 9, 1, 0, 0, 0, 0 };
+	struct pam_run run;
+	pid_t before = authd_pid();
+	int fd, idle;
+
+	itest_add_person("lena", 20012, PW_GOOD);
+	fd = raw_connect(itest.socket);
+	ck_assert_int_eq(write(fd, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	assert_closed_by_authd(fd);
+	fd = raw_connect(itest.socket);
+	ck_assert_int_eq(write(fd, oversized, sizeof(oversized)), (ssize_t)sizeof(oversized));
+	assert_closed_by_authd(fd);
+	fd = raw_connect(itest.socket);
+	ck_assert_int_eq(write(fd, bad_version, sizeof(bad_version)), (ssize_t)sizeof(bad_version));
+	assert_closed_by_authd(fd);
+	/* An idle connection that never speaks does not block anyone. */
+	idle = raw_connect(itest.socket);
+	ck_assert_int_eq(itest_login(svc, "lena", PW_GOOD, &run), PAM_SUCCESS);
+	close(idle);
+	ck_assert_int_eq(authd_pid(), before);
+	ck_assert_int_eq(kill(before, 0), 0);
+}
+END_TEST
+
+START_TEST(directory_down_then_back)
+{
+	struct pam_run run;
+	pid_t before = authd_pid();
+
+	itest_add_person("mio", 20013, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "mio", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_login(svc, "mio", PW_GOOD, &run), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_msg(strstr(run.shown, "unreachable") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_login(svc, "mio", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(authd_pid(), before);
+	ck_assert_int_ge(itest_audit_count("user=mio", "result=authinfo_unavail", NULL), 1);
+}
+END_TEST
+
+START_TEST(audit_chain_verifies)
+{
+	struct pam_run run;
+
+	itest_add_person("nao", 20014, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "nao", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
+	    itest.builddir, itest.audit_log), 0);
+}
+END_TEST
+
+static Suite *
+login_suite(void)
+{
+	Suite *s = suite_create("login");
+	TCase *tc = tcase_create("password");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, right_password_logs_in);
+	tcase_add_test(tc, wrong_password_refused);
+	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
+	tcase_add_test(tc, lockout_after_failures);
+	tcase_add_test(tc, temporary_password_must_be_changed);
+	tcase_add_test(tc, disabled_and_suspended_refused);
+	tcase_add_test(tc, last_login_shown_next_time);
+	tcase_add_test(tc, non_root_caller_only_self);
+	tcase_add_test(tc, garbage_leaves_authd_serving);
+	tcase_add_test(tc, directory_down_then_back);
+	tcase_add_test(tc, audit_chain_verifies);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_login: needs root (slapd, authd, setuid children)\n");
+		return 77;
+	}
+	if (access("/usr/sbin/slapd", X_OK) != 0) {
+		fprintf(stderr, "test_login: slapd is not installed\n");
+		return 77;
+	}
+	itest_up(FAIL_DELAY_MS);
+	sr = srunner_create(login_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	itest_down();
+	return failed == 0 ? 0 : 1;
+}
