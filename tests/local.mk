@@ -3,3 +3,4 @@ include tests/unit.mk
 include tests/pam.mk
 include tests/schema.mk
 include tests/integration.mk
+include tests/authctl.mk

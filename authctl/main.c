@@ -1,0 +1,276 @@
+/*
+ * authctl [-c CONF] [-H URI] [-D BINDDN -y PASSWORDFILE] [-b BASE] COMMAND ...
+ * Global options, the config, and the table of commands.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "authctl.h"
+#include "conn.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/authd/authd.conf"
+
+static const struct actl_cmd commands[] = {
+	{ "user", "add", actl_user_add,
+	  "UID --name \"FULL NAME\" [--surname S] [--given G] [--uid-number N]\n"
+	  "\t[--gid-number N] [--home DIR] [--shell SH] [--employee-number N]\n"
+	  "\t[--department D] [--type regular|privileged|shared|development|contractor|service]\n"
+	  "\t[--valid-from YYYY-MM-DD] [--valid-until YYYY-MM-DD] [--mail M]",
+	  "add a person (state active). Defaults: surname = last word of the name,\n"
+	  "given name = the words before it, uid number = highest in the directory + 1\n"
+	  "(at least 10000), gid number = that of posixGroup cn=staff if the directory\n"
+	  "has one, else 10000, home /home/UID, shell /bin/bash, type regular.\n"
+	  "Dates are local: valid from the start of the day, until its end." },
+	{ "user", "show", actl_user_show, "UID",
+	  "the person's attributes you may read, times in local time, then the\n"
+	  "lifecycle state, lockout, must-change, last login/logout and failures." },
+	{ "user", "list", actl_user_list,
+	  "[--state S] [--type T] [--department D]",
+	  "a table of people: uid, name, state, type, department, last login." },
+	{ "user", "disable", actl_user_disable, "UID [--reason TEXT]",
+	  "set the account's state to disabled: no login." },
+	{ "user", "enable", actl_user_enable, "UID [--reason TEXT]",
+	  "set the account's state back to active." },
+	{ "user", "suspend", actl_user_suspend, "UID [--reason TEXT]",
+	  "set the account's state to suspended (temporarily no login)." },
+	{ "user", "passwd", actl_user_passwd, "UID [--password-file FILE]",
+	  "set a temporary password (Password Modify), which the person must change\n"
+	  "at the first login. Without a file, a random 16-character password is\n"
+	  "generated and printed once." },
+	{ "user", "unlock", actl_user_unlock, "UID",
+	  "clear a password lockout (pwdAccountLockedTime) and the failure count." },
+	{ "audit", "verify", actl_audit_verify, "FILE",
+	  "check the hash chain of an audit log; names the first altered, removed\n"
+	  "or reordered record." },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct actl_cmd *
+find_command(const char *group, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].group, group) == 0 &&
+		    (name == NULL || strcmp(commands[i].name, name) == 0))
+			return &commands[i];
+	return NULL;
+}
+
+static void
+print_usage(FILE *f, const struct actl_cmd *c)
+{
+	fprintf(f, "usage: authctl [global options] %s %s %s\n", c->group,
+	    c->name, c->usage);
+}
+
+int
+actl_usage(const char *group, const char *name)
+{
+	const struct actl_cmd *c;
+
+	if ((c = find_command(group, name)) != NULL)
+		print_usage(stderr, c);
+	return ACTL_USAGE;
+}
+
+int
+actl_help(const char *group, const char *name)
+{
+	const struct actl_cmd *c;
+
+	if ((c = find_command(group, name)) == NULL)
+		return ACTL_USAGE;
+	print_usage(stdout, c);
+	printf("\n%s\n", c->summary);
+	return ACTL_OK;
+}
+
+static int
+general_help(FILE *f, int ret)
+{
+	size_t i;
+
+	fprintf(f, "usage: authctl [-c CONF] [-H URI] [-D BINDDN -y PASSWORDFILE] "
+	    "[-b BASE] COMMAND ...\n\n"
+	    "  -c CONF   config file (default %s)\n"
+	    "  -H URI    directory URI(s), tried in order (default: ldap_uri)\n"
+	    "  -D BINDDN -y FILE  simple bind with the password in FILE; without them,\n"
+	    "            SASL EXTERNAL over ldapi binds as your own entry\n"
+	    "  -b BASE   base DN (default: base_dn)\n\ncommands:\n", DEFAULT_CONF);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].name,
+		    commands[i].usage);
+	fprintf(f, "  help [COMMAND]\n\n`authctl COMMAND --help` tells more.\n");
+	return ret;
+}
+
+static int
+help_command(int argc, char **argv)
+{
+	if (argc <= 1)
+		return general_help(stdout, ACTL_OK);
+	if (argc == 3 && find_command(argv[1], argv[2]) != NULL)
+		return actl_help(argv[1], argv[2]);
+	fprintf(stderr, "authctl: no command \"%s%s%s\"\n", argv[1],
+	    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+	return general_help(stderr, ACTL_USAGE);
+}
+
+/* Read the config; a missing or unreadable one is fine when -H and -b say everything. */
+static int
+load_config(struct actl *a)
+{
+	char err[1024];
+
+	if (authd_conf_init(&a->conf) != 0) {
+		fprintf(stderr, "authctl: out of memory\n");
+		return ACTL_FAIL;
+	}
+	a->conf_inited = 1;
+	if (access(a->conf_path, R_OK) != 0) {
+		if (!a->explicit_conf && (errno == ENOENT || errno == EACCES) &&
+		    a->uri_override != NULL && a->base_override != NULL)
+			return ACTL_OK;
+		fprintf(stderr, "authctl: cannot read %s: %s%s\n", a->conf_path,
+		    strerror(errno), a->explicit_conf ? "" :
+		    " (give -c CONF, or -H URI and -b BASE)");
+		return ACTL_FAIL;
+	}
+	if (authd_conf_load(&a->conf, a->conf_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "authctl: %s\n", err);
+		return ACTL_FAIL;
+	}
+	return ACTL_OK;
+}
+
+static int
+set_dns(struct actl *a)
+{
+	const char *base = a->base_override != NULL ? a->base_override : a->conf.base_dn;
+
+	if (base == NULL || *base == '\0') {
+		fprintf(stderr, "authctl: no base DN: give -b BASE or set base_dn "
+		    "in %s\n", a->conf_path);
+		return ACTL_FAIL;
+	}
+	if ((a->base_dn = strdup(base)) == NULL)
+		goto nomem;
+	/* a -b of another tree makes the config's people_dn meaningless */
+	if (a->base_override == NULL && a->conf.people_dn != NULL)
+		a->people_dn = strdup(a->conf.people_dn);
+	else if (asprintf(&a->people_dn, "ou=people,%s", base) < 0)
+		a->people_dn = NULL;
+	if (a->people_dn == NULL)
+		goto nomem;
+	return ACTL_OK;
+ nomem:
+	fprintf(stderr, "authctl: out of memory\n");
+	return ACTL_FAIL;
+}
+
+int
+actl_open_directory(struct actl *a)
+{
+	int ret;
+
+	if (a->ld != NULL)
+		return ACTL_OK;
+	if ((ret = load_config(a)) != ACTL_OK ||
+	    (ret = set_dns(a)) != ACTL_OK)
+		return ret;
+	return actl_connect(a);
+}
+
+static int
+run_command(struct actl *a, const struct actl_cmd *c, int argc, char **argv)
+{
+	int i;
+
+	/* help needs no directory: answer it before anything else */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return actl_help(c->group, c->name);
+	return c->run(a, argc, argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct actl a;
+	const struct actl_cmd *c;
+	int ch, ret;
+
+	memset(&a, 0, sizeof(a));
+	a.conf_path = DEFAULT_CONF;
+	while ((ch = getopt_long(argc, argv, "+c:H:D:y:b:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a.conf_path = optarg;
+			a.explicit_conf = 1;
+			break;
+		case 'H':
+			a.uri_override = optarg;
+			break;
+		case 'D':
+			a.bind_dn = optarg;
+			break;
+		case 'y':
+			a.password_file = optarg;
+			break;
+		case 'b':
+			a.base_override = optarg;
+			break;
+		case 'h':
+			return general_help(stdout, ACTL_OK);
+		default:
+			return general_help(stderr, ACTL_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return general_help(stderr, ACTL_USAGE);
+	if (strcmp(argv[0], "help") == 0)
+		return help_command(argc, argv);
+	if ((a.bind_dn == NULL) != (a.password_file == NULL)) {
+		fprintf(stderr, "authctl: -D and -y go together\n");
+		return ACTL_USAGE;
+	}
+	if (find_command(argv[0], NULL) == NULL) {
+		fprintf(stderr, "authctl: unknown command \"%s\" "
+		    "(authctl help lists them)\n", argv[0]);
+		return ACTL_USAGE;
+	}
+	if (argc < 2 || (c = find_command(argv[0], argv[1])) == NULL) {
+		if (argc >= 2)
+			fprintf(stderr, "authctl: unknown command \"%s %s\"\n",
+			    argv[0], argv[1]);
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			if (strcmp(commands[i].group, argv[0]) == 0)
+				print_usage(stderr, &commands[i]);
+		return ACTL_USAGE;
+	}
+	openlog("authctl", LOG_PID, LOG_AUTHPRIV);
+	ret = run_command(&a, c, argc - 1, argv + 1);
+	actl_record_close(&a);
+	actl_disconnect(&a);
+	if (a.conf_inited)
+		authd_conf_free(&a.conf);
+	free(a.base_dn);
+	free(a.people_dn);
+	free(a.actor);
+	closelog();
+	return ret;
+}

@@ -1,0 +1,218 @@
+#!/bin/bash
+# authctl against a real private slapd (ldap_schema/authd-slapd --demo):
+# an administrator, acting as herself through SASL EXTERNAL over ldapi, adds,
+# shows, lists, suspends, disables and enables a person, sets a temporary
+# password and unlocks a lockout; a non-administrator is refused by the
+# directory; the audit log's chain verifies and an edit is caught.
+# Exit 77 (skipped) when slapd or the tools are missing or we are not root.
+set -u
+
+srcdir=${AUTHD_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${AUTHD_BUILDDIR:-$PWD}
+AUTHCTL=$builddir/authctl/authctl
+SLAPCTL=$srcdir/ldap_schema/authd-slapd
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (setpriv to the demo people's uids)"
+for t in /usr/sbin/slapd ldapsearch ldapwhoami ldapmodify setpriv; do
+	command -v "$t" >/dev/null 2>&1 || skip "$t not installed"
+done
+[ -x "$AUTHCTL" ] || { echo "FAIL: $AUTHCTL not built"; exit 1; }
+[ -x "$SLAPCTL" ] || { echo "FAIL: $SLAPCTL missing"; exit 1; }
+
+DIR=$(mktemp -d /tmp/sl.XXXXXX)
+cleanup() { "$SLAPCTL" stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+failures=0
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
+
+# run WHO ARGS...: authctl as WHO (a uid number, or "root"); sets out, err, rc.
+run() {
+	local who=$1
+	shift
+	if [ "$who" = root ]; then
+		"$AUTHCTL" "$@" >"$DIR/out" 2>"$DIR/err"
+	else
+		setpriv --reuid="$who" --regid="$who" --clear-groups \
+		    "$AUTHCTL" "$@" >"$DIR/out" 2>"$DIR/err"
+	fi
+	rc=$?
+	out=$(cat "$DIR/out")
+	err=$(cat "$DIR/err")
+}
+
+# expect RC TEXT DESCRIPTION: last run exited RC and its output contains TEXT.
+expect() {
+	if [ "$rc" -eq "$1" ] && [[ "$out$err" == *"$2"* ]]; then
+		ok "$3"
+	else
+		fail "$3 (exit $rc, wanted $1 and \"$2\")"
+		printf '  stdout: %s\n  stderr: %s\n' "$out" "$err"
+	fi
+}
+
+# attr DN ATTR: the values of ATTR read as root (the rootdn), one per line.
+attr() {
+	ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$LDAPI_URI" -b "$1" \
+	    -s base "(objectClass=*)" "$2" | sed -n "s/^$2: //p"
+}
+
+"$SLAPCTL" init "$DIR" --demo --hash SSHA >/dev/null 2>&1 ||
+    { echo "FAIL: authd-slapd init"; exit 1; }
+"$SLAPCTL" start "$DIR" || { echo "FAIL: authd-slapd start"; exit 1; }
+eval "$("$SLAPCTL" env "$DIR")"
+PEOPLE=ou=people,$BASE_DN
+
+ADMIN=$(attr "uid=yamada,$PEOPLE" uidNumber)      # the demo administrator
+CLERK=$(attr "uid=sato,$PEOPLE" uidNumber)        # an ordinary person
+[ -n "$ADMIN" ] && [ -n "$CLERK" ] || { echo "FAIL: demo people missing"; exit 1; }
+
+# The administrator's own config: a dead URI first (failover), and an
+# audit log she may append to.
+ETC=$DIR/etc
+mkdir -m 0755 "$ETC"
+cat >"$ETC/authd.conf" <<CONF
+ldap_uri = ldapi://%2Fnonexistent%2Fldapi $LDAPI_URI
+base_dn = $BASE_DN
+audit_log = $ETC/audit.log
+CONF
+: >"$ETC/audit.log"
+chmod 0644 "$ETC/authd.conf"
+chmod 0600 "$ETC/audit.log"
+chown "$ADMIN" "$ETC/authd.conf" "$ETC/audit.log"
+C=(-c "$ETC/authd.conf")
+P=uid=kimura,$PEOPLE
+
+run "$ADMIN" "${C[@]}" user add kimura --name "Jiro Kimura" --department zeimu \
+    --type contractor --employee-number C3001 --valid-until 2031-03-31
+expect 0 "added $P" "user add as the administrator"
+[[ "$err" == *"acting as uid=yamada,$PEOPLE"* ]] &&
+    ok "authctl says who acts" || fail "no 'acting as' line: $err"
+[ "$(attr "$P" creatorsName)" = "uid=yamada,$PEOPLE" ] &&
+    ok "slapd records the administrator as the creator" ||
+    fail "creatorsName is $(attr "$P" creatorsName)"
+[ "$(attr "$P" uidNumber)" = 10006 ] && ok "uid number = highest + 1" ||
+    fail "uidNumber $(attr "$P" uidNumber)"
+[ "$(attr "$P" authdAccountState)" = active ] && ok "new account is active" ||
+    fail "state $(attr "$P" authdAccountState)"
+
+run "$ADMIN" "${C[@]}" user add kimura --name "Jiro Kimura"
+expect 1 "the directory refused: Already exists" "adding twice is refused"
+run "$ADMIN" "${C[@]}" user add 'Bad!' --name "X Y"
+expect 2 "not a valid user name" "a bad user name is a usage error"
+run "$ADMIN" "${C[@]}" user add ok1 --name "X Y" --valid-from 2024-02-30
+expect 2 "is not a date" "an impossible date is a usage error"
+
+run "$ADMIN" "${C[@]}" user show kimura
+expect 0 "Jiro Kimura" "user show"
+[[ "$out" == *"lifecycle state"*active* && "$out" == *"until 2031-03-31 23:59:59"* ]] &&
+    ok "user show: lifecycle and validity in local time" || fail "user show: $out"
+
+run "$ADMIN" "${C[@]}" user list --type contractor
+expect 0 "kimura" "user list --type"
+[[ "$out" == *tanaka* && "$out" != *sato* ]] && ok "user list filters by type" ||
+    fail "user list --type contractor: $out"
+
+run "$ADMIN" "${C[@]}" user suspend kimura --reason "on leave"
+expect 0 "kimura: state is now suspended" "user suspend"
+[ "$(attr "$P" authdAccountState)" = suspended ] &&
+    [ "$(attr "$P" authdStateReason)" = "on leave" ] &&
+    ok "suspended with its reason" || fail "state after suspend"
+run "$ADMIN" "${C[@]}" user list --state suspended
+[[ "$out" == *kimura* && "$out" != *sato* ]] && ok "user list --state" ||
+    fail "user list --state suspended: $out"
+run "$ADMIN" "${C[@]}" user disable kimura
+expect 0 "state is now disabled" "user disable"
+[ "$(attr "$P" authdAccountState)" = disabled ] && ok "disabled" || fail "not disabled"
+run "$ADMIN" "${C[@]}" user enable kimura
+expect 0 "state is now active" "user enable"
+[ "$(attr "$P" authdAccountState)" = active ] && [ -z "$(attr "$P" authdStateReason)" ] &&
+    ok "active again, old reason gone" || fail "state after enable"
+
+# A temporary password, generated and printed once.
+run "$ADMIN" "${C[@]}" user passwd kimura
+expect 0 "must be changed at the first login" "user passwd (generated)"
+TEMP=$(sed -n 's/^temporary password for kimura: //p' "$DIR/out")
+[ ${#TEMP} -eq 16 ] && [[ $TEMP == *[A-Z]* && $TEMP == *[a-z]* && $TEMP == *[0-9]* ]] &&
+    ok "generated password: 16 characters, mixed classes" ||
+    fail "generated password '$TEMP'"
+[ "$(attr "$P" pwdReset)" = TRUE ] && ok "pwdReset is TRUE" || fail "pwdReset not set"
+bind=$(ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w "$TEMP" -e ppolicy 2>&1)
+[ $? -eq 0 ] && [[ $bind == *"must be changed"* ]] &&
+    ok "the person binds with it and must change it" || fail "bind: $bind"
+
+# A temporary password from a file the administrator owns.
+(umask 077 && printf 'Kari-Pass-2024x\n' >"$ETC/pw")
+chown "$ADMIN" "$ETC/pw"
+run "$ADMIN" "${C[@]}" user passwd kimura --password-file "$ETC/pw"
+expect 0 "temporary password set" "user passwd --password-file"
+[[ "$out" != *Kari-Pass* ]] && ok "a password from a file is not printed" ||
+    fail "password printed"
+ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w 'Kari-Pass-2024x' >/dev/null 2>&1 &&
+    ok "the file's password works" || fail "bind with the file's password"
+
+# Lockout after 5 failures, then unlock.
+for i in 1 2 3 4 5; do
+	ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w wrong >/dev/null 2>&1
+done
+[ -n "$(attr "$P" pwdAccountLockedTime)" ] && ok "locked after 5 failures" ||
+    fail "not locked after 5 failures"
+run "$ADMIN" "${C[@]}" user show kimura
+[[ "$out" == *"password locked"*"yes, since"* && "$out" == *"failed attempts"*"5 since"* ]] &&
+    ok "user show reports the lock and failures" || fail "user show: $out"
+run "$ADMIN" "${C[@]}" user unlock kimura
+expect 0 "kimura: unlocked" "user unlock"
+[ -z "$(attr "$P" pwdAccountLockedTime)" ] && [ -z "$(attr "$P" pwdFailureTime)" ] &&
+    ok "lock and failure times gone" || fail "still locked"
+ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w 'Kari-Pass-2024x' >/dev/null 2>&1 &&
+    ok "the person can bind again" || fail "bind after unlock"
+run "$ADMIN" "${C[@]}" user unlock kimura
+expect 0 "kimura: not locked" "unlock when not locked"
+
+# Refusals: a person who is no administrator, and a uid slapd cannot map.
+run "$CLERK" -H "$LDAPI_URI" -b "$BASE_DN" user disable kimura
+expect 1 "authctl: the directory refused: Insufficient access" \
+    "a non-administrator is refused by the directory"
+[ "$(attr "$P" authdAccountState)" = active ] && ok "state unchanged" ||
+    fail "a refused disable changed the state"
+run "$CLERK" -H "$LDAPI_URI" -b "$BASE_DN" user show sato
+expect 0 "Hanako Sato" "a person may show her own entry"
+run "$CLERK" -H "$LDAPI_URI" -b "$BASE_DN" user show kimura
+expect 1 "no person $P that you may read" "but not another's"
+run 4242 -H "$LDAPI_URI" -b "$BASE_DN" user list
+expect 1 "slapd did not map uid 4242 to a person" "an unmapped uid is told so"
+
+# A simple bind with -D and -y (root's own password file).
+(umask 077 && sed -n 's/^yamada //p' "$DIR/demo-passwords.txt" >"$DIR/yamada.pw")
+run root -H "$LDAPI_URI" -b "$BASE_DN" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada.pw" \
+    user list --department zeimu
+expect 0 "kimura" "simple bind with -D/-y"
+chmod 0644 "$DIR/yamada.pw"
+run root -H "$LDAPI_URI" -b "$BASE_DN" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada.pw" \
+    user list
+expect 1 "yamada.pw" "a password file readable by others is refused"
+
+# The audit log: every change above, chained.
+grep -q 'event=user_add user=kimura .*result=success' "$ETC/audit.log" &&
+    grep -q 'actor=uid\\x3dyamada' "$ETC/audit.log" &&
+    ok "audit log records the actions and the actor" || fail "audit log: $(cat "$ETC/audit.log")"
+grep -q 'Kari-Pass' "$ETC/audit.log" && fail "a password reached the audit log" ||
+    ok "no password in the audit log"
+n=$(wc -l <"$ETC/audit.log")
+run root audit verify "$ETC/audit.log"
+expect 0 "$ETC/audit.log: $n records, chain intact" "audit verify: intact"
+sed '3s/user=kimura/user=sato/' "$ETC/audit.log" >"$DIR/edited.log"
+run root audit verify "$DIR/edited.log"
+expect 1 "$DIR/edited.log: line 3:" "audit verify: an edited record"
+sed '2d' "$ETC/audit.log" >"$DIR/cut.log"
+run root audit verify "$DIR/cut.log"
+expect 1 "$DIR/cut.log: line 2:" "audit verify: a removed record"
+run root audit verify
+expect 2 "usage:" "audit verify without a file"
+run root user disable --help
+expect 0 "usage: authctl [global options] user disable" "--help"
+
+[ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
+echo "all authctl checks passed"
