@@ -1,0 +1,83 @@
+/*
+ * Inside pam_authd.so. The module decides nothing (DESIGN.md decision 5):
+ * each PAM stage sends one request to authd, then performs the steps authd
+ * asks for until authd's verdict, which becomes the PAM return code.
+ */
+#ifndef PAM_AUTHD_H
+#define PAM_AUTHD_H
+
+#include <stdint.h>
+
+#include <security/pam_modules.h>
+
+#include "client.h"
+
+#define PAMAUTHD_DEFAULT_TIMEOUT_S  130   /* a little over authd's client_timeout */
+#define PAMAUTHD_MAX_TIMEOUT_S      3600
+
+/* Keys of pam_set_data(); the ENV names from authd get the same prefix. */
+#define PAMAUTHD_DATA_PREFIX        "pam_authd:"
+#define PAMAUTHD_DATA_PASSWORD      "pam_authd:password"  /* until chauthtok */
+#define PAMAUTHD_ENV_LOGIN_ID       "AUTHD_LOGIN_ID"
+#define PAMAUTHD_ENV_SESSION_ID     "AUTHD_SESSION_ID"
+
+struct pamauthd_opts {
+	int debug;
+	int use_first_pass;
+	int try_first_pass;
+	const char *socket_path;   /* from argv, or a compiled-in default */
+	int timeout_ms;
+};
+
+/* What one request carries besides the PAM items every request has. */
+struct pamauthd_req {
+	uint8_t type;              /* AUTHD_MSG_AUTHENTICATE ... CHAUTHTOK */
+	uint32_t flags;            /* AUTHD_REQ_* */
+	int send_pid;
+	const char *authtok;       /* secret or NULL */
+	const char *old_authtok;   /* secret or NULL */
+	const char *login_id;
+	const char *session_id;
+};
+
+/* One conversation with authd. */
+struct pamauthd_ctx {
+	pam_handle_t *pamh;
+	const struct pamauthd_opts *opts;
+	struct authd_client *client;
+	int pam_flags;
+	int store_authtok;         /* authenticate: first hidden answer -> PAM_AUTHTOK */
+};
+
+/* options.c */
+void pamauthd_parse_options(pam_handle_t *pamh, int argc, const char **argv,
+    struct pamauthd_opts *o);
+void pamauthd_debug(const struct pamauthd_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* request.c: connect, send the request, run the conversation; a PAM code. */
+int pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
+    int pam_flags, const struct pamauthd_req *req);
+/* Is authd reachable (connect + HELLO)? PAM_SUCCESS or PAM_AUTHINFO_UNAVAIL. */
+int pamauthd_probe(pam_handle_t *pamh, const struct pamauthd_opts *o);
+/* PAM code for a failure of the client library, logged. */
+int pamauthd_client_error(pam_handle_t *pamh, const struct pamauthd_opts *o,
+    int err, const char *doing);
+
+/* conversation.c: the step loop until RESULT; a PAM code. */
+int pamauthd_converse(struct pamauthd_ctx *ctx);
+int pamauthd_map_result(int result);
+
+/* env.c: NAME=VALUE from authd into the PAM environment and module data. */
+int pamauthd_apply_env(pam_handle_t *pamh, const struct authd_msg *msg);
+/* An id an earlier stage received (module data first, then the PAM environment). */
+const char *pamauthd_get_id(pam_handle_t *pamh, const char *name);
+
+/* stages.c: the pam_sm_* bodies. */
+int pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv);
+int pamauthd_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv);
+int pamauthd_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
+int pamauthd_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
+int pamauthd_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv);
+
+#endif
