@@ -1,0 +1,28 @@
+# tests/: Check unit tests, one program per area of common/.
+# They need no directory, network or privilege; `make check` runs them.
+unit_tests = \
+	tests/test_proto \
+	tests/test_buf \
+	tests/test_conf \
+	tests/test_audit
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+unit_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
+unit_ldadd = libauthd_common.la $(CHECK_LIBS)
+
+tests_test_proto_SOURCES = tests/test_proto.c
+tests_test_proto_CFLAGS = $(unit_cflags)
+tests_test_proto_LDADD = $(unit_ldadd)
+
+tests_test_buf_SOURCES = tests/test_buf.c
+tests_test_buf_CFLAGS = $(unit_cflags)
+tests_test_buf_LDADD = $(unit_ldadd)
+
+tests_test_conf_SOURCES = tests/test_conf.c
+tests_test_conf_CFLAGS = $(unit_cflags)
+tests_test_conf_LDADD = $(unit_ldadd)
+
+tests_test_audit_SOURCES = tests/test_audit.c
+tests_test_audit_CFLAGS = $(unit_cflags)
+tests_test_audit_LDADD = $(unit_ldadd)

@@ -1,0 +1,733 @@
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/timex.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "audit.h"
+#include "err.h"
+#include "proto.h"
+
+/*
+ * What the chain can and cannot show. Each record carries the hash of the one
+ * before it, so editing, removing or reordering a record inside the file
+ * breaks the chain at that point. Removing the LAST records (cutting the
+ * file's tail) leaves a shorter chain that is still intact: nothing in the
+ * file itself can tell. Neither can a rewrite of the whole tail by someone who
+ * recomputes every hash after the change. Both need an anchor outside the
+ * file; signed checkpoints (a later issue) provide it, and syslog, which gets
+ * a copy of every record, is a second witness meanwhile.
+ *
+ * Also not handled yet: rotation (a handle keeps writing to the file it
+ * opened; a new file starts a new chain at seq 1, unlinked to the old one),
+ * and verification racing a live writer, which may see the record being
+ * written as a truncated last line (verify again).
+ */
+
+#define HASH_HEX_LEN     64
+#define VALUE_ESC_MAX    (4 * AUTHD_STRING_MAX + 1)  /* a protocol string, escaped */
+#define EXTRA_MAX        8192
+#define AUDIT_LINE_MAX   65536          /* one record with its newline */
+#define TAIL_READ_MAX    (2 * AUDIT_LINE_MAX + 2)
+#define PREV_KEY         " prev="
+#define HASH_KEY         " hash="
+#define PREV_KEY_LEN     (sizeof(PREV_KEY) - 1)
+#define HASH_KEY_LEN     (sizeof(HASH_KEY) - 1)
+/* " prev=" HEX " hash=" HEX ends every record */
+#define CHAIN_SUFFIX_LEN (PREV_KEY_LEN + HASH_HEX_LEN + HASH_KEY_LEN + HASH_HEX_LEN)
+
+static const char zero_hash[HASH_HEX_LEN + 1] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct authd_audit {
+	pthread_mutex_t lock;       /* the chain's end and the writes */
+	pthread_mutex_t sync_lock;  /* one fdatasync at a time; taken before lock */
+	int fd;
+	int fsync_each;
+	char host[VALUE_ESC_MAX];
+	char prog[VALUE_ESC_MAX];
+	/* The chain's end as this handle last saw it. */
+	unsigned long long seq;
+	char hash[HASH_HEX_LEN + 1];
+	off_t known_size;
+	int torn_tail;       /* the file ends inside a record (a crash mid-write) */
+	off_t synced_upto;   /* the file's bytes below this are on disk */
+};
+
+/* A parsed record: a line without its newline. */
+struct audit_rec {
+	unsigned long long seq;
+	const char *prev;     /* HASH_HEX_LEN chars */
+	const char *hash;     /* HASH_HEX_LEN chars */
+	size_t hashed_len;    /* bytes of the line covered by the hash */
+};
+
+char *
+authd_audit_escape(const char *in, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outsz == 0)
+		return out;
+	if (in == NULL) {
+		snprintf(out, outsz, "-");
+		return out;
+	}
+	/* A lone "-" would read as "no value"; spell it out. */
+	if (strcmp(in, "-") == 0) {
+		snprintf(out, outsz, "\\x2d");
+		return out;
+	}
+	for (; *in != '\0'; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c <= 0x20 || c == 0x7f || c == '=' || c == '\\') {
+			/* Cut before an escape that does not fit, never inside it. */
+			if (o + 4 >= outsz)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			if (o + 1 >= outsz)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+is_hex64(const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < HASH_HEX_LEN; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* Parse "seq=N ... prev=HEX hash=HEX"; AUTHD_OK or AUTHD_ERR_INVALID. */
+static int
+parse_record(const char *line, size_t len, struct audit_rec *rec)
+{
+	unsigned long long seq = 0;
+	const char *tail;
+	size_t i;
+
+	if (len < 4 + 2 + CHAIN_SUFFIX_LEN || memcmp(line, "seq=", 4) != 0)
+		return AUTHD_ERR_INVALID;
+	for (i = 4; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+		if (seq > (~0ULL - 9) / 10)
+			return AUTHD_ERR_INVALID;
+		seq = seq * 10 + (unsigned)(line[i] - '0');
+	}
+	if (i == 4 || i >= len || line[i] != ' ')
+		return AUTHD_ERR_INVALID;
+	if (len - i < CHAIN_SUFFIX_LEN)
+		return AUTHD_ERR_INVALID;
+	tail = line + len - CHAIN_SUFFIX_LEN;
+	if (memcmp(tail, PREV_KEY, PREV_KEY_LEN) != 0 ||
+	    !is_hex64(tail + PREV_KEY_LEN) ||
+	    memcmp(tail + PREV_KEY_LEN + HASH_HEX_LEN, HASH_KEY, HASH_KEY_LEN) != 0 ||
+	    !is_hex64(tail + PREV_KEY_LEN + HASH_HEX_LEN + HASH_KEY_LEN))
+		return AUTHD_ERR_INVALID;
+	rec->seq = seq;
+	rec->prev = tail + PREV_KEY_LEN;
+	rec->hash = tail + PREV_KEY_LEN + HASH_HEX_LEN + HASH_KEY_LEN;
+	rec->hashed_len = len - HASH_KEY_LEN - HASH_HEX_LEN;
+	return AUTHD_OK;
+}
+
+/* hash = SHA-256(prev || " " || line[0..hashed_len)), as lowercase hex. */
+static int
+record_hash(const char *prev, const char *line, size_t hashed_len,
+    char out[HASH_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx;
+	int r = AUTHD_ERR_CRYPTO;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, prev, HASH_HEX_LEN) != 1 ||
+	    EVP_DigestUpdate(ctx, " ", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, line, hashed_len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen * 2 != HASH_HEX_LEN)
+		goto out;
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[HASH_HEX_LEN] = '\0';
+	r = AUTHD_OK;
+ out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+static int
+pread_full(int fd, char *buf, size_t len, off_t off)
+{
+	ssize_t n;
+	size_t got = 0;
+
+	while (got < len) {
+		n = pread(fd, buf + got, len - got, off + (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return AUTHD_ERR_IO;
+		got += (size_t)n;
+	}
+	return AUTHD_OK;
+}
+
+/*
+ * Find the chain's end in the last size bytes of the file: the seq and hash
+ * of the last complete record. A last line without its newline is what a
+ * crash in the middle of write() leaves; the chain continues from the record
+ * before it and verification reports the torn line.
+ */
+static int
+load_tail(struct authd_audit *a, off_t size)
+{
+	struct audit_rec rec;
+	size_t n, end, start;
+	char *buf = NULL;
+	int r = AUTHD_ERR_AUDIT;
+
+	a->seq = 0;
+	memcpy(a->hash, zero_hash, sizeof(a->hash));
+	a->torn_tail = 0;
+	/* Until the tail is understood, make the next append read it again. */
+	a->known_size = -1;
+	if (size == 0) {
+		a->known_size = 0;
+		return AUTHD_OK;
+	}
+	n = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
+	if ((buf = malloc(n)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if (pread_full(a->fd, buf, n, size - (off_t)n) != AUTHD_OK)
+		goto out;
+	a->torn_tail = buf[n - 1] != '\n';
+	/* end: index of the newline closing the last complete record */
+	for (end = n; end > 0 && buf[end - 1] != '\n'; end--)
+		;
+	if (end == 0) {
+		/* Only a torn first record: the chain starts afresh. */
+		if ((off_t)n == size) {
+			a->known_size = size;
+			r = AUTHD_OK;
+		}
+		goto out;
+	}
+	end--;
+	for (start = end; start > 0 && buf[start - 1] != '\n'; start--)
+		;
+	if (start == 0 && (off_t)n != size)
+		goto out;               /* longer than any record we write */
+	if (parse_record(buf + start, end - start, &rec) != AUTHD_OK)
+		goto out;
+	a->seq = rec.seq;
+	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+	a->hash[HASH_HEX_LEN] = '\0';
+	a->known_size = size;
+	r = AUTHD_OK;
+ out:
+	free(buf);
+	return r;
+}
+
+int
+authd_audit_open(const char *path, const char *host, const char *prog,
+    int fsync_each, struct authd_audit **a_r)
+{
+	struct authd_audit *a = NULL;
+	struct stat st;
+	int r, saved;
+
+	*a_r = NULL;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	a->fd = -1;
+	if (pthread_mutex_init(&a->lock, NULL) != 0) {
+		free(a);
+		return AUTHD_ERR_NOMEM;
+	}
+	if (pthread_mutex_init(&a->sync_lock, NULL) != 0) {
+		pthread_mutex_destroy(&a->lock);
+		free(a);
+		return AUTHD_ERR_NOMEM;
+	}
+	a->fsync_each = fsync_each;
+	authd_audit_escape(host, a->host, sizeof(a->host));
+	authd_audit_escape(prog, a->prog, sizeof(a->prog));
+	/* O_RDWR: the tail is read back with pread(); O_APPEND keeps writes at the end. */
+	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NOCTTY, 0600);
+	if (a->fd == -1) {
+		r = errno == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
+		goto out;
+	}
+	if (fstat(a->fd, &st) == -1) {
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH) != 0) {
+		errno = EPERM;
+		r = AUTHD_ERR_PERM;
+		goto out;
+	}
+	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
+		;
+	if (r == -1) {
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	if (fstat(a->fd, &st) == -1)
+		r = AUTHD_ERR_IO;
+	else if ((r = load_tail(a, st.st_size)) != AUTHD_OK)
+		errno = EBADMSG;        /* the file's end is not a record */
+	flock(a->fd, LOCK_UN);
+	if (r != AUTHD_OK)
+		goto out;
+	a->synced_upto = a->known_size;
+	*a_r = a;
+	a = NULL;
+ out:
+	if (a != NULL) {
+		saved = errno;          /* tells the caller why */
+		authd_audit_close(&a);
+		errno = saved;
+	}
+	return r;
+}
+
+void
+authd_audit_close(struct authd_audit **ap)
+{
+	struct authd_audit *a;
+
+	if (ap == NULL || (a = *ap) == NULL)
+		return;
+	if (a->fd != -1)
+		close(a->fd);
+	pthread_mutex_destroy(&a->sync_lock);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+	*ap = NULL;
+}
+
+/* Is the clock disciplined (NTP or PTP)? Auditors must know if times can be trusted. */
+static const char *
+clock_state(void)
+{
+	struct timex tx;
+	int state;
+
+	memset(&tx, 0, sizeof(tx));
+	state = adjtimex(&tx);
+	if (state == -1 || state == TIME_ERROR || (tx.status & STA_UNSYNC) != 0)
+		return "unsync";
+	return "sync";
+}
+
+static int
+valid_extra(const char *extra)
+{
+	const char *p;
+
+	if (extra == NULL || *extra == '\0')
+		return 1;
+	if (extra[0] != ' ' || strlen(extra) > EXTRA_MAX)
+		return 0;
+	for (p = extra; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Write the record for ev into line (AUDIT_LINE_MAX + 2 bytes), preceded by a
+ * newline if the file ends in a torn record; *len_r is the bytes to write and
+ * *body_r the record itself (for syslog).
+ */
+static int
+format_record(struct authd_audit *a, const struct authd_audit_event *ev,
+    char *line, size_t *len_r, size_t *body_r)
+{
+	char user[VALUE_ESC_MAX], service[VALUE_ESC_MAX], tty[VALUE_ESC_MAX];
+	char rhost[VALUE_ESC_MAX], event[VALUE_ESC_MAX], result[VALUE_ESC_MAX];
+	char reason[VALUE_ESC_MAX], uid[32], pid[32], stamp[32];
+	char hash[HASH_HEX_LEN + 1];
+	size_t cap = AUDIT_LINE_MAX + 2, lead, n;
+	struct timespec ts;
+	struct tm tm;
+	int w, r;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return AUTHD_ERR_IO;
+	if (ev->peer_uid == (uid_t)-1)
+		snprintf(uid, sizeof(uid), "-");
+	else
+		snprintf(uid, sizeof(uid), "%lu", (unsigned long)ev->peer_uid);
+	if (ev->peer_pid == 0)
+		snprintf(pid, sizeof(pid), "-");
+	else
+		snprintf(pid, sizeof(pid), "%ld", (long)ev->peer_pid);
+	lead = a->torn_tail ? 1 : 0;
+	line[0] = '\n';
+	w = snprintf(line + lead, cap - lead,
+	    "seq=%llu time=%s.%03ldZ clock=%s host=%s prog=%s event=%s user=%s "
+	    "service=%s tty=%s rhost=%s peer_uid=%s peer_pid=%s result=%s "
+	    "reason=%s%s" PREV_KEY "%s",
+	    a->seq + 1, stamp, ts.tv_nsec / 1000000, clock_state(), a->host,
+	    a->prog, authd_audit_escape(ev->event, event, sizeof(event)),
+	    authd_audit_escape(ev->user, user, sizeof(user)),
+	    authd_audit_escape(ev->service, service, sizeof(service)),
+	    authd_audit_escape(ev->tty, tty, sizeof(tty)),
+	    authd_audit_escape(ev->rhost, rhost, sizeof(rhost)), uid, pid,
+	    authd_audit_escape(ev->result, result, sizeof(result)),
+	    authd_audit_escape(ev->reason, reason, sizeof(reason)),
+	    ev->extra != NULL ? ev->extra : "", a->hash);
+	if (w < 0 || (size_t)w + HASH_KEY_LEN + HASH_HEX_LEN + 1 > AUDIT_LINE_MAX)
+		return AUTHD_ERR_TOO_LONG;
+	n = lead + (size_t)w;
+	if ((r = record_hash(a->hash, line + lead, (size_t)w, hash)) != AUTHD_OK)
+		return r;
+	memcpy(line + n, HASH_KEY, HASH_KEY_LEN);
+	n += HASH_KEY_LEN;
+	memcpy(line + n, hash, HASH_HEX_LEN);
+	n += HASH_HEX_LEN;
+	line[n++] = '\n';
+	line[n] = '\0';
+	*len_r = n;
+	*body_r = lead;
+	return AUTHD_OK;
+}
+
+/* Called with the mutex and the file lock held. */
+static int
+append_locked(struct authd_audit *a, const struct authd_audit_event *ev,
+    char *line, size_t *body_r, size_t *len_r)
+{
+	struct audit_rec rec;
+	struct stat st;
+	size_t len, body;
+	ssize_t w;
+
+	if (fstat(a->fd, &st) == -1)
+		return AUTHD_ERR_AUDIT;
+	/* Another process (or handle) wrote since: take up the chain from its end. */
+	if (st.st_size != a->known_size && load_tail(a, st.st_size) != AUTHD_OK)
+		return AUTHD_ERR_AUDIT;
+	if (format_record(a, ev, line, &len, &body) != AUTHD_OK)
+		return AUTHD_ERR_AUDIT;
+	do
+		w = write(a->fd, line, len);
+	while (w == -1 && errno == EINTR);
+	if (w < 0 || (size_t)w != len) {
+		/* Take back a partial record so the next one starts on a clean line. */
+		if (w > 0 && ftruncate(a->fd, st.st_size) == -1)
+			a->known_size = -1;   /* unknown: re-read the tail next time */
+		return AUTHD_ERR_AUDIT;
+	}
+	/* The record is in the file whatever fdatasync says: follow it. */
+	if (parse_record(line + body, len - body - 1, &rec) != AUTHD_OK)
+		return AUTHD_ERR_AUDIT;
+	a->seq = rec.seq;
+	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+	a->known_size = st.st_size + (off_t)len;
+	a->torn_tail = 0;
+	*body_r = body;
+	*len_r = len;
+	return AUTHD_OK;
+}
+
+/*
+ * Make the file durable at least up to end. Threads that wrote while another
+ * thread's fdatasync was running find their record covered by the next one:
+ * one sync serves many records (group commit), so fsync_each does not cap
+ * the login rate at the disk's sync rate.
+ */
+static int
+sync_upto(struct authd_audit *a, off_t end)
+{
+	off_t written;
+	int r = AUTHD_OK;
+
+	pthread_mutex_lock(&a->sync_lock);
+	if (a->synced_upto < end) {
+		/* Everything written before this fdatasync starts is covered by it. */
+		pthread_mutex_lock(&a->lock);
+		written = a->known_size;
+		pthread_mutex_unlock(&a->lock);
+		if (fdatasync(a->fd) == -1)
+			r = AUTHD_ERR_AUDIT;
+		else if (written > a->synced_upto)
+			a->synced_upto = written;
+	}
+	pthread_mutex_unlock(&a->sync_lock);
+	return r;
+}
+
+int
+authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
+{
+	size_t body = 0, len = 0;
+	off_t end = 0;
+	char *line;
+	int r, locked = 0;
+
+	if (a == NULL || ev == NULL || !valid_extra(ev->extra))
+		return AUTHD_ERR_INVALID;
+	if ((line = malloc(AUDIT_LINE_MAX + 2)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	line[0] = '\0';
+	pthread_mutex_lock(&a->lock);
+	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
+		;
+	if (r == -1) {
+		r = AUTHD_ERR_AUDIT;
+		goto out;
+	}
+	locked = 1;
+	r = append_locked(a, ev, line, &body, &len);
+	end = a->known_size;
+ out:
+	if (locked)
+		flock(a->fd, LOCK_UN);
+	pthread_mutex_unlock(&a->lock);
+	if (r == AUTHD_OK && a->fsync_each)
+		r = sync_upto(a, end);
+	if (len > 0) {
+		/* syslog gets the record without its chain fields. */
+		size_t shown = len - body - 1 - CHAIN_SUFFIX_LEN;
+
+		syslog(r == AUTHD_OK ? LOG_AUTHPRIV | LOG_INFO :
+		    LOG_AUTHPRIV | LOG_ERR, "audit %s%.*s",
+		    r == AUTHD_OK ? "" : "(not synced to disk) ",
+		    (int)shown, line + body);
+	} else if (r != AUTHD_OK) {
+		char event[VALUE_ESC_MAX], user[VALUE_ESC_MAX];
+
+		syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record for event=%s "
+		    "user=%s could not be written",
+		    authd_audit_escape(ev->event, event, sizeof(event)),
+		    authd_audit_escape(ev->user, user, sizeof(user)));
+	}
+	free(line);
+	return r;
+}
+
+/* Verification */
+
+struct verifier {
+	FILE *f;
+	char *line;
+	size_t len;
+	unsigned long lineno;
+	int has_newline;
+};
+
+/* 1 with a line, 0 at the end, AUTHD_ERR_TOO_LONG when over AUDIT_LINE_MAX. */
+static int
+next_line(struct verifier *v)
+{
+	int c;
+
+	v->len = 0;
+	v->has_newline = 0;
+	while ((c = getc_unlocked(v->f)) != EOF) {
+		if (c == '\n') {
+			v->has_newline = 1;
+			break;
+		}
+		if (v->len == AUDIT_LINE_MAX)
+			return AUTHD_ERR_TOO_LONG;
+		v->line[v->len++] = (char)c;
+	}
+	if (c == EOF && v->len == 0)
+		return ferror(v->f) ? AUTHD_ERR_IO : 0;
+	v->lineno++;
+	return 1;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+setwhy(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A record arrived with a seq beyond the next one. Read on: if one of the
+ * skipped seqs turns up later, records were reordered; otherwise removed.
+ */
+static void
+explain_gap(struct verifier *v, unsigned long long last, unsigned long long seq,
+    unsigned long bad_line, char *why, size_t whylen)
+{
+	struct audit_rec rec;
+
+	while (next_line(v) == 1) {
+		if (parse_record(v->line, v->len, &rec) != AUTHD_OK)
+			continue;
+		if (rec.seq > last && rec.seq < seq) {
+			setwhy(why, whylen, "line %lu: records out of order "
+			    "(seq %llu after %llu; seq %llu is at line %lu)",
+			    bad_line, seq, last, rec.seq, v->lineno);
+			return;
+		}
+	}
+	if (seq == last + 2)
+		setwhy(why, whylen, "line %lu: record missing before this one "
+		    "(seq %llu after %llu)", bad_line, seq, last);
+	else
+		setwhy(why, whylen, "line %lu: %llu records missing before this "
+		    "one (seq %llu after %llu)", bad_line, seq - last - 1, seq, last);
+}
+
+/* Check one line against the chain so far; AUTHD_OK or AUTHD_ERR_AUDIT with why. */
+static int
+check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
+    char *why, size_t whylen)
+{
+	char hash[HASH_HEX_LEN + 1];
+	struct audit_rec rec;
+	unsigned long n = v->lineno;
+
+	if (!v->has_newline) {
+		setwhy(why, whylen, "line %lu: truncated last record "
+		    "(incomplete write)", n);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (parse_record(v->line, v->len, &rec) != AUTHD_OK) {
+		setwhy(why, whylen, "line %lu: malformed record (not a complete "
+		    "audit record)", n);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (record_hash(rec.prev, v->line, rec.hashed_len, hash) != AUTHD_OK) {
+		setwhy(why, whylen, "line %lu: cannot compute SHA-256", n);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (memcmp(hash, rec.hash, HASH_HEX_LEN) != 0) {
+		setwhy(why, whylen, "line %lu: record altered (hash mismatch)", n);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (*last_seq == 0 && rec.seq != 1) {
+		setwhy(why, whylen, "line %lu: records missing before this one "
+		    "(the file starts at seq %llu)", n, rec.seq);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (rec.seq <= *last_seq) {
+		setwhy(why, whylen, "line %lu: records out of order (seq %llu "
+		    "after %llu)", n, rec.seq, *last_seq);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (rec.seq > *last_seq + 1) {
+		explain_gap(v, *last_seq, rec.seq, n, why, whylen);
+		return AUTHD_ERR_AUDIT;
+	}
+	if (memcmp(rec.prev, last_hash, HASH_HEX_LEN) != 0) {
+		if (n == 1)
+			setwhy(why, whylen, "line 1: chain broken (the first "
+			    "record's prev is not zero)");
+		else
+			setwhy(why, whylen, "line %lu: chain broken (prev does "
+			    "not match line %lu)", n, n - 1);
+		return AUTHD_ERR_AUDIT;
+	}
+	*last_seq = rec.seq;
+	memcpy(last_hash, rec.hash, HASH_HEX_LEN);
+	return AUTHD_OK;
+}
+
+int
+authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
+    char *why, size_t whylen)
+{
+	struct verifier v = { 0 };
+	char last_hash[HASH_HEX_LEN + 1];
+	unsigned long long last_seq = 0;
+	size_t records = 0;
+	int r, fd;
+
+	if (records_r != NULL)
+		*records_r = 0;
+	if (bad_line_r != NULL)
+		*bad_line_r = 0;
+	setwhy(why, whylen, "intact");
+	memcpy(last_hash, zero_hash, sizeof(last_hash));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		return AUTHD_ERR_IO;
+	}
+	if ((v.f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return AUTHD_ERR_NOMEM;
+	}
+	if ((v.line = malloc(AUDIT_LINE_MAX)) == NULL) {
+		r = AUTHD_ERR_NOMEM;
+		goto out;
+	}
+	for (;;) {
+		if ((r = next_line(&v)) == 0)
+			break;
+		if (r == AUTHD_ERR_TOO_LONG) {
+			setwhy(why, whylen, "line %lu: record too long "
+			    "(over %d bytes)", v.lineno + 1, AUDIT_LINE_MAX);
+			if (bad_line_r != NULL)
+				*bad_line_r = v.lineno + 1;
+			r = AUTHD_ERR_AUDIT;
+			goto out;
+		}
+		if (r < 0) {
+			setwhy(why, whylen, "%s: read error", path);
+			goto out;
+		}
+		if ((r = check_line(&v, &last_seq, last_hash, why, whylen))
+		    != AUTHD_OK) {
+			if (bad_line_r != NULL)
+				*bad_line_r = records + 1;
+			goto out;
+		}
+		records++;
+	}
+	r = AUTHD_OK;
+ out:
+	if (records_r != NULL)
+		*records_r = records;
+	free(v.line);
+	fclose(v.f);
+	return r;
+}
