@@ -1,1 +1,362 @@
-int main(void) { return 0; }
+/*
+ * authd: decides every login on this host. See authd(8).
+ *
+ *   authd [-c CONFIG] [-f] [-d] [-t] [-p PIDFILE] [-V]
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "conf.h"
+#include "conn.h"
+#include "dir.h"
+#include "err.h"
+#include "log.h"
+#include "login_ids.h"
+#include "loop.h"
+#include "secret.h"
+#include "server.h"
+#include "session.h"
+#include "worker.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/authd/authd.conf"
+
+struct options {
+	const char *config;
+	const char *pidfile;
+	int foreground;
+	int debug;
+	int check_only;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: authd [-c config] [-f] [-d] [-t] [-p pidfile] [-V]\n");
+	exit(1);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:fdtp:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'd':
+			o->debug = o->foreground = 1;
+			break;
+		case 't':
+			o->check_only = 1;
+			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 'V':
+			printf("authd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* Load, validate, and make sure the bind password can be read. */
+static int
+load_config(const char *path, struct authd_conf *conf)
+{
+	char err[1024];
+	char *pw = NULL;
+
+	if (authd_conf_init(conf) != AUTHD_OK) {
+		fprintf(stderr, "authd: out of memory\n");
+		return -1;
+	}
+	err[0] = '\0';
+	if (authd_conf_load(conf, path, err, sizeof(err)) != AUTHD_OK ||
+	    authd_conf_validate(conf, err, sizeof(err)) != AUTHD_OK ||
+	    authd_read_secret_file(conf->bind_password_file, &pw, err,
+	    sizeof(err)) != AUTHD_OK) {
+		fprintf(stderr, "%s\n", err[0] != '\0' ? err : "authd: bad configuration");
+		return -1;
+	}
+	authd_secret_free(&pw);
+	return 0;
+}
+
+/*
+ * Fork into the background. The first process stays until the daemon says
+ * it is ready (or why not) through a pipe, so that its exit status means
+ * something to scripts.
+ */
+static int
+daemonize(int *ready_fd_r)
+{
+	char msg[512];
+	ssize_t n;
+	pid_t pid;
+	int p[2], fd;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], msg, sizeof(msg) - 1);
+		(void)waitpid(pid, NULL, 0);
+		if (n >= 1 && msg[0] == '\0')
+			_exit(0);
+		msg[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "%s\n", n > 1 ? msg + 1 : "authd: failed to start");
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		_exit(1);
+	if ((pid = fork()) == -1)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") == -1)
+		_exit(1);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	*ready_fd_r = p[1];
+	return 0;
+}
+
+static int log_to_stderr;   /* authd_log() already prints there */
+
+/* Tell the waiting parent (if any): ok, or the reason for failing. */
+static void
+report_start(int *ready_fd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	msg[0] = '\0';
+	if (fmt != NULL) {
+		msg[0] = 1;
+		va_start(ap, fmt);
+		vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+		va_end(ap);
+		authd_log(LOG_ERR, "%s", msg + 1);
+		if (*ready_fd == -1 && !log_to_stderr)
+			fprintf(stderr, "%s\n", msg + 1);
+	}
+	if (*ready_fd != -1) {
+		(void)write(*ready_fd, msg, fmt != NULL ? strlen(msg + 1) + 1 : 1);
+		close(*ready_fd);
+		*ready_fd = -1;
+	}
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd, len, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644)) == -1)
+		return -1;
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+struct signals {
+	struct loop_source src;
+	struct loop *loop;
+};
+
+static void
+on_signal(struct loop_source *src, uint32_t events)
+{
+	struct signals *s = src->arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			authd_log(LOG_INFO, "signal %u: stopping", si.ssi_signo);
+			loop_stop(s->loop);
+			break;
+		case SIGHUP:
+			authd_log(LOG_NOTICE, "SIGHUP: reload not supported yet; "
+			    "restart authd to apply a new configuration");
+			break;
+		}
+	}
+}
+
+/* Signals arrive as events of the loop; the worker threads never see them. */
+static int
+setup_signals(struct loop *loop, struct signals *s)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return AUTHD_ERR_IO;
+	if ((s->src.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return AUTHD_ERR_IO;
+	s->src.on_event = on_signal;
+	s->src.arg = s;
+	s->loop = loop;
+	return loop_add(loop, &s->src, EPOLLIN);
+}
+
+static int
+open_audit(struct server *srv, char *err, size_t errlen)
+{
+	const struct authd_conf *conf = srv->conf;
+	int r;
+
+	if ((r = loop_mkdir_parents(conf->audit_log, 0750, err, errlen)) != AUTHD_OK)
+		return r;
+	if ((r = authd_audit_open(conf->audit_log, conf->host_name, "authd",
+	    conf->audit_fsync, &srv->audit)) != AUTHD_OK)
+		snprintf(err, errlen, "%s: cannot open the audit log: %s",
+		    conf->audit_log, authd_strerror(r));
+	return r;
+}
+
+static void
+server_teardown(struct server *srv)
+{
+	server_close_listeners(srv);
+	/* Conversations in progress are abandoned; their jobs finish unheard. */
+	conn_close_all(srv);
+	worker_pool_free(&srv->workers);
+	dir_pool_free(&srv->dir);
+	authd_audit_close(&srv->audit);
+	login_ids_free(&srv->login_ids);
+	session_registry_free(&srv->sessions);
+	free(srv->banner);
+	srv->banner = NULL;
+	loop_free(&srv->loop);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opt;
+	struct authd_conf conf;
+	struct server srv;
+	struct signals sigs;
+	char err[1024];
+	int ready_fd = -1, status = 1, debug;
+
+	parse_options(argc, argv, &opt);
+	tzset();
+	if (load_config(opt.config, &conf) != 0) {
+		authd_conf_free(&conf);
+		return 1;
+	}
+	if (opt.check_only) {
+		fprintf(stderr, "%s: configuration OK\n", opt.config);
+		authd_conf_free(&conf);
+		return 0;
+	}
+	debug = opt.debug || conf.debug;
+	authd_log_open("authd", opt.foreground, debug);
+	log_to_stderr = opt.foreground;
+
+	server_init(&srv, &conf);
+	memset(&sigs, 0, sizeof(sigs));
+	sigs.src.fd = -1;
+	err[0] = '\0';
+	if (loop_new(&srv.loop) != AUTHD_OK ||
+	    login_ids_new(&srv.login_ids) != 0 ||
+	    session_registry_new(&srv.sessions) != 0) {
+		report_start(&ready_fd, "authd: cannot set up: %s", strerror(errno));
+		goto out;
+	}
+	if (server_load_banner(&srv, err, sizeof(err)) != AUTHD_OK ||
+	    open_audit(&srv, err, sizeof(err)) != AUTHD_OK ||
+	    server_listen(&srv, err, sizeof(err)) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: %s", err);
+		goto out;
+	}
+	/* Threads do not survive fork(): start them in the final process. */
+	if (!opt.foreground && daemonize(&ready_fd) == -1) {
+		report_start(&ready_fd, "authd: cannot daemonize: %s", strerror(errno));
+		goto out;
+	}
+	/* After fork(): a signalfd wakes the epoll of the process that added it. */
+	if (setup_signals(srv.loop, &sigs) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: signals: %s", strerror(errno));
+		goto out;
+	}
+	if (opt.pidfile != NULL && write_pidfile(opt.pidfile) == -1) {
+		report_start(&ready_fd, "authd: %s: %s", opt.pidfile, strerror(errno));
+		goto out;
+	}
+	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK ||
+	    worker_pool_new(srv.loop, srv.dir, conf.ldap_pool_size,
+	    &srv.workers) != AUTHD_OK ||
+	    server_start_sweep(&srv) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: cannot start the directory pool "
+		    "or the workers");
+		goto out;
+	}
+	authd_log(LOG_INFO, "authd %s ready: %s%s%s, %d directory connection%s",
+	    PACKAGE_VERSION, conf.socket_path,
+	    srv.n_listeners > 1 ? " and " : "",
+	    srv.n_listeners > 1 ? conf.user_socket_path : "",
+	    conf.ldap_pool_size, conf.ldap_pool_size == 1 ? "" : "s");
+	report_start(&ready_fd, NULL);
+	if (loop_run(srv.loop) != AUTHD_OK)
+		authd_log(LOG_ERR, "event loop: %s", strerror(errno));
+	else
+		status = 0;
+	authd_log(LOG_INFO, "stopped");
+out:
+	server_teardown(&srv);
+	if (sigs.src.fd != -1)
+		close(sigs.src.fd);
+	if (opt.pidfile != NULL && status == 0)
+		unlink(opt.pidfile);
+	authd_conf_free(&conf);
+	return status;
+}

@@ -1,0 +1,759 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "conn.h"
+#include "err.h"
+#include "job.h"
+#include "log.h"
+#include "login_ids.h"
+#include "messages.h"
+#include "secret.h"
+#include "server.h"
+#include "session.h"
+#include "verifier.h"
+
+#define CHAUTHTOK_TRIES 3
+/* Past this many queued jobs a record is written on the loop itself: a
+ * client flooding garbage is slowed down instead of growing the queue. */
+#define AUDIT_QUEUE_MAX 4096
+
+enum conv_phase {
+	PH_START,
+	PH_VERIFY,       /* a verifier's step waits for its answer */
+	PH_OLD,          /* chauthtok: "Current password: " */
+	PH_NEW,          /* chauthtok: "New password: " */
+	PH_RETYPE,       /* chauthtok: "Retype new password: " */
+	PH_JOB,          /* a worker decides */
+	PH_DELAY         /* a refusal waits for fail_delay_ms */
+};
+
+/* One request in progress on a connection. */
+struct conv {
+	struct req_items req;
+	enum conv_phase phase;
+	const struct verifier *verifier;
+	struct verify_input in;
+	char old_pw[AUTHD_SECRET_MAX + 1];
+	char new_pw[AUTHD_SECRET_MAX + 1];
+	int new_from_request;       /* AUTHTOK in CHAUTHTOK: never prompt */
+	int tries;
+	int pending_result;         /* PH_DELAY */
+};
+
+static const char *
+event_name(uint8_t type)
+{
+	switch (type) {
+	case AUTHD_MSG_AUTHENTICATE: return "authenticate";
+	case AUTHD_MSG_ACCT_MGMT: return "acct_mgmt";
+	case AUTHD_MSG_OPEN_SESSION: return "open_session";
+	case AUTHD_MSG_CLOSE_SESSION: return "close_session";
+	case AUTHD_MSG_CHAUTHTOK: return "chauthtok";
+	}
+	return "request";
+}
+
+void
+auth_conv_free(struct conv **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	explicit_bzero(*cp, sizeof(**cp));
+	free(*cp);
+	*cp = NULL;
+}
+
+/* Background records: decisions the loop made without the directory. */
+
+static void
+audit_job_done(struct job *j, int cancelled)
+{
+	(void)cancelled;
+	job_free(&j);
+}
+
+static const struct job_ops ops_audit = {
+	.name = "audit",
+	.needs_dir = 0,
+	.run = decide_audit_only,
+	.done = audit_job_done,
+};
+
+void
+auth_audit_async(struct server *srv, const char *event,
+    const struct req_items *req, int result, const char *reason)
+{
+	struct job *j;
+
+	if ((j = job_new(srv, &ops_audit, req)) == NULL) {
+		authd_log(LOG_ERR, "%s: out of memory; audit record lost: %s",
+		    event, reason);
+		return;
+	}
+	j->audit_event = event;
+	j->audit_result = result;
+	snprintf(j->audit_reason, sizeof(j->audit_reason), "%s", reason);
+	if (worker_pool_pending(srv->workers) > AUDIT_QUEUE_MAX) {
+		decide_audit_only(j, NULL);
+		job_free(&j);
+		return;
+	}
+	worker_pool_submit(srv->workers, &j->head);
+}
+
+void
+auth_protocol_error_audit(struct conn *c, const char *why)
+{
+	struct req_items *req;
+
+	if (c->conv != NULL) {
+		auth_audit_async(c->srv, "protocol_error", &c->conv->req,
+		    AUTHD_R_PROTOCOL_ERR, why);
+		return;
+	}
+	if ((req = calloc(1, sizeof(*req))) == NULL)
+		return;
+	req->peer_uid = c->peer_uid;
+	req->peer_pid = c->peer_pid;
+	auth_audit_async(c->srv, "protocol_error", req, AUTHD_R_PROTOCOL_ERR, why);
+	free(req);
+}
+
+/* End the request now with result, recorded in the background. */
+static void
+finish_now(struct conn *c, int result, const char *reason)
+{
+	auth_audit_async(c->srv, event_name(c->conv->req.type), &c->conv->req,
+	    result, reason);
+	if (conn_send_result(c, result, NULL, 0) == AUTHD_OK)
+		conn_request_done(c);
+}
+
+void
+auth_on_timeout(struct conn *c)
+{
+	if (c->conv == NULL)
+		return;
+	auth_audit_async(c->srv, event_name(c->conv->req.type), &c->conv->req,
+	    AUTHD_R_CONV_ERR, "no answer in time");
+	(void)conn_send_result(c, AUTHD_R_CONV_ERR, NULL, 0);
+}
+
+/* Parsing */
+
+static int
+opt_str(const struct authd_msg *m, uint16_t tag, char *out, size_t outsz)
+{
+	int r = authd_msg_get_str(m, tag, out, outsz);
+
+	return r == AUTHD_ERR_MISSING ? AUTHD_OK : r;
+}
+
+static int
+opt_u32(const struct authd_msg *m, uint16_t tag, uint32_t *v)
+{
+	int r = authd_msg_get_u32(m, tag, v);
+
+	return r == AUTHD_ERR_MISSING ? AUTHD_OK : r;
+}
+
+static int
+parse_items(const struct conn *c, const struct authd_msg *m, struct req_items *it)
+{
+	int r;
+
+	it->type = m->type;
+	it->peer_uid = c->peer_uid;
+	it->peer_pid = c->peer_pid;
+	if ((r = authd_msg_get_str(m, AUTHD_F_SERVICE, it->service,
+	    sizeof(it->service))) != AUTHD_OK ||
+	    (r = authd_msg_get_str(m, AUTHD_F_USER, it->user,
+	    sizeof(it->user))) != AUTHD_OK)
+		return r;
+	if (it->service[0] == '\0' || it->user[0] == '\0')
+		return AUTHD_ERR_MISSING;
+	if ((r = opt_str(m, AUTHD_F_TTY, it->tty, sizeof(it->tty))) != AUTHD_OK ||
+	    (r = opt_str(m, AUTHD_F_RHOST, it->rhost, sizeof(it->rhost))) != AUTHD_OK ||
+	    (r = opt_str(m, AUTHD_F_RUSER, it->ruser, sizeof(it->ruser))) != AUTHD_OK ||
+	    (r = opt_str(m, AUTHD_F_LOGIN_ID, it->login_id,
+	    sizeof(it->login_id))) != AUTHD_OK ||
+	    (r = opt_str(m, AUTHD_F_SESSION_ID, it->session_id,
+	    sizeof(it->session_id))) != AUTHD_OK ||
+	    (r = opt_u32(m, AUTHD_F_PID, &it->pid)) != AUTHD_OK ||
+	    (r = opt_u32(m, AUTHD_F_FLAGS, &it->flags)) != AUTHD_OK)
+		return r;
+	return AUTHD_OK;
+}
+
+/* A secret field into out (AUTHD_SECRET_MAX + 1 bytes). */
+static int
+get_secret(const struct authd_msg *m, uint16_t tag, char *out)
+{
+	const struct authd_field *f;
+
+	if ((f = authd_msg_field(m, tag)) == NULL)
+		return AUTHD_ERR_MISSING;
+	if (f->len > AUTHD_SECRET_MAX)
+		return AUTHD_ERR_TOO_LONG;
+	if (f->len > 0 && memchr(f->val, '\0', f->len) != NULL)
+		return AUTHD_ERR_BAD_FIELD;
+	memcpy(out, f->val, f->len);
+	out[f->len] = '\0';
+	return AUTHD_OK;
+}
+
+/* Copy src into dst, cut to fit (the tables keep bounded copies). */
+static void
+copy_str(char *dst, size_t dstsz, const char *src)
+{
+	size_t len = strnlen(src, dstsz - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* Frames */
+
+static int
+send_lines(struct conn *c, const struct job *j)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < j->nlines; i++) {
+		if (j->lines[i].kind == AUTHD_STEP_INFO &&
+		    (c->conv->req.flags & AUTHD_REQ_SILENT))
+			continue;
+		if ((r = conn_send_step(c, j->lines[i].kind, j->lines[i].text)) != AUTHD_OK)
+			return r;
+	}
+	return AUTHD_OK;
+}
+
+/* The banner may be longer than one TEXT: send it in pieces cut at newlines. */
+static int
+send_banner(struct conn *c)
+{
+	const char *p = c->srv->banner, *cut;
+	char piece[AUTHD_STRING_MAX + 1];
+	size_t len;
+	int r;
+
+	while (p != NULL && *p != '\0') {
+		len = strlen(p);
+		if (len > AUTHD_STRING_MAX) {
+			len = AUTHD_STRING_MAX;
+			for (cut = p + len; cut > p && *cut != '\n'; cut--)
+				;
+			if (cut > p)
+				len = (size_t)(cut - p);
+		}
+		memcpy(piece, p, len);
+		piece[len] = '\0';
+		if ((r = conn_send_step(c, AUTHD_STEP_INFO, piece)) != AUTHD_OK)
+			return r;
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return AUTHD_OK;
+}
+
+/* Jobs */
+
+/* The connection still waiting for j, or NULL (closed, or gone on). */
+static struct conn *
+job_waiter(struct job *j, int cancelled)
+{
+	struct conn *c = j->conn;
+
+	if (c == NULL || cancelled || c->closed || c->state != CONN_BUSY ||
+	    c->conv == NULL || c->conv->phase != PH_JOB)
+		return NULL;
+	return c;
+}
+
+static void
+job_release(struct job *j)
+{
+	struct conn *c = j->conn;
+
+	if (c != NULL) {
+		conn_flush(c);
+		conn_unref(c);
+	}
+	job_free(&j);
+}
+
+static struct job *
+submit(struct conn *c, const struct job_ops *ops)
+{
+	struct job *j;
+
+	if ((j = job_new(c->srv, ops, &c->conv->req)) == NULL) {
+		finish_now(c, AUTHD_R_SYSTEM_ERR, "out of memory");
+		return NULL;
+	}
+	j->conn = c;
+	conn_ref(c);
+	c->conv->phase = PH_JOB;
+	conn_set_busy(c);
+	return j;
+}
+
+static void
+run(struct conn *c, struct job *j)
+{
+	worker_pool_submit(c->srv->workers, &j->head);
+}
+
+static void
+on_delay_over(struct loop_timer *t)
+{
+	struct conn *c = t->arg;
+
+	if (c->closed || c->conv == NULL || c->conv->phase != PH_DELAY)
+		return;
+	if (conn_send_result(c, c->conv->pending_result, NULL, 0) == AUTHD_OK)
+		conn_request_done(c);
+	conn_flush(c);
+}
+
+/* A refusal is answered after fail_delay_ms, from a timer, never by sleeping. */
+static void
+send_result_delayed(struct conn *c, int result)
+{
+	int ms = c->srv->conf->fail_delay_ms;
+
+	c->conv->phase = PH_DELAY;
+	c->conv->pending_result = result;
+	if (ms <= 0 || conn_delay(c, (uint64_t)ms, on_delay_over) != AUTHD_OK) {
+		if (conn_send_result(c, result, NULL, 0) == AUTHD_OK)
+			conn_request_done(c);
+	}
+}
+
+/* AUTHENTICATE */
+
+static void
+authenticate_done(struct job *j, int cancelled)
+{
+	struct conn *c = job_waiter(j, cancelled);
+	struct login_id_entry e;
+	char env[64];
+	const char *envp[1] = { env };
+
+	if (c == NULL)
+		goto out;
+	if (send_lines(c, j) != AUTHD_OK)
+		goto out;
+	if (j->result != AUTHD_R_SUCCESS) {
+		send_result_delayed(c, j->result);
+		goto out;
+	}
+	memset(&e, 0, sizeof(e));
+	copy_str(e.id, sizeof(e.id), j->login_id);
+	copy_str(e.user, sizeof(e.user), j->req.user);
+	copy_str(e.dn, sizeof(e.dn), j->acct_dn);
+	copy_str(e.service, sizeof(e.service), j->req.service);
+	e.must_change = j->must_change;
+	e.grace_left = j->grace_left;
+	e.created = time(NULL);
+	login_ids_add(c->srv->login_ids, &e);
+	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
+	if (conn_send_result(c, AUTHD_R_SUCCESS, envp, 1) == AUTHD_OK)
+		conn_request_done(c);
+out:
+	job_release(j);
+}
+
+static const struct job_ops ops_authenticate = {
+	.name = "authenticate",
+	.needs_dir = 1,
+	.run = decide_authenticate,
+	.done = authenticate_done,
+};
+
+static int
+verifier_next(struct conn *c, int r, const struct verify_step *step)
+{
+	struct conv *cv = c->conv;
+	struct job *j;
+
+	if (r < 0)
+		return r;
+	switch (r) {
+	case VERIFY_STEP:
+		cv->phase = PH_VERIFY;
+		if (conn_send_step(c, step->kind, step->text) == AUTHD_OK)
+			conn_wait_answer(c);
+		return AUTHD_OK;
+	case VERIFY_NO_INPUT:
+		finish_now(c, AUTHD_R_CONV_ERR, "no input and prompting not allowed");
+		return AUTHD_OK;
+	case VERIFY_READY:
+		if ((j = submit(c, &ops_authenticate)) == NULL)
+			return AUTHD_OK;
+		j->verifier = cv->verifier;
+		j->in = cv->in;
+		explicit_bzero(&cv->in, sizeof(cv->in));
+		run(c, j);
+		return AUTHD_OK;
+	}
+	return AUTHD_ERR_INVALID;
+}
+
+static int
+start_authenticate(struct conn *c, const struct authd_msg *m)
+{
+	struct verify_step step = { 0, NULL };
+	int r;
+
+	if (!(c->conv->req.flags & AUTHD_REQ_SILENT) &&
+	    send_banner(c) != AUTHD_OK)
+		return AUTHD_OK;    /* the connection is gone */
+	/* One verifier today; the table is where the next factors plug in. */
+	c->conv->verifier = verifiers_login[0];
+	r = c->conv->verifier->start(m, c->conv->req.flags, &c->conv->in, &step);
+	return verifier_next(c, r, &step);
+}
+
+/* ACCT_MGMT */
+
+static void
+acct_done(struct job *j, int cancelled)
+{
+	struct conn *c = job_waiter(j, cancelled);
+
+	if (c != NULL && send_lines(c, j) == AUTHD_OK &&
+	    conn_send_result(c, j->result, NULL, 0) == AUTHD_OK)
+		conn_request_done(c);
+	job_release(j);
+}
+
+static const struct job_ops ops_acct = {
+	.name = "acct_mgmt",
+	.needs_dir = 1,
+	.run = decide_acct_mgmt,
+	.done = acct_done,
+};
+
+static int
+start_acct(struct conn *c)
+{
+	const struct login_id_entry *e;
+	struct job *j;
+
+	if ((j = submit(c, &ops_acct)) == NULL)
+		return AUTHD_OK;
+	/* What authentication learned (must change, grace) reaches us by id. */
+	e = login_ids_find(c->srv->login_ids, c->conv->req.login_id, time(NULL));
+	if (e != NULL && strcmp(e->user, c->conv->req.user) == 0) {
+		j->hint_must_change = e->must_change;
+		j->hint_grace = e->grace_left;
+	}
+	run(c, j);
+	return AUTHD_OK;
+}
+
+/* CHAUTHTOK */
+
+static void
+ask(struct conn *c, enum conv_phase phase, const char *prompt)
+{
+	c->conv->phase = phase;
+	if (conn_send_step(c, AUTHD_STEP_PROMPT_ECHO_OFF, prompt) == AUTHD_OK)
+		conn_wait_answer(c);
+}
+
+/* Prompt for the new password, or give up when prompting is not allowed. */
+static void
+ask_new(struct conn *c)
+{
+	if (c->conv->req.flags & AUTHD_REQ_NO_PROMPT) {
+		finish_now(c, AUTHD_R_AUTHTOK_ERR, "no new password and prompting not allowed");
+		return;
+	}
+	ask(c, PH_NEW, MSG_PROMPT_NEW);
+}
+
+static void
+chauthtok_done(struct job *j, int cancelled)
+{
+	struct conn *c = job_waiter(j, cancelled);
+	struct conv *cv;
+
+	if (c == NULL)
+		goto out;
+	cv = c->conv;
+	if (send_lines(c, j) != AUTHD_OK)
+		goto out;
+	if (j->quality_refused && !cv->new_from_request &&
+	    ++cv->tries < CHAUTHTOK_TRIES) {
+		explicit_bzero(cv->new_pw, sizeof(cv->new_pw));
+		ask_new(c);
+		goto out;
+	}
+	if (j->result == AUTHD_R_SUCCESS)
+		login_ids_clear_must_change(c->srv->login_ids, cv->req.user);
+	if (j->result == AUTHD_R_AUTHTOK_RECOVERY_ERR) {
+		/* A wrong current password is a guess like any other. */
+		send_result_delayed(c, j->result);
+		goto out;
+	}
+	if (conn_send_result(c, j->result, NULL, 0) == AUTHD_OK)
+		conn_request_done(c);
+out:
+	job_release(j);
+}
+
+static const struct job_ops ops_chauthtok = {
+	.name = "chauthtok",
+	.needs_dir = 1,
+	.run = decide_chauthtok,
+	.done = chauthtok_done,
+};
+
+static void
+chauthtok_submit(struct conn *c)
+{
+	struct job *j;
+
+	if ((j = submit(c, &ops_chauthtok)) == NULL)
+		return;
+	memcpy(j->old_pw, c->conv->old_pw, sizeof(j->old_pw));
+	memcpy(j->new_pw, c->conv->new_pw, sizeof(j->new_pw));
+	run(c, j);
+}
+
+static int
+start_chauthtok(struct conn *c, const struct authd_msg *m)
+{
+	struct conv *cv = c->conv;
+	int r;
+
+	r = get_secret(m, AUTHD_F_AUTHTOK, cv->new_pw);
+	if (r == AUTHD_OK)
+		cv->new_from_request = 1;
+	else if (r != AUTHD_ERR_MISSING)
+		return r;
+	r = get_secret(m, AUTHD_F_OLD_AUTHTOK, cv->old_pw);
+	if (r == AUTHD_ERR_MISSING) {
+		if (cv->req.flags & AUTHD_REQ_NO_PROMPT) {
+			finish_now(c, AUTHD_R_AUTHTOK_RECOVERY_ERR,
+			    "no current password and prompting not allowed");
+			return AUTHD_OK;
+		}
+		ask(c, PH_OLD, MSG_PROMPT_OLD);
+		return AUTHD_OK;
+	}
+	if (r != AUTHD_OK)
+		return r;
+	if (cv->new_from_request)
+		chauthtok_submit(c);
+	else
+		ask_new(c);
+	return AUTHD_OK;
+}
+
+static int
+chauthtok_answer(struct conn *c, const struct authd_msg *m)
+{
+	struct conv *cv = c->conv;
+	char retyped[AUTHD_SECRET_MAX + 1];
+	int r, same;
+
+	switch (cv->phase) {
+	case PH_OLD:
+		if ((r = get_secret(m, AUTHD_F_ANSWER, cv->old_pw)) != AUTHD_OK)
+			return r;
+		if (cv->new_from_request)
+			chauthtok_submit(c);
+		else
+			ask_new(c);
+		return AUTHD_OK;
+	case PH_NEW:
+		if ((r = get_secret(m, AUTHD_F_ANSWER, cv->new_pw)) != AUTHD_OK)
+			return r;
+		ask(c, PH_RETYPE, MSG_PROMPT_RETYPE);
+		return AUTHD_OK;
+	case PH_RETYPE:
+		memset(retyped, 0, sizeof(retyped));
+		if ((r = get_secret(m, AUTHD_F_ANSWER, retyped)) != AUTHD_OK) {
+			explicit_bzero(retyped, sizeof(retyped));
+			return r;
+		}
+		same = authd_timingsafe_bcmp(retyped, cv->new_pw,
+		    sizeof(retyped)) == 0;
+		explicit_bzero(retyped, sizeof(retyped));
+		if (same) {
+			chauthtok_submit(c);
+			return AUTHD_OK;
+		}
+		explicit_bzero(cv->new_pw, sizeof(cv->new_pw));
+		if (conn_send_step(c, AUTHD_STEP_ERROR, MSG_MISMATCH) != AUTHD_OK)
+			return AUTHD_OK;
+		if (++cv->tries >= CHAUTHTOK_TRIES)
+			finish_now(c, AUTHD_R_AUTHTOK_ERR,
+			    "new passwords did not match");
+		else
+			ask_new(c);
+		return AUTHD_OK;
+	default:
+		return AUTHD_ERR_INVALID;
+	}
+}
+
+/* OPEN_SESSION, CLOSE_SESSION */
+
+static void
+open_session_done(struct job *j, int cancelled)
+{
+	struct conn *c = job_waiter(j, cancelled);
+	struct session s;
+	char env[64];
+	const char *envp[1] = { env };
+
+	if (c == NULL)
+		goto out;
+	if (j->result != AUTHD_R_SUCCESS) {
+		if (send_lines(c, j) == AUTHD_OK &&
+		    conn_send_result(c, j->result, NULL, 0) == AUTHD_OK)
+			conn_request_done(c);
+		goto out;
+	}
+	memset(&s, 0, sizeof(s));
+	copy_str(s.id, sizeof(s.id), j->session_id);
+	copy_str(s.user, sizeof(s.user), j->req.user);
+	copy_str(s.dn, sizeof(s.dn), j->acct_dn);
+	copy_str(s.service, sizeof(s.service), j->req.service);
+	copy_str(s.tty, sizeof(s.tty), j->req.tty);
+	s.pid = j->req.pid != 0 ? (pid_t)j->req.pid : j->req.peer_pid;
+	s.uid_number = j->uid_number;
+	s.opened = time(NULL);
+	if (session_add(c->srv->sessions, &s) != 0) {
+		authd_log(LOG_ERR, "session registry: cannot add %s", s.id);
+		if (conn_send_result(c, AUTHD_R_SESSION_ERR, NULL, 0) == AUTHD_OK)
+			conn_request_done(c);
+		goto out;
+	}
+	snprintf(env, sizeof(env), "AUTHD_SESSION_ID=%s", j->session_id);
+	if (send_lines(c, j) == AUTHD_OK &&
+	    conn_send_result(c, AUTHD_R_SUCCESS, envp, 1) == AUTHD_OK)
+		conn_request_done(c);
+out:
+	job_release(j);
+}
+
+static const struct job_ops ops_open_session = {
+	.name = "open_session",
+	.needs_dir = 1,
+	.run = decide_open_session,
+	.done = open_session_done,
+};
+
+static const struct job_ops ops_close_session = {
+	.name = "close_session",
+	.needs_dir = 1,
+	.run = decide_close_session,
+	.done = acct_done,     /* lines, then the result */
+};
+
+static int
+start_open_session(struct conn *c)
+{
+	struct job *j;
+
+	if (session_registry_full(c->srv->sessions)) {
+		finish_now(c, AUTHD_R_SESSION_ERR, "session registry full");
+		return AUTHD_OK;
+	}
+	if ((j = submit(c, &ops_open_session)) != NULL)
+		run(c, j);
+	return AUTHD_OK;
+}
+
+static int
+start_close_session(struct conn *c)
+{
+	struct req_items *req = &c->conv->req;
+	struct session *s = NULL;
+	struct job *j;
+	pid_t pid = req->pid != 0 ? (pid_t)req->pid : req->peer_pid;
+
+	if (req->session_id[0] != '\0')
+		s = session_find(c->srv->sessions, req->session_id);
+	if (s == NULL)
+		s = session_find_user_pid(c->srv->sessions, req->user, pid);
+	/* Only its own user, and only a caller allowed to act for that user. */
+	if (s != NULL && (strcmp(s->user, req->user) != 0 ||
+	    (req->peer_uid != 0 && (s->uid_number < 0 ||
+	    (uid_t)s->uid_number != req->peer_uid))))
+		s = NULL;
+	if ((j = submit(c, &ops_close_session)) == NULL)
+		return AUTHD_OK;
+	if (s != NULL) {
+		copy_str(j->dn, sizeof(j->dn), s->dn);
+		if (j->req.session_id[0] == '\0')
+			memcpy(j->req.session_id, s->id, sizeof(s->id));
+		session_remove(c->srv->sessions, s);
+	}
+	run(c, j);
+	return AUTHD_OK;
+}
+
+/* Entry points from conn.c */
+
+int
+auth_on_request(struct conn *c, const struct authd_msg *m)
+{
+	int r;
+
+	if ((c->conv = calloc(1, sizeof(*c->conv))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if ((r = parse_items(c, m, &c->conv->req)) != AUTHD_OK)
+		return r;
+	switch (m->type) {
+	case AUTHD_MSG_AUTHENTICATE:
+		return start_authenticate(c, m);
+	case AUTHD_MSG_ACCT_MGMT:
+		return start_acct(c);
+	case AUTHD_MSG_CHAUTHTOK:
+		return start_chauthtok(c, m);
+	case AUTHD_MSG_OPEN_SESSION:
+		return start_open_session(c);
+	case AUTHD_MSG_CLOSE_SESSION:
+		return start_close_session(c);
+	}
+	return AUTHD_ERR_BAD_TYPE;
+}
+
+int
+auth_on_answer(struct conn *c, const struct authd_msg *m)
+{
+	struct conv *cv = c->conv;
+	struct verify_step step = { 0, NULL };
+	uint8_t status = 0;
+	int r;
+
+	if (cv == NULL)
+		return AUTHD_ERR_INVALID;
+	r = authd_msg_get_u8(m, AUTHD_F_ANSWER_STATUS, &status);
+	if (r != AUTHD_OK && r != AUTHD_ERR_MISSING)
+		return r;
+	if (status != 0) {
+		finish_now(c, AUTHD_R_CONV_ERR, status == 1 ?
+		    "the person cancelled" : "no device");
+		return AUTHD_OK;
+	}
+	if (cv->phase == PH_VERIFY) {
+		r = cv->verifier->answer(m, &cv->in, &step);
+		return verifier_next(c, r, &step);
+	}
+	return chauthtok_answer(c, m);
+}

@@ -1,0 +1,73 @@
+/*
+ * One client connection: framing, the per-connection state machine and the
+ * write queue. A frame is accepted only in the state where it makes sense;
+ * anything else is a protocol error that ends this connection (never the
+ * daemon).
+ */
+#ifndef AUTHD_CONN_H
+#define AUTHD_CONN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "proto.h"
+
+struct server;
+struct conv;
+
+enum conn_state {
+	CONN_HELLO,      /* waiting for HELLO */
+	CONN_IDLE,       /* waiting for a request */
+	CONN_BUSY,       /* the daemon works (job, delay); the client must wait */
+	CONN_ANSWER,     /* a STEP waits for its ANSWER */
+	CONN_CLOSING     /* flushing the last frames, then closed */
+};
+
+struct conn {
+	struct loop_source src;
+	struct loop_timer timer;     /* the current deadline or delay */
+	struct server *srv;
+	struct conn *prev, *next;
+	uint64_t id;                 /* for logs */
+	int refs;                    /* the list's own + one per job in flight */
+	int closed;                  /* fd gone; jobs must discard their results */
+	enum conn_state state;
+	uint8_t version;
+	uid_t peer_uid;
+	pid_t peer_pid;
+	int privileged_socket;
+	uint32_t events;             /* what epoll watches now */
+	struct authd_buf *rbuf;
+	struct authd_buf *wbuf;
+	struct conv *conv;           /* the request in progress */
+};
+
+/* Listener callback: accept new connections. */
+void conn_on_accept(struct loop_source *src, uint32_t events);
+
+/* Frames to the client; a frame that does not fit closes the connection. */
+int conn_send_step(struct conn *c, uint8_t kind, const char *text);
+int conn_send_result(struct conn *c, int result, const char *const *env,
+    size_t nenv);
+
+/* Send what is queued; called after each batch of frames. */
+void conn_flush(struct conn *c);
+
+/* State changes made by the conversation engine. */
+void conn_wait_answer(struct conn *c);   /* CONN_ANSWER, client deadline */
+void conn_set_busy(struct conn *c);      /* CONN_BUSY, no client deadline */
+void conn_request_done(struct conn *c);  /* CONN_IDLE */
+/* Arm the connection's timer for a delay; on_expire gets the conn as arg. */
+int conn_delay(struct conn *c, uint64_t ms, void (*on_expire)(struct loop_timer *));
+
+/* Refuse the client: RESULT PROTOCOL_ERR (when possible), log, audit, close. */
+void conn_protocol_error(struct conn *c, const char *why);
+void conn_close(struct conn *c);
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+/* Close every connection (shutdown). */
+void conn_close_all(struct server *srv);
+
+#endif

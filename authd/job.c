@@ -1,0 +1,82 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "err.h"
+#include "job.h"
+#include "log.h"
+#include "server.h"
+
+struct job *
+job_new(struct server *srv, const struct job_ops *ops, const struct req_items *req)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	j->head.ops = ops;
+	j->srv = srv;
+	if (req != NULL)
+		j->req = *req;
+	j->hint_grace = -1;
+	j->grace_left = -1;
+	j->uid_number = -1;
+	j->result = AUTHD_R_SYSTEM_ERR;
+	return j;
+}
+
+void
+job_free(struct job **jp)
+{
+	if (jp == NULL || *jp == NULL)
+		return;
+	/* The whole struct: it held passwords. */
+	explicit_bzero(*jp, sizeof(**jp));
+	free(*jp);
+	*jp = NULL;
+}
+
+void
+job_add_line(struct job *j, uint8_t kind, const char *text)
+{
+	if (j->nlines == JOB_MAX_LINES)
+		return;
+	j->lines[j->nlines].kind = kind;
+	snprintf(j->lines[j->nlines].text, sizeof(j->lines[0].text), "%s", text);
+	j->nlines++;
+}
+
+int
+job_audit(struct job *j, const char *event, int result, const char *reason,
+    const char *extra)
+{
+	struct authd_audit_event ev;
+	char user[200], service[200];
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.user = j->req.user;
+	ev.service = j->req.service;
+	ev.tty = j->req.tty;
+	ev.rhost = j->req.rhost;
+	ev.peer_uid = j->req.peer_uid;
+	ev.peer_pid = j->req.peer_pid;
+	ev.result = authd_result_name(result);
+	ev.reason = reason;
+	ev.extra = extra;
+	r = authd_audit_append(j->srv->audit, &ev);
+	/* The summary for syslog readers; never a secret, names escaped. */
+	authd_audit_escape(j->req.user, user, sizeof(user));
+	authd_audit_escape(j->req.service, service, sizeof(service));
+	authd_log(r == AUTHD_OK ? LOG_INFO : LOG_ERR,
+	    "%s user=%s service=%s peer_uid=%ld peer_pid=%ld result=%s reason=%s%s",
+	    event, user, service,
+	    (long)j->req.peer_uid, (long)j->req.peer_pid,
+	    authd_result_name(result), reason,
+	    r == AUTHD_OK ? "" : " (AUDIT RECORD NOT WRITTEN)");
+	return r;
+}

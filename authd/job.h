@@ -1,0 +1,75 @@
+/*
+ * The job of one request: its inputs (copies, never pointers into a
+ * connection) and the verdict a worker reached. Secrets are wiped in
+ * job_free().
+ */
+#ifndef AUTHD_JOB_H
+#define AUTHD_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "dir.h"
+#include "login_ids.h"
+#include "proto.h"
+#include "session.h"
+#include "verifier.h"
+#include "worker.h"
+
+#define JOB_MAX_LINES 8
+
+struct job_line {
+	uint8_t kind;                         /* AUTHD_STEP_INFO or _ERROR */
+	char text[AUTHD_STRING_MAX + 1];
+};
+
+struct job {
+	struct job_head head;
+	struct server *srv;
+	struct conn *conn;                    /* loop thread only; NULL: nobody waits */
+
+	/* inputs */
+	struct req_items req;
+	const struct verifier *verifier;
+	struct verify_input in;
+	char old_pw[AUTHD_SECRET_MAX + 1];
+	char new_pw[AUTHD_SECRET_MAX + 1];
+	char dn[512];                         /* close_session: from the registry */
+	int hint_must_change;                 /* acct_mgmt: from the login id */
+	int hint_grace;                       /* acct_mgmt: grace logins left, or -1 */
+	const char *audit_event;              /* audit-only jobs */
+	int audit_result;
+	char audit_reason[256];
+
+	/* verdict */
+	int result;
+	struct job_line lines[JOB_MAX_LINES];
+	size_t nlines;
+	char login_id[LOGIN_ID_LEN + 1];
+	char session_id[SESSION_ID_LEN + 1];
+	char acct_dn[512];
+	long uid_number;
+	int must_change;
+	int grace_left;
+	int quality_refused;                  /* chauthtok: may ask for another */
+};
+
+struct job *job_new(struct server *srv, const struct job_ops *ops,
+    const struct req_items *req);
+void job_free(struct job **jp);
+void job_add_line(struct job *j, uint8_t kind, const char *text);
+
+/* Record the decision; AUTHD_OK only when the record is on disk. */
+int job_audit(struct job *j, const char *event, int result, const char *reason,
+    const char *extra);
+
+/* The worker side of each request (decide_auth.c, decide_session.c). */
+void decide_authenticate(struct job *j, struct dir_conn *dc);
+void decide_acct_mgmt(struct job *j, struct dir_conn *dc);
+void decide_chauthtok(struct job *j, struct dir_conn *dc);
+void decide_open_session(struct job *j, struct dir_conn *dc);
+void decide_close_session(struct job *j, struct dir_conn *dc);
+void decide_audit_only(struct job *j, struct dir_conn *dc);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * The event loop of authd: one epoll set on the main thread, a heap of
+ * deadlines, and the listening sockets. Nothing registered here may block.
+ */
+#ifndef AUTHD_LOOP_H
+#define AUTHD_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct loop;
+
+/* Something with a file descriptor in the epoll set. */
+struct loop_source {
+	int fd;
+	void (*on_event)(struct loop_source *src, uint32_t events);
+	void *arg;
+};
+
+/* A deadline on the monotonic clock, in milliseconds. */
+struct loop_timer {
+	uint64_t when;
+	size_t slot;        /* place in the heap; LOOP_TIMER_IDLE when not armed */
+	void (*on_expire)(struct loop_timer *t);
+	void *arg;
+};
+#define LOOP_TIMER_IDLE ((size_t)-1)
+
+int loop_new(struct loop **loop_r);
+void loop_free(struct loop **loopp);
+
+int loop_add(struct loop *l, struct loop_source *src, uint32_t events);
+int loop_mod(struct loop *l, struct loop_source *src, uint32_t events);
+void loop_del(struct loop *l, struct loop_source *src);
+
+void loop_timer_init(struct loop_timer *t, void (*on_expire)(struct loop_timer *), void *arg);
+/* Arm (or re-arm) t to fire at now + ms. */
+int loop_timer_after(struct loop *l, struct loop_timer *t, uint64_t ms);
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+
+uint64_t loop_now_ms(void);
+
+/* Serve until loop_stop(); AUTHD_OK or a negative error of epoll. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+
+/*
+ * Listen on a UNIX stream socket at path with the given mode, owned by root.
+ * Creates the parent directory (0755) when missing. A stale socket is
+ * replaced; one on which another process answers is refused
+ * (AUTHD_ERR_INVALID, message in err).
+ */
+int loop_listen_unix(const char *path, mode_t mode, int backlog, int *fd_r,
+    char *err, size_t errlen);
+
+/* Create the missing folders above the file at path with mode. */
+int loop_mkdir_parents(const char *path, mode_t mode, char *err, size_t errlen);
+
+#endif

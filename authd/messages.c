@@ -1,0 +1,84 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "messages.h"
+
+void
+msg_time(char *out, size_t outsz, time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		snprintf(out, outsz, "%lld", (long long)t);
+}
+
+void
+msg_last_login(char *out, size_t outsz, time_t t, const char *host,
+    const char *service)
+{
+	char when[64];
+
+	msg_time(when, sizeof(when), t);
+	if (host[0] != '\0' && service[0] != '\0')
+		snprintf(out, outsz, "Last login: %s from %s (%s)", when, host,
+		    service);
+	else if (host[0] != '\0')
+		snprintf(out, outsz, "Last login: %s from %s", when, host);
+	else
+		snprintf(out, outsz, "Last login: %s", when);
+}
+
+void
+msg_last_logout(char *out, size_t outsz, time_t t)
+{
+	char when[64];
+
+	msg_time(when, sizeof(when), t);
+	snprintf(out, outsz, "Last logout: %s", when);
+}
+
+void
+msg_failures(char *out, size_t outsz, unsigned failures)
+{
+	snprintf(out, outsz,
+	    "%u failed login attempt%s since your last successful login.",
+	    failures, failures == 1 ? "" : "s");
+}
+
+void
+msg_expires_in(char *out, size_t outsz, long seconds)
+{
+	long days = (seconds + 86399) / 86400;
+
+	snprintf(out, outsz, "Your password expires in %ld day%s.", days,
+	    days == 1 ? "" : "s");
+}
+
+void
+msg_grace(char *out, size_t outsz, int grace_left)
+{
+	snprintf(out, outsz,
+	    "Your password has expired; %d grace login%s left. Change it now.",
+	    grace_left, grace_left == 1 ? "" : "s");
+}
+
+void
+msg_not_yet_valid(char *out, size_t outsz, time_t from)
+{
+	char when[64];
+
+	msg_time(when, sizeof(when), from);
+	snprintf(out, outsz, "Your account is not valid before %s.", when);
+}
+
+void
+msg_no_longer_valid(char *out, size_t outsz, time_t until)
+{
+	char when[64];
+
+	msg_time(when, sizeof(when), until);
+	snprintf(out, outsz, "Your account expired on %s.", when);
+}

@@ -1,0 +1,47 @@
+/*
+ * Every sentence authd shows to a person, in one place. Authentication
+ * failures show nothing: the login program says "Login incorrect" for a
+ * wrong password and an unknown user alike.
+ */
+#ifndef AUTHD_MESSAGES_H
+#define AUTHD_MESSAGES_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define MSG_PROMPT_PASSWORD   "Password: "
+#define MSG_PROMPT_OLD        "Current password: "
+#define MSG_PROMPT_NEW        "New password: "
+#define MSG_PROMPT_RETYPE     "Retype new password: "
+
+#define MSG_LOCKED \
+	"Your account is locked after too many failed attempts. Contact your administrator."
+#define MSG_PW_EXPIRED \
+	"Your password has expired. Contact your administrator."
+#define MSG_UNAVAILABLE \
+	"The directory is unreachable; try again later."
+#define MSG_SUSPENDED \
+	"Your account is suspended. Contact your administrator."
+#define MSG_DISABLED          "Your account is disabled."
+#define MSG_SERVICE_ACCOUNT   "Service accounts cannot log in interactively."
+#define MSG_MUST_CHANGE \
+	"You must change your password now (an administrator reset it)."
+#define MSG_MUST_CHANGE_GRACE \
+	"Your password has expired; you must change it now."
+#define MSG_MISMATCH          "The passwords do not match."
+#define MSG_CHANGED           "Password changed."
+#define MSG_NOT_CHANGED       "The password was not changed."
+#define MSG_FIRST_LOGIN       "This is your first login."
+
+/* "Thu Nov 26 14:00:01 2026" in local time. */
+void msg_time(char *out, size_t outsz, time_t t);
+void msg_last_login(char *out, size_t outsz, time_t t, const char *host,
+    const char *service);
+void msg_last_logout(char *out, size_t outsz, time_t t);
+void msg_failures(char *out, size_t outsz, unsigned failures);
+void msg_expires_in(char *out, size_t outsz, long seconds);
+void msg_grace(char *out, size_t outsz, int grace_left);
+void msg_not_yet_valid(char *out, size_t outsz, time_t from);
+void msg_no_longer_valid(char *out, size_t outsz, time_t until);
+
+#endif

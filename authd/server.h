@@ -1,0 +1,62 @@
+/*
+ * The daemon's shared context. The loop thread owns everything here except
+ * conf (read-only after start), dir and audit, which are thread-safe and
+ * used by the workers.
+ */
+#ifndef AUTHD_SERVER_H
+#define AUTHD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "conf.h"
+#include "dir.h"
+#include "loop.h"
+
+struct conn;
+struct worker_pool;
+struct login_ids;
+struct session_registry;
+
+#define SERVER_N_LISTENERS 2
+
+struct listener {
+	struct loop_source src;
+	struct server *srv;
+	const char *path;
+	int privileged;          /* the 0600 socket */
+};
+
+struct server {
+	const struct authd_conf *conf;
+	struct loop *loop;
+	struct worker_pool *workers;
+	struct dir_pool *dir;
+	struct authd_audit *audit;
+	struct login_ids *login_ids;
+	struct session_registry *sessions;
+	char *banner;                  /* shown before login; NULL for none */
+
+	struct listener listeners[SERVER_N_LISTENERS];
+	size_t n_listeners;
+	struct loop_timer listen_pause;  /* after EMFILE: accept again later */
+	struct loop_timer sweep;         /* expire login ids */
+
+	struct conn *conns;              /* live connections */
+	size_t n_conns;
+	uint64_t next_conn_id;
+};
+
+/* server.c */
+void server_init(struct server *srv, const struct authd_conf *conf);
+int server_listen(struct server *srv, char *err, size_t errlen);
+void server_close_listeners(struct server *srv);
+/* Stop accepting for a moment (out of descriptors). */
+void server_pause_accept(struct server *srv);
+/* Periodic housekeeping: expire login ids. */
+int server_start_sweep(struct server *srv);
+/* Read conf->banner or conf->banner_file into srv->banner. */
+int server_load_banner(struct server *srv, char *err, size_t errlen);
+
+#endif
