@@ -14,4 +14,4 @@ authctl_authctl_SOURCES = \
 	authctl/user_passwd.c \
 	authctl/audit_cmd.c
 authctl_authctl_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS)
-authctl_authctl_LDADD = libauthd_common.la $(LDAP_LIBS)
+authctl_authctl_LDADD = libauthd_audit.la libauthd_common.la $(LDAP_LIBS)

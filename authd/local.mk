@@ -23,7 +23,7 @@ libauthd_daemon_la_CFLAGS = $(AM_CFLAGS) -pthread
 sbin_PROGRAMS += authd/authd
 authd_authd_SOURCES = authd/main.c
 authd_authd_CFLAGS = $(AM_CFLAGS) -pthread
-authd_authd_LDADD = libauthd_daemon.la libauthd_dir.la libauthd_common.la \
+authd_authd_LDADD = libauthd_daemon.la libauthd_dir.la libauthd_audit.la libauthd_common.la \
 	$(LDAP_LIBS) $(CRYPTO_LIBS) -lpthread
 
 noinst_PROGRAMS += authd/dir_probe

@@ -9,7 +9,7 @@ check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
 unit_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
-unit_ldadd = libauthd_common.la $(CHECK_LIBS)
+unit_ldadd = libauthd_audit.la libauthd_common.la $(CHECK_LIBS)
 
 tests_test_proto_SOURCES = tests/test_proto.c
 tests_test_proto_CFLAGS = $(unit_cflags)
