@@ -15,3 +15,6 @@ AM_TESTS_ENVIRONMENT = \
 	AUTHD_SRCDIR='$(abs_top_srcdir)'; export AUTHD_SRCDIR; \
 	AUTHD_BUILDDIR='$(abs_top_builddir)'; export AUTHD_BUILDDIR;
 EXTRA_DIST += scripts/authd-local
+
+TESTS += tests/pamtester.sh
+EXTRA_DIST += tests/pamtester.sh

@@ -381,6 +381,7 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	itest_down();
+	if (itest_down() != 0)
+		failed++;
 	return failed == 0 ? 0 : 1;
 }

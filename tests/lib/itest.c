@@ -124,7 +124,7 @@ itest_up(int fail_delay_ms)
 	if (itest_sh("AUTHD_FAIL_DELAY_MS=%d '%s/scripts/authd-local' up %s >%s/up.log 2>&1",
 	    fail_delay_ms, itest.srcdir, itest.dir, itest.dir) != 0) {
 		itest_sh("cat %s/up.log >&2", itest.dir);
-		itest_down();
+		(void)itest_down();
 		die("could not start slapd and authd");
 	}
 	if (itest_sh_out(env, sizeof(env), "'%s/scripts/authd-local' env %s",
@@ -140,16 +140,25 @@ itest_up(int fail_delay_ms)
 	setenv("BASE_DN", itest.base_dn, 1);
 }
 
-void
+int
 itest_down(void)
 {
+	int sanitizer_report;
+
 	if (itest.dir[0] == '\0')
-		return;
+		return 0;
 	itest_sh("'%s/scripts/authd-local' down %s >/dev/null 2>&1", itest.srcdir, itest.dir);
+	/* authd has exited: a sanitized build has written its reports by now. */
+	sanitizer_report = itest_sh("grep -E 'Sanitizer|runtime error:' %s/authd.log >&2",
+	    itest.dir) == 0;
+	if (sanitizer_report)
+		fprintf(stderr, "itest: authd reported a sanitizer error (above)\n");
 	if (getenv("AUTHD_KEEP_TEST_DIR") == NULL)
 		itest_sh("rm -rf %s", itest.dir);
 	else
 		fprintf(stderr, "itest: kept %s\n", itest.dir);
+	itest.dir[0] = '\0';
+	return sanitizer_report;
 }
 
 void

@@ -26,7 +26,9 @@ extern struct itest_env itest;
 
 /* Start slapd + authd (fail_delay_ms as given); exit(1) with a message on failure. */
 void itest_up(int fail_delay_ms);
-void itest_down(void);
+/* Stop both; returns 1 when authd's log shows a sanitizer report (ASan/UBSan
+ * builds run the daemon sanitized too), else 0. */
+int itest_down(void);
 /* Run a shell command with the env of the setup; returns its exit status. */
 int itest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like itest_sh but captures stdout (NUL-terminated, truncated to outsz). */
