@@ -329,6 +329,56 @@ START_TEST(directory_down_then_back)
 }
 END_TEST
 
+static void
+add_policy(const char *name, long max_age, long warning, int grace)
+{
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=policies,%s\nobjectClass: device\nobjectClass: pwdPolicy\n"
+	    "cn: %s\npwdAttribute: userPassword\npwdMaxAge: %ld\npwdExpireWarning: %ld\n"
+	    "pwdGraceAuthNLimit: %d\npwdMustChange: TRUE\npwdAllowUserChange: TRUE\n"
+	    "pwdMinLength: 12\npwdCheckQuality: 2\nLDIF\n", itest.ldapi_uri, name,
+	    itest.base_dn, name, max_age, warning, grace), 0);
+}
+
+static void
+use_policy(const char *person, const char *policy)
+{
+	char dn[256];
+
+	snprintf(dn, sizeof(dn), "cn=%s,ou=policies,%s", policy, itest.base_dn);
+	itest_set_attr(person, "pwdPolicySubentry", dn);
+}
+
+START_TEST(expiry_warning_and_grace_logins)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	/* Thirty days of life, warned about sixty days ahead: always warned. */
+	add_policy("warn-early", 30L * 86400, 60L * 86400, 0);
+	itest_add_person("olga", 20015, PW_GOOD);
+	use_policy("olga", "warn-early");
+	ck_assert_int_eq(itest_login(svc, "olga", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "Your password expires in") != NULL,
+	    "no expiry warning: %s", run.shown);
+
+	/* A password that expires after a second, with two grace logins. */
+	add_policy("short-life", 1, 0, 2);
+	itest_add_person("pia", 20016, PW_GOOD);
+	use_policy("pia", "short-life");
+	sleep(3);
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.nanswers = 1;
+	pamh = itest_pam_start(svc, "pia", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "grace login") != NULL, "shown: %s", run.shown);
+	/* A grace login is only good for changing the password. */
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	itest_pam_end(pamh, PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(audit_chain_verifies)
 {
 	struct pam_run run;
@@ -357,6 +407,7 @@ login_suite(void)
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, directory_down_then_back);
+	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	suite_add_tcase(s, tc);
 	return s;
