@@ -5,7 +5,8 @@
 #include "dir.h"
 #include "job.h"
 
-/* dir_account_lookup() for the request's user; a name no directory could hold is DIR_NOT_FOUND. */
+/* account_lookup() (the view, else the directory) for the request's user;
+ * a name no directory could hold is DIR_NOT_FOUND. */
 int decide_lookup(struct job *j, struct dir_conn *dc, struct dir_account *acct_r);
 /* Root may act for anyone; any other caller only for its own uid. */
 int decide_peer_may_act(const struct job *j, const struct dir_account *acct);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "account.h"
 #include "decide.h"
 #include "err.h"
 #include "messages.h"
@@ -23,7 +24,7 @@ decide_lookup(struct job *j, struct dir_conn *dc, struct dir_account *acct_r)
 	for (p = (const unsigned char *)j->req.user; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return DIR_NOT_FOUND;
-	return dir_account_lookup(dc, j->req.user, acct_r);
+	return account_lookup(j->srv->view, dc, j->req.user, acct_r);
 }
 
 int

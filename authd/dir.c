@@ -525,10 +525,16 @@ dir_long_value(LDAP *ld, LDAPMessage *e, const char *attr, long *v_r)
 	return 0;
 }
 
-/* Fill a from the one entry found. */
-static int
-dir_fill_account(struct dir_conn *c, LDAP *ld, LDAPMessage *e,
-    struct dir_account *a)
+const char *const *
+dir_account_attr_list(void)
+{
+	return dir_account_attrs;
+}
+
+/* Fill a from one entry read with dir_account_attr_list() (also the view's). */
+int
+dir_account_from_entry(LDAP *ld, LDAPMessage *e, struct dir_account *a,
+    char *err, size_t errlen)
 {
 	struct berval **vals;
 	char *dn, buf[64];
@@ -536,14 +542,16 @@ dir_fill_account(struct dir_conn *c, LDAP *ld, LDAPMessage *e,
 	long n;
 	int r;
 
+	memset(a, 0, sizeof(*a));
+	a->uid_number = -1;
 	if ((dn = ldap_get_dn(ld, e)) == NULL) {
-		dir_set_error(c, "entry without a DN");
+		snprintf(err, errlen, "entry without a DN");
 		return DIR_ERROR;
 	}
 	r = snprintf(a->dn, sizeof(a->dn), "%s", dn);
 	ldap_memfree(dn);
 	if (r < 0 || (size_t)r >= sizeof(a->dn)) {
-		dir_set_error(c, "DN too long");
+		snprintf(err, errlen, "DN too long");
 		return DIR_ERROR;
 	}
 	if (dir_first_value(ld, e, "uid", a->uid, sizeof(a->uid)) < 0)
@@ -592,10 +600,18 @@ dir_fill_account(struct dir_conn *c, LDAP *ld, LDAPMessage *e,
 	if (dir_time_value(ld, e, "pwdChangedTime", &a->pwd_changed) < 0)
 		bad = "pwdChangedTime";
 	if (bad != NULL) {
-		dir_set_error(c, "%s: malformed %s", a->dn, bad);
+		snprintf(err, errlen, "%s: malformed %s", a->dn, bad);
 		return DIR_ERROR;
 	}
 	return DIR_OK;
+}
+
+/* Fill a from the one entry found. */
+static int
+dir_fill_account(struct dir_conn *c, LDAP *ld, LDAPMessage *e,
+    struct dir_account *a)
+{
+	return dir_account_from_entry(ld, e, a, c->err, sizeof(c->err));
 }
 
 /* One search; DIR_OK with the single entry's account, or a status. */
@@ -953,6 +969,66 @@ dir_record_logout(struct dir_conn *c, const char *dn, time_t when)
 	mods[0] = &m;
 	mods[1] = NULL;
 	return dir_modify(c, dn, mods);
+}
+
+int
+dir_service_search(struct dir_conn *c, const char *base, const char *filter,
+    const char *const *attrs, int sizelimit, LDAP **ld_r, LDAPMessage **res_r,
+    int *truncated_r)
+{
+	struct dir_reply r;
+	struct timeval tv;
+	int attempt, msgid, rc, st;
+
+	*ld_r = NULL;
+	*res_r = NULL;
+	*truncated_r = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((st = dir_handle_ready(c, &c->svc, 1)) != DIR_OK)
+			return st;
+		dir_timeval(c, &tv);
+		rc = ldap_search_ext(c->svc.ld, base, LDAP_SCOPE_SUBTREE, filter,
+		    (char **)attrs, 0, NULL, NULL, &tv, sizelimit, &msgid);
+		if (rc == LDAP_SUCCESS)
+			rc = dir_wait_reply(c, c->svc.ld, msgid, &r, res_r);
+		else {
+			memset(&r, 0, sizeof(r));
+			r.code = rc;
+		}
+		if (dir_is_down(rc)) {
+			ldap_msgfree(*res_r);
+			*res_r = NULL;
+			dir_reply_error(c, "search", &r);
+			dir_handle_drop(c, &c->svc);
+			continue;
+		}
+		if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
+			*truncated_r = rc == LDAP_SIZELIMIT_EXCEEDED;
+			*ld_r = c->svc.ld;
+			return DIR_OK;
+		}
+		ldap_msgfree(*res_r);
+		*res_r = NULL;
+		dir_reply_error(c, "search", &r);
+		return rc == LDAP_NO_SUCH_OBJECT ? DIR_NOT_FOUND : dir_status_of(rc);
+	}
+	return DIR_UNAVAILABLE;
+}
+
+int
+dir_service_open(struct dir_pool *pool, LDAP **ld_r, char *err, size_t errlen)
+{
+	struct dir_conn tmp;
+	int st;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.pool = pool;
+	*ld_r = NULL;
+	if ((st = dir_handle_ready(&tmp, &tmp.svc, 1)) == DIR_OK)
+		*ld_r = tmp.svc.ld;
+	else
+		snprintf(err, errlen, "%s", tmp.err);
+	return st;
 }
 
 const char *

@@ -83,6 +83,38 @@ int dir_record_login(struct dir_conn *c, const char *dn, time_t when,
     const char *host, const char *service);
 int dir_record_logout(struct dir_conn *c, const char *dn, time_t when);
 
+/*
+ * A subtree search on the connection's service handle (bound as authd), for
+ * the NSS lookups of dir_nss.c. When the directory is down the handle is
+ * reconnected and the search retried once on the next server. DIR_OK with
+ * *res_r (free it with ldap_msgfree(); read its entries through *ld_r before
+ * the connection goes back to the pool); a size limit reached is DIR_OK with
+ * the entries that came and *truncated_r set. DIR_NOT_FOUND when base does
+ * not exist; else DIR_UNAVAILABLE, DIR_REFUSED or DIR_ERROR.
+ */
+struct ldap;
+struct ldapmsg;
+int dir_service_search(struct dir_conn *c, const char *base, const char *filter,
+    const char *const *attrs, int sizelimit, struct ldap **ld_r,
+    struct ldapmsg **res_r, int *truncated_r);
+
+/*
+ * For the in-memory view (view.c), which reads the same attributes through
+ * its own persistent search: the attribute names of struct dir_account
+ * (NULL-terminated), and the parsing of one such entry (DIR_OK, or
+ * DIR_ERROR with a message in err). ld and e are an LDAP * and an
+ * LDAPMessage * of libldap.
+ */
+struct ldap;
+struct ldapmsg;
+const char *const *dir_account_attr_list(void);
+int dir_account_from_entry(struct ldap *ld, struct ldapmsg *e,
+    struct dir_account *acct_r, char *err, size_t errlen);
+/* A new handle of its own, bound as authd, on the server the pool uses
+ * (failover as for the pool's handles); the caller unbinds it. */
+int dir_service_open(struct dir_pool *pool, struct ldap **ld_r, char *err,
+    size_t errlen);
+
 /* Last error text of this connection, for logs. */
 const char *dir_conn_error(const struct dir_conn *c);
 

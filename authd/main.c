@@ -32,6 +32,7 @@
 #include "secret.h"
 #include "server.h"
 #include "session.h"
+#include "view.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/authd/authd.conf"
@@ -268,6 +269,7 @@ server_teardown(struct server *srv)
 	/* Conversations in progress are abandoned; their jobs finish unheard. */
 	conn_close_all(srv);
 	worker_pool_free(&srv->workers);
+	view_free(&srv->view);
 	dir_pool_free(&srv->dir);
 	authd_audit_close(&srv->audit);
 	login_ids_free(&srv->login_ids);
@@ -338,6 +340,13 @@ main(int argc, char **argv)
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "
 		    "or the workers");
+		goto out;
+	}
+	/* The view after the pool: its search connects through it. */
+	if (conf.view_staleness > 0 &&
+	    (view_new(&conf, srv.dir, &srv.view) != AUTHD_OK ||
+	    view_start(srv.view) != AUTHD_OK)) {
+		report_start(&ready_fd, "authd: cannot start the directory view");
 		goto out;
 	}
 	authd_log(LOG_INFO, "authd %s ready: %s%s%s, %d directory connection%s",

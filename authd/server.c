@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "login_ids.h"
+#include "nss_server.h"
 #include "server.h"
 
 #define LISTEN_BACKLOG   512
@@ -60,6 +61,8 @@ server_listen(struct server *srv, char *err, size_t errlen)
 	    (r = listener_open(srv, conf->user_socket_path, 0666, 0, err,
 	    errlen)) != AUTHD_OK)
 		return r;
+	if ((r = nss_server_listen(srv, err, errlen)) != AUTHD_OK)
+		return r;
 	return AUTHD_OK;
 }
 
@@ -80,6 +83,7 @@ server_close_listeners(struct server *srv)
 		unlink(li->path);
 	}
 	srv->n_listeners = 0;
+	nss_server_close(srv);
 }
 
 static void on_accept_resume(struct loop_timer *t);

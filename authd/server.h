@@ -18,6 +18,8 @@ struct conn;
 struct worker_pool;
 struct login_ids;
 struct session_registry;
+struct nss_server;
+struct view;
 
 #define SERVER_N_LISTENERS 2
 
@@ -42,6 +44,9 @@ struct server {
 	size_t n_listeners;
 	struct loop_timer listen_pause;  /* after EMFILE: accept again later */
 	struct loop_timer sweep;         /* expire login ids */
+
+	struct nss_server *nss;          /* the NSS socket (nss_server.c) */
+	struct view *view;               /* in-memory view (view.c); NULL: none */
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;

@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	STR("socket", K_SOCKET, socket_path),
 	STR("user_socket", K_SOCKET, user_socket_path),
 	STR("nss_socket", K_SOCKET, nss_socket_path),
+	STR("nss_enumerate", K_BOOL, nss_enumerate),
 	STR("ldap_uri", K_URIS, ldap_uris),
 	STR("ldap_starttls", K_BOOL, ldap_starttls),
 	STR("ldap_ca_file", K_PATH, ldap_ca_file),
@@ -69,6 +70,7 @@ static const struct conf_key conf_keys[] = {
 	INT("client_timeout", client_timeout, 1, 3600),
 	INT("max_clients", max_clients, 1, 65536),
 	INT("fail_delay_ms", fail_delay_ms, 0, 10000),
+	INT("view_staleness", view_staleness, 0, 86400),
 	STR("host_name", K_STRING, host_name),
 	STR("debug", K_BOOL, debug),
 };
@@ -126,6 +128,7 @@ authd_conf_init(struct authd_conf *c)
 	c->client_timeout = 120;
 	c->max_clients = 1024;
 	c->fail_delay_ms = 1000;
+	c->view_staleness = 30;
 	if (set_str(&c->socket_path, RUNSTATEDIR "/authd/authd.sock") != AUTHD_OK ||
 	    set_str(&c->user_socket_path, RUNSTATEDIR "/authd/user.sock") != AUTHD_OK ||
 	    set_str(&c->nss_socket_path, RUNSTATEDIR "/authd/nss.sock") != AUTHD_OK ||

@@ -18,6 +18,7 @@ struct authd_conf {
 	char *user_socket_path;     /* user_socket: mode 0666 for non-root callers (screen lockers),
 	                               who may only act for their own uid; default RUNSTATEDIR/authd/user.sock */
 	char *nss_socket_path;      /* nss_socket; default RUNSTATEDIR/authd/nss.sock */
+	int nss_enumerate;          /* nss_enumerate = yes|no (default no): getent passwd/group with no key */
 	char *ldap_uris[AUTHD_CONF_MAX_URIS]; /* ldap_uri: one or more, space separated, tried in order */
 	size_t n_ldap_uris;
 	int ldap_starttls;          /* ldap_starttls = yes|no (default yes for ldap://) */
@@ -36,6 +37,8 @@ struct authd_conf {
 	int client_timeout;         /* client_timeout, seconds a client may take to answer, 1..3600, default 120 */
 	int max_clients;            /* max_clients, 1..65536, default 1024 */
 	int fail_delay_ms;          /* fail_delay_ms: delay before a refusal, 0..10000, default 1000 */
+	int view_staleness;         /* view_staleness, seconds the in-memory view answers after its
+	                               persistent search broke, 0..86400, default 30; 0: no view */
 	char *host_name;            /* host_name; default gethostname() */
 	int debug;                  /* debug = yes|no */
 };

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,29 @@ static int log_to_stderr;
 static int log_debug;
 
 #define LOG_LINE_MAX 2048
+#define SYSLOG_RECHECK_S 1
+
+/*
+ * Whether a syslog daemon listens on /dev/log, checked at most once a
+ * second (under log_lock). Without one, glibc's syslog() opens, connects
+ * and closes a socket on every call, which cost a busy authd a fifth of its
+ * event loop; the lines still go to stderr when asked for.
+ */
+static int
+syslog_listening(void)
+{
+	static time_t checked = -1;
+	static int present;
+	struct timespec now;
+	struct stat st;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (checked == -1 || now.tv_sec - checked >= SYSLOG_RECHECK_S) {
+		present = stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode);
+		checked = now.tv_sec;
+	}
+	return present;
+}
 
 void
 authd_log_open(const char *ident, int to_stderr, int debug)
@@ -104,7 +128,8 @@ authd_log(int priority, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	neutralise_controls(msg);
-	syslog(priority, "%s", msg);
+	if (syslog_listening())
+		syslog(priority, "%s", msg);
 	if (log_to_stderr)
 		write_stderr(priority, msg);
  out:

@@ -4,3 +4,5 @@ include tests/pam.mk
 include tests/schema.mk
 include tests/integration.mk
 include tests/authctl.mk
+include tests/nss.mk
+include tests/view.mk

@@ -1,0 +1,417 @@
+/*
+ * libnss_authd.so.2 end to end: a private slapd with the shipped schema and
+ * ACLs, a real authd, and the module called the way glibc calls it (dlopen +
+ * the _nss_authd_* functions) and through getent with Debian's libnss-wrapper
+ * (NSS_WRAPPER_MODULE_SO_PATH), which loads it as an NSS backend.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <grp.h>
+#include <nss.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+
+#define PW "Correct-Horse-7"
+
+typedef enum nss_status (*getpwnam_fn)(const char *, struct passwd *, char *,
+    size_t, int *);
+typedef enum nss_status (*getpwuid_fn)(uid_t, struct passwd *, char *,
+    size_t, int *);
+typedef enum nss_status (*getgrnam_fn)(const char *, struct group *, char *,
+    size_t, int *);
+typedef enum nss_status (*getgrgid_fn)(gid_t, struct group *, char *,
+    size_t, int *);
+typedef enum nss_status (*initgroups_fn)(const char *, gid_t, long int *,
+    long int *, gid_t **, long int, int *);
+typedef enum nss_status (*setent_fn)(int);
+typedef enum nss_status (*endent_fn)(void);
+typedef enum nss_status (*getpwent_fn)(struct passwd *, char *, size_t, int *);
+typedef enum nss_status (*getgrent_fn)(struct group *, char *, size_t, int *);
+
+static const char *so_path = NSS_AUTHD_SO;
+static getpwnam_fn p_getpwnam;
+static getpwuid_fn p_getpwuid;
+static getgrnam_fn p_getgrnam;
+static getgrgid_fn p_getgrgid;
+static initgroups_fn p_initgroups;
+static setent_fn p_setpwent, p_setgrent;
+static endent_fn p_endpwent, p_endgrent;
+static getpwent_fn p_getpwent;
+static getgrent_fn p_getgrent;
+
+static char buf[16384];
+/* The environment getent runs in: nss_wrapper with our module, and the
+ * sanitizer runtime first when the module is a sanitized build's. */
+static char wrap[2048];
+
+static void
+add_group(const char *name, long gid, const char *member)
+{
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=groups,%s\nobjectClass: posixGroup\ncn: %s\n"
+	    "gidNumber: %ld\nmemberUid: %s\nmemberUid: someone-else\n"
+	    "LDIF\n", itest.ldapi_uri, name, itest.base_dn, name, gid, member), 0);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+START_TEST(passwd_by_name_and_uid)
+{
+	struct passwd pw;
+	char out[1024];
+	int err;
+
+	itest_add_person("nina", 30001, PW);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_str_eq(pw.pw_name, "nina");
+	ck_assert_uint_eq(pw.pw_uid, 30001);
+	ck_assert_uint_eq(pw.pw_gid, 30001);
+	ck_assert_str_eq(pw.pw_gecos, "Test nina");
+	ck_assert_str_eq(pw.pw_dir, "/home/nina");
+	ck_assert_str_eq(pw.pw_shell, "/bin/sh");
+	ck_assert_str_eq(pw.pw_passwd, "x");
+	ck_assert_int_eq(p_getpwuid(30001, &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_str_eq(pw.pw_name, "nina");
+	/* LDAP matches uid without case; the system must not */
+	ck_assert_int_eq(p_getpwnam("NINA", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd nina",
+	    wrap), 0);
+	ck_assert_str_eq(out, "nina:x:30001:30001:Test nina:/home/nina:/bin/sh\n");
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd 30001",
+	    wrap), 0);
+	ck_assert_str_eq(out, "nina:x:30001:30001:Test nina:/home/nina:/bin/sh\n");
+	/* files still answers for root */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd root",
+	    wrap), 0);
+	ck_assert_msg(strncmp(out, "root:x:0:0:", 11) == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(groups_and_initgroups)
+{
+	struct group gr;
+	char out[1024];
+	long int start = 1, size = 4;
+	gid_t *groups = calloc(4, sizeof(gid_t));
+	int err;
+
+	itest_add_person("otto", 30002, PW);
+	add_group("nssgrp", 40001, "otto");
+	add_group("nssgrp2", 40002, "otto");
+	ck_assert_int_eq(p_getgrnam("nssgrp", &gr, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_str_eq(gr.gr_name, "nssgrp");
+	ck_assert_uint_eq(gr.gr_gid, 40001);
+	ck_assert_str_eq(gr.gr_mem[0], "otto");
+	ck_assert_str_eq(gr.gr_mem[1], "someone-else");
+	ck_assert_ptr_null(gr.gr_mem[2]);
+	ck_assert_int_eq(p_getgrgid(40002, &gr, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_str_eq(gr.gr_name, "nssgrp2");
+	ck_assert_int_eq(p_getgrnam("no-such-group", &gr, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+
+	groups[0] = 30002;
+	ck_assert_int_eq(p_initgroups("otto", 30002, &start, &size, &groups, 0,
+	    &err), NSS_STATUS_SUCCESS);
+	ck_assert_int_eq(start, 3);
+	ck_assert((groups[1] == 40001 && groups[2] == 40002) ||
+	    (groups[1] == 40002 && groups[2] == 40001));
+	free(groups);
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent group nssgrp",
+	    wrap), 0);
+	ck_assert_str_eq(out, "nssgrp:x:40001:otto,someone-else\n");
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent group 40002",
+	    wrap), 0);
+	ck_assert_str_eq(out, "nssgrp2:x:40002:otto,someone-else\n");
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s id -un 30002", wrap), 0);
+	ck_assert_str_eq(out, "otto\n");
+}
+END_TEST
+
+START_TEST(unknown_not_found)
+{
+	struct passwd pw;
+	char out[256];
+	int err;
+
+	ck_assert_int_eq(p_getpwnam("nosuchperson", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	ck_assert_int_eq(err, ENOENT);
+	ck_assert_int_eq(p_getpwuid(39999, &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	/* getent: exit 2 is "not found" */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "%s getent passwd nosuchperson", wrap), 2);
+}
+END_TEST
+
+START_TEST(added_person_resolves_at_once)
+{
+	struct passwd pw;
+	int err;
+
+	ck_assert_int_eq(p_getpwnam("lateperson", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	itest_add_person("lateperson", 30003, PW);
+	ck_assert_int_eq(p_getpwnam("lateperson", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_uint_eq(pw.pw_uid, 30003);
+}
+END_TEST
+
+START_TEST(disabled_and_suspended_still_resolve)
+{
+	struct passwd pw;
+	int err;
+
+	itest_add_person("gone", 30004, PW);
+	itest_set_attr("gone", "authdAccountState", "disabled");
+	ck_assert_int_eq(p_getpwnam("gone", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	itest_add_person("paused", 30005, PW);
+	itest_set_attr("paused", "authdAccountState", "suspended");
+	ck_assert_int_eq(p_getpwuid(30005, &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_str_eq(pw.pw_name, "paused");
+}
+END_TEST
+
+START_TEST(tiny_buffer_erange)
+{
+	struct passwd pw;
+	struct group gr;
+	char small[8];
+	int err = 0;
+
+	itest_add_person("rangy", 30006, PW);
+	ck_assert_int_eq(p_getpwnam("rangy", &pw, small, sizeof(small), &err),
+	    NSS_STATUS_TRYAGAIN);
+	ck_assert_int_eq(err, ERANGE);
+	add_group("rangegrp", 40003, "rangy");
+	err = 0;
+	ck_assert_int_eq(p_getgrnam("rangegrp", &gr, small, sizeof(small), &err),
+	    NSS_STATUS_TRYAGAIN);
+	ck_assert_int_eq(err, ERANGE);
+}
+END_TEST
+
+START_TEST(root_never_from_directory)
+{
+	struct passwd pw;
+	int err;
+
+	itest_add_person("fakeroot", 0, PW);
+	ck_assert_int_eq(p_getpwnam("fakeroot", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+}
+END_TEST
+
+START_TEST(enumeration_off_by_default)
+{
+	struct passwd pw;
+	char out[256];
+	int err;
+
+	ck_assert_int_eq(p_setpwent(0), NSS_STATUS_SUCCESS);
+	ck_assert_int_eq(p_getpwent(&pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	p_endpwent();
+	/* getent passwd lists files only */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "%s getent passwd | grep -c ':3000[0-9]:' || true", wrap), 0);
+	ck_assert_str_eq(out, "0\n");
+}
+END_TEST
+
+START_TEST(enumeration_on_by_config)
+{
+	struct passwd pw;
+	struct group gr;
+	char out[4096];
+	int err, n = 0, seen_nina = 0, seen_grp = 0;
+	enum nss_status st;
+
+	ck_assert_int_eq(itest_sh("sed -i 's/^nss_enumerate = .*/nss_enumerate = yes/' "
+	    "%s/authd.conf && setsid '%s/scripts/authd-local' restart-authd %s "
+	    ">/dev/null",
+	    itest.dir, itest.srcdir, itest.dir), 0);
+	itest_add_person("enumone", 30007, PW);
+	ck_assert_int_eq(p_setpwent(0), NSS_STATUS_SUCCESS);
+	while ((st = p_getpwent(&pw, buf, sizeof(buf), &err)) == NSS_STATUS_SUCCESS) {
+		n++;
+		if (strcmp(pw.pw_name, "nina") == 0)
+			seen_nina = 1;
+		ck_assert_uint_ne(pw.pw_uid, 0);
+	}
+	ck_assert_int_eq(st, NSS_STATUS_NOTFOUND);
+	p_endpwent();
+	ck_assert_msg(n >= 5 && seen_nina, "%d entries", n);
+	ck_assert_int_eq(p_setgrent(0), NSS_STATUS_SUCCESS);
+	while (p_getgrent(&gr, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		if (strcmp(gr.gr_name, "nssgrp") == 0)
+			seen_grp = 1;
+	p_endgrent();
+	ck_assert(seen_grp);
+	/* ERANGE in the middle of a walk keeps the entry for the retry */
+	ck_assert_int_eq(p_setpwent(0), NSS_STATUS_SUCCESS);
+	ck_assert_int_eq(p_getpwent(&pw, buf, 4, &err), NSS_STATUS_TRYAGAIN);
+	ck_assert_int_eq(err, ERANGE);
+	ck_assert_int_eq(p_getpwent(&pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	p_endpwent();
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "%s getent passwd | grep -c '^enumone:x:30007:'", wrap), 0);
+	ck_assert_str_eq(out, "1\n");
+	/* nss_wrapper's getgrouplist walks the groups: id shows them now */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s id otto", wrap), 0);
+	ck_assert_msg(strstr(out, "uid=30002(otto)") != NULL &&
+	    strstr(out, "40001(nssgrp)") != NULL &&
+	    strstr(out, "40002(nssgrp2)") != NULL, "id: %s", out);
+}
+END_TEST
+
+static pid_t
+authd_pid(void)
+{
+	char path[300], line[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/authd.pid", itest.dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return (pid_t)atol(line);
+}
+
+START_TEST(authd_stuck_or_stopped_unavailable)
+{
+	struct passwd pw;
+	char out[256];
+	pid_t pid = authd_pid();
+	char sock[300];
+	double t0;
+	int err, i;
+
+	ck_assert_int_gt(pid, 0);
+	snprintf(sock, sizeof(sock), "%s/nss.sock", itest.dir);
+	/* stuck: connections are accepted by the kernel, nobody answers */
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	t0 = now_s();
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_UNAVAIL);
+	ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+
+	/* stopped: no socket; files still answers for root */
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	/* gone when its socket is (a zombie would still answer kill 0) */
+	for (i = 0; i < 500 && access(sock, F_OK) == 0; i++)
+		usleep(20000);
+	t0 = now_s();
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_UNAVAIL);
+	ck_assert_msg(now_s() - t0 < 5.0, "took %.1f s", now_s() - t0);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd root",
+	    wrap), 0);
+	ck_assert_msg(strncmp(out, "root:x:0:0:", 11) == 0, "%s", out);
+	ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' restart-authd "
+	    "%s >/dev/null", itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+}
+END_TEST
+
+static Suite *
+nss_suite(void)
+{
+	Suite *s = suite_create("nss");
+	TCase *tc = tcase_create("module and authd");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, passwd_by_name_and_uid);
+	tcase_add_test(tc, groups_and_initgroups);
+	tcase_add_test(tc, unknown_not_found);
+	tcase_add_test(tc, added_person_resolves_at_once);
+	tcase_add_test(tc, disabled_and_suspended_still_resolve);
+	tcase_add_test(tc, tiny_buffer_erange);
+	tcase_add_test(tc, root_never_from_directory);
+	tcase_add_test(tc, enumeration_off_by_default);
+	tcase_add_test(tc, enumeration_on_by_config);
+	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#define SYM(v, name) do { \
+	if ((*(void **)&(v) = dlsym(h, name)) == NULL) { \
+		fprintf(stderr, "no %s\n", name); return 1; } } while (0)
+
+int
+main(void)
+{
+	char sock[300], asan[512] = "";
+	SRunner *sr;
+	void *h;
+	int failed;
+
+	if ((h = dlopen(so_path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		fprintf(stderr, "dlopen %s: %s\n", so_path, dlerror());
+		return 1;
+	}
+	SYM(p_getpwnam, "_nss_authd_getpwnam_r");
+	SYM(p_getpwuid, "_nss_authd_getpwuid_r");
+	SYM(p_getgrnam, "_nss_authd_getgrnam_r");
+	SYM(p_getgrgid, "_nss_authd_getgrgid_r");
+	SYM(p_initgroups, "_nss_authd_initgroups_dyn");
+	SYM(p_setpwent, "_nss_authd_setpwent");
+	SYM(p_getpwent, "_nss_authd_getpwent_r");
+	SYM(p_endpwent, "_nss_authd_endpwent");
+	SYM(p_setgrent, "_nss_authd_setgrent");
+	SYM(p_getgrent, "_nss_authd_getgrent_r");
+	SYM(p_endgrent, "_nss_authd_endgrent");
+	itest_up(300);
+	snprintf(sock, sizeof(sock), "%s/nss.sock", itest.dir);
+	setenv("AUTHD_NSS_SOCKET", sock, 1);
+	/* A sanitized module needs its runtime loaded first in getent. */
+	(void)itest_sh_out(asan, sizeof(asan), "ldd '%s' | awk '/libasan/ "
+	    "{ printf \"%%s \", $3 } /libubsan/ { printf \"%%s \", $3 }'", so_path);
+	snprintf(wrap, sizeof(wrap), "AUTHD_NSS_SOCKET='%s' LD_PRELOAD='%s"
+	    "libnss_wrapper.so' ASAN_OPTIONS=detect_leaks=0 "
+	    "NSS_WRAPPER_MODULE_SO_PATH='%s' NSS_WRAPPER_MODULE_FN_PREFIX=authd "
+	    "NSS_WRAPPER_PASSWD=/etc/passwd NSS_WRAPPER_GROUP=/etc/group",
+	    sock, asan, so_path);
+	sr = srunner_create(nss_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (itest_down() != 0)
+		failed++;
+	return failed == 0 ? 0 : 1;
+}
