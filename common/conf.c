@@ -71,6 +71,14 @@ static const struct conf_key conf_keys[] = {
 	INT("max_clients", max_clients, 1, 65536),
 	INT("fail_delay_ms", fail_delay_ms, 0, 10000),
 	INT("view_staleness", view_staleness, 0, 86400),
+	STR("system_class", K_STRING, system_class),
+	STR("policy_dn", K_STRING, policy_dn),
+	STR("totp_key_file", K_PATH, totp_key_file),
+	INT("totp_window", totp_window, 0, 10),
+	STR("fido2_rp_id", K_STRING, fido2_rp_id),
+	STR("fido2_biometric_aaguids", K_STRING, fido2_biometric_aaguids),
+	STR("card_ca_file", K_PATH, card_ca_file),
+	STR("card_crl_file", K_PATH, card_crl_file),
 	STR("host_name", K_STRING, host_name),
 	STR("debug", K_BOOL, debug),
 };
@@ -129,6 +137,7 @@ authd_conf_init(struct authd_conf *c)
 	c->max_clients = 1024;
 	c->fail_delay_ms = 1000;
 	c->view_staleness = 30;
+	c->totp_window = 1;
 	if (set_str(&c->socket_path, RUNSTATEDIR "/authd/authd.sock") != AUTHD_OK ||
 	    set_str(&c->user_socket_path, RUNSTATEDIR "/authd/user.sock") != AUTHD_OK ||
 	    set_str(&c->nss_socket_path, RUNSTATEDIR "/authd/nss.sock") != AUTHD_OK ||
@@ -161,6 +170,13 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->audit_log);
 	free_str(&c->banner);
 	free_str(&c->banner_file);
+	free_str(&c->system_class);
+	free_str(&c->policy_dn);
+	free_str(&c->totp_key_file);
+	free_str(&c->fido2_rp_id);
+	free_str(&c->fido2_biometric_aaguids);
+	free_str(&c->card_ca_file);
+	free_str(&c->card_crl_file);
 	free_str(&c->host_name);
 	explicit_bzero(c, sizeof(*c));
 }

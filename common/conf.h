@@ -39,6 +39,17 @@ struct authd_conf {
 	int fail_delay_ms;          /* fail_delay_ms: delay before a refusal, 0..10000, default 1000 */
 	int view_staleness;         /* view_staleness, seconds the in-memory view answers after its
 	                               persistent search broke, 0..86400, default 30; 0: no view */
+	/* multi-factor login (each key's owner validates its value further) */
+	char *system_class;         /* system_class: this host's confidentiality class, 3A|3B|3C|2|1;
+	                               unset: policies that name a class do not apply */
+	char *policy_dn;            /* policy_dn: where login policies live; default ou=policies,BASE */
+	char *totp_key_file;        /* totp_key_file: the site key (32 bytes, hex) that encrypts TOTP seeds */
+	int totp_window;            /* totp_window: steps accepted either side of now, 0..10, default 1 */
+	char *fido2_rp_id;          /* fido2_rp_id: FIDO2 relying party id; default host_name */
+	char *fido2_biometric_aaguids; /* fido2_biometric_aaguids: space-separated AAGUIDs whose user
+	                               verification is biometric (the allow-list) */
+	char *card_ca_file;         /* card_ca_file: PEM CA certificate(s) that issue IC cards */
+	char *card_crl_file;        /* card_crl_file: PEM CRL of that CA, checked when set */
 	char *host_name;            /* host_name; default gethostname() */
 	int debug;                  /* debug = yes|no */
 };
