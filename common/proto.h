@@ -110,6 +110,10 @@ enum authd_step_kind {
 	AUTHD_STEP_KIND_MAX = 6
 };
 
+/* AUTHD_F_OPTIONS of a device STEP */
+#define AUTHD_STEP_OPT_UV_REQUIRED  0x0001u  /* FIDO2: user verification (PIN or biometric) */
+#define AUTHD_STEP_OPT_PIN          0x0002u  /* card: the module asks for the card's PIN */
+
 /* AUTHD_F_FLAGS of a request */
 #define AUTHD_REQ_SILENT            0x0001u  /* PAM_SILENT: send no INFO */
 #define AUTHD_REQ_DISALLOW_NULL     0x0002u
