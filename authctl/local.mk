@@ -15,3 +15,17 @@ authctl_authctl_SOURCES = \
 	authctl/audit_cmd.c
 authctl_authctl_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS)
 authctl_authctl_LDADD = libauthd_audit.la libauthd_common.la $(LDAP_LIBS)
+# authctl totp: TOTP tokens (the seed crypto of authd/totp.c; QR codes).
+authctl_authctl_SOURCES += authctl/totp.c authctl/cmd_totp.h
+authctl_authctl_CFLAGS += $(QRENCODE_CFLAGS)
+authctl_authctl_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) \
+	$(CRYPTO_LIBS) $(QRENCODE_LIBS)
+# authctl card: IC card registration (the certificate checks of authd/card.c).
+authctl_authctl_SOURCES += authctl/card.c authctl/cmd_card.h authd/card.c authd/card.h
+authctl_authctl_LDADD += $(CRYPTO_LIBS)
+# authctl fido2: FIDO2 security keys (the key through pam_module/fido2_dev.c,
+# the AAGUID helpers of authd/fido2.c).
+authctl_authctl_SOURCES += authctl/fido2.c authctl/cmd_fido2.h
+authctl_authctl_CFLAGS += $(FIDO2_CFLAGS)
+authctl_authctl_LDADD += pam_module/libfido2dev.la libauthd_fido2.la \
+	$(FIDO2_LIBS) $(CRYPTO_LIBS)

@@ -14,6 +14,9 @@
 
 #include "authctl.h"
 #include "conn.h"
+#include "cmd_card.h"
+#include "cmd_fido2.h"
+#include "cmd_totp.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/authd/authd.conf"
 
@@ -46,6 +49,44 @@ static const struct actl_cmd commands[] = {
 	  "generated and printed once." },
 	{ "user", "unlock", actl_user_unlock, "UID",
 	  "clear a password lockout (pwdAccountLockedTime) and the failure count." },
+	{ "totp", "enroll", actl_totp_enroll,
+	  "UID [--algorithm SHA1|SHA256] [--digits 6|7|8] [--period SECONDS]\n"
+	  "\t[--issuer NAME] [--code CODE]",
+	  "make a TOTP token for the person: a random seed, stored encrypted\n"
+	  "with the site key (totp_key_file), shown as an otpauth:// URI and a QR\n"
+	  "code. The token becomes active after a first correct code (read from\n"
+	  "stdin, or --code). Defaults: SHA1, 6 digits, 30 s, issuer authd." },
+	{ "totp", "reset", actl_totp_reset,
+	  "UID [--algorithm SHA1|SHA256] [--digits 6|7|8] [--period SECONDS]\n"
+	  "\t[--issuer NAME] [--code CODE]",
+	  "replace the person's TOTP seed (a lost or new phone), as enroll." },
+	{ "totp", "remove", actl_totp_remove, "UID",
+	  "remove the person's TOTP token." },
+	{ "totp", "show", actl_totp_show, "UID",
+	  "the TOTP token's state, algorithm, creation and last use (never the seed)." },
+	{ "card", "register", actl_card_register, "UID CERTFILE [--serial S]",
+	  "register an IC card for the person, active: its certificate (DER or\n"
+	  "PEM, from the card or the CA). Refused when the certificate is already\n"
+	  "registered to anyone, or the person already has an active card.\n"
+	  "Default serial: the certificate's serial number (hex)." },
+	{ "card", "list", actl_card_list, "[UID]",
+	  "a table of cards (all, or the person's): holder, serial, state,\n"
+	  "validity, issuer." },
+	{ "card", "show", actl_card_show, "SERIAL",
+	  "the card's entry: holder, state, dates, issuer, fingerprint, subject." },
+	{ "fido2", "enroll", actl_fido2_enroll,
+	  "UID [--device /dev/hidrawN | --device unix:/PATH] [--name LABEL]\n"
+	  "\t[--rp-id RPID]",
+	  "enrol a FIDO2 security key for the person, on a terminal with the key\n"
+	  "attached (default: the first key found; unix:/PATH is the test\n"
+	  "transport to a software authenticator). The key makes a credential for\n"
+	  "fido2_rp_id (default: the host name); its attestation is verified and\n"
+	  "the credential id, public key, AAGUID, UV capability and signature\n"
+	  "counter are stored under the person." },
+	{ "fido2", "list", actl_fido2_list, "UID",
+	  "the person's security keys: name, state, AAGUID, UV, counter, RP id." },
+	{ "fido2", "remove", actl_fido2_remove, "UID KEY",
+	  "remove one of the person's security keys (KEY as fido2 list shows it)." },
 	{ "audit", "verify", actl_audit_verify, "FILE",
 	  "check the hash chain of an audit log; names the first altered, removed\n"
 	  "or reordered record." },

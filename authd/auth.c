@@ -12,6 +12,7 @@
 #include "log.h"
 #include "login_ids.h"
 #include "messages.h"
+#include "plan.h"
 #include "secret.h"
 #include "server.h"
 #include "session.h"
@@ -36,8 +37,10 @@ enum conv_phase {
 struct conv {
 	struct req_items req;
 	enum conv_phase phase;
-	const struct verifier *verifier;
-	struct verify_input in;
+	struct plan *plan;          /* AUTHENTICATE: between its two jobs */
+	struct authd_msg req_msg;   /* the request, its fields in req_bytes */
+	uint8_t *req_bytes;
+	size_t req_bytes_len;
 	char old_pw[AUTHD_SECRET_MAX + 1];
 	char new_pw[AUTHD_SECRET_MAX + 1];
 	int new_from_request;       /* AUTHTOK in CHAUTHTOK: never prompt */
@@ -63,6 +66,11 @@ auth_conv_free(struct conv **cp)
 {
 	if (cp == NULL || *cp == NULL)
 		return;
+	plan_free(&(*cp)->plan);
+	if ((*cp)->req_bytes != NULL) {
+		explicit_bzero((*cp)->req_bytes, (*cp)->req_bytes_len);
+		free((*cp)->req_bytes);
+	}
 	explicit_bzero(*cp, sizeof(**cp));
 	free(*cp);
 	*cp = NULL;
@@ -340,6 +348,74 @@ send_result_delayed(struct conn *c, int result)
 
 /* AUTHENTICATE */
 
+/*
+ * The request frame is gone once its plan job runs; the verifiers' start()
+ * reads it afterwards (AUTHTOK), so the conversation keeps a copy.
+ */
+static int
+keep_request(struct conv *cv, const struct authd_msg *m)
+{
+	size_t i, total = 0, off = 0;
+
+	for (i = 0; i < m->nfields; i++)
+		total += m->fields[i].len;
+	if ((cv->req_bytes = malloc(total > 0 ? total : 1)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	cv->req_bytes_len = total > 0 ? total : 1;
+	cv->req_msg = *m;
+	for (i = 0; i < m->nfields; i++) {
+		if (m->fields[i].len > 0)
+			memcpy(cv->req_bytes + off, m->fields[i].val,
+			    m->fields[i].len);
+		cv->req_msg.fields[i].val = cv->req_bytes + off;
+		off += m->fields[i].len;
+	}
+	return AUTHD_OK;
+}
+
+/* A verifier's step; device steps carry their challenge and options. */
+static int
+send_verify_step(struct conn *c, const struct verify_step *st)
+{
+	const char *text = st->text != NULL ? st->text : "";
+	size_t start, i, len = strlen(text);
+	int r;
+
+	if (st->challenge_len == 0 && st->rp_id == NULL && st->n_cred_ids == 0 &&
+	    st->options == 0)
+		return conn_send_step(c, st->kind, text);
+	if (c->closed)
+		return AUTHD_ERR_CLOSED;
+	if (len > AUTHD_STRING_MAX)
+		len = AUTHD_STRING_MAX;
+	if ((r = authd_frame_begin(c->wbuf, c->version, AUTHD_MSG_STEP,
+	    &start)) != AUTHD_OK ||
+	    (r = authd_frame_add_u8(c->wbuf, AUTHD_F_STEP_KIND, st->kind)) != AUTHD_OK ||
+	    (r = authd_frame_add(c->wbuf, AUTHD_F_TEXT, text, len)) != AUTHD_OK)
+		goto out;
+	if (st->challenge_len > 0 && (r = authd_frame_add(c->wbuf,
+	    AUTHD_F_CHALLENGE, st->challenge, st->challenge_len)) != AUTHD_OK)
+		goto out;
+	if (st->rp_id != NULL && (r = authd_frame_add_str(c->wbuf,
+	    AUTHD_F_RP_ID, st->rp_id)) != AUTHD_OK)
+		goto out;
+	for (i = 0; i < st->n_cred_ids && i < VERIFY_MAX_CRED_IDS; i++)
+		if ((r = authd_frame_add(c->wbuf, AUTHD_F_CRED_ID, st->cred_ids[i],
+		    st->cred_id_lens[i])) != AUTHD_OK)
+			goto out;
+	if (st->options != 0 && (r = authd_frame_add_u32(c->wbuf,
+	    AUTHD_F_OPTIONS, st->options)) != AUTHD_OK)
+		goto out;
+	r = authd_frame_end(c->wbuf, start);
+out:
+	if (r != AUTHD_OK) {
+		authd_log(LOG_WARNING, "conn %llu: cannot queue a step: %s",
+		    (unsigned long long)c->id, authd_strerror(r));
+		conn_close(c);
+	}
+	return r;
+}
+
 static void
 authenticate_done(struct job *j, int cancelled)
 {
@@ -361,6 +437,9 @@ authenticate_done(struct job *j, int cancelled)
 	copy_str(e.user, sizeof(e.user), j->req.user);
 	copy_str(e.dn, sizeof(e.dn), j->acct_dn);
 	copy_str(e.service, sizeof(e.service), j->req.service);
+	copy_str(e.factors, sizeof(e.factors), j->factors);
+	copy_str(e.policy, sizeof(e.policy), j->policy);
+	e.categories = j->categories;
 	e.must_change = j->must_change;
 	e.grace_left = j->grace_left;
 	e.created = time(NULL);
@@ -379,48 +458,145 @@ static const struct job_ops ops_authenticate = {
 	.done = authenticate_done,
 };
 
-static int
+static void collect_next(struct conn *c);
+
+static void
+ctx_for(struct conn *c, size_t i, struct verify_ctx *ctx)
+{
+	struct conv *cv = c->conv;
+
+	plan_ctx(cv->plan, i, c->srv->conf, cv->req.service, cv->req.rhost,
+	    cv->req.flags, ctx);
+}
+
+/* The client cannot perform the current method: offer another, or refuse. */
+static void
+method_unavailable(struct conn *c)
+{
+	struct conv *cv = c->conv;
+	struct plan *p = cv->plan;
+	struct plan_method *m = &p->m[p->cur];
+	char reason[512];
+
+	m->state = PM_DROPPED;
+	explicit_bzero(&m->in, sizeof(m->in));
+	if (plan_select(p)) {
+		collect_next(c);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "%s unavailable on the client; no other "
+	    "allowed method meets policy %s (%s)", m->v->name, p->pol.name,
+	    p->pol.req.text);
+	auth_audit_async(c->srv, "authenticate", &cv->req, AUTHD_R_AUTH_ERR, reason);
+	if (conn_send_step(c, AUTHD_STEP_ERROR, MSG_NO_USABLE_FACTOR) != AUTHD_OK)
+		return;
+	send_result_delayed(c, AUTHD_R_AUTH_ERR);
+}
+
+static void
 verifier_next(struct conn *c, int r, const struct verify_step *step)
 {
 	struct conv *cv = c->conv;
-	struct job *j;
+	struct plan *p = cv->plan;
 
-	if (r < 0)
-		return r;
 	switch (r) {
 	case VERIFY_STEP:
 		cv->phase = PH_VERIFY;
-		if (conn_send_step(c, step->kind, step->text) == AUTHD_OK)
+		if (send_verify_step(c, step) == AUTHD_OK)
 			conn_wait_answer(c);
-		return AUTHD_OK;
+		return;
+	case VERIFY_READY:
+		p->m[p->cur].state = PM_COLLECTED;
+		collect_next(c);
+		return;
 	case VERIFY_NO_INPUT:
 		finish_now(c, AUTHD_R_CONV_ERR, "no input and prompting not allowed");
-		return AUTHD_OK;
-	case VERIFY_READY:
-		if ((j = submit(c, &ops_authenticate)) == NULL)
-			return AUTHD_OK;
-		j->verifier = cv->verifier;
-		j->in = cv->in;
-		explicit_bzero(&cv->in, sizeof(cv->in));
-		run(c, j);
-		return AUTHD_OK;
+		return;
+	case VERIFY_UNAVAILABLE:
+		method_unavailable(c);
+		return;
 	}
-	return AUTHD_ERR_INVALID;
+	finish_now(c, AUTHD_R_SYSTEM_ERR, "verifier returned an unknown status");
 }
+
+/* Start the next planned method; when every input is in, check them. */
+static void
+collect_next(struct conn *c)
+{
+	struct conv *cv = c->conv;
+	struct verify_step step;
+	struct verify_ctx ctx;
+	struct job *j;
+	int i, r;
+
+	if ((i = plan_next(cv->plan)) < 0) {
+		if ((j = submit(c, &ops_authenticate)) == NULL)
+			return;
+		j->plan = cv->plan;
+		cv->plan = NULL;
+		run(c, j);
+		return;
+	}
+	cv->plan->cur = (size_t)i;
+	memset(&step, 0, sizeof(step));
+	ctx_for(c, (size_t)i, &ctx);
+	r = cv->plan->m[i].v->start(&ctx, &cv->req_msg, &cv->plan->m[i].in, &step);
+	if (r < 0) {
+		conn_protocol_error(c, "malformed request for a verifier");
+		return;
+	}
+	verifier_next(c, r, &step);
+}
+
+static void
+plan_done(struct job *j, int cancelled)
+{
+	struct conn *c = job_waiter(j, cancelled);
+
+	if (c == NULL)
+		goto out;
+	if (j->plan_ended) {
+		if (send_lines(c, j) == AUTHD_OK)
+			send_result_delayed(c, j->result);
+		goto out;
+	}
+	c->conv->plan = j->plan;
+	j->plan = NULL;
+	collect_next(c);
+out:
+	job_release(j);
+}
+
+static const struct job_ops ops_auth_plan = {
+	.name = "authenticate_plan",
+	.needs_dir = 1,
+	.run = decide_auth_plan,
+	.done = plan_done,
+};
 
 static int
 start_authenticate(struct conn *c, const struct authd_msg *m)
 {
-	struct verify_step step = { 0, NULL };
+	struct plan *p;
+	struct job *j;
 	int r;
 
+	if ((r = keep_request(c->conv, m)) != AUTHD_OK)
+		return r;
 	if (!(c->conv->req.flags & AUTHD_REQ_SILENT) &&
 	    send_banner(c) != AUTHD_OK)
 		return AUTHD_OK;    /* the connection is gone */
-	/* One verifier today; the table is where the next factors plug in. */
-	c->conv->verifier = verifiers_login[0];
-	r = c->conv->verifier->start(m, c->conv->req.flags, &c->conv->in, &step);
-	return verifier_next(c, r, &step);
+	if ((p = plan_new()) == NULL) {
+		finish_now(c, AUTHD_R_SYSTEM_ERR, "out of memory");
+		return AUTHD_OK;
+	}
+	if ((j = submit(c, &ops_auth_plan)) == NULL) {
+		plan_free(&p);
+		return AUTHD_OK;
+	}
+	j->plan = p;
+	run(c, j);
+	return AUTHD_OK;
 }
 
 /* ACCT_MGMT */
@@ -737,7 +913,7 @@ int
 auth_on_answer(struct conn *c, const struct authd_msg *m)
 {
 	struct conv *cv = c->conv;
-	struct verify_step step = { 0, NULL };
+	struct verify_step step;
 	uint8_t status = 0;
 	int r;
 
@@ -746,14 +922,31 @@ auth_on_answer(struct conn *c, const struct authd_msg *m)
 	r = authd_msg_get_u8(m, AUTHD_F_ANSWER_STATUS, &status);
 	if (r != AUTHD_OK && r != AUTHD_ERR_MISSING)
 		return r;
+	if (cv->phase == PH_VERIFY && cv->plan != NULL) {
+		struct verify_ctx ctx;
+		struct plan_method *pm = &cv->plan->m[cv->plan->cur];
+
+		if (status == 2) {
+			/* No device here (ssh): the policy's other methods. */
+			method_unavailable(c);
+			return AUTHD_OK;
+		}
+		if (status != 0 && !pm->v->device) {
+			finish_now(c, AUTHD_R_CONV_ERR, "the person cancelled");
+			return AUTHD_OK;
+		}
+		memset(&step, 0, sizeof(step));
+		ctx_for(c, cv->plan->cur, &ctx);
+		r = pm->v->answer(&ctx, m, &pm->in, &step);
+		if (r < 0)
+			return r;
+		verifier_next(c, r, &step);
+		return AUTHD_OK;
+	}
 	if (status != 0) {
 		finish_now(c, AUTHD_R_CONV_ERR, status == 1 ?
 		    "the person cancelled" : "no device");
 		return AUTHD_OK;
-	}
-	if (cv->phase == PH_VERIFY) {
-		r = cv->verifier->answer(m, &cv->in, &step);
-		return verifier_next(c, r, &step);
 	}
 	return chauthtok_answer(c, m);
 }

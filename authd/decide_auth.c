@@ -8,6 +8,8 @@
 #include "decide.h"
 #include "err.h"
 #include "messages.h"
+#include "plan.h"
+#include "policy.h"
 #include "schema.h"
 #include "secret.h"
 #include "server.h"
@@ -82,82 +84,358 @@ success_lines(struct job *j, const struct dir_account *acct,
 	}
 }
 
+/* AUTHENTICATE, first job: who, which policy, what they enrolled -> the plan. */
+
+/* A stand-in for a person the conversation must not reveal. */
+static void
+stand_in(struct job *j, struct plan *p, enum plan_why why)
+{
+	memset(&p->acct, 0, sizeof(p->acct));
+	snprintf(p->acct.uid, sizeof(p->acct.uid), "%.255s", j->req.user);
+	p->acct.uid_number = -1;
+	p->why = why;
+}
+
+/* Every allowed method as if enrolled, with empty enrolments. */
+static void
+decoy_plan(struct plan *p)
+{
+	struct verify_enrolment none;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].v->free_enrolment != NULL)
+			p->m[i].v->free_enrolment(&p->m[i].enr);
+	memset(p->m, 0, sizeof(p->m));
+	p->n = 0;
+	memset(&none, 0, sizeof(none));
+	for (i = 0; verifiers_all[i] != NULL; i++)
+		if (p->pol.methods & policy_method_bit(verifiers_all[i]->name))
+			plan_add(p, verifiers_all[i], &none);
+	(void)plan_select(p);
+}
+
+/* The plan job ends the request itself (directory down). */
+static void
+plan_fail(struct job *j, int result, const char *reason)
+{
+	j->plan_ended = 1;
+	decide_finish(j, "authenticate", result, reason, NULL);
+}
+
+void
+decide_auth_plan(struct job *j, struct dir_conn *dc)
+{
+	struct plan *p = j->plan;
+	struct verify_enrolment enr;
+	struct verify_ctx ctx;
+	char reason[512];
+	unsigned possible = 0;
+	size_t i;
+	int st, known = 0;
+
+	st = decide_lookup(j, dc, &p->acct);
+	if (st == DIR_OK && decide_peer_may_act(j, &p->acct))
+		known = 1;
+	else if (st == DIR_OK)
+		stand_in(j, p, PLAN_PEER);
+	else if (st == DIR_NOT_FOUND)
+		stand_in(j, p, PLAN_UNKNOWN);
+	else
+		goto unavailable;
+	st = policy_for(dc, j->srv->conf, j->req.service, j->req.rhost[0] != '\0',
+	    &p->pol);
+	if (st != DIR_OK)
+		goto unavailable;
+	if (p->pol.invalid) {
+		if (known)
+			p->why = PLAN_INVALID;
+		known = 0;
+	}
+	if (!known) {
+		decoy_plan(p);
+		return;
+	}
+	for (i = 0; verifiers_all[i] != NULL; i++) {
+		if (!(p->pol.methods & policy_method_bit(verifiers_all[i]->name)))
+			continue;
+		memset(&enr, 0, sizeof(enr));
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.conf = j->srv->conf;
+		ctx.acct = &p->acct;
+		ctx.enr = &enr;
+		ctx.service = j->req.service;
+		ctx.rhost = j->req.rhost;
+		ctx.req_flags = j->req.flags;
+		st = verifiers_all[i]->load(dc, &ctx, &enr);
+		if (st < 0) {
+			if (verifiers_all[i]->free_enrolment != NULL)
+				verifiers_all[i]->free_enrolment(&enr);
+			goto unavailable;
+		}
+		if (!enr.usable) {
+			if (verifiers_all[i]->free_enrolment != NULL)
+				verifiers_all[i]->free_enrolment(&enr);
+			continue;
+		}
+		plan_add(p, verifiers_all[i], &enr);
+	}
+	if (plan_select(p))
+		return;
+	/* Not enough enrolled: say so, but only to whoever knows the password. */
+	for (i = 0; i < p->n; i++)
+		possible |= p->m[i].cats;
+	p->missing = policy_missing(&p->pol.req, possible);
+	plan_names(p, -1, p->enrolled, sizeof(p->enrolled));
+	p->why = PLAN_UNMET;
+	decoy_plan(p);
+	return;
+unavailable:
+	job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+	snprintf(reason, sizeof(reason), "directory unavailable: %s",
+	    dir_conn_error(dc));
+	plan_fail(j, AUTHD_R_AUTHINFO_UNAVAIL, reason);
+}
+
+/* AUTHENTICATE, second job: check what was collected. */
+
+static struct plan_method *
+collected(struct plan *p, const struct verifier *v)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].state == PM_COLLECTED && p->m[i].v == v)
+			return &p->m[i];
+	return NULL;
+}
+
+/* A decoy: spend a bind like a real attempt and refuse. */
+static int
+check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
+{
+	struct plan *p = j->plan;
+	struct plan_method *pw = collected(p, &verifier_password);
+	struct dir_bind_result br;
+	char line[AUTHD_STRING_MAX + 1];
+	int st;
+
+	memset(&br, 0, sizeof(br));
+	switch (p->why) {
+	case PLAN_UNKNOWN:
+	case PLAN_PEER:
+	case PLAN_INVALID:
+		/* The timing entry: an unknown user costs one real bind too. */
+		if (pw != NULL)
+			(void)dir_password_bind(dc, NULL, pw->in.secret, &br);
+		if (p->why == PLAN_UNKNOWN)
+			snprintf(reason, reasonlen, "unknown user");
+		else if (p->why == PLAN_PEER)
+			snprintf(reason, reasonlen,
+			    "peer uid %ld may not authenticate %.200s",
+			    (long)j->req.peer_uid, j->req.user);
+		else
+			snprintf(reason, reasonlen, "policy %s is invalid: %s",
+			    p->pol.name, p->pol.error);
+		return AUTHD_R_AUTH_ERR;
+	default:
+		break;
+	}
+	/* PLAN_UNMET: the message only for whoever proved the password. */
+	snprintf(reason, reasonlen, "policy %s needs %s; enrolled: %s",
+	    p->pol.name, p->pol.req.text, p->enrolled);
+	if (pw == NULL)
+		return AUTHD_R_AUTH_ERR;
+	st = dir_password_bind(dc, p->acct.dn, pw->in.secret, &br);
+	switch (st) {
+	case DIR_OK:
+		msg_policy_unmet(line, sizeof(line), p->missing);
+		job_add_line(j, AUTHD_STEP_ERROR, line);
+		return AUTHD_R_AUTH_ERR;
+	case DIR_LOCKED:
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
+		snprintf(reason, reasonlen, "locked");
+		return AUTHD_R_MAXTRIES;
+	case DIR_UNAVAILABLE:
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+		snprintf(reason, reasonlen, "directory unavailable: %s",
+		    dir_conn_error(dc));
+		return AUTHD_R_AUTHINFO_UNAVAIL;
+	default:
+		snprintf(reason, reasonlen, "wrong password; policy %s needs %s; "
+		    "enrolled: %s", p->pol.name, p->pol.req.text, p->enrolled);
+		return AUTHD_R_AUTH_ERR;
+	}
+}
+
+/* A factor failed: one counted failure in the directory, nothing bound right. */
+static int
+refuse_counted(struct job *j, struct dir_conn *dc, const char *why,
+    char *reason, size_t reasonlen)
+{
+	int st = plan_burn_attempt(dc, j->plan->acct.dn);
+
+	if (st == DIR_LOCKED) {
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
+		snprintf(reason, reasonlen, "%s; locked", why);
+		return AUTHD_R_MAXTRIES;
+	}
+	snprintf(reason, reasonlen, "%s%s", why, st == DIR_INVALID ? "" :
+	    "; the failure could not be counted");
+	return AUTHD_R_AUTH_ERR;
+}
+
+static void
+note_factors(struct job *j, unsigned proven)
+{
+	struct plan *p = j->plan;
+	size_t i, n = 0;
+
+	j->factors[0] = '\0';
+	for (i = 0; i < p->n && n < sizeof(j->factors); i++)
+		if (p->m[i].state == PM_COLLECTED)
+			n += (size_t)snprintf(j->factors + n, sizeof(j->factors) - n,
+			    "%s%s", n > 0 ? "," : "", p->m[i].v->name);
+	j->categories = proven;
+	snprintf(j->policy, sizeof(j->policy), "%s", p->pol.name);
+}
+
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
 {
-	struct dir_account acct;
-	struct dir_bind_result br;
-	const struct dir_account *who = NULL;
-	char reason[512], extra[64];
-	int st, result = AUTHD_R_AUTH_ERR;
+	struct plan *p = j->plan;
+	struct plan_method *pw = NULL, *m;
+	struct verify_result res;
+	struct verify_ctx ctx;
+	char reason[512], why[384], extra[512], cats[64];
+	unsigned proven = 0;
+	size_t i;
+	int result = AUTHD_R_AUTH_ERR;
 
-	memset(&br, 0, sizeof(br));
-	br.grace_left = -1;
-	br.expire_in = -1;
+	memset(&res, 0, sizeof(res));
+	res.bind.grace_left = -1;
+	res.bind.expire_in = -1;
 	extra[0] = '\0';
-	st = decide_lookup(j, dc, &acct);
-	if (st == DIR_OK && decide_peer_may_act(j, &acct))
-		who = &acct;
-	else if (st == DIR_OK)
-		snprintf(reason, sizeof(reason), "peer uid %ld may not authenticate %.200s",
-		    (long)j->req.peer_uid, j->req.user);
-	else if (st == DIR_NOT_FOUND)
-		snprintf(reason, sizeof(reason), "unknown user");
-	else {
-		result = AUTHD_R_AUTHINFO_UNAVAIL;
-		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
-		snprintf(reason, sizeof(reason), "directory unavailable: %s",
-		    dir_conn_error(dc));
+	if (p->why != PLAN_REAL) {
+		result = check_decoy(j, dc, reason, sizeof(reason));
 		goto out;
 	}
-	/* Unknown or not allowed: the verifier still spends a real bind. */
-	st = j->verifier->check(dc, who, &j->in, &br);
-	explicit_bzero(&j->in, sizeof(j->in));
-	if (who == NULL)
-		goto out;
-	switch (st) {
-	case DIR_OK:
-		result = AUTHD_R_SUCCESS;
-		j->must_change = br.must_change || acct.pwd_reset;
-		j->grace_left = br.grace_left;
-		snprintf(reason, sizeof(reason), "%s accepted%s",
-		    j->verifier->name, j->must_change ? "; must change (reset)" :
-		    br.grace_left >= 0 ? "; expired, grace login" : "");
-		snprintf(j->acct_dn, sizeof(j->acct_dn), "%s", acct.dn);
-		if (authd_random_hex(j->login_id, sizeof(j->login_id),
-		    LOGIN_ID_LEN / 2) != AUTHD_OK) {
-			result = AUTHD_R_SYSTEM_ERR;
-			snprintf(reason, sizeof(reason), "no random login id");
-			break;
+	/* Every factor but the password first: a failure must not bind it. */
+	for (i = 0; i < p->n; i++) {
+		m = &p->m[i];
+		if (m->state != PM_COLLECTED)
+			continue;
+		if (m->v == &verifier_password) {
+			pw = m;
+			continue;
 		}
-		snprintf(extra, sizeof(extra), " login_id=%s", j->login_id);
-		success_lines(j, &acct, &br);
-		break;
-	case DIR_INVALID:
-		snprintf(reason, sizeof(reason), "wrong %s", j->verifier->name);
-		break;
-	case DIR_LOCKED:
+		memset(&res, 0, sizeof(res));
+		plan_ctx(p, i, j->srv->conf, j->req.service, j->req.rhost,
+		    j->req.flags, &ctx);
+		m->v->check(dc, &ctx, &m->in, &res);
+		explicit_bzero(&m->in, sizeof(m->in));
+		if (res.status == DIR_UNAVAILABLE) {
+			result = AUTHD_R_AUTHINFO_UNAVAIL;
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+			snprintf(reason, sizeof(reason), "directory unavailable "
+			    "checking %s: %s", m->v->name, res.reason);
+			goto out;
+		}
+		if (res.status != DIR_OK) {
+			snprintf(why, sizeof(why), "%s failed: %s", m->v->name,
+			    res.reason[0] != '\0' ? res.reason : "refused");
+			result = refuse_counted(j, dc, why, reason, sizeof(reason));
+			goto out;
+		}
+		proven |= res.categories & m->cats;
+	}
+	if (!policy_satisfied(&p->pol.req, proven |
+	    (pw != NULL ? FACTOR_KNOWLEDGE : 0))) {
+		policy_categories_str(proven, cats, sizeof(cats));
+		snprintf(why, sizeof(why), "proven %s%s does not meet policy %s (%s)",
+		    cats, pw != NULL ? " (+ knowledge unchecked)" : "", p->pol.name,
+		    p->pol.req.text);
+		result = refuse_counted(j, dc, why, reason, sizeof(reason));
+		goto out;
+	}
+	memset(&res, 0, sizeof(res));
+	res.bind.grace_left = -1;
+	res.bind.expire_in = -1;
+	if (pw != NULL) {
+		plan_ctx(p, (size_t)(pw - p->m), j->srv->conf, j->req.service,
+		    j->req.rhost, j->req.flags, &ctx);
+		pw->v->check(dc, &ctx, &pw->in, &res);
+		explicit_bzero(&pw->in, sizeof(pw->in));
+		switch (res.status) {
+		case DIR_OK:
+			proven |= FACTOR_KNOWLEDGE;
+			break;
+		case DIR_INVALID:
+			snprintf(reason, sizeof(reason), "wrong password");
+			goto out;
+		case DIR_LOCKED:
+			result = AUTHD_R_MAXTRIES;
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
+			snprintf(reason, sizeof(reason), "locked");
+			goto out;
+		case DIR_EXPIRED:
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_PW_EXPIRED);
+			snprintf(reason, sizeof(reason),
+			    "password expired, no grace login left");
+			goto out;
+		case DIR_UNAVAILABLE:
+			result = AUTHD_R_AUTHINFO_UNAVAIL;
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+			snprintf(reason, sizeof(reason), "directory unavailable: %s",
+			    res.bind.message[0] != '\0' ? res.bind.message :
+			    dir_conn_error(dc));
+			goto out;
+		default:
+			snprintf(reason, sizeof(reason),
+			    "directory refused the bind: %s",
+			    res.bind.message[0] != '\0' ? res.bind.message :
+			    dir_conn_error(dc));
+			goto out;
+		}
+	} else if (p->acct.locked) {
+		/* No bind to ask ppolicy: its lock still holds. */
 		result = AUTHD_R_MAXTRIES;
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
 		snprintf(reason, sizeof(reason), "locked");
-		break;
-	case DIR_EXPIRED:
-		job_add_line(j, AUTHD_STEP_ERROR, MSG_PW_EXPIRED);
-		snprintf(reason, sizeof(reason), "password expired, no grace login left");
-		break;
-	case DIR_UNAVAILABLE:
-		result = AUTHD_R_AUTHINFO_UNAVAIL;
-		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
-		snprintf(reason, sizeof(reason), "directory unavailable: %s",
-		    br.message[0] != '\0' ? br.message : dir_conn_error(dc));
-		break;
-	default:
-		snprintf(reason, sizeof(reason), "directory refused the bind: %s",
-		    br.message[0] != '\0' ? br.message : dir_conn_error(dc));
-		break;
+		goto out;
 	}
+	if (!policy_satisfied(&p->pol.req, proven)) {
+		policy_categories_str(proven, cats, sizeof(cats));
+		snprintf(reason, sizeof(reason), "proven %s does not meet policy %s (%s)",
+		    cats, p->pol.name, p->pol.req.text);
+		goto out;
+	}
+	note_factors(j, proven);
+	policy_categories_str(proven, cats, sizeof(cats));
+	result = AUTHD_R_SUCCESS;
+	j->must_change = res.bind.must_change || p->acct.pwd_reset;
+	j->grace_left = res.bind.grace_left;
+	snprintf(reason, sizeof(reason), "%s accepted%s", j->factors,
+	    j->must_change ? "; must change (reset)" :
+	    res.bind.grace_left >= 0 ? "; expired, grace login" : "");
+	snprintf(j->acct_dn, sizeof(j->acct_dn), "%s", p->acct.dn);
+	if (authd_random_hex(j->login_id, sizeof(j->login_id),
+	    LOGIN_ID_LEN / 2) != AUTHD_OK) {
+		result = AUTHD_R_SYSTEM_ERR;
+		snprintf(reason, sizeof(reason), "no random login id");
+		goto out;
+	}
+	snprintf(extra, sizeof(extra), " login_id=%s policy=%s factors=%s "
+	    "categories=%s", j->login_id, p->pol.name, j->factors, cats);
+	success_lines(j, &p->acct, &res.bind);
 out:
-	explicit_bzero(&j->in, sizeof(j->in));
+	for (i = 0; i < p->n; i++)
+		explicit_bzero(&p->m[i].in, sizeof(p->m[i].in));
+	if (result != AUTHD_R_SUCCESS) {
+		note_factors(j, proven);
+		snprintf(extra, sizeof(extra), " policy=%s factors=%s",
+		    p->pol.name, j->factors[0] != '\0' ? j->factors : "none");
+	}
 	decide_finish(j, "authenticate", result, reason,
 	    extra[0] != '\0' ? extra : NULL);
 }

@@ -889,8 +889,9 @@ dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
 }
 
 /* A modify as authd, retried once on another server. */
-static int
-dir_modify(struct dir_conn *c, const char *dn, LDAPMod **mods)
+int
+dir_service_modify(struct dir_conn *c, const char *dn, LDAPMod **mods,
+    int *ldap_rc_r)
 {
 	struct dir_reply r;
 	int attempt, msgid, rc, st;
@@ -903,6 +904,8 @@ dir_modify(struct dir_conn *c, const char *dn, LDAPMod **mods)
 			r.code = rc;
 		else
 			dir_wait_reply(c, c->svc.ld, msgid, &r, NULL);
+		if (ldap_rc_r != NULL)
+			*ldap_rc_r = r.code;
 		if (r.code == LDAP_SUCCESS)
 			return DIR_OK;
 		if (rc != LDAP_SUCCESS)
@@ -915,6 +918,12 @@ dir_modify(struct dir_conn *c, const char *dn, LDAPMod **mods)
 		dir_handle_drop(c, &c->svc);
 	}
 	return DIR_UNAVAILABLE;
+}
+
+static int
+dir_modify(struct dir_conn *c, const char *dn, LDAPMod **mods)
+{
+	return dir_service_modify(c, dn, mods, NULL);
 }
 
 /* Replace attr by value; NULL or "" removes it. */

@@ -115,6 +115,17 @@ int dir_account_from_entry(struct ldap *ld, struct ldapmsg *e,
 int dir_service_open(struct dir_pool *pool, struct ldap **ld_r, char *err,
     size_t errlen);
 
+/*
+ * A modify on the service handle (bound as authd), retried once on the next
+ * server when the directory is down. DIR_OK or the failure's status;
+ * *ldap_rc_r (may be NULL) gets the LDAP result code, e.g.
+ * LDAP_NO_SUCH_ATTRIBUTE when a value to delete was not there (the TOTP
+ * replay guard, dir_totp.c). mods is an LDAPMod ** of libldap.
+ */
+struct ldapmod;
+int dir_service_modify(struct dir_conn *c, const char *dn, struct ldapmod **mods,
+    int *ldap_rc_r);
+
 /* Last error text of this connection, for logs. */
 const char *dir_conn_error(const struct dir_conn *c);
 

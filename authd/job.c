@@ -33,6 +33,7 @@ job_free(struct job **jp)
 {
 	if (jp == NULL || *jp == NULL)
 		return;
+	plan_free(&(*jp)->plan);
 	/* The whole struct: it held passwords. */
 	explicit_bzero(*jp, sizeof(**jp));
 	free(*jp);

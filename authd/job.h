@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "dir.h"
 #include "login_ids.h"
+#include "plan.h"
 #include "proto.h"
 #include "session.h"
 #include "verifier.h"
@@ -31,8 +32,7 @@ struct job {
 
 	/* inputs */
 	struct req_items req;
-	const struct verifier *verifier;
-	struct verify_input in;
+	struct plan *plan;                    /* authenticate: owned while in flight */
 	char old_pw[AUTHD_SECRET_MAX + 1];
 	char new_pw[AUTHD_SECRET_MAX + 1];
 	char dn[512];                         /* close_session: from the registry */
@@ -53,6 +53,10 @@ struct job {
 	int must_change;
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */
+	int plan_ended;                       /* authenticate: the plan job decided */
+	char factors[64];                     /* authenticate: "password,totp" */
+	unsigned categories;                  /* authenticate: FACTOR_* proven */
+	char policy[POLICY_NAME_MAX];         /* authenticate: the policy applied */
 };
 
 struct job *job_new(struct server *srv, const struct job_ops *ops,
@@ -65,6 +69,9 @@ int job_audit(struct job *j, const char *event, int result, const char *reason,
     const char *extra);
 
 /* The worker side of each request (decide_auth.c, decide_session.c). */
+/* AUTHENTICATE in two jobs: the plan (account, policy, enrolments), then
+ * the check of what was collected. */
+void decide_auth_plan(struct job *j, struct dir_conn *dc);
 void decide_authenticate(struct job *j, struct dir_conn *dc);
 void decide_acct_mgmt(struct job *j, struct dir_conn *dc);
 void decide_chauthtok(struct job *j, struct dir_conn *dc);

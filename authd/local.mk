@@ -38,3 +38,34 @@ authd_dir_probe_LDADD = libauthd_dir.la libauthd_common.la $(LDAP_LIBS) \
 # the login path's lookup that prefers it (account.c).
 libauthd_dir_la_SOURCES += authd/view.c authd/view.h
 libauthd_daemon_la_SOURCES += authd/account.c authd/account.h
+
+# Multi-factor login: the policies in the directory (policy.c) and the table
+# of every verifier (verifiers.c).
+libauthd_dir_la_SOURCES += authd/policy.c authd/policy.h
+libauthd_daemon_la_SOURCES += authd/verifiers.c
+
+# TOTP (authd/totp.h): the codes and the seed crypto, shared with authctl and
+# the tests; the token in the directory (dir_totp.c); the verifier.
+noinst_LTLIBRARIES += libauthd_totp.la
+libauthd_totp_la_SOURCES = authd/totp.c authd/totp.h
+libauthd_totp_la_CFLAGS = $(AM_CFLAGS) $(OATH_CFLAGS) $(CRYPTO_CFLAGS) -pthread
+libauthd_totp_la_LIBADD = $(OATH_LIBS) $(CRYPTO_LIBS)
+libauthd_dir_la_SOURCES += authd/dir_totp.c authd/dir_totp.h
+libauthd_daemon_la_SOURCES += authd/verify_totp.c
+authd_authd_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) $(CRYPTO_LIBS)
+libauthd_daemon_la_SOURCES += authd/plan.c authd/plan.h
+
+# FIDO2 (authd/fido2.h): assertion verification with libfido2 (fido2.c,
+# shared with authctl and the tests), the credentials in the directory
+# (dir_fido2.c), the verifier.
+noinst_LTLIBRARIES += libauthd_fido2.la
+libauthd_fido2_la_SOURCES = authd/fido2.c authd/fido2.h
+libauthd_fido2_la_CFLAGS = $(AM_CFLAGS) $(FIDO2_CFLAGS) $(CRYPTO_CFLAGS)
+libauthd_fido2_la_LIBADD = $(FIDO2_LIBS) $(CRYPTO_LIBS)
+libauthd_dir_la_SOURCES += authd/dir_fido2.c
+libauthd_daemon_la_SOURCES += authd/verify_fido2.c
+authd_authd_LDADD += libauthd_fido2.la $(FIDO2_LIBS)
+
+# The IC card (authd/card.h): certificate chain, registration and signature
+# checks (card.c), the cards in the directory (dir_card.c), the verifier.
+include authd/card.mk

@@ -26,6 +26,9 @@ struct login_id_entry {
 	char service[128];
 	int must_change;
 	int grace_left;               /* -1 when not in grace */
+	char factors[64];             /* methods that authenticated: "password,totp" */
+	unsigned categories;          /* FACTOR_* proven (verifier.h) */
+	char policy[128];             /* the login policy applied */
 	time_t created;
 };
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "messages.h"
+#include "verifier.h"
 
 void
 msg_time(char *out, size_t outsz, time_t t)
@@ -81,4 +82,24 @@ msg_no_longer_valid(char *out, size_t outsz, time_t until)
 
 	msg_time(when, sizeof(when), until);
 	snprintf(out, outsz, "Your account expired on %s.", when);
+}
+
+void
+msg_policy_unmet(char *out, size_t outsz, unsigned missing)
+{
+	char what[64];
+	size_t n = 0;
+
+	what[0] = '\0';
+	if (missing & FACTOR_KNOWLEDGE)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "knowledge");
+	if (missing & FACTOR_POSSESSION)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, "%spossession",
+		    n > 0 ? " or " : "");
+	if (missing & FACTOR_INHERENCE)
+		snprintf(what + n, sizeof(what) - n, "%sbiometric",
+		    n > 0 ? " or " : "");
+	snprintf(out, outsz, "This service needs %s (%s); none is enrolled for "
+	    "you. Contact your administrator.", (missing & FACTOR_KNOWLEDGE) ?
+	    "another kind of credential" : "a second factor", what);
 }

@@ -32,6 +32,10 @@
 #define MSG_CHANGED           "Password changed."
 #define MSG_NOT_CHANGED       "The password was not changed."
 #define MSG_FIRST_LOGIN       "This is your first login."
+#define MSG_NO_USABLE_FACTOR \
+	"No usable second factor on this terminal. Log in where your device is attached."
+#define MSG_POLICY_INVALID \
+	"The login policy for this service cannot be read. Contact your administrator."
 
 /* "Thu Nov 26 14:00:01 2026" in local time. */
 void msg_time(char *out, size_t outsz, time_t t);
@@ -43,5 +47,9 @@ void msg_expires_in(char *out, size_t outsz, long seconds);
 void msg_grace(char *out, size_t outsz, int grace_left);
 void msg_not_yet_valid(char *out, size_t outsz, time_t from);
 void msg_no_longer_valid(char *out, size_t outsz, time_t until);
+/* What the policy needs that the person has not enrolled (FACTOR_* bits):
+ * "This service needs a second factor (possession or biometric); none is
+ * enrolled for you. Contact your administrator." */
+void msg_policy_unmet(char *out, size_t outsz, unsigned missing);
 
 #endif

@@ -1,60 +1,149 @@
-/*
- * Verifiers: the methods that check one factor. Each is one table of
- * function pointers; the conversation engine (auth.c) only calls through
- * the table, so a new factor (TOTP, FIDO2, card) is a new table and needs
- * no change in the engine or the PAM module.
+/* VERIFIER API v2
  *
- * On the loop thread a verifier collects what the person gives: start() sees
- * the request (it may already carry what is needed, e.g. AUTHTOK), answer()
- * sees each ANSWER. Both either describe the next step to show
- * (VERIFY_STEP) or say the input is complete (VERIFY_READY). On a worker
- * thread check() then judges the collected input against the directory.
+ * Verifiers: the methods that check one factor (password, totp, fido2, card).
+ * Each is one table of function pointers with designated initializers; the
+ * conversation engine (auth.c) only calls through the table, so a new method
+ * is a new table and needs no change in the engine or in the PAM module.
+ *
+ * The life of one method inside one AUTHENTICATE conversation:
+ *   1. load()   worker thread: read what the person has enrolled for this
+ *               method (token, credentials, cards) into enr; say whether the
+ *               method is usable. acct is never NULL here (for an unknown
+ *               person the engine plays a decoy plan and does not call load).
+ *   2. start()  loop thread: produce the first step (a prompt, or a device
+ *               step with a fresh random challenge kept in in->challenge),
+ *               or VERIFY_READY when the request already carries the input.
+ *   3. answer() loop thread: take one ANSWER; VERIFY_STEP for another step,
+ *               VERIFY_READY when the input is complete, VERIFY_UNAVAILABLE
+ *               when the client cannot perform it (ANSWER_STATUS 2: no
+ *               device here, e.g. over ssh) so that the engine offers the
+ *               policy's next method.
+ *   4. check()  worker thread: judge the collected input; on success say
+ *               which categories were proven. Never logs secrets.
+ *   5. free_enrolment() on any thread, once.
+ * All input and enrolment memory is wiped when the conversation ends.
  */
 #ifndef AUTHD_VERIFIER_H
 #define AUTHD_VERIFIER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "dir.h"
 #include "proto.h"
 
+/* Factor categories (DESIGN.md decision 4). */
+#define FACTOR_KNOWLEDGE   0x1u
+#define FACTOR_POSSESSION  0x2u
+#define FACTOR_INHERENCE   0x4u
+
 enum verify_status {
-	VERIFY_STEP = 1,     /* show *step_r and wait for its ANSWER */
-	VERIFY_READY = 2,    /* input complete: run check() */
-	VERIFY_NO_INPUT = 3  /* cannot get the input (no prompting allowed) */
+	VERIFY_STEP = 1,        /* show *step_r and wait for its ANSWER */
+	VERIFY_READY = 2,       /* input complete: run check() */
+	VERIFY_NO_INPUT = 3,    /* cannot prompt (use_first_pass without a token) */
+	VERIFY_UNAVAILABLE = 4  /* the client has no device for this method */
 };
 
-/* What a verifier collected. Copied into the job; wiped when the job ends. */
+#define VERIFY_BLOB_MAX   AUTHD_FIELD_MAX
+#define VERIFY_CHALLENGE_MAX 64
+#define VERIFY_MAX_CRED_IDS 8
+
+/* What a method collected. Wiped when the conversation ends. */
 struct verify_input {
-	char secret[AUTHD_SECRET_MAX + 1];
+	char secret[AUTHD_SECRET_MAX + 1];     /* password, one-time code */
 	int have_secret;
+	uint8_t challenge[VERIFY_CHALLENGE_MAX]; /* what start() sent: random */
+	size_t challenge_len;
+	uint8_t authdata[VERIFY_BLOB_MAX];      /* FIDO2 authenticator data */
+	size_t authdata_len;
+	uint8_t signature[VERIFY_BLOB_MAX];     /* FIDO2 or card signature */
+	size_t signature_len;
+	uint8_t cred_id[VERIFY_BLOB_MAX];       /* FIDO2 credential used */
+	size_t cred_id_len;
+	uint8_t cert[VERIFY_BLOB_MAX];          /* card certificate, DER */
+	size_t cert_len;
 };
 
+/* One step to send. Pointers stay valid until the step is sent. */
 struct verify_step {
-	uint8_t kind;            /* AUTHD_STEP_* */
-	const char *text;
+	uint8_t kind;                           /* AUTHD_STEP_* */
+	const char *text;                       /* prompt or message */
+	const uint8_t *challenge;               /* device steps */
+	size_t challenge_len;
+	const char *rp_id;                      /* FIDO2 */
+	const uint8_t *cred_ids[VERIFY_MAX_CRED_IDS];
+	size_t cred_id_lens[VERIFY_MAX_CRED_IDS];
+	size_t n_cred_ids;
+	uint32_t options;                       /* AUTHD_STEP_OPT_* */
+};
+
+/* What the person has enrolled for one method (opaque data per method). */
+struct verify_enrolment {
+	int usable;                 /* enrolled and active */
+	void *data;                 /* the method's own; freed by free_enrolment */
+	unsigned categories;        /* added: what this person's enrolment can prove
+	                               at most (e.g. FIDO2 without a biometric AAGUID);
+	                               0 = the verifier's categories */
+};
+
+/* Everything a method may look at; owned by the engine. */
+struct verify_ctx {
+	const struct authd_conf *conf;
+	const struct dir_account *acct;    /* never NULL in load/start/answer/check */
+	struct verify_enrolment *enr;
+	const char *service;
+	const char *rhost;                 /* "" for a local login */
+	uint32_t req_flags;                /* AUTHD_REQ_* */
+	/* added: the categories the engine's plan counts on this method for
+	 * (FIDO2: ask user verification when knowledge or inherence is wanted) */
+	unsigned want;
+	/* added: 1 when the engine plays a decoy (unknown person, or a plan the
+	 * policy cannot accept): acct is a stand-in (dn ""), enr->usable is 0 and
+	 * enr->data NULL; start()/answer() must still produce the same steps a
+	 * real person would see, and check() is never called */
+	int decoy;
+};
+
+/* The verdict of check(). */
+struct verify_result {
+	int status;                 /* enum dir_status: DIR_OK, DIR_INVALID, DIR_LOCKED,
+	                               DIR_UNAVAILABLE, DIR_ERROR ... */
+	unsigned categories;        /* proven, on DIR_OK */
+	char reason[160];           /* for the audit log: "totp code replayed" */
+	char message[256];          /* for the person ("" for none): shown as ERROR */
+	struct dir_bind_result bind; /* the password method's ppolicy details */
 };
 
 struct verifier {
-	const char *name;        /* "password" */
-	const char *category;    /* "knowledge", "possession", "inherence" */
-	/* Loop thread. Negative authd_err for a malformed request. */
-	int (*start)(const struct authd_msg *req, uint32_t req_flags,
+	const char *name;           /* "password", "totp", "fido2", "card" */
+	unsigned categories;        /* what it can prove at most */
+	/* Its steps are performed by a device (card, security key): a refusal
+	 * there (ANSWER_STATUS 1: PIN refused, key not touched) reaches
+	 * answer() and is judged by check() as a failed factor, which counts
+	 * toward the lockout; for other methods it ends the conversation. */
+	int device;
+	/* Worker. AUTHD_OK (enr->usable says whether it can be used) or a dir_status < 0. */
+	int (*load)(struct dir_conn *dc, const struct verify_ctx *ctx,
+	    struct verify_enrolment *enr);
+	void (*free_enrolment)(struct verify_enrolment *enr);
+	/* Loop. enum verify_status, or a negative authd_err for a malformed request. */
+	int (*start)(const struct verify_ctx *ctx, const struct authd_msg *req,
 	    struct verify_input *in, struct verify_step *step_r);
-	int (*answer)(const struct authd_msg *ans, struct verify_input *in,
-	    struct verify_step *step_r);
-	/*
-	 * Worker thread. acct is NULL when the person is unknown or the caller
-	 * may not act for them: the verifier must then spend the same effort
-	 * and fail. Returns a dir_status.
-	 */
-	int (*check)(struct dir_conn *dc, const struct dir_account *acct,
-	    const struct verify_input *in, struct dir_bind_result *res_r);
+	int (*answer)(const struct verify_ctx *ctx, const struct authd_msg *ans,
+	    struct verify_input *in, struct verify_step *step_r);
+	/* Worker. */
+	void (*check)(struct dir_conn *dc, const struct verify_ctx *ctx,
+	    const struct verify_input *in, struct verify_result *res_r);
 };
 
 extern const struct verifier verifier_password;
+extern const struct verifier verifier_totp;
+extern const struct verifier verifier_fido2;
+extern const struct verifier verifier_card;
 
-/* The verifiers of an authentication, in order (now: the password alone). */
-extern const struct verifier *const verifiers_login[];
+/* Every method, in the default order of asking. */
+extern const struct verifier *const verifiers_all[];
+const struct verifier *verifier_by_name(const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -25,8 +26,26 @@ take_secret(const struct authd_msg *m, uint16_t tag, struct verify_input *in)
 	return AUTHD_OK;
 }
 
+/* Everyone in the directory has a password (ppolicy judges it at bind). */
 static int
-password_start(const struct authd_msg *req, uint32_t req_flags,
+password_load(struct dir_conn *dc, const struct verify_ctx *ctx,
+    struct verify_enrolment *enr)
+{
+	(void)dc;
+	(void)ctx;
+	enr->usable = 1;
+	enr->data = NULL;
+	return AUTHD_OK;
+}
+
+static void
+password_free_enrolment(struct verify_enrolment *enr)
+{
+	enr->data = NULL;
+}
+
+static int
+password_start(const struct verify_ctx *ctx, const struct authd_msg *req,
     struct verify_input *in, struct verify_step *step_r)
 {
 	int r;
@@ -36,7 +55,7 @@ password_start(const struct authd_msg *req, uint32_t req_flags,
 		return VERIFY_READY;
 	if (r != AUTHD_ERR_MISSING)
 		return r;
-	if (req_flags & AUTHD_REQ_NO_PROMPT)
+	if (ctx->req_flags & AUTHD_REQ_NO_PROMPT)
 		return VERIFY_NO_INPUT;
 	step_r->kind = AUTHD_STEP_PROMPT_ECHO_OFF;
 	step_r->text = MSG_PROMPT_PASSWORD;
@@ -44,40 +63,55 @@ password_start(const struct authd_msg *req, uint32_t req_flags,
 }
 
 static int
-password_answer(const struct authd_msg *ans, struct verify_input *in,
-    struct verify_step *step_r)
+password_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
+    struct verify_input *in, struct verify_step *step_r)
 {
 	int r;
 
+	(void)ctx;
 	(void)step_r;
 	if ((r = take_secret(ans, AUTHD_F_ANSWER, in)) != AUTHD_OK)
 		return r;
 	return VERIFY_READY;
 }
 
-static int
-password_check(struct dir_conn *dc, const struct dir_account *acct,
-    const struct verify_input *in, struct dir_bind_result *res_r)
+/* One ppolicy bind as the person: the directory counts and locks. */
+static void
+password_check(struct dir_conn *dc, const struct verify_ctx *ctx,
+    const struct verify_input *in, struct verify_result *res_r)
 {
 	int st;
 
-	/* The timing entry: an unknown user costs one real bind too. */
-	st = dir_password_bind(dc, acct != NULL ? acct->dn : NULL, in->secret,
-	    res_r);
-	if (acct == NULL)
-		st = DIR_INVALID;
-	return st;
+	st = dir_password_bind(dc, ctx->acct->dn, in->secret, &res_r->bind);
+	res_r->status = st;
+	switch (st) {
+	case DIR_OK:
+		res_r->categories = FACTOR_KNOWLEDGE;
+		snprintf(res_r->reason, sizeof(res_r->reason), "password accepted");
+		break;
+	case DIR_INVALID:
+		snprintf(res_r->reason, sizeof(res_r->reason), "wrong password");
+		break;
+	case DIR_LOCKED:
+		snprintf(res_r->reason, sizeof(res_r->reason), "locked");
+		break;
+	case DIR_EXPIRED:
+		snprintf(res_r->reason, sizeof(res_r->reason),
+		    "password expired, no grace login left");
+		break;
+	default:
+		snprintf(res_r->reason, sizeof(res_r->reason), "%.150s",
+		    res_r->bind.message);
+		break;
+	}
 }
 
 const struct verifier verifier_password = {
 	.name = "password",
-	.category = "knowledge",
+	.categories = FACTOR_KNOWLEDGE,
+	.load = password_load,
+	.free_enrolment = password_free_enrolment,
 	.start = password_start,
 	.answer = password_answer,
 	.check = password_check,
-};
-
-const struct verifier *const verifiers_login[] = {
-	&verifier_password,
-	NULL
 };

@@ -35,7 +35,8 @@ enum conf_kind {
 	K_BANNER,   /* text where \n is a newline */
 	K_BOOL,
 	K_INT,
-	K_URIS
+	K_URIS,
+	K_CLASS     /* a confidentiality class: 3A, 3B, 3C, 2 or 1 */
 };
 
 struct conf_key {
@@ -71,7 +72,7 @@ static const struct conf_key conf_keys[] = {
 	INT("max_clients", max_clients, 1, 65536),
 	INT("fail_delay_ms", fail_delay_ms, 0, 10000),
 	INT("view_staleness", view_staleness, 0, 86400),
-	STR("system_class", K_STRING, system_class),
+	STR("system_class", K_CLASS, system_class),
 	STR("policy_dn", K_STRING, policy_dn),
 	STR("totp_key_file", K_PATH, totp_key_file),
 	INT("totp_window", totp_window, 0, 10),
@@ -411,6 +412,15 @@ set_value(struct authd_conf *c, const struct conf_key *k, char *v,
 	case K_BANNER:
 		unescape_banner(v);
 		return set_str(sp, v);
+	case K_CLASS:
+		if (strcmp(v, "3A") != 0 && strcmp(v, "3B") != 0 &&
+		    strcmp(v, "3C") != 0 && strcmp(v, "2") != 0 &&
+		    strcmp(v, "1") != 0) {
+			seterr(err, errlen, "%s: %s: '%s' is not a confidentiality "
+			    "class (3A, 3B, 3C, 2 or 1)", where, k->name, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		return set_str(sp, v);
 	case K_STRING:
 		if (*v == '\0') {
 			seterr(err, errlen, "%s: %s: empty value", where, k->name);
@@ -584,7 +594,8 @@ authd_conf_validate(struct authd_conf *c, char *err, size_t errlen)
 		return r;
 	if ((r = derive(&c->people_dn, "ou=people,", c->base_dn)) != AUTHD_OK ||
 	    (r = derive(&c->timing_dn, "cn=authd-timing,ou=system,", c->base_dn))
-	    != AUTHD_OK)
+	    != AUTHD_OK ||
+	    (r = derive(&c->policy_dn, "ou=policies,", c->base_dn)) != AUTHD_OK)
 		return r;
 	if (c->host_name == NULL) {
 		if (gethostname(host, sizeof(host)) == -1) {

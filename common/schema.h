@@ -19,6 +19,24 @@
                                                           failures since the last success */
 #define AUTHD_AT_STATE_REASON     "authdStateReason"    /* why the state was last changed */
 
+/* IC cards: child entries authdCardSerial=S,uid=...,ou=people */
+#define AUTHD_OC_CARD             "authdCard"
+#define AUTHD_AT_CARD_CERT        "authdCardCertificate" /* DER */
+#define AUTHD_AT_CARD_FINGERPRINT "authdCardFingerprint" /* SHA-256, lowercase hex */
+#define AUTHD_AT_CARD_SERIAL      "authdCardSerial"
+#define AUTHD_AT_CARD_ISSUER      "authdCardIssuer"
+#define AUTHD_AT_CARD_STATE       "authdCardState"
+#define AUTHD_AT_CARD_REGISTERED  "authdCardRegistered"
+#define AUTHD_AT_CARD_VALID_UNTIL "authdCardValidUntil"
+#define AUTHD_CARD_ISSUED         "issued"
+#define AUTHD_CARD_ACTIVE         "active"
+#define AUTHD_CARD_SUSPENDED      "suspended"
+#define AUTHD_CARD_LOST           "lost"
+#define AUTHD_CARD_REVOKED        "revoked"
+#define AUTHD_CARD_REPLACED       "replaced"
+#define AUTHD_CARD_COLLECTED      "collected"
+#define AUTHD_CARD_DESTROYED      "destroyed"
+
 /* standard attributes used */
 #define AUTHD_AT_EMPLOYEE_NUMBER  "employeeNumber"      /* HR employee number */
 #define AUTHD_AT_DEPARTMENT       "departmentNumber"    /* HR department code */
@@ -27,5 +45,29 @@
 #define AUTHD_STATE_SUSPENDED     "suspended"
 #define AUTHD_STATE_DISABLED      "disabled"
 #define AUTHD_STATE_PENDING_DEL   "pendingDeletion"
+
+/* Login policies (authdPolicy entries under policy_dn; ldap_schema/README.md) */
+#define AUTHD_OC_POLICY                "authdPolicy"
+#define AUTHD_AT_POLICY_SERVICE        "authdPolicyService"       /* multi: PAM service, "*" any */
+#define AUTHD_AT_POLICY_CLASS          "authdPolicyClass"         /* multi: 3A|3B|3C|2|1 */
+#define AUTHD_AT_POLICY_REQUIRE        "authdPolicyRequire"       /* categories, see policy.h */
+#define AUTHD_AT_POLICY_METHOD         "authdPolicyMethod"        /* multi: password|totp|fido2|card */
+#define AUTHD_AT_POLICY_REMOTE_REQUIRE "authdPolicyRemoteRequire" /* instead of Require when rhost set */
+#define AUTHD_AT_POLICY_REMOTE_METHOD  "authdPolicyRemoteMethod"  /* instead of Method when rhost set */
+
+/* FIDO2 credentials: child entries cn=fido2-HASH of a person (authd/fido2.h) */
+#define AUTHD_OC_FIDO_CRED        "authdFidoCredential"
+#define AUTHD_OC_BIOMETRIC_MODEL  "authdBiometricModel"
+#define AUTHD_AT_FIDO_CRED_ID     "authdFidoCredentialId"   /* binary */
+#define AUTHD_AT_FIDO_PUBKEY      "authdFidoPublicKey"      /* PEM */
+#define AUTHD_AT_FIDO_ALG         "authdFidoAlgorithm"      /* COSE, -7 ES256 */
+#define AUTHD_AT_FIDO_AAGUID      "authdFidoAaguid"
+#define AUTHD_AT_FIDO_UV          "authdFidoUvCapable"      /* TRUE/FALSE */
+#define AUTHD_AT_FIDO_SIGN_COUNT  "authdFidoSignCount"
+#define AUTHD_AT_FIDO_RP_ID       "authdFidoRpId"
+#define AUTHD_AT_FIDO_STATE       "authdFidoState"          /* active|revoked */
+#define AUTHD_AT_FIDO_ATTESTATION "authdFidoAttestation"
+#define AUTHD_AT_FIDO_ENROLLED    "authdFidoEnrolled"
+#define AUTHD_FIDO_RDN_PREFIX     "fido2-"
 
 #endif

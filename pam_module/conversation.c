@@ -118,21 +118,13 @@ step_show(struct pamauthd_ctx *ctx, uint8_t kind, const struct authd_msg *msg)
 	return PAM_SUCCESS;
 }
 
-/* Device steps come with the next issue: for now there is no device here. */
-static int
-step_no_device(struct pamauthd_ctx *ctx, uint8_t kind, const struct authd_msg *msg)
-{
-	pamauthd_debug(ctx, "step %u: no device support, answering so", kind);
-	return send_answer(ctx, NULL, ANSWER_NO_DEVICE);
-}
-
 static const step_fn step_table[AUTHD_STEP_KIND_MAX + 1] = {
 	[AUTHD_STEP_PROMPT_ECHO_OFF] = step_prompt,
 	[AUTHD_STEP_PROMPT_ECHO_ON] = step_prompt,
 	[AUTHD_STEP_INFO] = step_show,
 	[AUTHD_STEP_ERROR] = step_show,
-	[AUTHD_STEP_FIDO2_ASSERT] = step_no_device,
-	[AUTHD_STEP_CARD_SIGN] = step_no_device,
+	[AUTHD_STEP_FIDO2_ASSERT] = pamauthd_step_fido2,
+	[AUTHD_STEP_CARD_SIGN] = pamauthd_step_card,
 };
 
 static int

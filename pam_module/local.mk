@@ -19,3 +19,24 @@ pam_module_pam_authd_la_LIBADD = pam_module/libpam_authd_impl.la \
 	libauthd_common.la $(PAM_LIBS)
 EXTRA_pam_module_pam_authd_la_DEPENDENCIES = $(top_srcdir)/pam_module/export.sym
 EXTRA_DIST += pam_module/export.sym
+
+# The IC card step (card.c) runs its PKCS#11 work in a helper process, so
+# that pam_authd.so links neither libp11 nor libcrypto and a stuck card
+# reader is killed after card_timeout (pam_module/card_proto.h).
+pam_module_libpam_authd_impl_la_SOURCES += pam_module/card.c pam_module/card_proto.h
+pam_module_libpam_authd_impl_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPAMAUTHD_CARD_HELPER='"$(pkglibexecdir)/pam_authd_card"'
+pkglibexec_PROGRAMS = pam_module/pam_authd_card
+pam_module_pam_authd_card_SOURCES = pam_module/card_helper.c pam_module/card_proto.h
+pam_module_pam_authd_card_CFLAGS = $(AM_CFLAGS) $(P11_CFLAGS) $(CRYPTO_CFLAGS)
+pam_module_pam_authd_card_LDADD = $(P11_LIBS) $(CRYPTO_LIBS)
+
+# The FIDO2_ASSERT step (fido2.c). fido2_dev.c finds the key (hidraw, or the
+# unix: development transport of fido2_dev.h) for the module and authctl.
+noinst_LTLIBRARIES += pam_module/libfido2dev.la
+pam_module_libfido2dev_la_SOURCES = pam_module/fido2_dev.c pam_module/fido2_dev.h
+pam_module_libfido2dev_la_CFLAGS = $(AM_CFLAGS) $(FIDO2_CFLAGS) -fPIC
+pam_module_libfido2dev_la_LIBADD = $(FIDO2_LIBS)
+pam_module_libpam_authd_impl_la_SOURCES += pam_module/fido2.c
+pam_module_libpam_authd_impl_la_CFLAGS += $(FIDO2_CFLAGS)
+pam_module_libpam_authd_impl_la_LIBADD = pam_module/libfido2dev.la

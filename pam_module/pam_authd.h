@@ -27,6 +27,12 @@ struct pamauthd_opts {
 	int try_first_pass;
 	const char *socket_path;   /* from argv, or a compiled-in default */
 	int timeout_ms;
+	const char *pkcs11_module; /* pkcs11_module=: the card's PKCS#11 module */
+	const char *card_helper;   /* card_helper=: the helper that talks to it */
+	int card_timeout_ms;       /* card_timeout=: hard limit per helper stage */
+	const char *fido2_device;  /* fido2_device=: NULL (first attached key),
+	                              /dev/hidrawN, or unix:/PATH (test transport) */
+	int fido2_timeout_ms;      /* fido2_timeout=: hard limit for the key */
 };
 
 /* What one request carries besides the PAM items every request has. */
@@ -67,6 +73,14 @@ int pamauthd_client_error(pam_handle_t *pamh, const struct pamauthd_opts *o,
 /* conversation.c: the step loop until RESULT; a PAM code. */
 int pamauthd_converse(struct pamauthd_ctx *ctx);
 int pamauthd_map_result(int result);
+
+/* card.c: the CARD_SIGN step (the step table's handler). */
+int pamauthd_step_card(struct pamauthd_ctx *ctx, uint8_t kind,
+    const struct authd_msg *msg);
+
+/* fido2.c: the FIDO2_ASSERT step (the step table's handler). */
+int pamauthd_step_fido2(struct pamauthd_ctx *ctx, uint8_t kind,
+    const struct authd_msg *msg);
 
 /* env.c: NAME=VALUE from authd into the PAM environment and module data. */
 int pamauthd_apply_env(pam_handle_t *pamh, const struct authd_msg *msg);

@@ -6,3 +6,7 @@ include tests/integration.mk
 include tests/authctl.mk
 include tests/nss.mk
 include tests/view.mk
+include tests/totp.mk
+include tests/card.mk
+include tests/mfa.mk
+include tests/fido2.mk

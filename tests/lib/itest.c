@@ -298,3 +298,22 @@ itest_audit_count(const char *needle, ...)
 	fclose(f);
 	return count;
 }
+
+int
+itest_audit_reason(const char *user, const char *result, const char *phrase)
+{
+	char u[128], r[64], esc[512];
+	size_t i, n = 0;
+
+	for (i = 0; phrase[i] != '\0' && n + 5 < sizeof(esc); i++) {
+		if (phrase[i] == ' ') {
+			memcpy(esc + n, "\\x20", 4);
+			n += 4;
+		} else
+			esc[n++] = phrase[i];
+	}
+	esc[n] = '\0';
+	snprintf(u, sizeof(u), "user=%s ", user);
+	snprintf(r, sizeof(r), "result=%s ", result);
+	return itest_audit_count("event=authenticate", u, r, esc, NULL);
+}

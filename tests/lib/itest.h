@@ -58,5 +58,8 @@ int itest_login(const char *service, const char *user, const char *password,
 
 /* Number of lines in the audit log containing every one of the NULL-terminated needles. */
 int itest_audit_count(const char *needle, ...);
+/* Records of event=authenticate for user with result whose reason holds
+ * phrase, written with plain spaces (the log carries them as \x20). */
+int itest_audit_reason(const char *user, const char *result, const char *phrase);
 
 #endif

@@ -1,0 +1,74 @@
+/*
+ * IC card checks (OpenSSL), apart from the directory and the conversation so
+ * that unit tests and authctl use the same code: the fingerprint that
+ * identifies a registered card, and the verdict on what a card answered to a
+ * challenge (chain to the configured CA, CRL, validity dates, registration to
+ * this person, signature over SHA-256 of the challenge).
+ */
+#ifndef AUTHD_CARD_H
+#define AUTHD_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CARD_FPR_LEN      32        /* SHA-256 of the DER certificate */
+#define CARD_FPR_HEX_LEN  64
+#define CARD_SERIAL_MAX   64
+#define CARD_MAX_ACTIVE   4         /* one is the rule; a few tolerate a stale view */
+
+/* One card registered (and active) for the person who logs in. */
+struct card_reg {
+	uint8_t fpr[CARD_FPR_LEN];
+	char serial[CARD_SERIAL_MAX + 1];
+};
+
+enum card_verdict {
+	CARD_OK = 0,
+	CARD_BAD_CERT,          /* not a certificate, or not for signing */
+	CARD_UNKNOWN_CA,
+	CARD_EXPIRED,
+	CARD_NOT_YET_VALID,
+	CARD_REVOKED,
+	CARD_NO_CRL,            /* CRL checking on, none (valid) for the issuer */
+	CARD_NOT_REGISTERED,
+	CARD_BAD_SIGNATURE,
+	CARD_ERROR              /* out of memory, unreadable CA file ... */
+};
+
+/* The text for the audit log ("card from an unknown CA", ...). */
+const char *card_verdict_reason(int verdict);
+
+/* SHA-256 of the DER certificate; AUTHD_OK or AUTHD_ERR_*. */
+int card_fingerprint(const uint8_t *der, size_t len, uint8_t fpr_r[CARD_FPR_LEN]);
+/* Lowercase hex, NUL-terminated (CARD_FPR_HEX_LEN + 1 bytes). */
+void card_fpr_hex(const uint8_t fpr[CARD_FPR_LEN], char out[CARD_FPR_HEX_LEN + 1]);
+
+/* What authctl stores about a certificate. AUTHD_OK, or AUTHD_ERR_BAD_FIELD
+ * for something that is not a DER (or PEM) X.509 certificate. */
+struct card_cert_info {
+	uint8_t der[8192];
+	size_t der_len;
+	uint8_t fpr[CARD_FPR_LEN];
+	char serial[CARD_SERIAL_MAX + 1];   /* certificate serial number, hex */
+	char issuer[1024];                  /* RFC 2253 */
+	char subject[1024];
+	time_t not_after;
+};
+int card_cert_info(const uint8_t *data, size_t len, struct card_cert_info *info_r);
+
+/*
+ * The verdict on a card's answer. ca_file: PEM CA certificate(s); crl_file
+ * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
+ * current CRL. now: the time the validity dates are checked against.
+ * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
+ * err gets a detail for logs on CARD_ERROR and CARD_UNKNOWN_CA.
+ */
+int card_verify(const char *ca_file, const char *crl_file,
+    const uint8_t *cert, size_t cert_len,
+    const uint8_t *challenge, size_t challenge_len,
+    const uint8_t *sig, size_t sig_len,
+    const struct card_reg *regs, size_t nregs, time_t now,
+    size_t *matched_r, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * verifier_card: a PIN-activated IC card, knowledge + possession.
+ * load() reads the person's active cards; start() sends a fresh 32-byte
+ * challenge in a CARD_SIGN step; the module answers with the card's
+ * certificate and its signature over SHA-256(challenge); check() asks
+ * card.c for the verdict against card_ca_file (+ card_crl_file).
+ *
+ * A PIN the card refused comes back as ANSWER_STATUS 1 with ANSWER "pin
+ * refused": the card keeps its own retry counter, and authd counts the
+ * attempt as a failed factor like any other (the engine's one lockout
+ * counter), so a right password with wrong PINs still locks.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "card.h"
+#include "dir_card.h"
+#include "err.h"
+#include "verifier.h"
+
+#define CARD_CHALLENGE_LEN 32
+
+/* verify_input.authdata is not used by cards: it carries the module's
+ * failure word (one byte) when the card step did not produce a signature. */
+#define FAIL_CANCELLED    1
+#define FAIL_PIN_REFUSED  2
+#define FAIL_PIN_LOCKED   3
+#define FAIL_CARD_ERROR   4
+
+struct card_enrolment {
+	size_t n;
+	struct card_reg regs[CARD_MAX_ACTIVE];
+};
+
+static int
+card_load(struct dir_conn *dc, const struct verify_ctx *ctx,
+    struct verify_enrolment *enr)
+{
+	struct card_enrolment *ce;
+	int st;
+
+	enr->usable = 0;
+	enr->data = NULL;
+	/* a host without a card CA cannot judge cards: the method is off */
+	if (ctx->conf->card_ca_file == NULL || *ctx->conf->card_ca_file == '\0')
+		return AUTHD_OK;
+	if ((ce = calloc(1, sizeof(*ce))) == NULL)
+		return DIR_ERROR;
+	if ((st = dir_card_load_active(dc, ctx->acct->dn, ce->regs, CARD_MAX_ACTIVE,
+	    &ce->n)) != DIR_OK) {
+		free(ce);
+		return st;
+	}
+	enr->data = ce;
+	enr->usable = ce->n > 0;
+	return AUTHD_OK;
+}
+
+static void
+card_free_enrolment(struct verify_enrolment *enr)
+{
+	if (enr->data != NULL) {
+		explicit_bzero(enr->data, sizeof(struct card_enrolment));
+		free(enr->data);
+	}
+	enr->data = NULL;
+	enr->usable = 0;
+}
+
+static int
+card_start(const struct verify_ctx *ctx, const struct authd_msg *req,
+    struct verify_input *in, struct verify_step *step_r)
+{
+	(void)req;
+	/* the PIN is a prompt: use_first_pass forbids prompting */
+	if (ctx->req_flags & AUTHD_REQ_NO_PROMPT)
+		return VERIFY_NO_INPUT;
+	if (RAND_bytes(in->challenge, CARD_CHALLENGE_LEN) != 1)
+		return AUTHD_ERR_CRYPTO;
+	in->challenge_len = CARD_CHALLENGE_LEN;
+	in->cert_len = 0;
+	in->signature_len = 0;
+	in->authdata_len = 0;
+	step_r->kind = AUTHD_STEP_CARD_SIGN;
+	step_r->text = NULL;
+	step_r->challenge = in->challenge;
+	step_r->challenge_len = in->challenge_len;
+	step_r->options = AUTHD_STEP_OPT_PIN;
+	return VERIFY_STEP;
+}
+
+static int
+take_blob(const struct authd_msg *m, uint16_t tag, uint8_t *out, size_t *len_r)
+{
+	const struct authd_field *f;
+
+	if ((f = authd_msg_field(m, tag)) == NULL)
+		return AUTHD_ERR_MISSING;
+	if (f->len == 0 || f->len > VERIFY_BLOB_MAX)
+		return AUTHD_ERR_BAD_FIELD;
+	memcpy(out, f->val, f->len);
+	*len_r = f->len;
+	return AUTHD_OK;
+}
+
+static int
+card_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
+    struct verify_input *in, struct verify_step *step_r)
+{
+	char word[32];
+	uint8_t status = 0;
+	int r;
+
+	(void)ctx;
+	(void)step_r;
+	if ((r = authd_msg_get_u8(ans, AUTHD_F_ANSWER_STATUS, &status)) != AUTHD_OK &&
+	    r != AUTHD_ERR_MISSING)
+		return r;
+	if (status == 2)
+		return VERIFY_UNAVAILABLE;
+	if (status != 0) {
+		/* only known words reach the audit log */
+		in->authdata_len = 1;
+		in->authdata[0] = FAIL_CANCELLED;
+		if (authd_msg_get_str(ans, AUTHD_F_ANSWER, word, sizeof(word)) ==
+		    AUTHD_OK) {
+			if (strcmp(word, "pin refused") == 0)
+				in->authdata[0] = FAIL_PIN_REFUSED;
+			else if (strcmp(word, "pin locked") == 0)
+				in->authdata[0] = FAIL_PIN_LOCKED;
+			else if (strcmp(word, "card error") == 0)
+				in->authdata[0] = FAIL_CARD_ERROR;
+		}
+		return VERIFY_READY;
+	}
+	if ((r = take_blob(ans, AUTHD_F_CERT, in->cert, &in->cert_len)) != AUTHD_OK ||
+	    (r = take_blob(ans, AUTHD_F_SIGNATURE, in->signature,
+	    &in->signature_len)) != AUTHD_OK)
+		return r;
+	return VERIFY_READY;
+}
+
+static void
+fail(struct verify_result *res, int status, const char *reason,
+    const char *message)
+{
+	res->status = status;
+	res->categories = 0;
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
+	snprintf(res->message, sizeof(res->message), "%s", message);
+}
+
+static void
+card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
+    const struct verify_input *in, struct verify_result *res_r)
+{
+	const struct card_enrolment *ce = ctx->enr->data;
+	char err[sizeof(((struct verify_result *)0)->reason)];
+	size_t matched = 0;
+	int v;
+
+	(void)dc;
+	if (in->authdata_len == 1) {
+		switch (in->authdata[0]) {
+		case FAIL_PIN_REFUSED:
+			fail(res_r, DIR_INVALID, "card PIN refused",
+			    "The card refused the PIN.");
+			break;
+		case FAIL_PIN_LOCKED:
+			fail(res_r, DIR_INVALID, "card PIN locked",
+			    "The card's PIN is locked. Contact your administrator.");
+			break;
+		case FAIL_CARD_ERROR:
+			fail(res_r, DIR_INVALID, "card error on the client", "");
+			break;
+		default:
+			fail(res_r, DIR_INVALID, "card step cancelled", "");
+		}
+		return;
+	}
+	v = card_verify(ctx->conf->card_ca_file, ctx->conf->card_crl_file,
+	    in->cert, in->cert_len, in->challenge, in->challenge_len,
+	    in->signature, in->signature_len, ce != NULL ? ce->regs : NULL,
+	    ce != NULL ? ce->n : 0, time(NULL), &matched, err, sizeof(err));
+	if (v == CARD_OK) {
+		res_r->status = DIR_OK;
+		res_r->categories = FACTOR_KNOWLEDGE | FACTOR_POSSESSION;
+		snprintf(res_r->reason, sizeof(res_r->reason), "card %s",
+		    ce->regs[matched].serial);
+		res_r->message[0] = '\0';
+		return;
+	}
+	if (v == CARD_ERROR) {
+		/* the host's configuration, not the person: not a failed factor */
+		fail(res_r, DIR_ERROR, err[0] != '\0' ? err : card_verdict_reason(v),
+		    "");
+		return;
+	}
+	fail(res_r, DIR_INVALID, card_verdict_reason(v), "");
+}
+
+const struct verifier verifier_card = {
+	.name = "card",
+	.device = 1,
+	.categories = FACTOR_KNOWLEDGE | FACTOR_POSSESSION,
+	.load = card_load,
+	.free_enrolment = card_free_enrolment,
+	.start = card_start,
+	.answer = card_answer,
+	.check = card_check,
+};

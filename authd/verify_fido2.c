@@ -1,0 +1,235 @@
+/*
+ * verifier_fido2: a FIDO2 security key (fido2.h).
+ *
+ * User verification: verifier v2 has no way for the policy to say "UV
+ * needed", so authd asks for UV whenever every credential the person has
+ * can do it (a key without UV could then not answer at all) and verifies
+ * it as required; otherwise it asks for presence only. A UV flag in a
+ * verified assertion is signed by the key, so it counts even when it was
+ * not asked for. What UV proves: inherence for a model on
+ * fido2_biometric_aaguids, knowledge (a PIN) for any other.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+#include "fido2.h"
+#include "proto.h"
+#include "secret.h"
+#include "verifier.h"
+
+#define FIDO2_CHALLENGE_LEN 32
+
+struct fido2_enrolment {
+	struct fido2_cred creds[FIDO2_MAX_CREDS];
+	size_t n;
+	int require_uv;
+};
+
+static const char *
+rp_id_of(const struct authd_conf *conf)
+{
+	if (conf->fido2_rp_id != NULL && conf->fido2_rp_id[0] != '\0')
+		return conf->fido2_rp_id;
+	return conf->host_name != NULL ? conf->host_name : "localhost";
+}
+
+static int
+fido2_load(struct dir_conn *dc, const struct verify_ctx *ctx,
+    struct verify_enrolment *enr)
+{
+	struct fido2_enrolment *fe;
+	const char *rp = rp_id_of(ctx->conf);
+	size_t i, j;
+	int st;
+
+	enr->usable = 0;
+	enr->data = NULL;
+	if ((fe = calloc(1, sizeof(*fe))) == NULL)
+		return DIR_ERROR;
+	if ((st = dir_fido2_load(dc, ctx->acct->dn, fe->creds, FIDO2_MAX_CREDS,
+	    &fe->n)) != DIR_OK && st != DIR_NOT_FOUND) {
+		free(fe);
+		return st;
+	}
+	if (st == DIR_NOT_FOUND)
+		fe->n = 0;
+	/* A credential made for another relying party cannot answer here. */
+	for (i = j = 0; i < fe->n; i++)
+		if (strcasecmp(fe->creds[i].rp_id, rp) == 0)
+			fe->creds[j++] = fe->creds[i];
+	fe->n = j;
+	fe->require_uv = fe->n > 0;
+	for (i = 0; i < fe->n; i++)
+		if (!fe->creds[i].uv_capable)
+			fe->require_uv = 0;
+	enr->usable = fe->n > 0;
+	enr->data = fe;
+	return AUTHD_OK;
+}
+
+static void
+fido2_free_enrolment(struct verify_enrolment *enr)
+{
+	struct fido2_enrolment *fe = enr->data;
+
+	if (fe != NULL) {
+		explicit_bzero(fe, sizeof(*fe));
+		free(fe);
+	}
+	enr->data = NULL;
+	enr->usable = 0;
+}
+
+static int
+fido2_start(const struct verify_ctx *ctx, const struct authd_msg *req,
+    struct verify_input *in, struct verify_step *step_r)
+{
+	const struct fido2_enrolment *fe = ctx->enr->data;
+	size_t i;
+
+	(void)req;
+	if (fe == NULL || fe->n == 0)
+		return VERIFY_UNAVAILABLE;
+	if (authd_random_bytes(in->challenge, FIDO2_CHALLENGE_LEN) != AUTHD_OK)
+		return AUTHD_ERR_IO;
+	in->challenge_len = FIDO2_CHALLENGE_LEN;
+	step_r->kind = AUTHD_STEP_FIDO2_ASSERT;
+	step_r->text = NULL;
+	step_r->challenge = in->challenge;
+	step_r->challenge_len = in->challenge_len;
+	step_r->rp_id = rp_id_of(ctx->conf);
+	for (i = 0; i < fe->n && i < VERIFY_MAX_CRED_IDS; i++) {
+		step_r->cred_ids[i] = fe->creds[i].id;
+		step_r->cred_id_lens[i] = fe->creds[i].id_len;
+	}
+	step_r->n_cred_ids = i;
+	step_r->options = fe->require_uv ? AUTHD_STEP_OPT_UV_REQUIRED : 0;
+	return VERIFY_STEP;
+}
+
+static int
+take_blob(const struct authd_msg *m, uint16_t tag, uint8_t *out, size_t *len_r)
+{
+	const struct authd_field *f;
+
+	if ((f = authd_msg_field(m, tag)) == NULL)
+		return AUTHD_ERR_MISSING;
+	if (f->len == 0 || f->len > VERIFY_BLOB_MAX)
+		return AUTHD_ERR_BAD_FIELD;
+	memcpy(out, f->val, f->len);
+	*len_r = f->len;
+	return AUTHD_OK;
+}
+
+static int
+fido2_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
+    struct verify_input *in, struct verify_step *step_r)
+{
+	uint8_t status = 0;
+	int r;
+
+	(void)ctx;
+	(void)step_r;
+	if ((r = authd_msg_get_u8(ans, AUTHD_F_ANSWER_STATUS, &status)) !=
+	    AUTHD_OK && r != AUTHD_ERR_MISSING)
+		return r;
+	if (status == 2)
+		return VERIFY_UNAVAILABLE;
+	if (status != 0)
+		return VERIFY_READY;   /* nothing collected: check() refuses */
+	if ((r = take_blob(ans, AUTHD_F_AUTHDATA, in->authdata,
+	    &in->authdata_len)) != AUTHD_OK ||
+	    (r = take_blob(ans, AUTHD_F_SIGNATURE, in->signature,
+	    &in->signature_len)) != AUTHD_OK ||
+	    (r = take_blob(ans, AUTHD_F_CRED_ID, in->cred_id,
+	    &in->cred_id_len)) != AUTHD_OK)
+		return r;
+	return VERIFY_READY;
+}
+
+static const struct fido2_cred *
+find_cred(const struct fido2_enrolment *fe, const struct verify_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < fe->n; i++)
+		if (fe->creds[i].id_len == in->cred_id_len &&
+		    memcmp(fe->creds[i].id, in->cred_id, in->cred_id_len) == 0)
+			return &fe->creds[i];
+	return NULL;
+}
+
+static void
+fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
+    const struct verify_input *in, struct verify_result *res_r)
+{
+	const struct fido2_enrolment *fe = ctx->enr->data;
+	const struct fido2_cred *cred;
+	struct fido2_verdict v;
+	struct fido2_assertion a;
+	char aaguid[37];
+	int st;
+
+	res_r->status = DIR_INVALID;
+	if (fe == NULL || in->authdata_len == 0 || in->challenge_len == 0) {
+		snprintf(res_r->reason, sizeof(res_r->reason),
+		    "fido2: no assertion");
+		return;
+	}
+	if ((cred = find_cred(fe, in)) == NULL) {
+		snprintf(res_r->reason, sizeof(res_r->reason),
+		    "fido2: credential not registered to this person");
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.rp_id = rp_id_of(ctx->conf);
+	a.cdh = in->challenge;
+	a.cdh_len = in->challenge_len;
+	a.authdata = in->authdata;
+	a.authdata_len = in->authdata_len;
+	a.sig = in->signature;
+	a.sig_len = in->signature_len;
+	a.require_uv = fe->require_uv;
+	if ((st = fido2_verify(cred, &a, &v)) != DIR_OK) {
+		res_r->status = st;
+		snprintf(res_r->reason, sizeof(res_r->reason), "%s", v.reason);
+		return;
+	}
+	/* Of two logins with the same counter only one gets here. */
+	if ((st = dir_fido2_store_count(dc, cred->dn, cred->sign_count,
+	    v.new_count)) != DIR_OK) {
+		res_r->status = st;
+		if (st == DIR_INVALID)
+			snprintf(res_r->reason, sizeof(res_r->reason),
+			    "sign counter went back: cloned key? "
+			    "(changed by another login)");
+		else
+			snprintf(res_r->reason, sizeof(res_r->reason),
+			    "fido2: cannot store the sign counter: %.100s",
+			    dir_conn_error(dc));
+		return;
+	}
+	res_r->status = DIR_OK;
+	res_r->categories = fido2_categories(v.uv_done, cred->aaguid,
+	    ctx->conf->fido2_biometric_aaguids);
+	fido2_aaguid_format(cred->aaguid, aaguid);
+	snprintf(res_r->reason, sizeof(res_r->reason),
+	    "fido2 key accepted (%s, counter %u, aaguid %s)",
+	    v.uv_done ? "user verified" : "presence", (unsigned)v.new_count, aaguid);
+}
+
+const struct verifier verifier_fido2 = {
+	.name = "fido2",
+	.device = 1,
+	.categories = FACTOR_POSSESSION | FACTOR_KNOWLEDGE | FACTOR_INHERENCE,
+	.load = fido2_load,
+	.free_enrolment = fido2_free_enrolment,
+	.start = fido2_start,
+	.answer = fido2_answer,
+	.check = fido2_check,
+};

@@ -1,0 +1,453 @@
+/*
+ * authd/card.c: the verdict on a card's answer, with a CA, another CA, card
+ * certificates and signatures all made here with OpenSSL at test time.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "authd/card.h"
+#include "err.h"
+
+#define DAY (24L * 3600)
+
+struct pki {
+	EVP_PKEY *key;
+	X509 *cert;
+};
+
+static char dir[PATH_MAX];
+static char ca_file[PATH_MAX + 16], other_ca_file[PATH_MAX + 16];
+static char crl_file[PATH_MAX + 16];
+static struct pki ca, other_ca;
+static long next_serial = 100;
+
+static EVP_PKEY *
+ec_key(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	ck_assert_ptr_nonnull(k);
+	return k;
+}
+
+/* A certificate for key, signed by issuer (NULL: self-signed CA). */
+static X509 *
+make_cert(const char *cn, EVP_PKEY *key, const struct pki *issuer,
+    long from, long until, int is_ca)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), next_serial++);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+	    -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer != NULL ?
+	    X509_get_subject_name(issuer->cert) : n);
+	X509_time_adj_ex(X509_getm_notBefore(x), 0, from, NULL);
+	X509_time_adj_ex(X509_getm_notAfter(x), 0, until, NULL);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer->cert : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, is_ca ?
+	    "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, issuer != NULL ? issuer->key : key,
+	    EVP_sha256()), 0);
+	X509_NAME_free(n);
+	return x;
+}
+
+static void
+write_pem(const char *path, X509 *x)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	PEM_write_X509(f, x);
+	fclose(f);
+}
+
+static size_t
+der_of(X509 *x, uint8_t *out, size_t outsz)
+{
+	unsigned char *p = out;
+	int n = i2d_X509(x, NULL);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_uint_le((size_t)n, outsz);
+	i2d_X509(x, &p);
+	return (size_t)n;
+}
+
+/* What the module does: a signature over SHA-256(challenge). */
+static size_t
+sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig, size_t sigsz)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t n = sigsz;
+
+	ck_assert_int_eq(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key), 1);
+	ck_assert_int_eq(EVP_DigestSign(md, sig, &n, msg, len), 1);
+	EVP_MD_CTX_free(md);
+	return n;
+}
+
+/* A CRL of ca revoking serial (or nothing when serial < 0). */
+static void
+write_crl(long serial, long next_update)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	FILE *f;
+
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca.cert));
+	X509_gmtime_adj(t, -DAY);
+	X509_CRL_set1_lastUpdate(crl, t);
+	X509_gmtime_adj(t, next_update);
+	X509_CRL_set1_nextUpdate(crl, t);
+	if (serial >= 0) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		ASN1_INTEGER_set(sn, serial);
+		X509_REVOKED_set_serialNumber(rv, sn);
+		X509_gmtime_adj(t, -3600);
+		X509_REVOKED_set_revocationDate(rv, t);
+		X509_CRL_add0_revoked(crl, rv);
+		ASN1_INTEGER_free(sn);
+	}
+	X509_CRL_sort(crl);
+	ck_assert_int_gt(X509_CRL_sign(crl, ca.key, EVP_sha256()), 0);
+	ck_assert_ptr_nonnull(f = fopen(crl_file, "w"));
+	PEM_write_X509_CRL(f, crl);
+	fclose(f);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+}
+
+/* One person's card: key, certificate, registration. */
+struct card {
+	EVP_PKEY *key;
+	X509 *cert;
+	uint8_t der[4096];
+	size_t der_len;
+	struct card_reg reg;
+};
+
+static void
+make_card(struct card *c, const char *cn, const struct pki *issuer, long from,
+    long until, EVP_PKEY *key)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = key != NULL ? key : ec_key();
+	c->cert = make_cert(cn, c->key, issuer, from, until, 0);
+	c->der_len = der_of(c->cert, c->der, sizeof(c->der));
+	ck_assert_int_eq(card_fingerprint(c->der, c->der_len, c->reg.fpr), AUTHD_OK);
+	snprintf(c->reg.serial, sizeof(c->reg.serial), "%s", cn);
+}
+
+static void
+free_card(struct card *c)
+{
+	X509_free(c->cert);
+	EVP_PKEY_free(c->key);
+}
+
+static uint8_t challenge[32];
+static uint8_t sig[512];
+static size_t sig_len;
+static char err[256];
+
+/* The verdict for card c answering with its own key, registered regs. */
+static int
+verdict(const char *cafile, const char *crl, const struct card *c,
+    const struct card_reg *regs, size_t nregs, size_t *matched)
+{
+	sig_len = sign(c->key, challenge, sizeof(challenge), sig, sizeof(sig));
+	return card_verify(cafile, crl, c->der, c->der_len, challenge,
+	    sizeof(challenge), sig, sig_len, regs, nregs, time(NULL), matched,
+	    err, sizeof(err));
+}
+
+static void
+setup(void)
+{
+	const char *t = getenv("TMPDIR");
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s/authd-card.XXXXXX",
+	    t != NULL && *t != '\0' ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(ca_file, sizeof(ca_file), "%s/ca.pem", dir);
+	snprintf(other_ca_file, sizeof(other_ca_file), "%s/other.pem", dir);
+	snprintf(crl_file, sizeof(crl_file), "%s/crl.pem", dir);
+	ca.key = ec_key();
+	ca.cert = make_cert("Test Card CA", ca.key, NULL, -DAY, 3650 * DAY, 1);
+	other_ca.key = ec_key();
+	other_ca.cert = make_cert("Test Card CA", other_ca.key, NULL, -DAY,
+	    3650 * DAY, 1);
+	write_pem(ca_file, ca.cert);
+	write_pem(other_ca_file, other_ca.cert);
+	for (i = 0; i < sizeof(challenge); i++)
+		challenge[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void
+teardown(void)
+{
+	unlink(ca_file);
+	unlink(other_ca_file);
+	unlink(crl_file);
+	rmdir(dir);
+	X509_free(ca.cert);
+	EVP_PKEY_free(ca.key);
+	X509_free(other_ca.cert);
+	EVP_PKEY_free(other_ca.key);
+}
+
+START_TEST(good_card)
+{
+	struct card alice, old;
+	struct card_reg regs[2];
+	size_t m = 99;
+
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	make_card(&old, "alice-old", &ca, -DAY, 365 * DAY, NULL);
+	regs[0] = old.reg;
+	regs[1] = alice.reg;
+	ck_assert_int_eq(verdict(ca_file, NULL, &alice, regs, 2, &m), CARD_OK);
+	ck_assert_uint_eq(m, 1);
+	ck_assert_str_eq(card_verdict_reason(CARD_OK), "card accepted");
+	free_card(&alice);
+	free_card(&old);
+}
+END_TEST
+
+START_TEST(rsa_card)
+{
+	struct card carol;
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+
+	ck_assert_ptr_nonnull(k);
+	make_card(&carol, "carol", &ca, -DAY, 365 * DAY, k);
+	ck_assert_int_eq(verdict(ca_file, NULL, &carol, &carol.reg, 1, NULL), CARD_OK);
+	free_card(&carol);
+}
+END_TEST
+
+START_TEST(other_ca_refused)
+{
+	struct card alice;
+
+	/* same CA name, another key: only the signature tells them apart */
+	make_card(&alice, "alice", &other_ca, -DAY, 365 * DAY, NULL);
+	ck_assert_int_eq(verdict(ca_file, NULL, &alice, &alice.reg, 1, NULL),
+	    CARD_UNKNOWN_CA);
+	ck_assert_str_eq(card_verdict_reason(CARD_UNKNOWN_CA),
+	    "card from an unknown CA");
+	/* the same card is fine where that CA is the configured one */
+	ck_assert_int_eq(verdict(other_ca_file, NULL, &alice, &alice.reg, 1, NULL),
+	    CARD_OK);
+	free_card(&alice);
+}
+END_TEST
+
+START_TEST(expired_refused)
+{
+	struct card alice, early;
+
+	make_card(&alice, "alice", &ca, -400 * DAY, -30 * DAY, NULL);
+	ck_assert_int_eq(verdict(ca_file, NULL, &alice, &alice.reg, 1, NULL),
+	    CARD_EXPIRED);
+	ck_assert_str_eq(card_verdict_reason(CARD_EXPIRED), "card expired");
+	make_card(&early, "alice", &ca, 30 * DAY, 400 * DAY, NULL);
+	ck_assert_int_eq(verdict(ca_file, NULL, &early, &early.reg, 1, NULL),
+	    CARD_NOT_YET_VALID);
+	free_card(&alice);
+	free_card(&early);
+}
+END_TEST
+
+START_TEST(not_registered_refused)
+{
+	struct card alice, bob;
+
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	make_card(&bob, "bob", &ca, -DAY, 365 * DAY, NULL);
+	/* nothing registered */
+	ck_assert_int_eq(verdict(ca_file, NULL, &alice, NULL, 0, NULL),
+	    CARD_NOT_REGISTERED);
+	/* bob's card, good and signed by bob, presented for alice */
+	ck_assert_int_eq(verdict(ca_file, NULL, &bob, &alice.reg, 1, NULL),
+	    CARD_NOT_REGISTERED);
+	ck_assert_str_eq(card_verdict_reason(CARD_NOT_REGISTERED),
+	    "card not registered to this person");
+	free_card(&alice);
+	free_card(&bob);
+}
+END_TEST
+
+START_TEST(tampered_signature_refused)
+{
+	struct card alice, bob;
+	uint8_t other[32];
+
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	ck_assert_int_eq(verdict(ca_file, NULL, &alice, &alice.reg, 1, NULL), CARD_OK);
+	/* one bit of the signature */
+	sig[sig_len / 2] ^= 0x01;
+	ck_assert_int_eq(card_verify(ca_file, NULL, alice.der, alice.der_len,
+	    challenge, sizeof(challenge), sig, sig_len, &alice.reg, 1, time(NULL),
+	    NULL, err, sizeof(err)), CARD_BAD_SIGNATURE);
+	/* a good signature over another challenge (a replay) */
+	memset(other, 0x55, sizeof(other));
+	sig_len = sign(alice.key, other, sizeof(other), sig, sizeof(sig));
+	ck_assert_int_eq(card_verify(ca_file, NULL, alice.der, alice.der_len,
+	    challenge, sizeof(challenge), sig, sig_len, &alice.reg, 1, time(NULL),
+	    NULL, err, sizeof(err)), CARD_BAD_SIGNATURE);
+	/* alice's certificate with a signature made by bob's key */
+	make_card(&bob, "bob", &ca, -DAY, 365 * DAY, NULL);
+	sig_len = sign(bob.key, challenge, sizeof(challenge), sig, sizeof(sig));
+	ck_assert_int_eq(card_verify(ca_file, NULL, alice.der, alice.der_len,
+	    challenge, sizeof(challenge), sig, sig_len, &alice.reg, 1, time(NULL),
+	    NULL, err, sizeof(err)), CARD_BAD_SIGNATURE);
+	/* no signature at all */
+	ck_assert_int_eq(card_verify(ca_file, NULL, alice.der, alice.der_len,
+	    challenge, sizeof(challenge), sig, 0, &alice.reg, 1, time(NULL),
+	    NULL, err, sizeof(err)), CARD_BAD_SIGNATURE);
+	free_card(&alice);
+	free_card(&bob);
+}
+END_TEST
+
+START_TEST(bad_certificate_refused)
+{
+	struct card alice;
+	uint8_t junk[64];
+
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	sig_len = sign(alice.key, challenge, sizeof(challenge), sig, sizeof(sig));
+	memset(junk, 0x30, sizeof(junk));
+	ck_assert_int_eq(card_verify(ca_file, NULL, junk, sizeof(junk), challenge,
+	    sizeof(challenge), sig, sig_len, &alice.reg, 1, time(NULL), NULL, err,
+	    sizeof(err)), CARD_BAD_CERT);
+	/* trailing bytes after the DER */
+	alice.der[alice.der_len] = 0;
+	ck_assert_int_eq(card_verify(ca_file, NULL, alice.der, alice.der_len + 1,
+	    challenge, sizeof(challenge), sig, sig_len, &alice.reg, 1, time(NULL),
+	    NULL, err, sizeof(err)), CARD_BAD_CERT);
+	/* a CA file that is not there */
+	ck_assert_int_eq(card_verify("/nonexistent/ca.pem", NULL, alice.der,
+	    alice.der_len, challenge, sizeof(challenge), sig, sig_len, &alice.reg, 1,
+	    time(NULL), NULL, err, sizeof(err)), CARD_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/ca.pem"));
+	free_card(&alice);
+}
+END_TEST
+
+START_TEST(crl_checked)
+{
+	struct card alice, bob;
+
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	make_card(&bob, "bob", &ca, -DAY, 365 * DAY, NULL);
+	write_crl(ASN1_INTEGER_get(X509_get0_serialNumber(bob.cert)), 7 * DAY);
+	ck_assert_int_eq(verdict(ca_file, crl_file, &alice, &alice.reg, 1, NULL),
+	    CARD_OK);
+	ck_assert_int_eq(verdict(ca_file, crl_file, &bob, &bob.reg, 1, NULL),
+	    CARD_REVOKED);
+	/* a CRL past its next update: fail closed */
+	write_crl(-1, -3600);
+	ck_assert_int_eq(verdict(ca_file, crl_file, &alice, &alice.reg, 1, NULL),
+	    CARD_NO_CRL);
+	free_card(&alice);
+	free_card(&bob);
+}
+END_TEST
+
+START_TEST(cert_info)
+{
+	struct card_cert_info *info = malloc(sizeof(*info));
+	char hex[CARD_FPR_HEX_LEN + 1];
+	struct card alice;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem;
+	long pem_len;
+
+	ck_assert_ptr_nonnull(info);
+	make_card(&alice, "alice", &ca, -DAY, 365 * DAY, NULL);
+	ck_assert_int_eq(card_cert_info(alice.der, alice.der_len, info), AUTHD_OK);
+	ck_assert_mem_eq(info->fpr, alice.reg.fpr, CARD_FPR_LEN);
+	ck_assert_str_eq(info->subject, "CN=alice");
+	ck_assert_str_eq(info->issuer, "CN=Test Card CA");
+	ck_assert_uint_eq(info->der_len, alice.der_len);
+	/* the same from PEM */
+	PEM_write_bio_X509(b, alice.cert);
+	pem_len = BIO_get_mem_data(b, &pem);
+	ck_assert_int_eq(card_cert_info((const uint8_t *)pem, (size_t)pem_len, info),
+	    AUTHD_OK);
+	ck_assert_mem_eq(info->fpr, alice.reg.fpr, CARD_FPR_LEN);
+	card_fpr_hex(info->fpr, hex);
+	ck_assert_uint_eq(strlen(hex), CARD_FPR_HEX_LEN);
+	ck_assert_int_eq(card_cert_info((const uint8_t *)"hello", 5, info),
+	    AUTHD_ERR_BAD_FIELD);
+	BIO_free(b);
+	free(info);
+	free_card(&alice);
+}
+END_TEST
+
+static Suite *
+card_suite(void)
+{
+	Suite *s = suite_create("card");
+	TCase *tc = tcase_create("verify");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, good_card);
+	tcase_add_test(tc, rsa_card);
+	tcase_add_test(tc, other_ca_refused);
+	tcase_add_test(tc, expired_refused);
+	tcase_add_test(tc, not_registered_refused);
+	tcase_add_test(tc, tampered_signature_refused);
+	tcase_add_test(tc, bad_certificate_refused);
+	tcase_add_test(tc, crl_checked);
+	tcase_add_test(tc, cert_info);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(card_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,286 @@
+/*
+ * FIDO2 logins end to end: a private slapd and a real authd
+ * (scripts/authd-local), keys enrolled by an administrator with authctl, and
+ * real libpam with pam_authd.so reaching the software authenticator
+ * (tests/lib/softfido2) through libfido2 and the unix: test transport
+ * (fido2_device=unix:PATH). The authenticator serves from a thread of this
+ * process, so authctl (another process) and the module (in this process)
+ * both talk to the same key.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+#include "softfido2.h"
+
+#define PW_GOOD "Correct-Horse-7"
+#define FAIL_DELAY_MS 100
+#define ADMIN "fadm"
+#define ADMIN_UID 22000
+#define RP_ID "authd.test"
+
+static const uint8_t aaguid_bio[16] = {
+	0x5c, 0xa1, 0xab, 0x1e, 0x00, 0x01, 0x40, 0x00,
+	0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb1, 0x0e
+};
+#define AAGUID_BIO_TEXT "5ca1ab1e-0001-4000-8000-00000000b10e"
+static const uint8_t aaguid_plain[16] = {
+	0x0f, 0x1d, 0x00, 0x02, 0x00, 0x00, 0x40, 0x00,
+	0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01
+};
+
+static struct softfido2 *key;
+static char key_path[256];
+
+/* A PAM service: the module with the key at fido2_device, or none (ssh). */
+static void
+write_service(const char *name, int with_key)
+{
+	ck_assert_int_eq(itest_sh("printf 'auth required %s/pam_module/.libs/"
+	    "pam_authd.so socket=%s/authd.sock%s%s\\naccount required %s/"
+	    "pam_module/.libs/pam_authd.so socket=%s/authd.sock\\n' > %s/%s",
+	    itest.builddir, itest.dir, with_key ? " fido2_device=unix:" : "",
+	    with_key ? key_path : "", itest.builddir, itest.dir, itest.confdir,
+	    name), 0);
+}
+
+static void
+add_policy(const char *cn, const char *service, const char *require,
+    const char *methods)
+{
+	char ldif[1024];
+	const char *m = methods;
+	size_t n = 0, len;
+
+	/* methods "a b c": one authdPolicyMethod each */
+	while (*m != '\0') {
+		len = strcspn(m, " ");
+		n += (size_t)snprintf(ldif + n, sizeof(ldif) - n,
+		    "authdPolicyMethod: %.*s\n", (int)len, m);
+		m += len + (m[len] == ' ');
+	}
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=policies,%s\nobjectClass: authdPolicy\ncn: %s\n"
+	    "authdPolicyService: %s\nauthdPolicyRequire: %s\n%sLDIF\n",
+	    itest.ldapi_uri, cn, itest.base_dn, cn, service, require, ldif), 0);
+}
+
+/* authctl fido2 ARGS as the administrator; its exit status, output in out. */
+static int
+authctl_fido2(char *out, size_t outsz, const char *args)
+{
+	return itest_sh_out(out, outsz, "setpriv --reuid=%d --regid=%d "
+	    "--clear-groups '%s/authctl/authctl' -c %s/authd.conf fido2 %s 2>&1",
+	    ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir, args);
+}
+
+/* A fresh key with the given AAGUID, served at key_path, enrolled for uid. */
+static void
+new_key_enrolled(const uint8_t aaguid[16], int uv, const char *uid)
+{
+	char out[4096], args[512];
+
+	if (key != NULL)
+		softfido2_free(&key);
+	ck_assert_ptr_nonnull(key = softfido2_new(aaguid, uv));
+	ck_assert_int_eq(softfido2_serve(key, key_path), 0);
+	ck_assert_int_eq(itest_sh("chown %d %s", ADMIN_UID, key_path), 0);
+	snprintf(args, sizeof(args), "enroll %s --device unix:%s --name test-key",
+	    uid, key_path);
+	ck_assert_msg(authctl_fido2(out, sizeof(out), args) == 0, "enroll: %s", out);
+	ck_assert_ptr_nonnull(strstr(out, "security key enrolled as fido2-"));
+}
+
+/* authenticate with the given answers to prompts (NULL-terminated). */
+static int
+login(const char *service, const char *user, const char *rhost,
+    struct pam_run *run, const char *a0, const char *a1)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = a0;
+	run->answers[1] = a1;
+	run->nanswers = a0 == NULL ? 0 : a1 == NULL ? 1 : 2;
+	pamh = itest_pam_start(service, user, run);
+	if (rhost != NULL)
+		ck_assert_int_eq(pam_set_item(pamh, PAM_RHOST, rhost), PAM_SUCCESS);
+	r = pam_authenticate(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+static void
+setup(void)
+{
+	setenv("AUTHD_FIDO2_RP_ID", RP_ID, 1);
+	setenv("AUTHD_FIDO2_BIOMETRIC_AAGUIDS", AAGUID_BIO_TEXT, 1);
+	itest_up(FAIL_DELAY_MS);
+	snprintf(key_path, sizeof(key_path), "%s/fido2.sock", itest.dir);
+	itest_add_person(ADMIN, ADMIN_UID, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
+	    "member: uid=%s,ou=people,%s\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    ADMIN, itest.base_dn), 0);
+	write_service("authd-fido2", 1);
+	write_service("authd-fido2-bio", 1);
+	write_service("authd-fido2-ssh", 0);
+	add_policy("fido2-kp", "authd-fido2", "knowledge+possession", "password fido2");
+	add_policy("fido2-any2", "authd-fido2-bio",
+	    "2of:knowledge,possession,inherence", "fido2");
+	add_policy("fido2-ssh", "authd-fido2-ssh", "knowledge+possession",
+	    "password fido2");
+}
+
+static void
+teardown(void)
+{
+	softfido2_free(&key);
+	ck_assert_int_eq(itest_down(), 0);
+}
+
+START_TEST(password_and_key)
+{
+	struct pam_run run;
+	char out[4096];
+
+	itest_add_person("fanna", 22001, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "fanna");
+	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "list fanna"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "0f1d0002-0000-4000-8000-000000000001"));
+	ck_assert_ptr_nonnull(strstr(out, RP_ID));
+
+	/* the password, then a touch */
+	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+	ck_assert_ptr_nonnull(strstr(run.shown, "Touch your security key"));
+	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=fanna",
+	    "result=success", "fido2", NULL), 1);
+
+	/* nobody touches the key */
+	softfido2_set_user(key, 0, 0);
+	ck_assert_int_ne(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+	softfido2_set_user(key, 1, 0);
+
+	/* the wrong password with the right key */
+	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, "Wrong-Pass-1",
+	    NULL), PAM_AUTH_ERR);
+
+	/* a clone: its counter is behind the one stored */
+	softfido2_set_counter(key, 1);
+	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
+	    PAM_AUTH_ERR);
+	itest_sh_out(out, sizeof(out), "grep user=fanna %s | tail -n 2", itest.audit_log);
+	ck_assert_msg(itest_audit_count("user=fanna", "cloned\\x20key?", NULL) >= 1,
+	    "audit: %s", out);
+	softfido2_set_counter(key, 1000);
+	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(biometric_key_alone)
+{
+	struct pam_run run;
+
+	itest_add_person("fbio", 22002, PW_GOOD);
+	new_key_enrolled(aaguid_bio, 1, "fbio");
+	/* the finger is recognised: possession + inherence, two of three */
+	softfido2_set_user(key, 1, 1);
+	ck_assert_int_eq(login("authd-fido2-bio", "fbio", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(run.prompts, 0);
+	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=fbio",
+	    "result=success", "fido2", NULL), 1);
+	/* not recognised: the key gives nothing */
+	softfido2_set_user(key, 1, 0);
+	ck_assert_int_ne(login("authd-fido2-bio", "fbio", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(key_without_uv_is_one_factor)
+{
+	struct pam_run run;
+
+	itest_add_person("fnouv", 22003, PW_GOOD);
+	new_key_enrolled(aaguid_bio, 0, "fnouv");
+	/* presence only: possession, one of the two needed */
+	ck_assert_int_ne(login("authd-fido2-bio", "fnouv", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(over_ssh_no_key)
+{
+	struct pam_run run;
+
+	itest_add_person("fssh", 22004, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "fssh");
+	/* the module finds no key: authd hears "no device" and, with no other
+	 * method enrolled, refuses */
+	ck_assert_int_ne(login("authd-fido2-ssh", "fssh", "remote.example", &run,
+	    PW_GOOD, NULL), PAM_SUCCESS);
+	ck_assert_ptr_null(strstr(run.shown, "Touch your security key"));
+	/* the enrolment only: getInfo and makeCredential */
+	ck_assert_uint_eq(softfido2_requests(key), 2);
+}
+END_TEST
+
+START_TEST(remove_key)
+{
+	struct pam_run run;
+	char out[4096], name[64], args[128], *p;
+
+	itest_add_person("frem", 22005, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "frem");
+	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "list frem"), 0);
+	ck_assert_ptr_nonnull(p = strstr(out, "fido2-"));
+	snprintf(name, sizeof(name), "%.22s", p);
+	snprintf(args, sizeof(args), "remove frem %s", name);
+	ck_assert_msg(authctl_fido2(out, sizeof(out), args) == 0, "%s", out);
+	ck_assert_int_ne(login("authd-fido2", "frem", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+static Suite *
+fido2_login_suite(void)
+{
+	Suite *s = suite_create("fido2_login");
+	TCase *tc = tcase_create("login");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, password_and_key);
+	tcase_add_test(tc, biometric_key_alone);
+	tcase_add_test(tc, key_without_uv_is_one_factor);
+	tcase_add_test(tc, over_ssh_no_key);
+	tcase_add_test(tc, remove_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (slapd, setpriv)\n");
+		return 77;
+	}
+	sr = srunner_create(fido2_login_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

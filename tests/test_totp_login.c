@@ -1,0 +1,303 @@
+/*
+ * Password + TOTP logins end to end: a private slapd and a real authd
+ * (scripts/authd-local, which makes the site key at test time), tokens
+ * enrolled by an administrator with authctl, codes computed by oathtool at
+ * test time, a policy "knowledge+possession" for the test services, and real
+ * libpam. A second authd on the same slapd shows that a code accepted by
+ * one is refused by the other.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+
+#define PW_GOOD "Correct-Horse-7"
+#define FAIL_DELAY_MS 100
+#define ADMIN "tadm"
+#define ADMIN_UID 21000
+
+static const char *svc = "authd-test";
+static const char *svc2 = "authd-second";
+
+/*
+ * Enrol uid's token as the administrator, answering the first code from the
+ * printed URI with oathtool (for the step before now, so that the current
+ * step is still free for a login). Fills secret (base32).
+ */
+static void
+enroll(const char *uid, char *secret, size_t secretsz)
+{
+	char out[8192], *p, *e;
+	int rc;
+
+	rc = itest_sh_out(out, sizeof(out),
+	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
+	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
+	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
+	    "echo $? >enroll-rc.%s) & "
+	    "exec 3>fifo.%s; "
+	    "for i in $(seq 1 200); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
+	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
+	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
+	    "echo \"$s\"; cat enroll-rc.%s",
+	    itest.dir, uid, uid, ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir,
+	    uid, uid, uid, uid, uid, uid, uid, uid);
+	ck_assert_int_eq(rc, 0);
+	p = out;
+	ck_assert_ptr_nonnull(e = strchr(p, '\n'));
+	*e = '\0';
+	snprintf(secret, secretsz, "%.*s", (int)secretsz - 1, p);
+	ck_assert_msg(strlen(secret) >= 32, "no secret; see %s/enroll.%s", itest.dir, uid);
+	ck_assert_msg(strncmp(e + 1, "0", 1) == 0, "authctl failed: %s; see %s/enroll.%s",
+	    e + 1, itest.dir, uid);
+}
+
+/* The code of secret at now + offset seconds. */
+static void
+code_at(const char *secret, long offset, char *code, size_t codesz)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"", secret,
+	    offset), 0);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_uint_eq(strlen(out), 6);
+	snprintf(code, codesz, "%s", out);
+}
+
+/* Password then code; returns the PAM result. */
+static int
+login2(const char *service, const char *user, const char *pw, const char *code,
+    struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = pw;
+	run->answers[1] = code;
+	run->nanswers = 2;
+	pamh = itest_pam_start(service, user, run);
+	r = pam_authenticate(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+/* Lines of the second authd's audit log with every needle. */
+static int
+audit2_count(const char *a, const char *b)
+{
+	char out[32];
+
+	itest_sh_out(out, sizeof(out), "grep -F -- '%s' %s/second/audit.log | "
+	    "grep -c -F -- '%s'", a, itest.dir, b);
+	return atoi(out);
+}
+
+static void
+setup(void)
+{
+	itest_up(FAIL_DELAY_MS);
+	itest_add_person(ADMIN, ADMIN_UID, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
+	    "member: uid=%s,ou=people,%s\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    ADMIN, itest.base_dn), 0);
+	/* the documented choice: the site key 0640, group = the enrolling admins */
+	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
+	    ADMIN_UID, itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=totp-test,ou=policies,%s\nobjectClass: authdPolicy\ncn: totp-test\n"
+	    "authdPolicyService: %s\nauthdPolicyService: %s\n"
+	    "authdPolicyRequire: knowledge+possession\n"
+	    "authdPolicyMethod: password\nauthdPolicyMethod: totp\nLDIF\n",
+	    itest.ldapi_uri, itest.base_dn, svc, svc2), 0);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' second-authd %s "
+	    ">%s/second.log 2>&1", itest.srcdir, itest.dir, itest.dir), 0);
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(itest_down(), 0);
+}
+
+START_TEST(enrol_login_and_replay)
+{
+	struct pam_run run;
+	char secret[128], code[16], out[4096];
+
+	itest_add_person("tanna", 21001, PW_GOOD);
+	enroll("tanna", secret, sizeof(secret));
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "setpriv --reuid=%d --regid=%d "
+	    "--clear-groups '%s/authctl/authctl' -c %s/authd.conf totp show tanna 2>&1",
+	    ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "active") != NULL, "show: %s", out);
+
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_eq(login2(svc, "tanna", PW_GOOD, code, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "P:Verification code: ") != NULL, "shown: %s",
+	    run.shown);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=tanna",
+	    "result=success", NULL), 1);
+	/* the code never reaches the audit log */
+	ck_assert_int_eq(itest_audit_count(code, NULL), 0);
+
+	/* the same code again: here, and through the second authd */
+	ck_assert_int_eq(login2(svc, "tanna", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	ck_assert_int_ge(itest_audit_count("user=tanna", "code\\x20replayed", NULL), 1);
+	ck_assert_int_eq(login2(svc2, "tanna", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	ck_assert_int_ge(audit2_count("user=tanna", "code\\x20replayed"), 1);
+}
+END_TEST
+
+START_TEST(first_use_on_the_second_authd)
+{
+	struct pam_run run;
+	char secret[128], code[16];
+
+	itest_add_person("tbert", 21002, PW_GOOD);
+	enroll("tbert", secret, sizeof(secret));
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_eq(login2(svc2, "tbert", PW_GOOD, code, &run), PAM_SUCCESS);
+	ck_assert_int_eq(login2(svc, "tbert", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	ck_assert_int_ge(itest_audit_count("user=tbert", "code\\x20replayed", NULL), 1);
+}
+END_TEST
+
+START_TEST(wrong_code_and_outside_window_refused)
+{
+	struct pam_run run;
+	char secret[128], code[16];
+
+	itest_add_person("tcora", 21003, PW_GOOD);
+	enroll("tcora", secret, sizeof(secret));
+	code_at(secret, 0, code, sizeof(code));
+	code[5] = (char)('0' + (code[5] - '0' + 5) % 10);
+	ck_assert_int_eq(login2(svc, "tcora", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	ck_assert_int_ge(itest_audit_count("user=tcora", "wrong\\x20totp\\x20code", NULL), 1);
+	/* five steps ahead and five behind: outside the default window of 1 */
+	code_at(secret, 150, code, sizeof(code));
+	ck_assert_int_eq(login2(svc, "tcora", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	code_at(secret, -150, code, sizeof(code));
+	ck_assert_int_eq(login2(svc, "tcora", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	ck_assert_int_ge(itest_audit_count("user=tcora", "wrong\\x20totp\\x20code", NULL), 3);
+	/* and the right one still works */
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_eq(login2(svc, "tcora", PW_GOOD, code, &run), PAM_SUCCESS);
+}
+END_TEST
+
+START_TEST(wrong_codes_lock_the_account)
+{
+	struct pam_run run;
+	char secret[128], code[16];
+	int i;
+
+	itest_add_person("tdora", 21004, PW_GOOD);
+	enroll("tdora", secret, sizeof(secret));
+	for (i = 0; i < 5; i++) {
+		code_at(secret, 0, code, sizeof(code));
+		code[5] = (char)('0' + (code[5] - '0' + 5) % 10);
+		ck_assert_int_eq(login2(svc, "tdora", PW_GOOD, code, &run), PAM_AUTH_ERR);
+	}
+	/* now even the right password and the right code are refused */
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_ne(login2(svc, "tdora", PW_GOOD, code, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "locked") != NULL, "shown: %s", run.shown);
+}
+END_TEST
+
+START_TEST(seed_readable_only_by_authd)
+{
+	char secret[128], out[8192];
+
+	itest_add_person("terin", 21005, PW_GOOD);
+	enroll("terin", secret, sizeof(secret));
+#define TOK "cn=totp,uid=terin,ou=people,%s"
+	/* the person: the state only */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -LLL -x -H '%s' "
+	    "-D uid=terin,ou=people,%s -w '%s' -b " TOK " '*' 2>&1",
+	    itest.ldapi_uri, itest.base_dn, PW_GOOD, itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "authdTotpState: active") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "authdTotpSeed") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "authdTotpLastStep") == NULL, "%s", out);
+	/* an administrator: everything but the seed */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -LLL -x -H '%s' "
+	    "-D uid=%s,ou=people,%s -w '%s' -b " TOK " '*' 2>&1",
+	    itest.ldapi_uri, ADMIN, itest.base_dn, PW_GOOD, itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "authdTotpAlgorithm: SHA1") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "authdTotpSeed") == NULL, "%s", out);
+	/* authd's identity reads it, encrypted (never the base32 secret) */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "eval \"$('%s/ldap_schema/authd-slapd' "
+	    "env %s/slapd)\"; ldapsearch -LLL -x -H '%s' -D \"$BIND_DN\" -y \"$BIND_PW_FILE\" "
+	    "-b " TOK " authdTotpSeed 2>&1", itest.srcdir, itest.dir, itest.ldapi_uri,
+	    itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "authdTotpSeed::") != NULL, "%s", out);
+	/* the person cannot change the state */
+	ck_assert_int_ne(itest_sh("ldapmodify -x -H '%s' -D uid=terin,ou=people,%s -w '%s' "
+	    ">/dev/null 2>&1 <<'LDIF'\ndn: " TOK "\nchangetype: modify\nreplace: "
+	    "authdTotpState\nauthdTotpState: pending\nLDIF\n", itest.ldapi_uri,
+	    itest.base_dn, PW_GOOD, itest.base_dn), 0);
+#undef TOK
+}
+END_TEST
+
+START_TEST(removed_token_no_second_factor)
+{
+	struct pam_run run;
+	char secret[128], code[16];
+
+	itest_add_person("tfumi", 21006, PW_GOOD);
+	enroll("tfumi", secret, sizeof(secret));
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "'%s/authctl/authctl' -c %s/authd.conf totp remove tfumi >/dev/null 2>&1",
+	    ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir), 0);
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_ne(login2(svc, "tfumi", PW_GOOD, code, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "second factor") != NULL, "shown: %s", run.shown);
+}
+END_TEST
+
+static Suite *
+totp_login_suite(void)
+{
+	Suite *s = suite_create("totp_login");
+	TCase *tc = tcase_create("totp_login");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, enrol_login_and_replay);
+	tcase_add_test(tc, first_use_on_the_second_authd);
+	tcase_add_test(tc, wrong_code_and_outside_window_refused);
+	tcase_add_test(tc, wrong_codes_lock_the_account);
+	tcase_add_test(tc, seed_readable_only_by_authd);
+	tcase_add_test(tc, removed_token_no_second_factor);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0 || system("command -v oathtool >/dev/null") != 0) {
+		fprintf(stderr, "test_totp_login: needs root and oathtool; skipped\n");
+		return 77;
+	}
+	sr = srunner_create(totp_login_suite());
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
