@@ -11,3 +11,12 @@ bench_bench_nss_SOURCES = bench/bench_nss.c
 bench_bench_nss_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS) -pthread
 bench_bench_nss_LDADD = $(LDAP_LIBS) -ldl -lpthread
 EXTRA_DIST += bench/run-nss-bench
+
+# bench_mfa: password + TOTP and password + card logins (run-mfa-bench).
+noinst_PROGRAMS += bench/bench_mfa
+bench_bench_mfa_SOURCES = bench/bench_mfa.c
+bench_bench_mfa_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/authd
+bench_bench_mfa_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
+bench_bench_mfa_LDADD = libauthd_totp.la libauthd_common.la $(OATH_LIBS) \
+	$(CRYPTO_LIBS) $(PAM_LIBS) -lpthread
+EXTRA_DIST += bench/run-mfa-bench
