@@ -341,6 +341,16 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 			    "checking %s: %s", m->v->name, res.reason);
 			goto out;
 		}
+		if (res.status == DIR_ERROR) {
+			/* The host's fault (an unreadable CA file or site key, a
+			 * seed that does not decrypt), not the person's: refused,
+			 * but not counted toward the lockout. */
+			result = AUTHD_R_AUTHINFO_UNAVAIL;
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_FACTOR_UNAVAILABLE);
+			snprintf(reason, sizeof(reason), "%s cannot be checked here: %s",
+			    m->v->name, res.reason[0] != '\0' ? res.reason : "error");
+			goto out;
+		}
 		if (res.status != DIR_OK) {
 			snprintf(why, sizeof(why), "%s failed: %s", m->v->name,
 			    res.reason[0] != '\0' ? res.reason : "refused");

@@ -20,6 +20,8 @@
 	"Your password has expired. Contact your administrator."
 #define MSG_UNAVAILABLE \
 	"The directory is unreachable; try again later."
+#define MSG_FACTOR_UNAVAILABLE \
+	"This system cannot check your second factor now; contact your administrator."
 #define MSG_SUSPENDED \
 	"Your account is suspended. Contact your administrator."
 #define MSG_DISABLED          "Your account is disabled."

@@ -111,7 +111,9 @@ struct verify_result {
 	                               DIR_UNAVAILABLE, DIR_ERROR ... */
 	unsigned categories;        /* proven, on DIR_OK */
 	char reason[160];           /* for the audit log: "totp code replayed" */
-	char message[256];          /* for the person ("" for none): shown as ERROR */
+	char message[256];          /* for the person ("" for none). Not sent today:
+	                               a refused attempt never tells the caller
+	                               which factor failed (the audit log does). */
 	struct dir_bind_result bind; /* the password method's ppolicy details */
 };
 

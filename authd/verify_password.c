@@ -59,6 +59,7 @@ password_start(const struct verify_ctx *ctx, const struct authd_msg *req,
 		return VERIFY_NO_INPUT;
 	step_r->kind = AUTHD_STEP_PROMPT_ECHO_OFF;
 	step_r->text = MSG_PROMPT_PASSWORD;
+	step_r->options = AUTHD_STEP_OPT_AUTHTOK;
 	return VERIFY_STEP;
 }
 

@@ -113,6 +113,8 @@ enum authd_step_kind {
 /* AUTHD_F_OPTIONS of a device STEP */
 #define AUTHD_STEP_OPT_UV_REQUIRED  0x0001u  /* FIDO2: user verification (PIN or biometric) */
 #define AUTHD_STEP_OPT_PIN          0x0002u  /* card: the module asks for the card's PIN */
+#define AUTHD_STEP_OPT_AUTHTOK      0x0004u  /* prompt: the answer is the account's password
+                                                (the module keeps it as PAM_AUTHTOK) */
 
 /* AUTHD_F_FLAGS of a request */
 #define AUTHD_REQ_SILENT            0x0001u  /* PAM_SILENT: send no INFO */

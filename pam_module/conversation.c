@@ -73,6 +73,7 @@ step_prompt(struct pamauthd_ctx *ctx, uint8_t kind, const struct authd_msg *msg)
 {
 	char text[AUTHD_STRING_MAX + 1];
 	char *resp = NULL;
+	uint32_t options = 0;
 	int hidden = kind == AUTHD_STEP_PROMPT_ECHO_OFF, r;
 
 	if ((r = step_text(ctx, msg, text, sizeof(text))) != PAM_SUCCESS)
@@ -88,10 +89,12 @@ step_prompt(struct pamauthd_ctx *ctx, uint8_t kind, const struct authd_msg *msg)
 	/* Even a visible answer may be a one-time code: never logged. */
 	pamauthd_debug(ctx, "prompt answered: ***");
 	/*
-	 * The first hidden answer of authenticate is the password: later
-	 * modules of the stack may take it with use_first_pass.
+	 * The answer authd marks as the account's password (not a one-time
+	 * code): later modules of the stack may take it with use_first_pass.
 	 */
-	if (hidden && ctx->store_authtok) {
+	if (hidden && ctx->store_authtok &&
+	    authd_msg_get_u32(msg, AUTHD_F_OPTIONS, &options) == AUTHD_OK &&
+	    (options & AUTHD_STEP_OPT_AUTHTOK) != 0) {
 		ctx->store_authtok = 0;
 		if (pam_set_item(ctx->pamh, PAM_AUTHTOK, resp) != PAM_SUCCESS)
 			pam_syslog(ctx->pamh, LOG_WARNING,

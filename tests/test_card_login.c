@@ -181,6 +181,27 @@ START_TEST(expired_refused)
 }
 END_TEST
 
+/* A broken host (the card CA file gone) refuses without counting a failure. */
+START_TEST(host_error_is_not_a_failed_factor)
+{
+	struct pam_run run;
+
+	insert("card1");
+	ck_assert_int_eq(itest_sh("mv %s/ca/ca.pem %s/ca/ca.pem.away", cards, cards), 0);
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(itest_sh("mv %s/ca/ca.pem.away %s/ca/ca.pem", cards, cards), 0);
+	ck_assert_msg(strstr(run.shown, "cannot check your second factor") != NULL,
+	    "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_reason("alice", "authinfo_unavail",
+	    "card cannot be checked here"), 1);
+	ck_assert_int_ne(itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b "
+	    "uid=alice,ou=people,%s pwdFailureTime | grep -q pwdFailureTime",
+	    itest.ldapi_uri, itest.base_dn), 0);
+	/* and with the CA file back, the same card works */
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL), PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(registration_rules)
 {
 	char args[256];
@@ -207,6 +228,7 @@ card_login_suite(void)
 	tcase_add_test(tc, another_persons_card_refused);
 	tcase_add_test(tc, other_ca_refused);
 	tcase_add_test(tc, expired_refused);
+	tcase_add_test(tc, host_error_is_not_a_failed_factor);
 	tcase_add_test(tc, registration_rules);
 	suite_add_tcase(s, tc);
 	return s;

@@ -212,6 +212,9 @@ srv_step(struct fake *f, int fd, uint8_t kind, const char *text)
 	authd_frame_add_u8(f->wbuf, AUTHD_F_STEP_KIND, kind);
 	if (text != NULL)
 		authd_frame_add_str(f->wbuf, AUTHD_F_TEXT, text);
+	/* like authd, mark the account's password prompt */
+	if (text != NULL && strcmp(text, "Password: ") == 0)
+		authd_frame_add_u32(f->wbuf, AUTHD_F_OPTIONS, AUTHD_STEP_OPT_AUTHTOK);
 	authd_frame_end(f->wbuf, st);
 	srv_flush(f, fd);
 }
