@@ -11,10 +11,14 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "err.h"
 #include "fido2.h"
@@ -85,14 +89,71 @@ fido2_free_enrolment(struct verify_enrolment *enr)
 	enr->usable = 0;
 }
 
+/*
+ * A decoy's credential id: the same 64 bytes for the same name for the life
+ * of this authd (an HMAC under a key made at start), so that probing a name
+ * twice looks like a person with one security key, never like no one.
+ */
+static uint8_t decoy_key[32];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+
+static void
+decoy_key_init(void)
+{
+	if (authd_random_bytes(decoy_key, sizeof(decoy_key)) != AUTHD_OK)
+		abort();   /* getrandom() failing leaves nothing safe to do */
+}
+
+static int
+decoy_cred_id(const char *name, uint8_t *id, size_t *len_r)
+{
+	unsigned int n = 0;
+	uint8_t part;
+
+	pthread_once(&decoy_once, decoy_key_init);
+	for (part = 0; part < 2; part++) {
+		uint8_t msg[300];
+		size_t mlen = strlen(name);
+
+		if (mlen > sizeof(msg) - 1)
+			mlen = sizeof(msg) - 1;
+		msg[0] = part;
+		memcpy(msg + 1, name, mlen);
+		if (HMAC(EVP_sha256(), decoy_key, sizeof(decoy_key), msg, mlen + 1,
+		    id + 32 * part, &n) == NULL || n != 32)
+			return AUTHD_ERR_CRYPTO;
+	}
+	*len_r = 64;
+	return AUTHD_OK;
+}
+
 static int
 fido2_start(const struct verify_ctx *ctx, const struct authd_msg *req,
     struct verify_input *in, struct verify_step *step_r)
 {
 	const struct fido2_enrolment *fe = ctx->enr->data;
 	size_t i;
+	int r;
 
 	(void)req;
+	if (ctx->decoy) {
+		/* The steps a person with one key would see; check() never runs. */
+		if ((r = authd_random_bytes(in->challenge, FIDO2_CHALLENGE_LEN)) != AUTHD_OK ||
+		    (r = decoy_cred_id(ctx->acct->uid, in->cred_id, &in->cred_id_len)) !=
+		    AUTHD_OK)
+			return r;
+		in->challenge_len = FIDO2_CHALLENGE_LEN;
+		step_r->kind = AUTHD_STEP_FIDO2_ASSERT;
+		step_r->challenge = in->challenge;
+		step_r->challenge_len = in->challenge_len;
+		step_r->rp_id = rp_id_of(ctx->conf);
+		step_r->cred_ids[0] = in->cred_id;
+		step_r->cred_id_lens[0] = in->cred_id_len;
+		step_r->n_cred_ids = 1;
+		step_r->options = (ctx->want & (FACTOR_KNOWLEDGE | FACTOR_INHERENCE)) ?
+		    AUTHD_STEP_OPT_UV_REQUIRED : 0;
+		return VERIFY_STEP;
+	}
 	if (fe == NULL || fe->n == 0)
 		return VERIFY_UNAVAILABLE;
 	if (authd_random_bytes(in->challenge, FIDO2_CHALLENGE_LEN) != AUTHD_OK)

@@ -183,6 +183,15 @@ START_TEST(password_and_key)
 	softfido2_set_counter(key, 1000);
 	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
 	    PAM_SUCCESS);
+
+	/* Someone unknown is asked for a key too, like a person with one. */
+	ck_assert_int_eq(login("authd-fido2", "nobody-fido", NULL, &run, PW_GOOD,
+	    NULL), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "Touch your security key") != NULL,
+	    "unknown user not asked for a key: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "No usable") == NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("user=nobody-fido", "result=auth_err",
+	    NULL), 1);
 }
 END_TEST
 
