@@ -5,7 +5,7 @@ NSS_AUTHD_SO_DEFINE = -DNSS_AUTHD_SO='"$(abs_top_builddir)/nss/.libs/libnss_auth
 check_PROGRAMS += tests/nss_dlsym_check tests/test_nss_module tests/test_nss
 TESTS += tests/nss_dlsym_check tests/test_nss_module tests/test_nss
 
-tests_nss_dlsym_check_SOURCES = tests/nss_dlsym_check.c
+tests_nss_dlsym_check_SOURCES = tests/nss_dlsym_check.c tests/lib/exports.c tests/lib/exports.h
 tests_nss_dlsym_check_CPPFLAGS = $(AM_CPPFLAGS) $(NSS_AUTHD_SO_DEFINE)
 tests_nss_dlsym_check_LDADD = -ldl
 EXTRA_tests_nss_dlsym_check_DEPENDENCIES = nss/libnss_authd.la

@@ -5,7 +5,7 @@ PAM_AUTHD_SO_DEFINE = -DPAM_AUTHD_SO='"$(abs_top_builddir)/pam_module/.libs/pam_
 check_PROGRAMS += tests/dlsym_check tests/test_pam_module
 TESTS += tests/dlsym_check tests/test_pam_module
 
-tests_dlsym_check_SOURCES = tests/dlsym_check.c
+tests_dlsym_check_SOURCES = tests/dlsym_check.c tests/lib/exports.c tests/lib/exports.h
 tests_dlsym_check_CPPFLAGS = $(AM_CPPFLAGS) $(PAM_AUTHD_SO_DEFINE)
 tests_dlsym_check_LDADD = -ldl
 EXTRA_tests_dlsym_check_DEPENDENCIES = pam_module/pam_authd.la
