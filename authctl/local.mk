@@ -23,6 +23,9 @@ authctl_authctl_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) \
 # authctl card: IC card registration (the certificate checks of authd/card.c).
 authctl_authctl_SOURCES += authctl/card.c authctl/cmd_card.h authd/card.c authd/card.h
 authctl_authctl_LDADD += $(CRYPTO_LIBS)
+# authctl card issue/activate/suspend/.../crl: the lifecycle (cards/).
+authctl_authctl_SOURCES += authctl/card_int.h authctl/card_life.c authctl/card_report.c
+authctl_authctl_LDADD += libauthd_cards.la $(CRYPTO_LIBS)
 # authctl fido2: FIDO2 security keys (the key through pam_module/fido2_dev.c,
 # the AAGUID helpers of authd/fido2.c).
 authctl_authctl_SOURCES += authctl/fido2.c authctl/cmd_fido2.h

@@ -67,13 +67,60 @@ static const struct actl_cmd commands[] = {
 	{ "card", "register", actl_card_register, "UID CERTFILE [--serial S]",
 	  "register an IC card for the person, active: its certificate (DER or\n"
 	  "PEM, from the card or the CA). Refused when the certificate is already\n"
-	  "registered to anyone, or the person already has an active card.\n"
+	  "registered to anyone, or the person already has an active (or\n"
+	  "suspended) card.\n"
 	  "Default serial: the certificate's serial number (hex)." },
-	{ "card", "list", actl_card_list, "[UID]",
-	  "a table of cards (all, or the person's): holder, serial, state,\n"
-	  "validity, issuer." },
+	{ "card", "issue", actl_card_issue, "UID CERTFILE [--serial S]",
+	  "register an IC card for the person in state issued (handed out, not\n"
+	  "yet usable): `card activate` makes it active. The same checks as register." },
+	{ "card", "activate", actl_card_activate, "SERIAL [--reason TEXT]",
+	  "issued -> active. Refused when the holder already has an active (or\n"
+	  "suspended) card: one active card per person." },
+	{ "card", "suspend", actl_card_suspend,
+	  "SERIAL --reason TEXT [--until TIME]",
+	  "active -> suspended (a card left at home). With --until (YYYY-MM-DD,\n"
+	  "\"YYYY-MM-DD HH:MM\" local, YYYYMMDDHHMMSSZ, or +N[mhd]) the card counts\n"
+	  "as active again from that time (authdCardSuspendedUntil)." },
+	{ "card", "resume", actl_card_resume, "SERIAL [--reason TEXT]",
+	  "suspended -> active, before the end of the suspension." },
+	{ "card", "lost", actl_card_lost, "SERIAL --reason TEXT",
+	  "report the card lost (from issued, active or suspended): it stops\n"
+	  "working at once and goes into the CRL. It must still be collected\n"
+	  "and destroyed if it turns up." },
+	{ "card", "revoke", actl_card_revoke, "SERIAL --reason TEXT",
+	  "revoke the card (from issued, active or suspended)." },
+	{ "card", "replace", actl_card_replace,
+	  "SERIAL NEWCERT [--serial S] [--reason TEXT]",
+	  "a new card for the holder of SERIAL: the new card is added, the old one\n"
+	  "(active, suspended or lost) becomes replaced, then the new one active.\n"
+	  "Refused while the holder has another active card. The old card must\n"
+	  "then be collected and destroyed; card report lists it until it is." },
+	{ "card", "collected", actl_card_collected,
+	  "SERIAL --by UID [--reason TEXT]",
+	  "record that the person UID took the card back (from lost, revoked or\n"
+	  "replaced)." },
+	{ "card", "destroyed", actl_card_destroyed,
+	  "SERIAL --date DATE --method TEXT --handler UID --witness UID\n"
+	  "\t[--reason TEXT]",
+	  "record the destruction of a collected card: when, how, who destroyed\n"
+	  "it and who witnessed it: two different people of the directory." },
+	{ "card", "list", actl_card_list,
+	  "[UID] [--user UID] [--state STATE] [--expired]",
+	  "a table of cards (all, the person's, those in a state, or those past\n"
+	  "their validity): holder, serial, state, validity, issuer. A suspended\n"
+	  "card whose suspension has ended shows as active*." },
 	{ "card", "show", actl_card_show, "SERIAL",
-	  "the card's entry: holder, state, dates, issuer, fingerprint, subject." },
+	  "the card's entry: holder, state, dates, issuer, fingerprint, subject,\n"
+	  "who created and last changed it, and its history: every transition\n"
+	  "with its time, the person who made it and why." },
+	{ "card", "report", actl_card_report, "",
+	  "what is still owed: cards lost, revoked or replaced but not collected,\n"
+	  "collected but not destroyed, and cards in use past their validity." },
+	{ "card", "crl", actl_card_crl,
+	  "--ca-cert FILE --ca-key FILE [--out FILE] [--days N]",
+	  "write a CRL signed with the card CA's key listing the certificates of\n"
+	  "every card no longer valid (lost, revoked, replaced, collected,\n"
+	  "destroyed), for systems outside authd. Default: stdout, 7 days." },
 	{ "fido2", "enroll", actl_fido2_enroll,
 	  "UID [--device /dev/hidrawN | --device unix:/PATH] [--name LABEL]\n"
 	  "\t[--rp-id RPID]",

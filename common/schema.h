@@ -28,6 +28,19 @@
 #define AUTHD_AT_CARD_STATE       "authdCardState"
 #define AUTHD_AT_CARD_REGISTERED  "authdCardRegistered"
 #define AUTHD_AT_CARD_VALID_UNTIL "authdCardValidUntil"
+/* the card lifecycle (cards/card_state.h; written by authctl card ...) */
+#define AUTHD_AT_CARD_SUSPENDED_UNTIL "authdCardSuspendedUntil" /* GT: suspended counts as active from then */
+#define AUTHD_AT_CARD_STATE_REASON    "authdCardStateReason"
+#define AUTHD_AT_CARD_STATE_CHANGED   "authdCardStateChanged"   /* GT */
+#define AUTHD_AT_CARD_HISTORY         "authdCardHistory"        /* multi: "TIME STATE <ACTOR-DN> REASON" */
+#define AUTHD_AT_CARD_REPLACES        "authdCardReplaces"       /* serial */
+#define AUTHD_AT_CARD_REPLACED_BY     "authdCardReplacedBy"     /* serial */
+#define AUTHD_AT_CARD_COLLECTED_BY    "authdCardCollectedBy"    /* DN */
+#define AUTHD_AT_CARD_COLLECTED_TIME  "authdCardCollectedTime"  /* GT */
+#define AUTHD_AT_CARD_DESTROYED_TIME  "authdCardDestroyedTime"  /* GT */
+#define AUTHD_AT_CARD_DESTROY_METHOD  "authdCardDestroyMethod"
+#define AUTHD_AT_CARD_DESTROY_HANDLER "authdCardDestroyHandler" /* DN */
+#define AUTHD_AT_CARD_DESTROY_WITNESS "authdCardDestroyWitness" /* DN */
 #define AUTHD_CARD_ISSUED         "issued"
 #define AUTHD_CARD_ACTIVE         "active"
 #define AUTHD_CARD_SUSPENDED      "suspended"
