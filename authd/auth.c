@@ -13,6 +13,7 @@
 #include "login_ids.h"
 #include "messages.h"
 #include "plan.h"
+#include "revoke.h"
 #include "secret.h"
 #include "server.h"
 #include "session.h"
@@ -440,6 +441,8 @@ authenticate_done(struct job *j, int cancelled)
 	copy_str(e.factors, sizeof(e.factors), j->factors);
 	copy_str(e.policy, sizeof(e.policy), j->policy);
 	e.categories = j->categories;
+	copy_str(e.credential, sizeof(e.credential), j->credential);
+	copy_str(e.credential_key, sizeof(e.credential_key), j->credential_key);
 	e.must_change = j->must_change;
 	e.grace_left = j->grace_left;
 	e.created = time(NULL);
@@ -791,8 +794,9 @@ static void
 open_session_done(struct job *j, int cancelled)
 {
 	struct conn *c = job_waiter(j, cancelled);
+	const struct login_id_entry *e;
 	struct session s;
-	char env[64];
+	char env[64], why[128];
 	const char *envp[1] = { env };
 
 	if (c == NULL)
@@ -812,6 +816,20 @@ open_session_done(struct job *j, int cancelled)
 	s.pid = j->req.pid != 0 ? (pid_t)j->req.pid : j->req.peer_pid;
 	s.uid_number = j->uid_number;
 	s.opened = time(NULL);
+	/* what authenticated it, so that its revocation ends it */
+	e = login_ids_find(c->srv->login_ids, j->req.login_id, s.opened);
+	if (e != NULL && strcmp(e->user, j->req.user) == 0) {
+		copy_str(s.factors, sizeof(s.factors), e->factors);
+		copy_str(s.credential, sizeof(s.credential), e->credential);
+		copy_str(s.card_fpr, sizeof(s.card_fpr), e->credential_key);
+	}
+	if (revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
+		auth_audit_async(c->srv, "open_session", &j->req,
+		    AUTHD_R_PERM_DENIED, why);
+		if (conn_send_result(c, AUTHD_R_PERM_DENIED, NULL, 0) == AUTHD_OK)
+			conn_request_done(c);
+		goto out;
+	}
 	if (session_add(c->srv->sessions, &s) != 0) {
 		authd_log(LOG_ERR, "session registry: cannot add %s", s.id);
 		if (conn_send_result(c, AUTHD_R_SESSION_ERR, NULL, 0) == AUTHD_OK)
@@ -875,6 +893,10 @@ start_close_session(struct conn *c)
 		return AUTHD_OK;
 	if (s != NULL) {
 		copy_str(j->dn, sizeof(j->dn), s->dn);
+		/* ended by authd (revoke.c): the record says so */
+		if (s->ended)
+			snprintf(j->audit_reason, sizeof(j->audit_reason),
+			    "%s", s->end_reason);
 		if (j->req.session_id[0] == '\0')
 			memcpy(j->req.session_id, s->id, sizeof(s->id));
 		session_remove(c->srv->sessions, s);

@@ -346,7 +346,10 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 			 * seed that does not decrypt), not the person's: refused,
 			 * but not counted toward the lockout. */
 			result = AUTHD_R_AUTHINFO_UNAVAIL;
-			job_add_line(j, AUTHD_STEP_ERROR, MSG_FACTOR_UNAVAILABLE);
+			/* the verifier may say why in words for the person
+			 * (a card whose status cannot be confirmed) */
+			job_add_line(j, AUTHD_STEP_ERROR, res.message[0] != '\0' ?
+			    res.message : MSG_FACTOR_UNAVAILABLE);
 			snprintf(reason, sizeof(reason), "%s cannot be checked here: %s",
 			    m->v->name, res.reason[0] != '\0' ? res.reason : "error");
 			goto out;
@@ -358,6 +361,13 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 			goto out;
 		}
 		proven |= res.categories & m->cats;
+		/* the device the session will depend on (the first one) */
+		if (j->credential[0] == '\0' && res.credential[0] != '\0') {
+			snprintf(j->credential, sizeof(j->credential), "%s",
+			    res.credential);
+			snprintf(j->credential_key, sizeof(j->credential_key), "%s",
+			    res.credential_key);
+		}
 	}
 	if (!policy_satisfied(&p->pol.req, proven |
 	    (pw != NULL ? FACTOR_KNOWLEDGE : 0))) {
@@ -436,7 +446,8 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		goto out;
 	}
 	snprintf(extra, sizeof(extra), " login_id=%s policy=%s factors=%s "
-	    "categories=%s", j->login_id, p->pol.name, j->factors, cats);
+	    "categories=%s%s%s", j->login_id, p->pol.name, j->factors, cats,
+	    j->credential[0] != '\0' ? " credential=" : "", j->credential);
 	success_lines(j, &p->acct, &res.bind);
 out:
 	for (i = 0; i < p->n; i++)

@@ -117,8 +117,10 @@ decide_close_session(struct job *j, struct dir_conn *dc)
 		snprintf(reason, sizeof(reason), "logout not recorded: %s",
 		    dir_conn_error(dc));
 	else
-		snprintf(reason, sizeof(reason), "logout recorded%s",
-		    j->req.session_id[0] == '\0' ? " (no session id)" : "");
+		snprintf(reason, sizeof(reason), "logout recorded%s%s%s",
+		    j->req.session_id[0] == '\0' ? " (no session id)" : "",
+		    j->audit_reason[0] != '\0' ? "; the session had been ended: " :
+		    "", j->audit_reason);
 out:
 	decide_finish(j, "close_session", result, reason,
 	    extra[0] != '\0' ? extra : NULL);

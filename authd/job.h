@@ -57,6 +57,8 @@ struct job {
 	char factors[64];                     /* authenticate: "password,totp" */
 	unsigned categories;                  /* authenticate: FACTOR_* proven */
 	char policy[POLICY_NAME_MAX];         /* authenticate: the policy applied */
+	char credential[160];                 /* authenticate: the device used (verifier.h) */
+	char credential_key[80];              /* authenticate: a card's fingerprint */
 };
 
 struct job *job_new(struct server *srv, const struct job_ops *ops,

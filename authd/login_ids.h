@@ -29,6 +29,8 @@ struct login_id_entry {
 	char factors[64];             /* methods that authenticated: "password,totp" */
 	unsigned categories;          /* FACTOR_* proven (verifier.h) */
 	char policy[128];             /* the login policy applied */
+	char credential[160];         /* the device that proved a factor (verifier.h) */
+	char credential_key[80];      /* a card's fingerprint, hex; "" for none */
 	time_t created;
 };
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "card_view.h"
 #include "conf.h"
 #include "conn.h"
 #include "dir.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "login_ids.h"
 #include "loop.h"
+#include "revoke.h"
 #include "secret.h"
 #include "server.h"
 #include "session.h"
@@ -269,7 +271,10 @@ server_teardown(struct server *srv)
 	/* Conversations in progress are abandoned; their jobs finish unheard. */
 	conn_close_all(srv);
 	worker_pool_free(&srv->workers);
+	/* the searches post to revoke: stop them first */
+	card_view_free(&srv->card_view);
 	view_free(&srv->view);
+	revoke_free(&srv->revoke);
 	dir_pool_free(&srv->dir);
 	authd_audit_close(&srv->audit);
 	login_ids_free(&srv->login_ids);
@@ -342,11 +347,30 @@ main(int argc, char **argv)
 		    "or the workers");
 		goto out;
 	}
-	/* The view after the pool: its search connects through it. */
-	if (conf.view_staleness > 0 &&
-	    (view_new(&conf, srv.dir, &srv.view) != AUTHD_OK ||
-	    view_start(srv.view) != AUTHD_OK)) {
-		report_start(&ready_fd, "authd: cannot start the directory view");
+	/* The views after the pool: their searches connect through it. What
+	 * they see revoked ends sessions through revoke.c. */
+	if (revoke_new(&srv, &srv.revoke) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: cannot set up session ending");
+		goto out;
+	}
+	if (conf.view_staleness > 0) {
+		if (view_new(&conf, srv.dir, &srv.view) != AUTHD_OK) {
+			report_start(&ready_fd, "authd: cannot start the directory view");
+			goto out;
+		}
+		view_set_notify(srv.view, revoke_account_changed, srv.revoke);
+		if (view_start(srv.view) != AUTHD_OK) {
+			report_start(&ready_fd, "authd: cannot start the directory view");
+			goto out;
+		}
+	}
+	/* Cards are followed where cards are judged. */
+	if (conf.view_staleness > 0 && conf.card_ca_file != NULL &&
+	    conf.card_ca_file[0] != '\0' &&
+	    (card_view_new(&conf, srv.dir, revoke_card_changed, srv.revoke,
+	    &srv.card_view) != AUTHD_OK ||
+	    card_view_start(srv.card_view) != AUTHD_OK)) {
+		report_start(&ready_fd, "authd: cannot start the card view");
 		goto out;
 	}
 	authd_log(LOG_INFO, "authd %s ready: %s%s%s, %d directory connection%s",

@@ -16,6 +16,7 @@
 #include "login_ids.h"
 #include "nss_server.h"
 #include "server.h"
+#include "session.h"
 
 #define LISTEN_BACKLOG   512
 #define ACCEPT_PAUSE_MS  200
@@ -125,6 +126,7 @@ on_sweep(struct loop_timer *t)
 	struct server *srv = t->arg;
 
 	login_ids_expire(srv->login_ids, time(NULL));
+	session_expire_ended(srv->sessions, time(NULL));
 	(void)loop_timer_after(srv->loop, &srv->sweep, SWEEP_MS);
 }
 

@@ -20,6 +20,8 @@ struct login_ids;
 struct session_registry;
 struct nss_server;
 struct view;
+struct card_view;
+struct revoke;
 
 #define SERVER_N_LISTENERS 2
 
@@ -47,6 +49,8 @@ struct server {
 
 	struct nss_server *nss;          /* the NSS socket (nss_server.c) */
 	struct view *view;               /* in-memory view (view.c); NULL: none */
+	struct card_view *card_view;     /* the cards (card_view.c); NULL: none */
+	struct revoke *revoke;           /* ends revoked sessions (revoke.c) */
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;

@@ -118,3 +118,32 @@ session_count(const struct session_registry *r)
 {
 	return r->count;
 }
+
+void
+session_foreach(struct session_registry *r,
+    void (*fn)(struct session *s, void *arg), void *arg)
+{
+	struct session *s;
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (s = r->bucket[i]; s != NULL; s = s->next)
+			fn(s, arg);
+}
+
+void
+session_expire_ended(struct session_registry *r, time_t now)
+{
+	struct session **p, *s;
+	size_t i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		for (p = &r->bucket[i]; (s = *p) != NULL;) {
+			if (s->ended && now - s->ended_at > SESSION_ENDED_TTL) {
+				*p = s->next;
+				free(s);
+				r->count--;
+			} else
+				p = &s->next;
+		}
+}

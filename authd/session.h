@@ -1,7 +1,9 @@
 /*
  * The registry of live sessions on this host, opened by OPEN_SESSION and
- * removed by CLOSE_SESSION. Later issues end sessions from here when an
- * account or a card is revoked. Loop thread only.
+ * removed by CLOSE_SESSION. Each session remembers what authenticated it
+ * (the login id's factors and device) so that revoke.c can end it when
+ * that card or the account is revoked; an ended session stays, marked,
+ * until its CLOSE_SESSION or SESSION_ENDED_TTL. Loop thread only.
  */
 #ifndef AUTHD_SESSION_H
 #define AUTHD_SESSION_H
@@ -25,7 +27,18 @@ struct session {
 	pid_t pid;                    /* the session leader (PID field or peer) */
 	long uid_number;
 	time_t opened;
+	/* added (issue 5): what authenticated it, from the login id */
+	char factors[64];             /* "password,card" */
+	char credential[160];         /* "card:1003", "fido2:..."; "" for none */
+	char card_fpr[80];            /* the card's fingerprint (hex); "" for none */
+	char card_dn[512];            /* the card's entry, when the view knew it */
+	unsigned long long leader_start; /* the leader's start time (/proc), 0: unknown */
+	int ended;                    /* ended by authd (revoked) */
+	time_t ended_at;
+	char end_reason[64];          /* "card lost", "account disabled" */
 };
+
+#define SESSION_ENDED_TTL 600     /* seconds an ended session is remembered */
 
 int session_registry_new(struct session_registry **r_r);
 void session_registry_free(struct session_registry **rp);
@@ -38,5 +51,10 @@ struct session *session_find_user_pid(struct session_registry *r,
 /* Unlink and free s (found by one of the finds). */
 void session_remove(struct session_registry *r, struct session *s);
 size_t session_count(const struct session_registry *r);
+/* Call fn for each session (fn must not add or remove). */
+void session_foreach(struct session_registry *r,
+    void (*fn)(struct session *s, void *arg), void *arg);
+/* Forget sessions ended more than SESSION_ENDED_TTL ago. */
+void session_expire_ended(struct session_registry *r, time_t now);
 
 #endif

@@ -115,6 +115,13 @@ struct verify_result {
 	                               a refused attempt never tells the caller
 	                               which factor failed (the audit log does). */
 	struct dir_bind_result bind; /* the password method's ppolicy details */
+	/* added (issue 5): on DIR_OK, the device that proved the factor, so that
+	 * the session opened after this login remembers it and ends when it is
+	 * revoked. credential: for people and the audit log ("card:1003",
+	 * "fido2:ab12..."); credential_key: what the card view matches (a card's
+	 * SHA-256 fingerprint, lowercase hex); "" for factors with no device. */
+	char credential[160];
+	char credential_key[80];
 };
 
 struct verifier {

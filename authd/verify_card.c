@@ -5,6 +5,13 @@
  * certificate and its signature over SHA-256(challenge); check() asks
  * card.c for the verdict against card_ca_file (+ card_crl_file).
  *
+ * The card's state comes from the card view (card_view.h) when it is in
+ * step: load() takes the person's active cards from it without a search,
+ * and check() confirms the card is still active, so a card reported lost
+ * is refused as soon as the change reaches this host. A view out of step
+ * for less than view_staleness falls back to directory reads; longer, and
+ * card logins are refused (fail closed) with words for the person.
+ *
  * A PIN the card refused comes back as ANSWER_STATUS 1 with ANSWER "pin
  * refused": the card keeps its own retry counter, and authd counts the
  * attempt as a failed factor like any other (the engine's one lockout
@@ -20,8 +27,10 @@
 #include <openssl/rand.h>
 
 #include "card.h"
+#include "card_view.h"
 #include "dir_card.h"
 #include "err.h"
+#include "schema.h"
 #include "verifier.h"
 
 #define CARD_CHALLENGE_LEN 32
@@ -33,10 +42,25 @@
 #define FAIL_PIN_LOCKED   3
 #define FAIL_CARD_ERROR   4
 
+#define MSG_CARD_STATUS_UNKNOWN \
+	"Card status cannot be confirmed now; try another method or later."
+
 struct card_enrolment {
 	size_t n;
 	struct card_reg regs[CARD_MAX_ACTIVE];
 };
+
+/* The person's active cards: from the card view when in step, else read. */
+static int
+load_active(struct dir_conn *dc, const char *dn, struct card_enrolment *ce)
+{
+	struct card_view *cv = card_view_global();
+
+	if (cv != NULL && card_view_active_for(cv, dn, ce->regs,
+	    CARD_MAX_ACTIVE, &ce->n) == CARD_VIEW_FOUND)
+		return DIR_OK;
+	return dir_card_load_active(dc, dn, ce->regs, CARD_MAX_ACTIVE, &ce->n);
+}
 
 static int
 card_load(struct dir_conn *dc, const struct verify_ctx *ctx,
@@ -52,8 +76,7 @@ card_load(struct dir_conn *dc, const struct verify_ctx *ctx,
 		return AUTHD_OK;
 	if ((ce = calloc(1, sizeof(*ce))) == NULL)
 		return DIR_ERROR;
-	if ((st = dir_card_load_active(dc, ctx->acct->dn, ce->regs, CARD_MAX_ACTIVE,
-	    &ce->n)) != DIR_OK) {
+	if ((st = load_active(dc, ctx->acct->dn, ce)) != DIR_OK) {
 		free(ce);
 		return st;
 	}
@@ -156,6 +179,60 @@ fail(struct verify_result *res, int status, const char *reason,
 	snprintf(res->message, sizeof(res->message), "%s", message);
 }
 
+/*
+ * After the signature: is the card still active? 0 when it is (or no card
+ * view runs: the load's directory read stands), else res_r says why not.
+ */
+static int
+still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
+    const struct card_reg *reg, struct verify_result *res_r)
+{
+	struct card_view *cv = card_view_global();
+	struct card_status cs;
+	struct card_enrolment now;
+	char fpr[CARD_FPR_HEX_LEN + 1], why[160];
+	size_t i;
+	int st;
+
+	if (cv == NULL)
+		return 0;
+	card_fpr_hex(reg->fpr, fpr);
+	switch (card_view_lookup(cv, fpr, &cs)) {
+	case CARD_VIEW_FOUND:
+		if (strcmp(cs.state, AUTHD_CARD_ACTIVE) == 0)
+			return 0;
+		snprintf(why, sizeof(why), "card %s is %s%s%.32s", cs.serial,
+		    cs.state[0] != '\0' ? cs.state : "without a state",
+		    cs.suspended_until[0] != '\0' ? " until " : "",
+		    cs.suspended_until);
+		fail(res_r, DIR_INVALID, why, "");
+		return -1;
+	case CARD_VIEW_NOT_FOUND:
+		fail(res_r, DIR_INVALID, "card no longer registered", "");
+		return -1;
+	case CARD_VIEW_RECENT:
+		/* the view is behind, not yet stale: ask the directory */
+		memset(&now, 0, sizeof(now));
+		if ((st = dir_card_load_active(dc, ctx->acct->dn, now.regs,
+		    CARD_MAX_ACTIVE, &now.n)) != DIR_OK) {
+			fail(res_r, st, "card state: directory unavailable", "");
+			return -1;
+		}
+		for (i = 0; i < now.n; i++)
+			if (memcmp(now.regs[i].fpr, reg->fpr, CARD_FPR_LEN) == 0)
+				return 0;
+		fail(res_r, DIR_INVALID, "card no longer active", "");
+		return -1;
+	default:
+		/* the host's state, not the person's: not a failed factor */
+		snprintf(why, sizeof(why), "card status cannot be confirmed: the "
+		    "card view has been out of step for more than %d s",
+		    ctx->conf->view_staleness);
+		fail(res_r, DIR_ERROR, why, MSG_CARD_STATUS_UNKNOWN);
+		return -1;
+	}
+}
+
 static void
 card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
     const struct verify_input *in, struct verify_result *res_r)
@@ -165,7 +242,6 @@ card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	size_t matched = 0;
 	int v;
 
-	(void)dc;
 	if (in->authdata_len == 1) {
 		switch (in->authdata[0]) {
 		case FAIL_PIN_REFUSED:
@@ -189,11 +265,16 @@ card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	    in->signature, in->signature_len, ce != NULL ? ce->regs : NULL,
 	    ce != NULL ? ce->n : 0, time(NULL), &matched, err, sizeof(err));
 	if (v == CARD_OK) {
+		if (still_active(dc, ctx, &ce->regs[matched], res_r) != 0)
+			return;
 		res_r->status = DIR_OK;
 		res_r->categories = FACTOR_KNOWLEDGE | FACTOR_POSSESSION;
 		snprintf(res_r->reason, sizeof(res_r->reason), "card %s",
 		    ce->regs[matched].serial);
 		res_r->message[0] = '\0';
+		snprintf(res_r->credential, sizeof(res_r->credential), "card:%s",
+		    ce->regs[matched].serial);
+		card_fpr_hex(ce->regs[matched].fpr, res_r->credential_key);
 		return;
 	}
 	if (v == CARD_ERROR) {

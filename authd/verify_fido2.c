@@ -225,6 +225,20 @@ find_cred(const struct fido2_enrolment *fe, const struct verify_input *in)
 	return NULL;
 }
 
+/* "fido2:" and the first bytes of the credential id, in hex. */
+static void
+credential_name(const struct verify_input *in, struct verify_result *res_r)
+{
+	size_t i, n = in->cred_id_len < 16 ? in->cred_id_len : 16;
+	int o;
+
+	o = snprintf(res_r->credential, sizeof(res_r->credential), "fido2:");
+	for (i = 0; i < n; i++)
+		o += snprintf(res_r->credential + o, sizeof(res_r->credential) -
+		    (size_t)o, "%02x", in->cred_id[i]);
+	res_r->credential_key[0] = '\0';
+}
+
 static void
 fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
     const struct verify_input *in, struct verify_result *res_r)
@@ -279,6 +293,7 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	res_r->categories = fido2_categories(v.uv_done, cred->aaguid,
 	    ctx->conf->fido2_biometric_aaguids);
 	fido2_aaguid_format(cred->aaguid, aaguid);
+	credential_name(in, res_r);
 	snprintf(res_r->reason, sizeof(res_r->reason),
 	    "fido2 key accepted (%s, counter %u, aaguid %s)",
 	    v.uv_done ? "user verified" : "presence", (unsigned)v.new_count, aaguid);

@@ -72,6 +72,7 @@
 #include "dir.h"
 #include "err.h"
 #include "log.h"
+#include "schema.h"
 #include "view.h"
 
 #define VIEW_UUID_LEN      16
@@ -105,6 +106,8 @@ struct view_entry {
 struct view {
 	const struct authd_conf *conf;
 	struct dir_pool *pool;
+	view_notify_fn notify;       /* a usable person no longer is */
+	void *notify_arg;
 
 	/* The entries and the freshness, behind lock. */
 	pthread_rwlock_t lock;
@@ -429,6 +432,27 @@ entry_from_message(struct view *v, LDAPMessage *msg,
 	return NULL;
 }
 
+static int
+usable_state(const char *state)
+{
+	return strcmp(state, AUTHD_STATE_SUSPENDED) != 0 &&
+	    strcmp(state, AUTHD_STATE_DISABLED) != 0 &&
+	    strcmp(state, AUTHD_STATE_PENDING_DEL) != 0;
+}
+
+/* Outside the lock: old (usable) became now (NULL: gone). */
+static void
+tell(struct view *v, const struct view_entry *old, const struct view_entry *now)
+{
+	if (v->notify == NULL || old == NULL || old->bad ||
+	    !usable_state(old->acct.state))
+		return;
+	if (now == NULL)
+		v->notify(v->notify_arg, old->acct.dn, "deleted");
+	else if (!now->bad && !usable_state(now->acct.state))
+		v->notify(v->notify_arg, now->acct.dn, now->acct.state);
+}
+
 static void
 remove_uuid(struct view *v, const unsigned char *uuid)
 {
@@ -438,6 +462,8 @@ remove_uuid(struct view *v, const unsigned char *uuid)
 	if ((e = find_uuid(v, uuid)) != NULL)
 		unlink_entry(v, e);
 	pthread_rwlock_unlock(&v->lock);
+	if (e != NULL)
+		tell(v, e, NULL);
 	entry_free(e);
 }
 
@@ -473,6 +499,7 @@ drop_unmentioned(struct view *v)
 	pthread_rwlock_unlock(&v->lock);
 	for (e = gone; e != NULL; e = next) {
 		next = e->next_uuid;
+		tell(v, e, NULL);
 		entry_free(e);
 	}
 	if (n > 0)
@@ -522,6 +549,8 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 	link_entry(v, e);
 	maybe_grow(v);
 	pthread_rwlock_unlock(&v->lock);
+	/* e stays valid: only this thread frees entries */
+	tell(v, old, e);
 	entry_free(old);
 	return LDAP_SUCCESS;
 }
@@ -798,6 +827,13 @@ view_new(const struct authd_conf *conf, struct dir_pool *pool,
 	}
 	*view_r = v;
 	return AUTHD_OK;
+}
+
+void
+view_set_notify(struct view *v, view_notify_fn fn, void *arg)
+{
+	v->notify = fn;
+	v->notify_arg = arg;
 }
 
 int

@@ -31,6 +31,14 @@ enum view_answer {
 /* A view of conf->people_dn; pool provides connections bound as authd. */
 int view_new(const struct authd_conf *conf, struct dir_pool *pool,
     struct view **view_r);
+/*
+ * Added (issue 5): fn is called from the search thread when a person the
+ * view held as usable becomes suspended, disabled or pendingDeletion, or
+ * goes away ("deleted"), so that their live sessions end. Set before
+ * view_start().
+ */
+typedef void (*view_notify_fn)(void *arg, const char *dn, const char *state);
+void view_set_notify(struct view *v, view_notify_fn fn, void *arg);
 /* Start the thread of the persistent search. */
 int view_start(struct view *v);
 /* Stop the thread (within about a second), close its connection, free. */

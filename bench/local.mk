@@ -20,3 +20,10 @@ bench_bench_mfa_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread
 bench_bench_mfa_LDADD = libauthd_totp.la libauthd_common.la $(OATH_LIBS) \
 	$(CRYPTO_LIBS) $(PAM_LIBS) -lpthread
 EXTRA_DIST += bench/run-mfa-bench
+
+# bench_revoke: revocation latency, same host and across two replicating
+# directories (run-revoke-bench).
+noinst_PROGRAMS += bench/bench_revoke
+bench_bench_revoke_SOURCES = bench/bench_revoke.c
+bench_bench_revoke_LDADD = $(PAM_LIBS)
+EXTRA_DIST += bench/run-revoke-bench

@@ -10,3 +10,5 @@ include tests/totp.mk
 include tests/card.mk
 include tests/mfa.mk
 include tests/fido2.mk
+include tests/cardlife.mk
+include tests/revoke.mk

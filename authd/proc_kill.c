@@ -1,0 +1,185 @@
+/* The processes of a login session, from /proc (see proc_kill.h). */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc_kill.h"
+
+struct proc_info {
+	pid_t pid, ppid, pgrp, sid;
+	unsigned long long start;
+	char state;
+	int mark;
+};
+
+/* Fields of /proc/PID/stat; 0 on success. comm may hold ") ": the last
+ * one ends it. */
+static int
+read_stat(pid_t pid, struct proc_info *pi)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	int fd, ppid, pgrp, sid, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return -1;
+	p += 2;
+	if (sscanf(p, "%c %d %d %d", &pi->state, &ppid, &pgrp, &sid) != 4)
+		return -1;
+	/* starttime is field 22; p starts at field 3 */
+	for (i = 3; i < 22 && p != NULL; i++)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	if (p == NULL || sscanf(p, "%llu", &start) != 1)
+		return -1;
+	pi->pid = pid;
+	pi->ppid = ppid;
+	pi->pgrp = pgrp;
+	pi->sid = sid;
+	pi->start = start;
+	pi->mark = 0;
+	return 0;
+}
+
+unsigned long long
+proc_start_time(pid_t pid)
+{
+	struct proc_info pi;
+
+	if (pid <= 1 || read_stat(pid, &pi) != 0 || pi.state == 'Z')
+		return 0;
+	return pi.start;
+}
+
+static int
+read_all(struct proc_info **all_r, size_t *n_r)
+{
+	struct proc_info *all = NULL, *tmp;
+	struct dirent *d;
+	size_t n = 0, cap = 0;
+	DIR *dir;
+	char *end;
+	long pid;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = strtol(d->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			if ((tmp = realloc(all, cap * sizeof(*all))) == NULL) {
+				free(all);
+				closedir(dir);
+				return -1;
+			}
+			all = tmp;
+		}
+		/* a process gone meanwhile is simply not there */
+		if (read_stat((pid_t)pid, &all[n]) == 0)
+			n++;
+	}
+	closedir(dir);
+	*all_r = all;
+	*n_r = n;
+	return 0;
+}
+
+static struct proc_info *
+find(struct proc_info *all, size_t n, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (all[i].pid == pid)
+			return &all[i];
+	return NULL;
+}
+
+int
+proc_session_members(pid_t leader, unsigned long long leader_start,
+    struct proc_target *out, size_t max)
+{
+	struct proc_info *all = NULL, *p, *lp;
+	size_t i, k, found = 0;
+	pid_t self = getpid(), a;
+	int changed, pass;
+
+	if (leader <= 1 || leader_start == 0)
+		return 0;
+	if (read_all(&all, &found) != 0)
+		return -1;
+	lp = find(all, found, leader);
+	/* the pid now names another program: the session is long gone */
+	if (lp != NULL && lp->start != leader_start) {
+		free(all);
+		return 0;
+	}
+	for (i = 0; i < found; i++)
+		if (all[i].pid == leader || all[i].sid == leader ||
+		    all[i].pgrp == leader)
+			all[i].mark = 1;
+	/* and their descendants (a daemon that called setsid() inside) */
+	for (pass = 0, changed = 1; changed && pass < 64; pass++) {
+		changed = 0;
+		for (i = 0; i < found; i++) {
+			if (all[i].mark)
+				continue;
+			if ((p = find(all, found, all[i].ppid)) != NULL && p->mark) {
+				all[i].mark = 1;
+				changed = 1;
+			}
+		}
+	}
+	/* never init, authd, or what authd runs under */
+	for (a = self; a > 1 && (p = find(all, found, a)) != NULL; a = p->ppid)
+		p->mark = 0;
+	if ((p = find(all, found, 1)) != NULL)
+		p->mark = 0;
+	max = max < PROC_KILL_MAX ? max : PROC_KILL_MAX;
+	for (i = 0, k = 0; i < found && k < max; i++) {
+		if (!all[i].mark || all[i].state == 'Z')
+			continue;
+		out[k].pid = all[i].pid;
+		out[k].start = all[i].start;
+		k++;
+	}
+	free(all);
+	return (int)k;
+}
+
+size_t
+proc_signal(const struct proc_target *t, size_t n, int sig)
+{
+	size_t i, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].pid <= 1 || proc_start_time(t[i].pid) != t[i].start)
+			continue;
+		if (kill(t[i].pid, sig) == 0)
+			sent++;
+	}
+	return sent;
+}

@@ -1,0 +1,40 @@
+/*
+ * Ending the processes of a login session on this host. A session is
+ * known by its leader: the pid of the login program that opened it (the
+ * PAM module sends it). Its processes are the leader, every process whose
+ * session id or process group is the leader's pid, and every descendant of
+ * these (found by walking /proc). Linux does not reuse a pid while it
+ * names a live session or process group, so a session id match is safe
+ * even after the leader died; a leader pid that now belongs to a process
+ * started later than the session's leader (compared by start time) is
+ * another program, and nothing is signalled.
+ */
+#ifndef AUTHD_PROC_KILL_H
+#define AUTHD_PROC_KILL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PROC_KILL_MAX 4096        /* processes of one session we act on */
+
+struct proc_target {
+	pid_t pid;
+	unsigned long long start;     /* /proc/PID/stat starttime */
+};
+
+/* The start time of pid (clock ticks since boot), 0 when it is not there. */
+unsigned long long proc_start_time(pid_t pid);
+
+/*
+ * The processes of the session led by leader (see above), never pid 1 nor
+ * authd or its ancestors. Returns the number found (at most max), or -1
+ * when /proc cannot be read.
+ */
+int proc_session_members(pid_t leader, unsigned long long leader_start,
+    struct proc_target *out, size_t max);
+
+/* Send sig to each target still alive with the same start time; returns
+ * how many were signalled. */
+size_t proc_signal(const struct proc_target *t, size_t n, int sig);
+
+#endif

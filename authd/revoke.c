@@ -1,0 +1,351 @@
+/*
+ * Ending sessions when what they depend on is revoked (see revoke.h).
+ *
+ * The searches' threads never touch the registry: they queue an event and
+ * wake the loop through an eventfd. The loop ends each matching session at
+ * once: SIGHUP to its processes (a shell passes it on to its jobs and
+ * exits), then, REVOKE_KILL_GRACE_MS later, SIGKILL to whatever of the
+ * session is still there, including processes started in the meantime.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "card_view.h"
+#include "err.h"
+#include "log.h"
+#include "loop.h"
+#include "proc_kill.h"
+#include "proto.h"
+#include "revoke.h"
+#include "schema.h"
+#include "server.h"
+#include "session.h"
+#include "view.h"
+
+enum revoke_kind { REVOKE_CARD = 1, REVOKE_ACCOUNT = 2 };
+
+struct revoke_event {
+	struct revoke_event *next;
+	enum revoke_kind kind;
+	char key[512];             /* card fingerprint, or the person's DN */
+	char reason[64];           /* "card lost", "account disabled" */
+	char what[160];            /* "card:1003" */
+};
+
+/* A session whose processes get SIGKILL when the grace is over. */
+struct pending_kill {
+	struct pending_kill *next;
+	pid_t leader;
+	unsigned long long leader_start;
+	size_t n;
+	struct proc_target t[];
+};
+
+struct revoke {
+	struct server *srv;
+	struct loop_source src;
+	struct loop_timer kill_timer;
+	struct pending_kill *pending;
+
+	pthread_mutex_t mu;
+	struct revoke_event *head, **tail;
+};
+
+static void
+post(struct revoke *r, enum revoke_kind kind, const char *key,
+    const char *reason, const char *what)
+{
+	struct revoke_event *ev;
+	uint64_t one = 1;
+
+	if ((ev = calloc(1, sizeof(*ev))) == NULL) {
+		authd_log(LOG_ERR, "revoke: out of memory; sessions of %s not "
+		    "ended", key);
+		return;
+	}
+	ev->kind = kind;
+	snprintf(ev->key, sizeof(ev->key), "%s", key);
+	snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
+	snprintf(ev->what, sizeof(ev->what), "%s", what);
+	pthread_mutex_lock(&r->mu);
+	*r->tail = ev;
+	r->tail = &ev->next;
+	pthread_mutex_unlock(&r->mu);
+	if (write(r->src.fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN)
+		authd_log(LOG_ERR, "revoke: eventfd: %s", strerror(errno));
+}
+
+void
+revoke_card_changed(void *arg, const struct card_status *old,
+    const struct card_status *now)
+{
+	char reason[64], what[160];
+
+	snprintf(reason, sizeof(reason), "card %s", now == NULL ? "deleted" :
+	    now->state[0] != '\0' ? now->state : "without a state");
+	snprintf(what, sizeof(what), "card:%s", old->serial);
+	authd_log(LOG_NOTICE, "card %s (%s) is no longer active: %s",
+	    old->serial, old->dn, reason);
+	post(arg, REVOKE_CARD, old->fpr, reason, what);
+}
+
+void
+revoke_account_changed(void *arg, const char *dn, const char *state)
+{
+	char reason[64];
+
+	snprintf(reason, sizeof(reason), "account %s", state);
+	authd_log(LOG_NOTICE, "%s: %s", dn, reason);
+	post(arg, REVOKE_ACCOUNT, dn, reason, "");
+}
+
+static void
+schedule_kill(struct revoke *r, const struct session *s,
+    const struct proc_target *t, size_t n)
+{
+	struct pending_kill *pk;
+
+	if ((pk = calloc(1, sizeof(*pk) + n * sizeof(*t))) == NULL) {
+		/* no memory for the grace: no grace */
+		(void)proc_signal(t, n, SIGKILL);
+		return;
+	}
+	pk->leader = s->pid;
+	pk->leader_start = s->leader_start;
+	pk->n = n;
+	memcpy(pk->t, t, n * sizeof(*t));
+	pk->next = r->pending;
+	r->pending = pk;
+	if (r->kill_timer.slot == LOOP_TIMER_IDLE)
+		(void)loop_timer_after(r->srv->loop, &r->kill_timer,
+		    REVOKE_KILL_GRACE_MS);
+}
+
+static void
+on_kill_timer(struct loop_timer *t)
+{
+	struct revoke *r = t->arg;
+	struct pending_kill *pk, *next;
+	struct proc_target *now;
+	size_t killed;
+	int n;
+
+	now = calloc(PROC_KILL_MAX, sizeof(*now));
+	for (pk = r->pending; pk != NULL; pk = next) {
+		next = pk->next;
+		killed = proc_signal(pk->t, pk->n, SIGKILL);
+		/* and what the session started since the SIGHUP */
+		if (now != NULL && (n = proc_session_members(pk->leader,
+		    pk->leader_start, now, PROC_KILL_MAX)) > 0)
+			killed += proc_signal(now, (size_t)n, SIGKILL);
+		if (killed > 0)
+			authd_log(LOG_NOTICE, "session of pid %ld: %zu process%s "
+			    "killed after the grace", (long)pk->leader, killed,
+			    killed == 1 ? "" : "es");
+		free(pk);
+	}
+	r->pending = NULL;
+	free(now);
+}
+
+struct match {
+	struct revoke *r;
+	const struct revoke_event *ev;
+	struct proc_target *t;
+	size_t ended;
+};
+
+static void
+end_one(struct session *s, void *arg)
+{
+	struct match *m = arg;
+	const struct revoke_event *ev = m->ev;
+	struct req_items req;
+	char reason[512];
+	size_t hup = 0;
+	int n;
+
+	if (s->ended)
+		return;
+	if (ev->kind == REVOKE_CARD ? strcmp(s->card_fpr, ev->key) != 0 :
+	    strcasecmp(s->dn, ev->key) != 0)
+		return;
+	s->ended = 1;
+	s->ended_at = time(NULL);
+	snprintf(s->end_reason, sizeof(s->end_reason), "%s", ev->reason);
+	n = m->t != NULL ? proc_session_members(s->pid, s->leader_start, m->t,
+	    PROC_KILL_MAX) : -1;
+	if (n > 0) {
+		hup = proc_signal(m->t, (size_t)n, SIGHUP);
+		/* stopped processes act on SIGHUP only once continued */
+		(void)proc_signal(m->t, (size_t)n, SIGCONT);
+		schedule_kill(m->r, s, m->t, (size_t)n);
+	}
+	m->ended++;
+	snprintf(reason, sizeof(reason), "%s%s%s: session %s of pid %ld ended, "
+	    "%zu process%s signalled", ev->reason, s->credential[0] != '\0' ?
+	    " " : "", s->credential, s->id, (long)s->pid, hup,
+	    hup == 1 ? "" : "es");
+	authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+	memset(&req, 0, sizeof(req));
+	req.type = AUTHD_MSG_CLOSE_SESSION;
+	snprintf(req.user, sizeof(req.user), "%s", s->user);
+	snprintf(req.service, sizeof(req.service), "%s", s->service);
+	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
+	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
+	req.pid = (uint32_t)s->pid;
+	req.peer_pid = getpid();
+	auth_audit_async(m->r->srv, "session_end", &req, AUTHD_R_SUCCESS, reason);
+}
+
+static void
+handle(struct revoke *r, const struct revoke_event *ev)
+{
+	struct match m;
+
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	m.ev = ev;
+	m.t = calloc(PROC_KILL_MAX, sizeof(*m.t));
+	session_foreach(r->srv->sessions, end_one, &m);
+	free(m.t);
+	if (m.ended > 0)
+		authd_log(LOG_INFO, "%s%s%s: %zu session%s ended", ev->reason,
+		    ev->what[0] != '\0' ? " " : "", ev->what, m.ended,
+		    m.ended == 1 ? "" : "s");
+}
+
+static void
+on_event(struct loop_source *src, uint32_t events)
+{
+	struct revoke *r = src->arg;
+	struct revoke_event *ev, *next;
+	uint64_t count;
+
+	(void)events;
+	while (read(src->fd, &count, sizeof(count)) == sizeof(count))
+		;
+	pthread_mutex_lock(&r->mu);
+	ev = r->head;
+	r->head = NULL;
+	r->tail = &r->head;
+	pthread_mutex_unlock(&r->mu);
+	for (; ev != NULL; ev = next) {
+		next = ev->next;
+		handle(r, ev);
+		free(ev);
+	}
+}
+
+int
+revoke_new(struct server *srv, struct revoke **r_r)
+{
+	struct revoke *r;
+
+	*r_r = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	r->srv = srv;
+	r->tail = &r->head;
+	pthread_mutex_init(&r->mu, NULL);
+	loop_timer_init(&r->kill_timer, on_kill_timer, r);
+	if ((r->src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		return AUTHD_ERR_IO;
+	}
+	r->src.on_event = on_event;
+	r->src.arg = r;
+	if (loop_add(srv->loop, &r->src, EPOLLIN) != AUTHD_OK) {
+		close(r->src.fd);
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		return AUTHD_ERR_IO;
+	}
+	*r_r = r;
+	return AUTHD_OK;
+}
+
+void
+revoke_free(struct revoke **rp)
+{
+	struct revoke *r;
+	struct revoke_event *ev, *nev;
+	struct pending_kill *pk, *npk;
+
+	if (rp == NULL || (r = *rp) == NULL)
+		return;
+	if (r->srv->loop != NULL) {
+		loop_timer_cancel(r->srv->loop, &r->kill_timer);
+		loop_del(r->srv->loop, &r->src);
+	}
+	close(r->src.fd);
+	/* authd stops: what was due a SIGKILL gets it now */
+	for (pk = r->pending; pk != NULL; pk = npk) {
+		npk = pk->next;
+		(void)proc_signal(pk->t, pk->n, SIGKILL);
+		free(pk);
+	}
+	for (ev = r->head; ev != NULL; ev = nev) {
+		nev = ev->next;
+		free(ev);
+	}
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	*rp = NULL;
+}
+
+static int
+account_usable(const char *state)
+{
+	return strcmp(state, AUTHD_STATE_SUSPENDED) != 0 &&
+	    strcmp(state, AUTHD_STATE_DISABLED) != 0 &&
+	    strcmp(state, AUTHD_STATE_PENDING_DEL) != 0;
+}
+
+int
+revoke_session_check(struct server *srv, struct session *s, char *reason,
+    size_t reasonlen)
+{
+	struct card_status cs;
+	struct dir_account acct;
+
+	s->leader_start = proc_start_time(s->pid);
+	if (s->card_fpr[0] != '\0' && srv->card_view != NULL) {
+		switch (card_view_lookup(srv->card_view, s->card_fpr, &cs)) {
+		case CARD_VIEW_FOUND:
+			snprintf(s->card_dn, sizeof(s->card_dn), "%s", cs.dn);
+			if (strcmp(cs.state, AUTHD_CARD_ACTIVE) != 0) {
+				snprintf(reason, reasonlen, "card %s since the "
+				    "login", cs.state);
+				return -1;
+			}
+			break;
+		case CARD_VIEW_NOT_FOUND:
+			snprintf(reason, reasonlen, "card deleted since the login");
+			return -1;
+		default:
+			break;
+		}
+	}
+	if (srv->view != NULL && view_account_lookup(srv->view, s->user,
+	    &acct) == VIEW_FOUND && !account_usable(acct.state)) {
+		snprintf(reason, reasonlen, "account %s since the login", acct.state);
+		return -1;
+	}
+	return 0;
+}

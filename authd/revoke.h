@@ -1,0 +1,40 @@
+/*
+ * Ending the live sessions that depended on something revoked (DESIGN.md
+ * decision 2). The persistent searches (card_view.c, view.c) post what
+ * changed from their threads; the loop thread, which owns the session
+ * registry, finds the sessions opened with that card or by that person,
+ * signals their processes (SIGHUP, then SIGKILL after REVOKE_KILL_GRACE_MS;
+ * proc_kill.h), marks them ended and records each in the audit log
+ * (event=session_end). A CLOSE_SESSION that comes later still records the
+ * logout.
+ */
+#ifndef AUTHD_REVOKE_H
+#define AUTHD_REVOKE_H
+
+#include "card_view.h"
+#include "session.h"
+
+#define REVOKE_KILL_GRACE_MS 300
+
+struct server;
+struct revoke;
+
+/* Registers an eventfd in srv->loop. */
+int revoke_new(struct server *srv, struct revoke **r_r);
+/* After the searches that post to it have stopped. */
+void revoke_free(struct revoke **rp);
+
+/* Any thread (card_view_notify_fn; arg is the struct revoke). */
+void revoke_card_changed(void *arg, const struct card_status *old,
+    const struct card_status *now);
+/* Any thread (view_notify_fn): the person at dn is now in state
+ * ("suspended", "disabled", "pendingDeletion", "deleted"). */
+void revoke_account_changed(void *arg, const char *dn, const char *state);
+
+/* Loop thread, at OPEN_SESSION: fill what the session depends on and say
+ * whether it may open (0), or why not (-1, reason filled): a card or an
+ * account revoked between the login and the session. */
+int revoke_session_check(struct server *srv, struct session *s,
+    char *reason, size_t reasonlen);
+
+#endif
