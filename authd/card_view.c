@@ -151,10 +151,40 @@ find_uuid(const struct card_view *v, const unsigned char *uuid)
 	return NULL;
 }
 
+/* "YYYYmmddHHMMSS[.f]Z" (GeneralizedTime in UTC) → time_t; 0 when malformed. */
+static time_t
+gentime(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y%m%d%H%M%S", &tm)) == NULL)
+		return 0;
+	while (*end == '.' || (*end >= '0' && *end <= '9'))
+		end++;
+	if (strcmp(end, "Z") != 0)
+		return 0;
+	return timegm(&tm);
+}
+
+int
+card_status_usable(const struct card_status *st, time_t now)
+{
+	time_t until;
+
+	if (strcmp(st->state, AUTHD_CARD_ACTIVE) == 0)
+		return 1;
+	if (strcmp(st->state, "suspended") != 0 || st->suspended_until[0] == '\0')
+		return 0;
+	until = gentime(st->suspended_until);
+	return until != 0 && now >= until;
+}
+
 static int
 is_active(const struct card_status *st)
 {
-	return strcmp(st->state, AUTHD_CARD_ACTIVE) == 0;
+	return card_status_usable(st, time(NULL));
 }
 
 /* Outside the lock: tell the owner a card it may depend on is gone. */

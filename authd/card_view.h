@@ -17,6 +17,7 @@
 #define AUTHD_CARD_VIEW_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "card.h"
 #include "conf.h"
@@ -33,6 +34,13 @@ struct card_status {
 	char holder_dn[512];                 /* its parent: the person */
 	char suspended_until[32];            /* authdCardSuspendedUntil, or "" */
 };
+
+/*
+ * Whether a card may log in at now: active, or suspended with an end time
+ * (authdCardSuspendedUntil) that has passed — a card left at home counts
+ * again from the end of its suspension without anyone resuming it.
+ */
+int card_status_usable(const struct card_status *st, time_t now);
 
 enum card_view_answer {
 	CARD_VIEW_FOUND = 0,

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <ldap.h>
 
@@ -19,11 +20,21 @@ dir_card_load_active(struct dir_conn *c, const char *person_dn,
 	struct berval **cert = NULL, **serial = NULL;
 	LDAPMessage *res = NULL, *e;
 	LDAP *ld = NULL;
+	char filter[256], stamp[32];
+	struct tm tm;
+	time_t now;
 	int st, truncated = 0;
 
 	*n_r = 0;
-	st = dir_service_search(c, person_dn, "(&(objectClass=" AUTHD_OC_CARD ")("
-	    AUTHD_AT_CARD_STATE "=" AUTHD_CARD_ACTIVE "))", attrs, (int)max + 1,
+	/* Active, or suspended with an end time that has passed (card left at home). */
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof(stamp),
+	    "%Y%m%d%H%M%SZ", &tm) == 0)
+		return DIR_ERROR;
+	snprintf(filter, sizeof(filter), "(&(objectClass=" AUTHD_OC_CARD ")(|("
+	    AUTHD_AT_CARD_STATE "=" AUTHD_CARD_ACTIVE ")(&(" AUTHD_AT_CARD_STATE
+	    "=suspended)(authdCardSuspendedUntil<=%s))))", stamp);
+	st = dir_service_search(c, person_dn, filter, attrs, (int)max + 1,
 	    &ld, &res, &truncated);
 	if (st == DIR_NOT_FOUND)
 		return DIR_OK;          /* the person went away: no cards */

@@ -199,7 +199,7 @@ still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
 	card_fpr_hex(reg->fpr, fpr);
 	switch (card_view_lookup(cv, fpr, &cs)) {
 	case CARD_VIEW_FOUND:
-		if (strcmp(cs.state, AUTHD_CARD_ACTIVE) == 0)
+		if (card_status_usable(&cs, time(NULL)))
 			return 0;
 		snprintf(why, sizeof(why), "card %s is %s%s%.32s", cs.serial,
 		    cs.state[0] != '\0' ? cs.state : "without a state",

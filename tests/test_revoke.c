@@ -94,6 +94,19 @@ set_card_state(const char *uri, const char *user, const char *state)
 	    uri, user, itest.base_dn, uri, state), 0);
 }
 
+/* Suspend the person's card until the GeneralizedTime until. */
+static void
+set_card_suspension(const char *uri, const char *user, const char *until)
+{
+	ck_assert_int_eq(itest_sh("dn=$(ldapsearch -Q -LLL -Y EXTERNAL -H '%s' "
+	    "-b uid=%s,ou=people,%s '(objectClass=authdCard)' dn | sed -n "
+	    "'s/^dn: //p' | head -n1) && [ -n \"$dn\" ] && ldapmodify -Q -Y "
+	    "EXTERNAL -H '%s' >/dev/null <<LDIF\ndn: $dn\nchangetype: modify\n"
+	    "replace: authdCardState\nauthdCardState: suspended\n-\n"
+	    "replace: authdCardSuspendedUntil\nauthdCardSuspendedUntil: %s\nLDIF\n",
+	    uri, user, itest.base_dn, uri, until), 0);
+}
+
 static void
 write_service(const char *name, const char *socket)
 {
@@ -309,6 +322,13 @@ START_TEST(suspended_card_refused_until_resumed)
 	set_card_state(itest.ldapi_uri, "bob", "suspended");
 	ck_assert_int_eq(login(SERVICE, "bob", PW_GOOD, PIN), PAM_AUTH_ERR);
 	set_card_state(itest.ldapi_uri, "bob", "active");
+	ck_assert_int_eq(login(SERVICE, "bob", PW_GOOD, PIN), PAM_SUCCESS);
+
+	/* Left at home until a time still to come: refused; once that time
+	 * has passed the card works again without anyone resuming it. */
+	set_card_suspension(itest.ldapi_uri, "bob", "20991231000000Z");
+	ck_assert_int_eq(login(SERVICE, "bob", PW_GOOD, PIN), PAM_AUTH_ERR);
+	set_card_suspension(itest.ldapi_uri, "bob", "20200101000000Z");
 	ck_assert_int_eq(login(SERVICE, "bob", PW_GOOD, PIN), PAM_SUCCESS);
 }
 END_TEST
