@@ -32,3 +32,7 @@ authctl_authctl_SOURCES += authctl/fido2.c authctl/cmd_fido2.h
 authctl_authctl_CFLAGS += $(FIDO2_CFLAGS)
 authctl_authctl_LDADD += pam_module/libfido2dev.la libauthd_fido2.la \
 	$(FIDO2_LIBS) $(CRYPTO_LIBS)
+# authctl grant: requests, approvals and reports of privileged roles.
+authctl_authctl_SOURCES += authctl/grant.c authctl/cmd_grant.h
+# authctl user add refuses default names (authd/privileged.c, pure).
+authctl_authctl_SOURCES += authd/privileged.c authd/privileged.h

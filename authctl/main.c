@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "cmd_card.h"
 #include "cmd_fido2.h"
+#include "cmd_grant.h"
 #include "cmd_totp.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/authd/authd.conf"
@@ -134,6 +135,30 @@ static const struct actl_cmd commands[] = {
 	  "the person's security keys: name, state, AAGUID, UV, counter, RP id." },
 	{ "fido2", "remove", actl_fido2_remove, "UID KEY",
 	  "remove one of the person's security keys (KEY as fido2 list shows it)." },
+	{ "grant", "request", actl_grant_request,
+	  "ROLE --for DURATION --reason TEXT [--start TIME] [--holder UID]\n"
+	  "\t[--emergency]",
+	  "request a grant of the privileged role ROLE (cn=ROLE,ou=roles) for\n"
+	  "DURATION (N[smhd], at most the role's authdRoleMaxGrant), from now or\n"
+	  "--start (\"YYYY-MM-DD HH:MM\" local, YYYYMMDDHHMMSSZ, +N[smhd]), for\n"
+	  "yourself or the account --holder. --emergency (where the role allows\n"
+	  "it): usable before approval, flagged, and reported until approved\n"
+	  "within the role's deadline. Prints the grant's id." },
+	{ "grant", "approve", actl_grant_approve, "ID [--reason TEXT]",
+	  "approve a requested grant: an approval entry that you create (the\n"
+	  "directory records who), then the state approved. Only members of the\n"
+	  "role's approver groups may; never the requester or the holder." },
+	{ "grant", "deny", actl_grant_deny, "ID --reason TEXT",
+	  "deny a requested grant (as approve, with the decision deny)." },
+	{ "grant", "revoke", actl_grant_revoke, "ID [--reason TEXT]",
+	  "end a grant now (state revoked): its requester, holder or an approver.\n"
+	  "authd ends the sessions that depended on it." },
+	{ "grant", "list", actl_grant_list, "[--all] [--state STATE]",
+	  "a table of grants that have not ended (--all: every grant): id, role,\n"
+	  "holder, state, window, and EMERGENCY / UNAPPROVED / OVERDUE flags." },
+	{ "grant", "report", actl_grant_report, "",
+	  "emergency grants not yet approved, with their approval deadline\n"
+	  "(OVERDUE once passed), who requested them and why." },
 	{ "audit", "verify", actl_audit_verify, "FILE",
 	  "check the hash chain of an audit log; names the first altered, removed\n"
 	  "or reordered record." },

@@ -9,6 +9,7 @@
 #include "authctl.h"
 #include "conn.h"
 #include "mods.h"
+#include "authd/privileged.h"
 #include "schema.h"
 #include "value.h"
 
@@ -22,6 +23,7 @@ struct add_args {
 	long uid_number, gid_number;     /* -1: choose */
 	char from_gt[32], until_gt[32];
 	char surname_buf[256], given_buf[256];
+	char ppolicy_dn[600];            /* privileged: the lower lockout threshold */
 };
 
 static int
@@ -261,6 +263,11 @@ build_entry(struct actl *a, struct add_args *x, struct actl_mods *m,
 		r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_VALID_FROM, x->from_gt);
 	if (x->valid_until != NULL)
 		r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_VALID_UNTIL, x->until_gt);
+	if (x->type != NULL && strcmp(x->type, PRIV_TYPE) == 0) {
+		snprintf(x->ppolicy_dn, sizeof(x->ppolicy_dn),
+		    AUTHD_PRIVILEGED_POLICY_RDN ",ou=policies,%s", a->base_dn);
+		r |= actl_mods_add1(m, LDAP_MOD_ADD, "pwdPolicySubentry", x->ppolicy_dn);
+	}
 	return r;
 }
 
@@ -276,8 +283,16 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	if ((ret = parse_args(argc, argv, &x)) != ACTL_OK)
 		return ret;
 	split_name(&x);
-	if ((ret = actl_open_directory(a)) != ACTL_OK ||
-	    (ret = choose_ids(a, &x)) != ACTL_OK)
+	if ((ret = actl_open_directory(a)) != ACTL_OK)
+		return ret;
+	/* Default names are guessed first: refused for every type. */
+	if (priv_name_denied(a->conf_inited ? &a->conf : NULL, x.uid)) {
+		fprintf(stderr, "authctl: refused: %s is a default name (root, admin, "
+		    "administrator or privileged_denied_names)\n", x.uid);
+		actl_record(a, "user_add", x.uid, "refused", "default name");
+		return ACTL_FAIL;
+	}
+	if ((ret = choose_ids(a, &x)) != ACTL_OK)
 		return ret;
 	ret = ACTL_FAIL;
 	if ((dn = actl_person_dn(a, x.uid)) == NULL ||

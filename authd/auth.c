@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "conn.h"
+#include "deadline.h"
 #include "err.h"
 #include "job.h"
 #include "log.h"
@@ -445,6 +446,10 @@ authenticate_done(struct job *j, int cancelled)
 	copy_str(e.credential_key, sizeof(e.credential_key), j->credential_key);
 	e.must_change = j->must_change;
 	e.grace_left = j->grace_left;
+	copy_str(e.grant_dn, sizeof(e.grant_dn), j->grant_dn);
+	e.grant_until = j->grant_until;
+	e.grant_max_session = j->grant_max_session;
+	e.grant_emergency = j->grant_emergency;
 	e.created = time(NULL);
 	login_ids_add(c->srv->login_ids, &e);
 	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
@@ -822,7 +827,12 @@ open_session_done(struct job *j, int cancelled)
 		copy_str(s.factors, sizeof(s.factors), e->factors);
 		copy_str(s.credential, sizeof(s.credential), e->credential);
 		copy_str(s.card_fpr, sizeof(s.card_fpr), e->credential_key);
+		/* a privileged session ends with its grant (deadline.c) */
+		copy_str(s.grant_dn, sizeof(s.grant_dn), e->grant_dn);
+		s.grant_until = e->grant_until;
+		s.role_max_session = e->grant_max_session;
 	}
+	s.opened_ms = deadline_now_ms();
 	if (revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
 		auth_audit_async(c->srv, "open_session", &j->req,
 		    AUTHD_R_PERM_DENIED, why);
@@ -836,6 +846,8 @@ open_session_done(struct job *j, int cancelled)
 			conn_request_done(c);
 		goto out;
 	}
+	deadline_session_opened(c->srv->deadline,
+	    session_find(c->srv->sessions, s.id));
 	snprintf(env, sizeof(env), "AUTHD_SESSION_ID=%s", j->session_id);
 	if (send_lines(c, j) == AUTHD_OK &&
 	    conn_send_result(c, AUTHD_R_SUCCESS, envp, 1) == AUTHD_OK)

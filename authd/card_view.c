@@ -1,13 +1,11 @@
 /*
  * The in-memory view of the IC cards (see card_view.h).
  *
- * The search follows view.c's rules, for the same libldap 2.5.13 traps:
- * its own connection; every callback checks that libldap handed it a
- * single message (else the session is dropped and everything reloaded);
- * entries kept by entryUUID with the generation of the session that last
- * mentioned them, so that the end of a present phase (a resume after a
- * slapd restart) drops what was not mentioned; a one-second poll so that
- * card_view_free() is noticed; reconnection with back-off.
+ * The search is sync.c's (its own connection, the chained-message check,
+ * present phases, reconnection with back-off); this file turns card
+ * entries into card statuses, indexes them by fingerprint and tells its
+ * owner when an active card no longer is. Fail closed: never in step
+ * counts as out of step since the view was made.
  *
  * Tables: a fixed number of buckets by entryUUID and by fingerprint; a
  * site has about one card per person, and a chain of a few entries costs
@@ -15,10 +13,7 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-
 #include <ctype.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,50 +31,27 @@
 #include "err.h"
 #include "log.h"
 #include "schema.h"
+#include "sync.h"
 
-#define CV_UUID_LEN         16
 #define CV_BUCKETS          4096
-#define CV_POLL_SECONDS     1
-#define CV_BACKOFF_MIN_MS   100
-#define CV_BACKOFF_MAX_MS   5000
 #define CV_FILTER           "(objectClass=" AUTHD_OC_CARD ")"
 /* Added to the schema with the card lifecycle; asked for, used when there. */
 #define CV_AT_SUSPENDED_UNTIL "authdCardSuspendedUntil"
 
 struct cv_entry {
-	struct cv_entry *next_uuid;
 	struct cv_entry *next_fpr;
-	unsigned char uuid[CV_UUID_LEN];
-	unsigned gen;
 	uint8_t fpr[CARD_FPR_LEN];
 	struct card_status st;
 };
 
 struct card_view {
 	const struct authd_conf *conf;
-	struct dir_pool *pool;
+	struct sync *sync;
 	card_view_notify_fn notify;
 	void *notify_arg;
 
-	pthread_rwlock_t lock;
-	struct cv_entry *by_uuid[CV_BUCKETS];
+	/* By fingerprint, behind the sync's lock. */
 	struct cv_entry *by_fpr[CV_BUCKETS];
-	size_t nentries;
-	int live;
-	struct timespec lost_at;     /* CLOCK_MONOTONIC: since when not live */
-
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stopping;
-	int sock;
-	pthread_t thread;
-	int started;
-
-	ldap_sync_t ls;
-	unsigned gen;
-	int desync;
-	int ended;
-	char err[512];
 };
 
 static struct card_view *global_view;
@@ -97,58 +69,32 @@ hash_bytes(const void *p, size_t n)
 	return (size_t)(h % CV_BUCKETS);
 }
 
-static int
-stopping(struct card_view *v)
-{
-	return __atomic_load_n(&v->stopping, __ATOMIC_ACQUIRE);
-}
-
-/* Index operations, under the write lock. */
+/* Index operations, under the sync's write lock. */
 
 static void
-unlink_entry(struct card_view *v, struct cv_entry *e)
+unlink_entry(void *arg, void *obj)
 {
-	struct cv_entry **ep;
+	struct card_view *v = arg;
+	struct cv_entry *e = obj, **ep;
 
-	for (ep = &v->by_uuid[hash_bytes(e->uuid, CV_UUID_LEN)]; *ep != NULL;
-	    ep = &(*ep)->next_uuid)
-		if (*ep == e) {
-			*ep = e->next_uuid;
-			break;
-		}
 	for (ep = &v->by_fpr[hash_bytes(e->st.fpr, strlen(e->st.fpr))];
 	    *ep != NULL; ep = &(*ep)->next_fpr)
 		if (*ep == e) {
 			*ep = e->next_fpr;
 			break;
 		}
-	v->nentries--;
 }
 
 static void
-link_entry(struct card_view *v, struct cv_entry *e)
+link_entry(void *arg, void *obj)
 {
+	struct card_view *v = arg;
+	struct cv_entry *e = obj;
 	size_t s;
 
-	s = hash_bytes(e->uuid, CV_UUID_LEN);
-	e->next_uuid = v->by_uuid[s];
-	v->by_uuid[s] = e;
 	s = hash_bytes(e->st.fpr, strlen(e->st.fpr));
 	e->next_fpr = v->by_fpr[s];
 	v->by_fpr[s] = e;
-	v->nentries++;
-}
-
-static struct cv_entry *
-find_uuid(const struct card_view *v, const unsigned char *uuid)
-{
-	struct cv_entry *e;
-
-	for (e = v->by_uuid[hash_bytes(uuid, CV_UUID_LEN)]; e != NULL;
-	    e = e->next_uuid)
-		if (memcmp(e->uuid, uuid, CV_UUID_LEN) == 0)
-			return e;
-	return NULL;
 }
 
 /* "YYYYmmddHHMMSS[.f]Z" (GeneralizedTime in UTC) → time_t; 0 when malformed. */
@@ -189,35 +135,14 @@ is_active(const struct card_status *st)
 
 /* Outside the lock: tell the owner a card it may depend on is gone. */
 static void
-tell(struct card_view *v, const struct card_status *old,
-    const struct card_status *now)
+changed(void *arg, const void *oldp, const void *nowp)
 {
-	if (v->notify != NULL && old != NULL && is_active(old) &&
-	    (now == NULL || !is_active(now)))
-		v->notify(v->notify_arg, old, now);
-}
+	struct card_view *v = arg;
+	const struct cv_entry *old = oldp, *now = nowp;
 
-static void
-mark_lost(struct card_view *v)
-{
-	pthread_rwlock_wrlock(&v->lock);
-	if (v->live) {
-		v->live = 0;
-		clock_gettime(CLOCK_MONOTONIC, &v->lost_at);
-	}
-	pthread_rwlock_unlock(&v->lock);
-}
-
-static int
-check_single(struct card_view *v, LDAPMessage *msg)
-{
-	if (ldap_next_message(v->ls.ls_ld, msg) == NULL)
-		return 0;
-	if (!v->desync)
-		authd_log(LOG_WARNING, "card view: libldap delivered a chain of "
-		    "messages; reloading the view");
-	v->desync = 1;
-	return -1;
+	if (v->notify != NULL && old != NULL && is_active(&old->st) &&
+	    (now == NULL || !is_active(&now->st)))
+		v->notify(v->notify_arg, &old->st, now != NULL ? &now->st : NULL);
 }
 
 static void
@@ -284,10 +209,9 @@ fpr_from_hex(const char *hex, uint8_t out[CARD_FPR_LEN])
 
 /* 0 with st and fpr filled, -1 for an entry that identifies no card. */
 static int
-status_from_message(struct card_view *v, LDAPMessage *msg,
-    struct card_status *st, uint8_t fpr[CARD_FPR_LEN])
+status_from_message(LDAP *ld, LDAPMessage *msg, struct card_status *st,
+    uint8_t fpr[CARD_FPR_LEN])
 {
-	LDAP *ld = v->ls.ls_ld;
 	struct berval **cert;
 	char *dn;
 	size_t i;
@@ -318,334 +242,64 @@ status_from_message(struct card_view *v, LDAPMessage *msg,
 	return fpr_from_hex(st->fpr, fpr);
 }
 
-static void
-remove_uuid(struct card_view *v, const unsigned char *uuid)
+/* An add or modify message as a card; an entry without a certificate
+ * proves nothing and is not held. */
+static void *
+parse_entry(void *arg, LDAP *ld, LDAPMessage *msg, int *skip_r)
 {
 	struct cv_entry *e;
 
-	pthread_rwlock_wrlock(&v->lock);
-	if ((e = find_uuid(v, uuid)) != NULL)
-		unlink_entry(v, e);
-	pthread_rwlock_unlock(&v->lock);
-	if (e != NULL) {
-		tell(v, &e->st, NULL);
-		free(e);
-	}
-}
-
-static void
-mark_present(struct card_view *v, const unsigned char *uuid)
-{
-	struct cv_entry *e;
-
-	pthread_rwlock_wrlock(&v->lock);
-	if ((e = find_uuid(v, uuid)) != NULL)
-		e->gen = v->gen;
-	pthread_rwlock_unlock(&v->lock);
-}
-
-static void
-drop_unmentioned(struct card_view *v)
-{
-	struct cv_entry *e, *next, *gone = NULL;
-	size_t i;
-
-	pthread_rwlock_wrlock(&v->lock);
-	for (i = 0; i < CV_BUCKETS; i++)
-		for (e = v->by_uuid[i]; e != NULL; e = next) {
-			next = e->next_uuid;
-			if (e->gen == v->gen)
-				continue;
-			unlink_entry(v, e);
-			e->next_uuid = gone;
-			gone = e;
-		}
-	pthread_rwlock_unlock(&v->lock);
-	for (e = gone; e != NULL; e = next) {
-		next = e->next_uuid;
-		tell(v, &e->st, NULL);
-		free(e);
-	}
-}
-
-static int
-on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
-    ldap_sync_refresh_t phase)
-{
-	struct card_view *v = ls->ls_private;
-	struct cv_entry *e, *old;
-
-	if (check_single(v, msg) != 0)
-		return LDAP_OTHER;
-	if (uuid == NULL || uuid->bv_len != CV_UUID_LEN) {
-		authd_log(LOG_WARNING, "card view: entry without a usable "
-		    "entryUUID; reloading the view");
-		v->desync = 1;
-		return LDAP_OTHER;
-	}
-	switch (phase) {
-	case LDAP_SYNC_CAPI_PRESENT:
-		mark_present(v, (unsigned char *)uuid->bv_val);
-		return LDAP_SUCCESS;
-	case LDAP_SYNC_CAPI_DELETE:
-		remove_uuid(v, (unsigned char *)uuid->bv_val);
-		return LDAP_SUCCESS;
-	case LDAP_SYNC_CAPI_ADD:
-	case LDAP_SYNC_CAPI_MODIFY:
-		break;
-	default:
-		return LDAP_SUCCESS;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
-		authd_log(LOG_ERR, "card view: out of memory; reloading");
-		v->desync = 1;
-		return LDAP_NO_MEMORY;
-	}
-	memcpy(e->uuid, uuid->bv_val, CV_UUID_LEN);
-	e->gen = v->gen;
-	if (status_from_message(v, msg, &e->st, e->fpr) != 0) {
-		/* no certificate: it proves nothing and is not held */
+	(void)arg;
+	*skip_r = 0;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	if (status_from_message(ld, msg, &e->st, e->fpr) != 0) {
 		authd_log(LOG_DEBUG, "card view: %s has no usable certificate",
 		    e->st.dn);
 		free(e);
-		remove_uuid(v, (unsigned char *)uuid->bv_val);
-		return LDAP_SUCCESS;
+		*skip_r = 1;
+		return NULL;
 	}
-	pthread_rwlock_wrlock(&v->lock);
-	if ((old = find_uuid(v, e->uuid)) != NULL)
-		unlink_entry(v, old);
-	link_entry(v, e);
-	pthread_rwlock_unlock(&v->lock);
-	if (old != NULL) {
-		tell(v, &old->st, &e->st);
-		free(old);
-	}
-	return LDAP_SUCCESS;
-}
-
-static ber_tag_t
-info_tag(LDAP *ld, LDAPMessage *msg)
-{
-	struct berval *data = NULL;
-	BerElement *ber;
-	ber_tag_t tag = LBER_DEFAULT;
-	ber_len_t len;
-	char *oid = NULL;
-
-	if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) !=
-	    LDAP_SUCCESS)
-		return LBER_DEFAULT;
-	if (oid != NULL && strcmp(oid, LDAP_SYNC_INFO) == 0 && data != NULL &&
-	    (ber = ber_init(data)) != NULL) {
-		tag = ber_peek_tag(ber, &len);
-		ber_free(ber, 1);
-	}
-	ldap_memfree(oid);
-	ber_bvfree(data);
-	return tag;
-}
-
-static int
-on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
-    ldap_sync_refresh_t phase)
-{
-	struct card_view *v = ls->ls_private;
-	size_t i;
-
-	if (check_single(v, msg) != 0)
-		return LDAP_OTHER;
-	switch (phase) {
-	case LDAP_SYNC_CAPI_PRESENTS_IDSET:
-		for (i = 0; uuids != NULL && uuids[i].bv_val != NULL; i++)
-			if (uuids[i].bv_len == CV_UUID_LEN)
-				mark_present(v, (unsigned char *)uuids[i].bv_val);
-		break;
-	case LDAP_SYNC_CAPI_DELETES_IDSET:
-		for (i = 0; uuids != NULL && uuids[i].bv_val != NULL; i++)
-			if (uuids[i].bv_len == CV_UUID_LEN)
-				remove_uuid(v, (unsigned char *)uuids[i].bv_val);
-		break;
-	default:
-		if (info_tag(ls->ls_ld, msg) == LDAP_TAG_SYNC_REFRESH_PRESENT)
-			drop_unmentioned(v);
-		break;
-	}
-	return LDAP_SUCCESS;
-}
-
-static int
-on_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
-{
-	struct card_view *v = ls->ls_private;
-
-	if (check_single(v, msg) != 0)
-		return LDAP_OTHER;
-	if (refresh_deletes == 0)
-		drop_unmentioned(v);
-	v->ended = 1;
-	return LDAP_SUCCESS;
+	return e;
 }
 
 static void
-forget_cookie(struct card_view *v)
-{
-	if (v->ls.ls_cookie.bv_val != NULL)
-		ldap_memfree(v->ls.ls_cookie.bv_val);
-	v->ls.ls_cookie.bv_val = NULL;
-	v->ls.ls_cookie.bv_len = 0;
-}
-
-static int
-publish_socket(struct card_view *v, LDAP *ld)
-{
-	int fd = -1, stop;
-
-	(void)ldap_get_option(ld, LDAP_OPT_DESC, &fd);
-	pthread_mutex_lock(&v->mu);
-	v->sock = fd;
-	stop = v->stopping;
-	pthread_mutex_unlock(&v->mu);
-	return stop ? -1 : 0;
-}
-
-static void
-close_search(struct card_view *v)
-{
-	pthread_mutex_lock(&v->mu);
-	v->sock = -1;
-	pthread_mutex_unlock(&v->mu);
-	if (v->ls.ls_ld != NULL) {
-		ldap_unbind_ext(v->ls.ls_ld, NULL, NULL);
-		v->ls.ls_ld = NULL;
-	}
-}
-
-/* One search: 1 when it was in step during it, else 0. */
-static int
-run_session(struct card_view *v)
-{
-	LDAP *ld = NULL;
-	size_t n;
-	int rc, was_live = 0;
-
-	snprintf(v->err, sizeof(v->err), "search failed");
-	if (dir_service_open(v->pool, &ld, v->err, sizeof(v->err)) != DIR_OK)
-		return 0;
-	v->ls.ls_ld = ld;
-	if (publish_socket(v, ld) != 0)
-		goto out;
-	v->gen++;
-	v->desync = v->ended = 0;
-	rc = ldap_sync_init(&v->ls, LDAP_SYNC_REFRESH_AND_PERSIST);
-	if (rc != LDAP_SUCCESS || v->desync || v->ended) {
-		if (rc == LDAP_SYNC_REFRESH_REQUIRED)
-			forget_cookie(v);
-		snprintf(v->err, sizeof(v->err), "refresh: %s",
-		    v->desync ? "reload needed" : v->ended ? "ended by the server" :
-		    rc == -1 ? "connection lost" : ldap_err2string(rc));
-		goto out;
-	}
-	pthread_rwlock_wrlock(&v->lock);
-	v->live = 1;
-	n = v->nentries;
-	pthread_rwlock_unlock(&v->lock);
-	was_live = 1;
-	authd_log(LOG_INFO, "card view: in step with the directory, %zu "
-	    "card%s", n, n == 1 ? "" : "s");
-	while (!stopping(v)) {
-		rc = ldap_sync_poll(&v->ls);
-		if (rc == 0 && !v->desync && !v->ended)
-			continue;
-		if (rc == LDAP_SYNC_REFRESH_REQUIRED)
-			forget_cookie(v);
-		snprintf(v->err, sizeof(v->err), "persistent search: %s",
-		    v->desync ? "reload needed" : rc == -1 ? "connection lost" :
-		    rc == 0 ? "ended by the server" : ldap_err2string(rc));
-		break;
-	}
- out:
-	if (v->desync)
-		forget_cookie(v);
-	mark_lost(v);
-	close_search(v);
-	return was_live;
-}
-
-static void *
-card_view_main(void *arg)
+on_down(void *arg, const char *err, int first, int fresh)
 {
 	struct card_view *v = arg;
-	struct timespec until;
-	long backoff = CV_BACKOFF_MIN_MS;
-	int failing = 0;
 
-	while (!stopping(v)) {
-		if (run_session(v)) {
-			backoff = CV_BACKOFF_MIN_MS;
-			failing = 0;
-		}
-		if (stopping(v))
-			break;
-		if (!failing)
-			authd_log(LOG_WARNING, "card view: %s; card logins are "
-			    "refused if it stays down for %d s", v->err,
-			    v->conf->view_staleness);
-		else
-			authd_log(LOG_DEBUG, "card view: %s", v->err);
-		failing = 1;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += backoff / 1000;
-		until.tv_nsec += (backoff % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_mutex_lock(&v->mu);
-		while (!v->stopping &&
-		    pthread_cond_timedwait(&v->cv, &v->mu, &until) != ETIMEDOUT)
-			;
-		pthread_mutex_unlock(&v->mu);
-		backoff = backoff * 2 > CV_BACKOFF_MAX_MS ? CV_BACKOFF_MAX_MS :
-		    backoff * 2;
-	}
-	return NULL;
+	(void)fresh;
+	if (first)
+		authd_log(LOG_WARNING, "card view: %s; card logins are "
+		    "refused if it stays down for %d s", err,
+		    v->conf->view_staleness);
+	else
+		authd_log(LOG_DEBUG, "card view: %s", err);
 }
 
-static int
-setup_search(struct card_view *v)
-{
-	static const char *const attrs[] = {
-		AUTHD_AT_CARD_CERT, AUTHD_AT_CARD_FINGERPRINT, AUTHD_AT_CARD_SERIAL,
-		AUTHD_AT_CARD_STATE, CV_AT_SUSPENDED_UNTIL, NULL
-	};
-	size_t i, n = sizeof(attrs) / sizeof(attrs[0]) - 1;
-
-	ldap_sync_initialize(&v->ls);
-	v->ls.ls_base = ldap_strdup(v->conf->people_dn);
-	v->ls.ls_filter = ldap_strdup(CV_FILTER);
-	v->ls.ls_attrs = ldap_memcalloc(n + 1, sizeof(char *));
-	if (v->ls.ls_base == NULL || v->ls.ls_filter == NULL ||
-	    v->ls.ls_attrs == NULL)
-		return AUTHD_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		if ((v->ls.ls_attrs[i] = ldap_strdup(attrs[i])) == NULL)
-			return AUTHD_ERR_NOMEM;
-	v->ls.ls_scope = LDAP_SCOPE_SUBTREE;
-	v->ls.ls_timelimit = 0;
-	v->ls.ls_sizelimit = 0;
-	v->ls.ls_timeout = CV_POLL_SECONDS;
-	v->ls.ls_search_entry = on_entry;
-	v->ls.ls_intermediate = on_intermediate;
-	v->ls.ls_search_result = on_result;
-	v->ls.ls_private = v;
-	return AUTHD_OK;
-}
+static const struct sync_ops card_ops = {
+	.name = "card view",
+	.one = "card",
+	.many = "cards",
+	.stale_from_start = 1,
+	.parse = parse_entry,
+	.link = link_entry,
+	.unlink = unlink_entry,
+	.changed = changed,
+	.free_obj = free,
+	.on_down = on_down,
+};
 
 int
 card_view_new(const struct authd_conf *conf, struct dir_pool *pool,
     card_view_notify_fn notify, void *arg, struct card_view **cv_r)
 {
+	static const char *const attrs[] = {
+		AUTHD_AT_CARD_CERT, AUTHD_AT_CARD_FINGERPRINT, AUTHD_AT_CARD_SERIAL,
+		AUTHD_AT_CARD_STATE, CV_AT_SUSPENDED_UNTIL, NULL
+	};
 	struct card_view *v;
+	int r;
 
 	*cv_r = NULL;
 	if (conf == NULL || pool == NULL || conf->people_dn == NULL)
@@ -653,18 +307,12 @@ card_view_new(const struct authd_conf *conf, struct dir_pool *pool,
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return AUTHD_ERR_NOMEM;
 	v->conf = conf;
-	v->pool = pool;
 	v->notify = notify;
 	v->notify_arg = arg;
-	v->sock = -1;
-	pthread_rwlock_init(&v->lock, NULL);
-	pthread_mutex_init(&v->mu, NULL);
-	pthread_cond_init(&v->cv, NULL);
-	/* never in step yet: the staleness counts from now */
-	clock_gettime(CLOCK_MONOTONIC, &v->lost_at);
-	if (setup_search(v) != AUTHD_OK) {
-		card_view_free(&v);
-		return AUTHD_ERR_NOMEM;
+	if ((r = sync_new(pool, conf->people_dn, CV_FILTER, attrs,
+	    conf->view_staleness, &card_ops, v, &v->sync)) != AUTHD_OK) {
+		free(v);
+		return r;
 	}
 	*cv_r = v;
 	return AUTHD_OK;
@@ -673,9 +321,10 @@ card_view_new(const struct authd_conf *conf, struct dir_pool *pool,
 int
 card_view_start(struct card_view *v)
 {
-	if (pthread_create(&v->thread, NULL, card_view_main, v) != 0)
-		return AUTHD_ERR_NOMEM;
-	v->started = 1;
+	int r;
+
+	if ((r = sync_start(v->sync)) != AUTHD_OK)
+		return r;
 	__atomic_store_n(&global_view, v, __ATOMIC_RELEASE);
 	return AUTHD_OK;
 }
@@ -684,49 +333,15 @@ void
 card_view_free(struct card_view **vp)
 {
 	struct card_view *v;
-	struct cv_entry *e, *next;
-	size_t i;
 
 	if (vp == NULL || (v = *vp) == NULL)
 		return;
 	if (__atomic_load_n(&global_view, __ATOMIC_ACQUIRE) == v)
 		__atomic_store_n(&global_view, NULL, __ATOMIC_RELEASE);
-	if (v->started) {
-		pthread_mutex_lock(&v->mu);
-		__atomic_store_n(&v->stopping, 1, __ATOMIC_RELEASE);
-		if (v->sock != -1)
-			(void)shutdown(v->sock, SHUT_RDWR);
-		pthread_cond_broadcast(&v->cv);
-		pthread_mutex_unlock(&v->mu);
-		pthread_join(v->thread, NULL);
-	}
-	close_search(v);
-	ldap_sync_destroy(&v->ls, 0);
-	for (i = 0; i < CV_BUCKETS; i++)
-		for (e = v->by_uuid[i]; e != NULL; e = next) {
-			next = e->next_uuid;
-			free(e);
-		}
-	pthread_cond_destroy(&v->cv);
-	pthread_mutex_destroy(&v->mu);
-	pthread_rwlock_destroy(&v->lock);
+	/* stops the search and frees the cards */
+	sync_free(&v->sync);
 	free(v);
 	*vp = NULL;
-}
-
-/* Under the read lock: 2 live, 1 out of step for less than the staleness, 0 stale. */
-static int
-fresh_locked(const struct card_view *v)
-{
-	struct timespec now;
-	long long ms;
-
-	if (v->live)
-		return 2;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(now.tv_sec - v->lost_at.tv_sec) * 1000 +
-	    (now.tv_nsec - v->lost_at.tv_nsec) / 1000000;
-	return ms < (long long)v->conf->view_staleness * 1000 ? 1 : 0;
 }
 
 int
@@ -738,13 +353,13 @@ card_view_lookup(struct card_view *v, const char *fpr_hex,
 
 	if (v == NULL || fpr_hex == NULL)
 		return CARD_VIEW_STALE;
-	pthread_rwlock_rdlock(&v->lock);
-	fresh = fresh_locked(v);
-	if (fresh == 0) {
+	sync_rdlock(v->sync);
+	fresh = sync_fresh_locked(v->sync);
+	if (fresh == SYNC_STALE) {
 		r = CARD_VIEW_STALE;
 		goto out;
 	}
-	if (fresh == 1) {
+	if (fresh == SYNC_RECENT) {
 		r = CARD_VIEW_RECENT;
 		goto out;
 	}
@@ -760,37 +375,54 @@ card_view_lookup(struct card_view *v, const char *fpr_hex,
 				break;
 		}
  out:
-	pthread_rwlock_unlock(&v->lock);
+	sync_unlock(v->sync);
 	return r;
+}
+
+struct active_for {
+	const char *holder_dn;
+	struct card_reg *regs;
+	size_t max;
+	size_t *n_r;
+};
+
+static void
+add_active(void *obj, void *arg)
+{
+	const struct cv_entry *e = obj;
+	struct active_for *a = arg;
+
+	/* DNs as the directory returned them: compared without case */
+	if (*a->n_r >= a->max || !is_active(&e->st) ||
+	    strcasecmp(e->st.holder_dn, a->holder_dn) != 0)
+		return;
+	memcpy(a->regs[*a->n_r].fpr, e->fpr, CARD_FPR_LEN);
+	snprintf(a->regs[*a->n_r].serial, sizeof(a->regs[*a->n_r].serial),
+	    "%s", e->st.serial);
+	(*a->n_r)++;
 }
 
 int
 card_view_active_for(struct card_view *v, const char *holder_dn,
     struct card_reg *regs, size_t max, size_t *n_r)
 {
-	struct cv_entry *e;
-	size_t i;
+	struct active_for a;
 	int fresh;
 
 	*n_r = 0;
 	if (v == NULL || holder_dn == NULL)
 		return CARD_VIEW_STALE;
-	pthread_rwlock_rdlock(&v->lock);
-	if ((fresh = fresh_locked(v)) != 2) {
-		pthread_rwlock_unlock(&v->lock);
-		return fresh == 1 ? CARD_VIEW_RECENT : CARD_VIEW_STALE;
+	sync_rdlock(v->sync);
+	if ((fresh = sync_fresh_locked(v->sync)) != SYNC_LIVE) {
+		sync_unlock(v->sync);
+		return fresh == SYNC_RECENT ? CARD_VIEW_RECENT : CARD_VIEW_STALE;
 	}
-	/* DNs as the directory returned them: compared without case */
-	for (i = 0; i < CV_BUCKETS && *n_r < max; i++)
-		for (e = v->by_uuid[i]; e != NULL && *n_r < max; e = e->next_uuid)
-			if (is_active(&e->st) &&
-			    strcasecmp(e->st.holder_dn, holder_dn) == 0) {
-				memcpy(regs[*n_r].fpr, e->fpr, CARD_FPR_LEN);
-				snprintf(regs[*n_r].serial, sizeof(regs[*n_r].serial),
-				    "%s", e->st.serial);
-				(*n_r)++;
-			}
-	pthread_rwlock_unlock(&v->lock);
+	a.holder_dn = holder_dn;
+	a.regs = regs;
+	a.max = max;
+	a.n_r = n_r;
+	sync_foreach_locked(v->sync, add_active, &a);
+	sync_unlock(v->sync);
 	return CARD_VIEW_FOUND;
 }
 
@@ -802,10 +434,10 @@ card_view_stats(struct card_view *v, size_t *n_r, int *live_r)
 		*live_r = 0;
 		return;
 	}
-	pthread_rwlock_rdlock(&v->lock);
-	*n_r = v->nentries;
-	*live_r = v->live;
-	pthread_rwlock_unlock(&v->lock);
+	sync_rdlock(v->sync);
+	*n_r = sync_count_locked(v->sync);
+	*live_r = sync_fresh_locked(v->sync) == SYNC_LIVE;
+	sync_unlock(v->sync);
 }
 
 struct card_view *

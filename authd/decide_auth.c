@@ -7,9 +7,11 @@
 #include "account.h"
 #include "decide.h"
 #include "err.h"
+#include "grant.h"
 #include "messages.h"
 #include "plan.h"
 #include "policy.h"
+#include "privileged.h"
 #include "schema.h"
 #include "secret.h"
 #include "server.h"
@@ -143,6 +145,11 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		stand_in(j, p, PLAN_UNKNOWN);
 	else
 		goto unavailable;
+	/* A default name never logs in, whoever holds it (known or not). */
+	if (priv_name_denied(j->srv->conf, j->req.user)) {
+		stand_in(j, p, PLAN_DENIED_NAME);
+		known = 0;
+	}
 	st = policy_for(dc, j->srv->conf, j->req.service, j->req.rhost[0] != '\0',
 	    &p->pol);
 	if (st != DIR_OK)
@@ -156,6 +163,9 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		decoy_plan(p);
 		return;
 	}
+	/* Privileged accounts: knowledge + possession whatever the policy says. */
+	if (priv_is_privileged(&p->acct))
+		priv_force_mfa(&p->pol);
 	for (i = 0; verifiers_all[i] != NULL; i++) {
 		if (!(p->pol.methods & policy_method_bit(verifiers_all[i]->name)))
 			continue;
@@ -222,6 +232,13 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 
 	memset(&br, 0, sizeof(br));
 	switch (p->why) {
+	case PLAN_DENIED_NAME:
+		/* the same cost as any refusal; the name itself is no secret */
+		if (pw != NULL)
+			(void)dir_password_bind(dc, NULL, pw->in.secret, &br);
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_DEFAULT_NAME);
+		snprintf(reason, reasonlen, "default name %.100s refused", j->req.user);
+		return AUTHD_R_PERM_DENIED;
 	case PLAN_UNKNOWN:
 	case PLAN_PEER:
 	case PLAN_INVALID:
@@ -300,6 +317,59 @@ note_factors(struct job *j, unsigned proven)
 	snprintf(j->policy, sizeof(j->policy), "%s", p->pol.name);
 }
 
+/*
+ * A privileged account logs in only under a grant honoured on this host
+ * now (grant.h); the one chosen goes into the job for the login id.
+ * AUTHD_R_SUCCESS, or the refusal with a line for the person.
+ */
+static int
+privileged_grant(struct job *j, struct dir_conn *dc, const struct dir_account *acct,
+    char *reason, size_t reasonlen)
+{
+	struct grant_hold hold;
+	enum grant_verdict v;
+	char why[512];
+	int st;
+
+	st = grant_find(dc, j->srv->conf, acct->dn, time(NULL), &v, &hold, why,
+	    sizeof(why));
+	if (st != DIR_OK) {
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+		snprintf(reason, reasonlen, "privileged: grants unreadable: %.300s", why);
+		return AUTHD_R_AUTHINFO_UNAVAIL;
+	}
+	if (v == GRANT_REFUSED) {
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_PRIV_NO_GRANT);
+		snprintf(reason, reasonlen, "privileged: no grant honoured on %.64s: %.300s",
+		    j->srv->conf->host_name != NULL ? j->srv->conf->host_name : "",
+		    why);
+		return AUTHD_R_PERM_DENIED;
+	}
+	if (v == GRANT_EMERGENCY)
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_PRIV_EMERGENCY);
+	snprintf(j->grant_dn, sizeof(j->grant_dn), "%s", hold.dn);
+	j->grant_until = hold.until;
+	j->grant_max_session = hold.max_session;
+	j->grant_emergency = hold.emergency;
+	snprintf(reason, reasonlen, "%s", why);
+	return AUTHD_R_SUCCESS;
+}
+
+/* " grant=DN grant_until=T[ grant_emergency=unapproved]" for the audit. */
+static void
+grant_extra(const struct job *j, char *out, size_t outsz)
+{
+	char dn[3 * sizeof(j->grant_dn)];
+
+	out[0] = '\0';
+	if (j->grant_dn[0] == '\0')
+		return;
+	authd_audit_escape(j->grant_dn, dn, sizeof(dn));
+	snprintf(out, outsz, " grant=%.400s grant_until=%lld%s", dn,
+	    (long long)j->grant_until,
+	    j->grant_emergency ? " grant_emergency=unapproved" : "");
+}
+
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
 {
@@ -307,7 +377,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	struct plan_method *pw = NULL, *m;
 	struct verify_result res;
 	struct verify_ctx ctx;
-	char reason[512], why[384], extra[512], cats[64];
+	char reason[512], why[384], extra[1024], cats[64], gextra[512];
 	unsigned proven = 0;
 	size_t i;
 	int result = AUTHD_R_AUTH_ERR;
@@ -430,6 +500,11 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		    cats, p->pol.name, p->pol.req.text);
 		goto out;
 	}
+	if (priv_is_privileged(&p->acct) && (result = privileged_grant(j, dc,
+	    &p->acct, why, sizeof(why))) != AUTHD_R_SUCCESS) {
+		snprintf(reason, sizeof(reason), "%s", why);
+		goto out;
+	}
 	note_factors(j, proven);
 	policy_categories_str(proven, cats, sizeof(cats));
 	result = AUTHD_R_SUCCESS;
@@ -448,6 +523,8 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	snprintf(extra, sizeof(extra), " login_id=%s policy=%s factors=%s "
 	    "categories=%s%s%s", j->login_id, p->pol.name, j->factors, cats,
 	    j->credential[0] != '\0' ? " credential=" : "", j->credential);
+	grant_extra(j, gextra, sizeof(gextra));
+	snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%s", gextra);
 	success_lines(j, &p->acct, &res.bind);
 out:
 	for (i = 0; i < p->n; i++)
@@ -499,6 +576,11 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		snprintf(reason, reasonlen, "validity ended");
 		return AUTHD_R_ACCT_EXPIRED;
 	}
+	if (priv_name_denied(j->srv->conf, acct->uid)) {
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_DEFAULT_NAME);
+		snprintf(reason, reasonlen, "default name %.100s refused", acct->uid);
+		return AUTHD_R_PERM_DENIED;
+	}
 	if (strcmp(acct->type, "service") == 0) {
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_SERVICE_ACCOUNT);
 		snprintf(reason, reasonlen, "service account");
@@ -528,7 +610,7 @@ void
 decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 {
 	struct dir_account acct;
-	char reason[512];
+	char reason[1100], why[512], extra[512];
 	int st, result;
 
 	st = decide_lookup(j, dc, &acct);
@@ -545,7 +627,15 @@ decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 		    dir_conn_error(dc));
 	} else
 		result = account_verdict(j, &acct, reason, sizeof(reason));
-	decide_finish(j, "acct_mgmt", result, reason, NULL);
+	extra[0] = '\0';
+	if (result == AUTHD_R_SUCCESS && priv_is_privileged(&acct)) {
+		result = privileged_grant(j, dc, &acct, why, sizeof(why));
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "; %s", why);
+		if (result == AUTHD_R_SUCCESS)
+			grant_extra(j, extra, sizeof(extra));
+	}
+	decide_finish(j, "acct_mgmt", result, reason, extra[0] != '\0' ? extra : NULL);
 }
 
 static int

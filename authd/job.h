@@ -59,6 +59,10 @@ struct job {
 	char policy[POLICY_NAME_MAX];         /* authenticate: the policy applied */
 	char credential[160];                 /* authenticate: the device used (verifier.h) */
 	char credential_key[80];              /* authenticate: a card's fingerprint */
+	char grant_dn[512];                   /* authenticate: the grant honoured (privileged) */
+	time_t grant_until;
+	long grant_max_session;
+	int grant_emergency;
 };
 
 struct job *job_new(struct server *srv, const struct job_ops *ops,

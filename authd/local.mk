@@ -36,7 +36,8 @@ authd_dir_probe_LDADD = libauthd_dir.la libauthd_common.la $(LDAP_LIBS) \
 
 # The in-memory view of the people entries (persistent search, view.c) and
 # the login path's lookup that prefers it (account.c).
-libauthd_dir_la_SOURCES += authd/view.c authd/view.h
+libauthd_dir_la_SOURCES += authd/view.c authd/view.h \
+	authd/sync.c authd/sync.h
 libauthd_daemon_la_SOURCES += authd/account.c authd/account.h
 
 # Multi-factor login: the policies in the directory (policy.c) and the table
@@ -69,3 +70,15 @@ authd_authd_LDADD += libauthd_fido2.la $(FIDO2_LIBS)
 # The IC card (authd/card.h): certificate chain, registration and signature
 # checks (card.c), the cards in the directory (dir_card.c), the verifier.
 include authd/card.mk
+
+# Sessions that end on time (issue 6): deadlines, idle timeouts and warnings
+# (deadline.c), and the grants followed by a persistent search so that a
+# revoked or shortened grant ends its sessions (grant_view.c).
+libauthd_daemon_la_SOURCES += authd/deadline.c authd/deadline.h \
+	authd/grant_view.c authd/grant_view.h
+
+# Privileged accounts (issue 6): grants of privileged roles honoured from the
+# directory (grant.c: loader + pure evaluation) and the rules that need no
+# grant (privileged.c: default names, forced multi-factor login).
+libauthd_dir_la_SOURCES += authd/grant.c authd/grant.h \
+	authd/privileged.c authd/privileged.h

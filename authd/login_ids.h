@@ -31,6 +31,11 @@ struct login_id_entry {
 	char policy[128];             /* the login policy applied */
 	char credential[160];         /* the device that proved a factor (verifier.h) */
 	char credential_key[80];      /* a card's fingerprint, hex; "" for none */
+	/* a privileged account: the grant honoured at authentication (grant.h) */
+	char grant_dn[512];           /* "" for none (not privileged) */
+	time_t grant_until;           /* its authdGrantUntil; 0 for none */
+	long grant_max_session;       /* its role's authdRoleMaxSession, seconds; 0 none */
+	int grant_emergency;          /* honoured as an emergency grant, not yet approved */
 	time_t created;
 };
 

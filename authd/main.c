@@ -25,8 +25,10 @@
 #include "card_view.h"
 #include "conf.h"
 #include "conn.h"
+#include "deadline.h"
 #include "dir.h"
 #include "err.h"
+#include "grant_view.h"
 #include "log.h"
 #include "login_ids.h"
 #include "loop.h"
@@ -274,6 +276,8 @@ server_teardown(struct server *srv)
 	/* the searches post to revoke: stop them first */
 	card_view_free(&srv->card_view);
 	view_free(&srv->view);
+	grant_view_free(&srv->grant_view);
+	deadline_free(&srv->deadline);
 	revoke_free(&srv->revoke);
 	dir_pool_free(&srv->dir);
 	authd_audit_close(&srv->audit);
@@ -349,7 +353,8 @@ main(int argc, char **argv)
 	}
 	/* The views after the pool: their searches connect through it. What
 	 * they see revoked ends sessions through revoke.c. */
-	if (revoke_new(&srv, &srv.revoke) != AUTHD_OK) {
+	if (revoke_new(&srv, &srv.revoke) != AUTHD_OK ||
+	    deadline_new(&srv, &srv.deadline) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot set up session ending");
 		goto out;
 	}
@@ -371,6 +376,14 @@ main(int argc, char **argv)
 	    &srv.card_view) != AUTHD_OK ||
 	    card_view_start(srv.card_view) != AUTHD_OK)) {
 		report_start(&ready_fd, "authd: cannot start the card view");
+		goto out;
+	}
+	/* A grant revoked, denied or shortened ends or shortens its sessions. */
+	if (conf.view_staleness > 0 &&
+	    (grant_view_new(&conf, srv.dir, deadline_grant_changed, srv.deadline,
+	    &srv.grant_view) != AUTHD_OK ||
+	    grant_view_start(srv.grant_view) != AUTHD_OK)) {
+		report_start(&ready_fd, "authd: cannot start the grant view");
 		goto out;
 	}
 	authd_log(LOG_INFO, "authd %s ready: %s%s%s, %d directory connection%s",

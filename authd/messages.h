@@ -26,6 +26,10 @@
 	"Your account is suspended. Contact your administrator."
 #define MSG_DISABLED          "Your account is disabled."
 #define MSG_SERVICE_ACCOUNT   "Service accounts cannot log in interactively."
+/* privileged accounts (privileged.h, grant.h) */
+#define MSG_DEFAULT_NAME      "This account name is a default name and cannot log in."
+#define MSG_PRIV_NO_GRANT     "This privileged account has no approved grant covering this host now."
+#define MSG_PRIV_EMERGENCY    "Emergency use: this grant is not yet approved and is being reported."
 #define MSG_MUST_CHANGE \
 	"You must change your password now (an administrator reset it)."
 #define MSG_MUST_CHANGE_GRACE \

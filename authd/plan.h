@@ -38,7 +38,8 @@ enum plan_why {
 	PLAN_UNKNOWN,       /* no such person */
 	PLAN_PEER,          /* the caller may not act for this person */
 	PLAN_INVALID,       /* the policy entry is unreadable */
-	PLAN_UNMET          /* the person has not enrolled enough */
+	PLAN_UNMET,         /* the person has not enrolled enough */
+	PLAN_DENIED_NAME    /* a default name (privileged.h): refused for anyone */
 };
 
 struct plan_method {

@@ -162,6 +162,55 @@ on_kill_timer(struct loop_timer *t)
 	free(now);
 }
 
+/* Loop thread: end s (see revoke.h); t has room for PROC_KILL_MAX, or NULL. */
+static void
+end_session(struct revoke *r, struct session *s, const char *why,
+    struct proc_target *t)
+{
+	struct req_items req;
+	char reason[512];
+	size_t hup = 0;
+	int n;
+
+	s->ended = 1;
+	s->ended_at = time(NULL);
+	snprintf(s->end_reason, sizeof(s->end_reason), "%s", why);
+	n = t != NULL ? proc_session_members(s->pid, s->leader_start, t,
+	    PROC_KILL_MAX) : -1;
+	if (n > 0) {
+		hup = proc_signal(t, (size_t)n, SIGHUP);
+		/* stopped processes act on SIGHUP only once continued */
+		(void)proc_signal(t, (size_t)n, SIGCONT);
+		schedule_kill(r, s, t, (size_t)n);
+	}
+	snprintf(reason, sizeof(reason), "%s%s%s: session %s of pid %ld ended, "
+	    "%zu process%s signalled", why, s->credential[0] != '\0' ?
+	    " " : "", s->credential, s->id, (long)s->pid, hup,
+	    hup == 1 ? "" : "es");
+	authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+	memset(&req, 0, sizeof(req));
+	req.type = AUTHD_MSG_CLOSE_SESSION;
+	snprintf(req.user, sizeof(req.user), "%s", s->user);
+	snprintf(req.service, sizeof(req.service), "%s", s->service);
+	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
+	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
+	req.pid = (uint32_t)s->pid;
+	req.peer_pid = getpid();
+	auth_audit_async(r->srv, "session_end", &req, AUTHD_R_SUCCESS, reason);
+}
+
+void
+revoke_end_session(struct revoke *r, struct session *s, const char *why)
+{
+	struct proc_target *t;
+
+	if (s->ended)
+		return;
+	t = calloc(PROC_KILL_MAX, sizeof(*t));
+	end_session(r, s, why, t);
+	free(t);
+}
+
 struct match {
 	struct revoke *r;
 	const struct revoke_event *ev;
@@ -174,42 +223,14 @@ end_one(struct session *s, void *arg)
 {
 	struct match *m = arg;
 	const struct revoke_event *ev = m->ev;
-	struct req_items req;
-	char reason[512];
-	size_t hup = 0;
-	int n;
 
 	if (s->ended)
 		return;
 	if (ev->kind == REVOKE_CARD ? strcmp(s->card_fpr, ev->key) != 0 :
 	    strcasecmp(s->dn, ev->key) != 0)
 		return;
-	s->ended = 1;
-	s->ended_at = time(NULL);
-	snprintf(s->end_reason, sizeof(s->end_reason), "%s", ev->reason);
-	n = m->t != NULL ? proc_session_members(s->pid, s->leader_start, m->t,
-	    PROC_KILL_MAX) : -1;
-	if (n > 0) {
-		hup = proc_signal(m->t, (size_t)n, SIGHUP);
-		/* stopped processes act on SIGHUP only once continued */
-		(void)proc_signal(m->t, (size_t)n, SIGCONT);
-		schedule_kill(m->r, s, m->t, (size_t)n);
-	}
+	end_session(m->r, s, ev->reason, m->t);
 	m->ended++;
-	snprintf(reason, sizeof(reason), "%s%s%s: session %s of pid %ld ended, "
-	    "%zu process%s signalled", ev->reason, s->credential[0] != '\0' ?
-	    " " : "", s->credential, s->id, (long)s->pid, hup,
-	    hup == 1 ? "" : "es");
-	authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
-	memset(&req, 0, sizeof(req));
-	req.type = AUTHD_MSG_CLOSE_SESSION;
-	snprintf(req.user, sizeof(req.user), "%s", s->user);
-	snprintf(req.service, sizeof(req.service), "%s", s->service);
-	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
-	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
-	req.pid = (uint32_t)s->pid;
-	req.peer_pid = getpid();
-	auth_audit_async(m->r->srv, "session_end", &req, AUTHD_R_SUCCESS, reason);
 }
 
 static void

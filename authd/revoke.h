@@ -31,6 +31,13 @@ void revoke_card_changed(void *arg, const struct card_status *old,
  * ("suspended", "disabled", "pendingDeletion", "deleted"). */
 void revoke_account_changed(void *arg, const char *dn, const char *state);
 
+/*
+ * Loop thread (added, issue 6): end s now for why ("grant ended", "session
+ * limit", "idle"): its processes signalled as above, marked ended, recorded
+ * as event=session_end with why. Nothing when it has already ended.
+ */
+void revoke_end_session(struct revoke *r, struct session *s, const char *why);
+
 /* Loop thread, at OPEN_SESSION: fill what the session depends on and say
  * whether it may open (0), or why not (-1, reason filled): a card or an
  * account revoked between the login and the session. */

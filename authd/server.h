@@ -22,6 +22,8 @@ struct nss_server;
 struct view;
 struct card_view;
 struct revoke;
+struct deadline;
+struct grant_view;
 
 #define SERVER_N_LISTENERS 2
 
@@ -51,6 +53,8 @@ struct server {
 	struct view *view;               /* in-memory view (view.c); NULL: none */
 	struct card_view *card_view;     /* the cards (card_view.c); NULL: none */
 	struct revoke *revoke;           /* ends revoked sessions (revoke.c) */
+	struct deadline *deadline;       /* sessions that end on time (deadline.c) */
+	struct grant_view *grant_view;   /* the grants followed (grant_view.c); NULL: none */
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;

@@ -36,6 +36,15 @@ struct session {
 	int ended;                    /* ended by authd (revoked) */
 	time_t ended_at;
 	char end_reason[64];          /* "card lost", "account disabled" */
+	/* added (issue 6): when it ends by itself (deadline.c) */
+	long long opened_ms;          /* CLOCK_REALTIME, milliseconds */
+	char grant_dn[512];           /* the grant a privileged session rests on; "" none */
+	time_t grant_until;           /* that grant's end (as last seen); 0 none */
+	long role_max_session;        /* the role's authdRoleMaxSession, s; 0 none */
+	long long deadline_ms;        /* CLOCK_REALTIME ms it is ended at; 0 none */
+	char deadline_reason[32];     /* "grant ended", "session limit" */
+	long long warned_for;         /* the deadline last warned about */
+	long long idle_warned_for;    /* the idle end last warned about */
 };
 
 #define SESSION_ENDED_TTL 600     /* seconds an ended session is remembered */

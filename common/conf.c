@@ -81,7 +81,11 @@ static const struct conf_key conf_keys[] = {
 	STR("card_ca_file", K_PATH, card_ca_file),
 	STR("card_crl_file", K_PATH, card_crl_file),
 	STR("host_name", K_STRING, host_name),
+	STR("privileged_denied_names", K_STRING, privileged_denied_names),
 	STR("debug", K_BOOL, debug),
+	INT("session_max", session_max, 0, 31536000),
+	INT("session_idle", session_idle, 0, 31536000),
+	INT("session_warn", session_warn, 0, 86400),
 };
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -139,6 +143,7 @@ authd_conf_init(struct authd_conf *c)
 	c->fail_delay_ms = 1000;
 	c->view_staleness = 30;
 	c->totp_window = 1;
+	c->session_warn = 300;
 	if (set_str(&c->socket_path, RUNSTATEDIR "/authd/authd.sock") != AUTHD_OK ||
 	    set_str(&c->user_socket_path, RUNSTATEDIR "/authd/user.sock") != AUTHD_OK ||
 	    set_str(&c->nss_socket_path, RUNSTATEDIR "/authd/nss.sock") != AUTHD_OK ||
@@ -179,6 +184,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->card_ca_file);
 	free_str(&c->card_crl_file);
 	free_str(&c->host_name);
+	free_str(&c->privileged_denied_names);
 	explicit_bzero(c, sizeof(*c));
 }
 

@@ -51,7 +51,14 @@ struct authd_conf {
 	char *card_ca_file;         /* card_ca_file: PEM CA certificate(s) that issue IC cards */
 	char *card_crl_file;        /* card_crl_file: PEM CRL of that CA, checked when set */
 	char *host_name;            /* host_name; default gethostname() */
+	char *privileged_denied_names; /* privileged_denied_names: space-separated account names
+	                               refused at login and by authctl user add, beside root, admin
+	                               and administrator (authd/privileged.h) */
 	int debug;                  /* debug = yes|no */
+	/* sessions that end on time (authd/deadline.c) */
+	int session_max;            /* session_max: seconds any session may last, 0..31536000; 0 none (default) */
+	int session_idle;           /* session_idle: seconds without input on its tty, 0..31536000; 0 none (default) */
+	int session_warn;           /* session_warn: seconds before the end the tty is warned, 0..86400, default 300 */
 };
 
 /* Defaults for every key; base_dn etc. unset. */

@@ -83,4 +83,33 @@
 #define AUTHD_AT_FIDO_ENROLLED    "authdFidoEnrolled"
 #define AUTHD_FIDO_RDN_PREFIX     "fido2-"
 
+/* Privileged roles and grants (authd/grant.h; ldap_schema/README.md) */
+#define AUTHD_OC_ROLE                  "authdRole"        /* cn=NAME,ou=roles,BASE */
+#define AUTHD_AT_ROLE_MAX_GRANT        "authdRoleMaxGrant"        /* INTEGER seconds */
+#define AUTHD_AT_ROLE_MAX_SESSION      "authdRoleMaxSession"      /* INTEGER seconds */
+#define AUTHD_AT_ROLE_HOST             "authdRoleHost"            /* multi: host_name or "*" */
+#define AUTHD_AT_ROLE_APPROVER         "authdRoleApprover"        /* multi DN: groupOfNames */
+#define AUTHD_AT_ROLE_EMERGENCY        "authdRoleEmergency"       /* TRUE/FALSE */
+#define AUTHD_AT_ROLE_EMERGENCY_DEADLINE "authdRoleEmergencyDeadline" /* INTEGER seconds */
+#define AUTHD_AT_ROLE_REQUESTER        "authdRoleRequester"       /* multi DN: account or group */
+#define AUTHD_OC_GRANT                 "authdGrant"       /* cn=ID,ou=grants,BASE */
+#define AUTHD_AT_GRANT_ROLE            "authdGrantRole"           /* DN */
+#define AUTHD_AT_GRANT_HOLDER          "authdGrantHolder"         /* DN of the account */
+#define AUTHD_AT_GRANT_FROM            "authdGrantFrom"           /* GT */
+#define AUTHD_AT_GRANT_UNTIL           "authdGrantUntil"          /* GT */
+#define AUTHD_AT_GRANT_REASON          "authdGrantReason"
+#define AUTHD_AT_GRANT_STATE           "authdGrantState"  /* requested|approved|denied|revoked */
+#define AUTHD_AT_GRANT_EMERGENCY       "authdGrantEmergency"      /* TRUE/FALSE */
+#define AUTHD_OC_APPROVAL              "authdApproval"    /* cn=approval,GRANT */
+#define AUTHD_AT_APPROVAL_DECISION     "authdApprovalDecision"    /* approve|deny */
+#define AUTHD_AT_APPROVAL_REASON       "authdApprovalReason"
+#define AUTHD_GRANT_REQUESTED          "requested"
+#define AUTHD_GRANT_APPROVED           "approved"
+#define AUTHD_GRANT_DENIED             "denied"
+#define AUTHD_GRANT_REVOKED            "revoked"
+#define AUTHD_ROLES_RDN                "ou=roles"
+#define AUTHD_GRANTS_RDN               "ou=grants"
+#define AUTHD_APPROVAL_RDN             "cn=approval"
+#define AUTHD_PRIVILEGED_POLICY_RDN    "cn=privileged"    /* ,ou=policies,BASE: pwdMaxFailure 3 */
+
 #endif

@@ -12,3 +12,5 @@ include tests/mfa.mk
 include tests/fido2.mk
 include tests/cardlife.mk
 include tests/revoke.mk
+include tests/session_limits.mk
+include tests/grant.mk

@@ -1,0 +1,462 @@
+/*
+ * Session deadlines (see deadline.h).
+ *
+ * Deadlines are wall-clock moments (a grant ends at a GeneralizedTime);
+ * the loop's timer runs on the monotonic clock, so each arming converts
+ * "deadline - now" into a delay and every expiry re-reads the wall clock:
+ * a clock that jumps only moves the next check, never skips one.
+ *
+ * One timer for all sessions: at each expiry every session is looked at
+ * (warn, end, or note when it is next due) and the timer is armed at the
+ * earliest of these. A scan of the registry costs microseconds next to
+ * ending a session; no per-session timer has to follow the registry's
+ * copies and removals.
+ *
+ * Idle: the atime of the session's tty is when it last had input. Linux
+ * updates a tty's times only when they change by 8 s or more (so that
+ * keystroke timing does not leak), so idleness is known to within 8 s.
+ * A session whose PAM_TTY is no tty device of its user (an ssh command
+ * without a pty, an X display) has no idle limit.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <limits.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "deadline.h"
+#include "err.h"
+#include "grant_view.h"
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+#include "revoke.h"
+#include "server.h"
+#include "session.h"
+
+#define NEVER LLONG_MAX
+
+struct grant_event {
+	struct grant_event *next;
+	char dn[512];
+	int standing;
+	time_t until;
+	char why[64];
+};
+
+struct deadline {
+	struct server *srv;
+	struct loop_source src;
+	struct loop_timer timer;
+
+	pthread_mutex_t mu;
+	struct grant_event *head, **tail;
+};
+
+long long
+deadline_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+all_digits(const char *p)
+{
+	size_t n;
+
+	for (n = 0; p[n] != '\0'; n++)
+		if (!isdigit((unsigned char)p[n]))
+			return 0;
+	return n > 0 && n <= 6;
+}
+
+int
+deadline_tty_path(const char *tty, char *path, size_t pathsz)
+{
+	const char *name = tty;
+
+	if (tty == NULL)
+		return -1;
+	if (strncmp(name, "/dev/", 5) == 0)
+		name += 5;
+	/* a terminal of a login: /dev/pts/N or a virtual console /dev/ttyN */
+	if (!(strncmp(name, "pts/", 4) == 0 && all_digits(name + 4)) &&
+	    !(strncmp(name, "tty", 3) == 0 && all_digits(name + 3)))
+		return -1;
+	if ((size_t)snprintf(path, pathsz, "/dev/%s", name) >= pathsz)
+		return -1;
+	return 0;
+}
+
+/* A tty that belongs to the session's user; its last input in ms. */
+static int
+session_tty(const struct session *s, char *path, size_t pathsz,
+    long long *atime_ms_r)
+{
+	struct stat st;
+
+	if (s->uid_number < 0 || deadline_tty_path(s->tty, path, pathsz) != 0 ||
+	    stat(path, &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_uid != (uid_t)s->uid_number)
+		return -1;
+	if (atime_ms_r != NULL)
+		*atime_ms_r = (long long)st.st_atim.tv_sec * 1000 +
+		    st.st_atim.tv_nsec / 1000000;
+	return 0;
+}
+
+static void
+record(struct deadline *d, const struct session *s, const char *event,
+    const char *reason)
+{
+	struct req_items req;
+
+	memset(&req, 0, sizeof(req));
+	req.type = AUTHD_MSG_CLOSE_SESSION;
+	snprintf(req.user, sizeof(req.user), "%s", s->user);
+	snprintf(req.service, sizeof(req.service), "%s", s->service);
+	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
+	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
+	req.pid = (uint32_t)s->pid;
+	req.peer_pid = getpid();
+	auth_audit_async(d->srv, event, &req, AUTHD_R_SUCCESS, reason);
+}
+
+/*
+ * One line on the session's terminal. Opened without blocking and without
+ * becoming authd's controlling tty; checked again after the open (the
+ * device is the user's), so a tty that changed hands in between is
+ * skipped. A full tty buffer loses the line rather than stall the loop.
+ */
+static void
+warn_tty(struct deadline *d, const struct session *s, long long end_ms,
+    long long now, const char *why)
+{
+	char path[64], line[256], at[16], reason[160];
+	struct stat st;
+	struct tm tm;
+	time_t end = (time_t)(end_ms / 1000);
+	long long secs = (end_ms - now + 999) / 1000;
+	ssize_t n;
+	int fd, len;
+
+	if (session_tty(s, path, sizeof(path), NULL) != 0) {
+		authd_log(LOG_DEBUG, "session %s: no tty of %s to warn (%s)",
+		    s->id, s->user, s->tty[0] != '\0' ? s->tty : "none");
+		return;
+	}
+	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		return;
+	if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_uid != (uid_t)s->uid_number) {
+		close(fd);
+		return;
+	}
+	localtime_r(&end, &tm);
+	strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	len = snprintf(line, sizeof(line), "\r\n*** authd: this session ends "
+	    "in %lld s, at %s (%s). Save your work. ***\r\n", secs, at, why);
+	n = write(fd, line, (size_t)len);
+	close(fd);
+	snprintf(reason, sizeof(reason), "%s: the session ends in %lld s; "
+	    "%s warned%s", why, secs, path, n == len ? "" : " (not written)");
+	authd_log(LOG_INFO, "%s: %s", s->user, reason);
+	record(d, s, "session_warn", reason);
+}
+
+/* What ends s first without idleness: the earliest of its limits. */
+static void
+set_deadline(const struct deadline *d, struct session *s)
+{
+	const struct authd_conf *conf = d->srv->conf;
+	long long best = 0, c;
+	const char *why = "";
+
+	if (conf->session_max > 0) {
+		best = s->opened_ms + (long long)conf->session_max * 1000;
+		why = "session limit";
+	}
+	if (s->role_max_session > 0) {
+		c = s->opened_ms + (long long)s->role_max_session * 1000;
+		if (best == 0 || c < best) {
+			best = c;
+			why = "session limit";
+		}
+	}
+	if (s->grant_dn[0] != '\0' && s->grant_until > 0) {
+		c = (long long)s->grant_until * 1000;
+		if (best == 0 || c <= best) {
+			best = c;
+			why = "grant ended";
+		}
+	}
+	s->deadline_ms = best;
+	snprintf(s->deadline_reason, sizeof(s->deadline_reason), "%s", why);
+}
+
+struct scan {
+	struct deadline *d;
+	long long now;
+	long long next;
+};
+
+static void
+check_one(struct session *s, void *arg)
+{
+	struct scan *sc = arg;
+	const struct authd_conf *conf = sc->d->srv->conf;
+	long long warn_ms = (long long)conf->session_warn * 1000, at, idle_end;
+	long long atime_ms;
+	char path[64];
+
+	if (s->ended)
+		return;
+	if (s->deadline_ms > 0) {
+		if (sc->now >= s->deadline_ms) {
+			revoke_end_session(sc->d->srv->revoke, s,
+			    s->deadline_reason);
+			return;
+		}
+		at = s->deadline_ms - warn_ms;
+		if (warn_ms > 0 && s->warned_for != s->deadline_ms) {
+			if (sc->now >= at) {
+				warn_tty(sc->d, s, s->deadline_ms, sc->now,
+				    s->deadline_reason);
+				s->warned_for = s->deadline_ms;
+			} else if (at < sc->next)
+				sc->next = at;
+		}
+		if (s->deadline_ms < sc->next)
+			sc->next = s->deadline_ms;
+	}
+	if (conf->session_idle <= 0 ||
+	    session_tty(s, path, sizeof(path), &atime_ms) != 0)
+		return;
+	idle_end = (atime_ms > s->opened_ms ? atime_ms : s->opened_ms) +
+	    (long long)conf->session_idle * 1000;
+	if (sc->now >= idle_end) {
+		revoke_end_session(sc->d->srv->revoke, s, "idle");
+		return;
+	}
+	/* a warning only when there is time between it and the end */
+	if (warn_ms > 0 && warn_ms < (long long)conf->session_idle * 1000 &&
+	    s->idle_warned_for != idle_end) {
+		at = idle_end - warn_ms;
+		if (sc->now >= at) {
+			warn_tty(sc->d, s, idle_end, sc->now, "idle");
+			s->idle_warned_for = idle_end;
+		} else if (at < sc->next)
+			sc->next = at;
+	}
+	if (idle_end < sc->next)
+		sc->next = idle_end;
+}
+
+/* Warn and end what is due; arm the timer at what is due next. */
+static void
+check_all(struct deadline *d)
+{
+	struct scan sc;
+
+	sc.d = d;
+	sc.now = deadline_now_ms();
+	sc.next = NEVER;
+	session_foreach(d->srv->sessions, check_one, &sc);
+	if (sc.next == NEVER) {
+		loop_timer_cancel(d->srv->loop, &d->timer);
+		return;
+	}
+	if (loop_timer_after(d->srv->loop, &d->timer,
+	    sc.next > sc.now ? (uint64_t)(sc.next - sc.now) : 0) != AUTHD_OK)
+		authd_log(LOG_ERR, "session deadlines: cannot arm the timer");
+}
+
+static void
+on_timer(struct loop_timer *t)
+{
+	check_all(t->arg);
+}
+
+void
+deadline_session_opened(struct deadline *d, struct session *s)
+{
+	int standing;
+	time_t until;
+
+	if (d == NULL || s == NULL)
+		return;
+	/* what the grant view saw since the login counts too */
+	if (s->grant_dn[0] != '\0' && grant_view_lookup(d->srv->grant_view,
+	    s->grant_dn, &standing, &until) == GRANT_VIEW_FOUND) {
+		if (!standing) {
+			revoke_end_session(d->srv->revoke, s,
+			    "grant withdrawn since the login");
+			return;
+		}
+		if (until > 0 && (s->grant_until == 0 || until < s->grant_until))
+			s->grant_until = until;
+	}
+	set_deadline(d, s);
+	if (s->deadline_ms > 0)
+		authd_log(LOG_INFO, "session %s of %s ends at the latest in "
+		    "%lld s (%s)", s->id, s->user,
+		    (s->deadline_ms - s->opened_ms) / 1000, s->deadline_reason);
+	check_all(d);
+}
+
+void
+deadline_grant_changed(void *arg, const char *dn, int standing, time_t until,
+    const char *why)
+{
+	struct deadline *d = arg;
+	struct grant_event *ev;
+	uint64_t one = 1;
+
+	if ((ev = calloc(1, sizeof(*ev))) == NULL) {
+		authd_log(LOG_ERR, "session deadlines: out of memory; sessions "
+		    "of grant %s not changed", dn);
+		return;
+	}
+	snprintf(ev->dn, sizeof(ev->dn), "%s", dn);
+	ev->standing = standing;
+	ev->until = until;
+	snprintf(ev->why, sizeof(ev->why), "%s", why);
+	pthread_mutex_lock(&d->mu);
+	*d->tail = ev;
+	d->tail = &ev->next;
+	pthread_mutex_unlock(&d->mu);
+	if (write(d->src.fd, &one, sizeof(one)) != sizeof(one) &&
+	    errno != EAGAIN)
+		authd_log(LOG_ERR, "session deadlines: eventfd: %s",
+		    strerror(errno));
+}
+
+struct grant_match {
+	struct deadline *d;
+	const struct grant_event *ev;
+	size_t n;
+};
+
+static void
+grant_one(struct session *s, void *arg)
+{
+	struct grant_match *m = arg;
+	const struct grant_event *ev = m->ev;
+
+	if (s->ended || s->grant_dn[0] == '\0' ||
+	    strcasecmp(s->grant_dn, ev->dn) != 0)
+		return;
+	m->n++;
+	if (!ev->standing) {
+		revoke_end_session(m->d->srv->revoke, s, ev->why);
+		return;
+	}
+	/* a grant made shorter shortens; a longer one does not lengthen */
+	if (ev->until > 0 && (s->grant_until == 0 || ev->until < s->grant_until)) {
+		s->grant_until = ev->until;
+		set_deadline(m->d, s);
+		authd_log(LOG_NOTICE, "session %s of %s: grant %s shortened; it "
+		    "ends in %lld s", s->id, s->user, ev->dn,
+		    (s->deadline_ms - deadline_now_ms()) / 1000);
+	}
+}
+
+static void
+on_event(struct loop_source *src, uint32_t events)
+{
+	struct deadline *d = src->arg;
+	struct grant_event *ev, *next;
+	struct grant_match m;
+	uint64_t count;
+
+	(void)events;
+	while (read(src->fd, &count, sizeof(count)) == sizeof(count))
+		;
+	pthread_mutex_lock(&d->mu);
+	ev = d->head;
+	d->head = NULL;
+	d->tail = &d->head;
+	pthread_mutex_unlock(&d->mu);
+	for (; ev != NULL; ev = next) {
+		next = ev->next;
+		memset(&m, 0, sizeof(m));
+		m.d = d;
+		m.ev = ev;
+		session_foreach(d->srv->sessions, grant_one, &m);
+		if (m.n > 0)
+			authd_log(LOG_INFO, "grant %s: %s; %zu session%s", ev->dn,
+			    ev->standing ? "shortened" : ev->why, m.n,
+			    m.n == 1 ? "" : "s");
+		free(ev);
+	}
+	check_all(d);
+}
+
+int
+deadline_new(struct server *srv, struct deadline **d_r)
+{
+	struct deadline *d;
+
+	*d_r = NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	d->srv = srv;
+	d->tail = &d->head;
+	pthread_mutex_init(&d->mu, NULL);
+	loop_timer_init(&d->timer, on_timer, d);
+	if ((d->src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		pthread_mutex_destroy(&d->mu);
+		free(d);
+		return AUTHD_ERR_IO;
+	}
+	d->src.on_event = on_event;
+	d->src.arg = d;
+	if (loop_add(srv->loop, &d->src, EPOLLIN) != AUTHD_OK) {
+		close(d->src.fd);
+		pthread_mutex_destroy(&d->mu);
+		free(d);
+		return AUTHD_ERR_IO;
+	}
+	*d_r = d;
+	return AUTHD_OK;
+}
+
+void
+deadline_free(struct deadline **dp)
+{
+	struct deadline *d;
+	struct grant_event *ev, *next;
+
+	if (dp == NULL || (d = *dp) == NULL)
+		return;
+	if (d->srv->loop != NULL) {
+		loop_timer_cancel(d->srv->loop, &d->timer);
+		loop_del(d->srv->loop, &d->src);
+	}
+	close(d->src.fd);
+	for (ev = d->head; ev != NULL; ev = next) {
+		next = ev->next;
+		free(ev);
+	}
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+	*dp = NULL;
+}

@@ -1,0 +1,61 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "privileged.h"
+#include "verifier.h"
+
+static const char *const default_names[] = { "root", "admin", "administrator", NULL };
+
+int
+priv_name_denied(const struct authd_conf *conf, const char *name)
+{
+	const char *p, *e;
+	size_t i, n = strlen(name);
+
+	for (i = 0; default_names[i] != NULL; i++)
+		if (strcasecmp(name, default_names[i]) == 0)
+			return 1;
+	if (conf == NULL || conf->privileged_denied_names == NULL)
+		return 0;
+	for (p = conf->privileged_denied_names; *p != '\0'; p = e) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		for (e = p; *e != '\0' && *e != ' ' && *e != '\t' && *e != ','; e++)
+			;
+		if (e > p && (size_t)(e - p) == n && strncasecmp(p, name, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+priv_is_privileged(const struct dir_account *acct)
+{
+	return strcasecmp(acct->type, PRIV_TYPE) == 0;
+}
+
+void
+priv_force_mfa(struct policy_eff *eff)
+{
+	const unsigned need = FACTOR_KNOWLEDGE | FACTOR_POSSESSION;
+	const unsigned possession = POLICY_M_CARD | POLICY_M_FIDO2 | POLICY_M_TOTP;
+	char text[sizeof(eff->req.text) + 40];
+
+	/* "2of:knowledge,possession,inherence" is not enough: both must be there. */
+	if ((eff->req.must & need) == need)
+		return;
+	eff->req.must |= need;
+	eff->methods |= POLICY_M_PASSWORD;
+	if ((eff->methods & possession) == 0)
+		eff->methods |= possession;
+	snprintf(text, sizeof(text), "%s+knowledge+possession(privileged)",
+	    eff->req.text[0] != '\0' ? eff->req.text : "knowledge");
+	memcpy(eff->req.text, text, sizeof(eff->req.text) - 1);
+	eff->req.text[sizeof(eff->req.text) - 1] = '\0';
+	/* the audit's policy= says so too */
+	if (strlen(eff->name) + sizeof("+privileged") <= sizeof(eff->name))
+		strcat(eff->name, "+privileged");
+}

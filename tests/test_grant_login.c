@@ -1,0 +1,578 @@
+/*
+ * Privileged IDs end to end: a private slapd with the shipped schema and
+ * ACLs, authd, and logins through the real libpam and pam_authd.so.
+ * Grants are requested and approved with authctl as the people themselves
+ * (setpriv to their uids: SASL EXTERNAL maps them to their entries), or
+ * written by the directory's root with ldapadd (-e relax to forge
+ * creatorsName) to show what authd refuses to honour.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+
+#define PW        "Correct-Horse-Priv-7"
+#define HOST      "web1"
+#define SVC       "authd-test"
+#define MSG_NO_GRANT "no approved grant covering this host"
+#define MSG_DEFAULT  "is a default name"
+#define MSG_EMERG    "Emergency use"
+
+/* people: uid numbers double as login uids for setpriv */
+#define ADM    22000     /* gadm: authd-admins (enrols TOTP, adds people) */
+#define APPR   22002     /* gappr: member of cn=web-approvers,ou=roles */
+#define OTHER  22003     /* gother: nobody special */
+#define CISO   22004     /* gciso: member of cn=ciso,ou=groups */
+#define KON    22005     /* gkon: a contractor in authd-admins */
+#define REG    22006     /* greg: a regular person */
+
+struct priv {
+	const char *name;
+	long uid;
+	char secret[128];
+	long offset;          /* next TOTP offset: each code is used once */
+};
+
+static struct priv pa = { "adm-a", 22010, "", 0 };
+static struct priv pb = { "adm-b", 22011, "", 0 };
+static struct priv pc = { "adm-c", 22012, "", 0 };
+static struct priv pd = { "adm-d", 22013, "", 0 };
+static struct priv pe = { "adm-e", 22014, "", 0 };
+
+static int
+as(long uid, char *out, size_t outsz, const char *args)
+{
+	return itest_sh_out(out, outsz, "setpriv --reuid=%ld --regid=%ld "
+	    "--clear-groups '%s/authctl/authctl' -c %s/authd.conf %s 2>&1",
+	    uid, uid, itest.builddir, itest.dir, args);
+}
+
+static void
+ldif_root(const char *tool, const char *ldif)
+{
+	ck_assert_msg(itest_sh("%s -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n%sLDIF\n",
+	    tool, itest.ldapi_uri, ldif) == 0, "%s failed:\n%s", tool, ldif);
+}
+
+static void
+member(const char *group, const char *uid, const char *op)
+{
+	char ldif[1024];
+
+	snprintf(ldif, sizeof(ldif), "dn: %s,%s\nchangetype: modify\n%s: member\n"
+	    "member: uid=%s,ou=people,%s\n", group, itest.base_dn, op, uid,
+	    itest.base_dn);
+	ldif_root("ldapmodify", ldif);
+}
+
+/* Enrol p's TOTP token as the administrator (first code: the step before now). */
+static void
+enroll(struct priv *p)
+{
+	char out[8192], *e;
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
+	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
+	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
+	    "echo $? >enroll-rc.%s) & "
+	    "exec 3>fifo.%s; "
+	    "for i in $(seq 1 400); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
+	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
+	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
+	    "echo \"$s\"; cat enroll-rc.%s",
+	    itest.dir, p->name, p->name, ADM, ADM, itest.builddir, itest.dir,
+	    p->name, p->name, p->name, p->name, p->name, p->name, p->name, p->name), 0);
+	ck_assert_ptr_nonnull(e = strchr(out, '\n'));
+	*e = '\0';
+	snprintf(p->secret, sizeof(p->secret), "%.100s", out);
+	ck_assert_msg(strlen(p->secret) >= 32 && e[1] == '0',
+	    "enrolment of %s failed; see %s/enroll.%s", p->name, itest.dir, p->name);
+}
+
+static void
+add_priv(struct priv *p)
+{
+	itest_add_person(p->name, p->uid, PW);
+	itest_set_attr(p->name, "authdAccountType", "privileged");
+	enroll(p);
+}
+
+/*
+ * Password then TOTP code, pam_authenticate then (when it passed)
+ * pam_acct_mgmt. Returns the first failure or PAM_SUCCESS.
+ */
+static int
+login(struct priv *p, struct pam_run *run)
+{
+	char code[16], out[64];
+	pam_handle_t *pamh;
+	int r;
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"", p->secret,
+	    p->offset), 0);
+	p->offset += 30;
+	ck_assert_msg(p->offset <= 270, "too many logins of %s for the TOTP window",
+	    p->name);
+	snprintf(code, sizeof(code), "%.6s", out);
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = PW;
+	run->answers[1] = code;
+	run->nanswers = 2;
+	pamh = itest_pam_start(SVC, p->name, run);
+	r = pam_authenticate(pamh, 0);
+	if (r == PAM_SUCCESS)
+		r = pam_acct_mgmt(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+/* authctl grant request as p; the new grant's id into id. */
+static void
+request(struct priv *p, const char *role, const char *opts, char *id, size_t idsz)
+{
+	char args[512], out[4096];
+
+	snprintf(args, sizeof(args), "grant request %s --reason 'test: %s' %s",
+	    role, p->name, opts);
+	ck_assert_msg(as(p->uid, out, sizeof(out), args) == 0, "request: %s", out);
+	/* the id is the line of 16 hex digits */
+	{
+		char *l;
+
+		for (l = strtok(out, "\n"); l != NULL; l = strtok(NULL, "\n"))
+			if (strlen(l) == 16 && strspn(l, "0123456789abcdef") == 16)
+				break;
+		ck_assert_ptr_nonnull(l);
+		snprintf(id, idsz, "%s", l);
+	}
+}
+
+static void
+approve(long uid, const char *id)
+{
+	char args[128], out[4096];
+
+	snprintf(args, sizeof(args), "grant approve %s --reason ok", id);
+	ck_assert_msg(as(uid, out, sizeof(out), args) == 0, "approve: %s", out);
+}
+
+/* Root forges an approval of grant id created by who (uid), and approves it. */
+static void
+forge_approval(const char *id, const char *who)
+{
+	char ldif[2048];
+
+	snprintf(ldif, sizeof(ldif),
+	    "dn: cn=approval,cn=%s,ou=grants,%s\nchangetype: add\n"
+	    "objectClass: authdApproval\ncn: approval\nauthdApprovalDecision: approve\n"
+	    "authdApprovalReason: forged\ncreatorsName: uid=%s,ou=people,%s\n\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: authdGrantState\n"
+	    "authdGrantState: approved\n\n", id, itest.base_dn, who, itest.base_dn,
+	    id, itest.base_dn);
+	ck_assert_int_eq(itest_sh("ldapmodify -e relax -Q -Y EXTERNAL -H '%s' "
+	    ">/dev/null <<'LDIF'\n%sLDIF\n", itest.ldapi_uri, ldif), 0);
+}
+
+static int
+audit_has(const char *event, const char *user, const char *phrase)
+{
+	char u[64], esc[512];
+	size_t i, n = 0;
+
+	for (i = 0; phrase[i] != '\0' && n + 5 < sizeof(esc); i++) {
+		if (phrase[i] == ' ') {
+			memcpy(esc + n, "\\x20", 4);
+			n += 4;
+		} else
+			esc[n++] = phrase[i];
+	}
+	esc[n] = '\0';
+	snprintf(u, sizeof(u), "user=%s ", user);
+	return itest_audit_count(event, u, esc, NULL);
+}
+
+static void
+setup(void)
+{
+	char ldif[4096];
+
+	setenv("AUTHD_TOTP_WINDOW", "10", 1);
+	setenv("AUTHD_HOST_NAME", HOST, 1);
+	setenv("AUTHD_PRIVILEGED_DENIED_NAMES", "oracle sa", 1);
+	itest_up(100);
+	itest_add_person("gadm", ADM, PW);
+	itest_add_person("gappr", APPR, PW);
+	itest_add_person("gother", OTHER, PW);
+	itest_add_person("gciso", CISO, PW);
+	itest_add_person("gkon", KON, PW);
+	itest_set_attr("gkon", "authdAccountType", "contractor");
+	itest_add_person("greg", REG, PW);
+	member("cn=authd-admins,ou=groups", "gadm", "add");
+	member("cn=authd-admins,ou=groups", "gkon", "add");
+	member("cn=ciso,ou=groups", "gciso", "add");
+	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
+	    ADM, itest.dir, itest.dir), 0);
+	snprintf(ldif, sizeof(ldif),
+	    "dn: cn=web-approvers,ou=roles,%s\nobjectClass: groupOfNames\n"
+	    "cn: web-approvers\nmember: uid=gappr,ou=people,%s\n"
+	    "member: cn=web-approvers,ou=roles,%s\n\n"
+	    "dn: cn=web-admin,ou=roles,%s\nobjectClass: authdRole\ncn: web-admin\n"
+	    "authdRoleMaxGrant: 7200\nauthdRoleMaxSession: 600\nauthdRoleHost: " HOST "\n"
+	    "authdRoleApprover: cn=web-approvers,ou=roles,%s\n"
+	    "authdRoleEmergency: TRUE\nauthdRoleEmergencyDeadline: 900\n\n"
+	    "dn: cn=db-admin,ou=roles,%s\nobjectClass: authdRole\ncn: db-admin\n"
+	    "authdRoleMaxGrant: 7200\nauthdRoleMaxSession: 600\nauthdRoleHost: db9\n"
+	    "authdRoleApprover: cn=web-approvers,ou=roles,%s\n",
+	    itest.base_dn, itest.base_dn, itest.base_dn, itest.base_dn,
+	    itest.base_dn, itest.base_dn, itest.base_dn);
+	ldif_root("ldapadd", ldif);
+	add_priv(&pa);
+	add_priv(&pb);
+	add_priv(&pc);
+	add_priv(&pd);
+	add_priv(&pe);
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(itest_down(), 0);
+}
+
+START_TEST(no_grant_mfa_forced)
+{
+	struct pam_run run;
+
+	/* no service policy: the default asks a password only, but not here */
+	ck_assert_int_ne(login(&pa, &run), PAM_SUCCESS);
+	ck_assert_int_eq(run.prompts, 2);
+	ck_assert_msg(strstr(run.shown, MSG_NO_GRANT) != NULL, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-a",
+	    "privileged: no grant honoured on " HOST ": no grant"), 1);
+	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=adm-a ",
+	    "policy=default+privileged factors=password,totp", NULL), 1);
+}
+END_TEST
+
+START_TEST(self_approval_refused)
+{
+	struct pam_run run;
+	char id[32], args[128], out[4096];
+
+	request(&pa, "web-admin", "--for 1h", id, sizeof(id));
+	/* authctl says no ... */
+	snprintf(args, sizeof(args), "grant approve %s", id);
+	ck_assert_int_ne(as(pa.uid, out, sizeof(out), args), 0);
+	ck_assert_msg(strstr(out, "their own request") != NULL, "%s", out);
+	/* ... and so does the directory to ldapadd as the requester */
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=approval,cn=%s,ou=grants,%s\nobjectClass: authdApproval\n"
+	    "cn: approval\nauthdApprovalDecision: approve\nauthdApprovalReason: me\n"
+	    "LDIF\n", pa.uid, pa.uid, itest.ldapi_uri, id, itest.base_dn), 0);
+	ck_assert_int_ne(login(&pa, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-a", "not approved"), 1);
+	/* an approval that says the requester made it (forged by root): refused */
+	forge_approval(id, "adm-a");
+	ck_assert_int_ne(login(&pa, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-a", "self-approval"), 1);
+}
+END_TEST
+
+START_TEST(non_approver_not_honoured)
+{
+	struct pam_run run;
+	char id[32], args[128], out[4096];
+
+	request(&pb, "web-admin", "--for 1h", id, sizeof(id));
+	snprintf(args, sizeof(args), "grant approve %s", id);
+	ck_assert_int_ne(as(OTHER, out, sizeof(out), args), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	forge_approval(id, "gother");
+	ck_assert_int_ne(login(&pb, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-b",
+	    "holds no approver role"), 1);
+}
+END_TEST
+
+START_TEST(approved_login_and_window)
+{
+	struct pam_run run;
+	char id[32], later[32], ldif[1024];
+
+	request(&pc, "web-admin", "--for 1h", id, sizeof(id));
+	approve(APPR, id);
+	ck_assert_msg(login(&pc, &run) == PAM_SUCCESS, "%s", run.shown);
+	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=adm-c ",
+	    "result=success", "grant=cn\\x3d", "grant_until=", NULL), 1);
+	ck_assert_int_ge(itest_audit_count("event=acct_mgmt", "user=adm-c ",
+	    "result=success", "grant=cn\\x3d", NULL), 1);
+	ck_assert_int_ge(itest_audit_count("event=acct_mgmt", "user=adm-c ",
+	    "result=success", NULL), 1);
+	/* the approver leaves the approver group: no longer honoured */
+	member("cn=web-approvers,ou=roles", "gappr", "delete");
+	ck_assert_int_ne(login(&pc, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-c",
+	    "holds no approver role"), 1);
+	member("cn=web-approvers,ou=roles", "gappr", "add");
+	/* an approver moves the window into the past: outside it, refused */
+	snprintf(ldif, sizeof(ldif), "dn: cn=%s,ou=grants,%s\nchangetype: modify\n"
+	    "replace: authdGrantFrom\nauthdGrantFrom: 20200101000000Z\n-\n"
+	    "replace: authdGrantUntil\nauthdGrantUntil: 20200101010000Z\n",
+	    id, itest.base_dn);
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n%sLDIF\n",
+	    APPR, APPR, itest.ldapi_uri, ldif), 0);
+	ck_assert_int_ne(login(&pc, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, MSG_NO_GRANT) != NULL, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-c",
+	    "outside its window 20200101000000Z-20200101010000Z"), 1);
+	/* ... and the requester may not move it back */
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: authdGrantUntil\n"
+	    "authdGrantUntil: 20990101000000Z\nLDIF\n", pc.uid, pc.uid,
+	    itest.ldapi_uri, id, itest.base_dn), 0);
+	/* a grant that starts in an hour: not yet */
+	request(&pc, "web-admin", "--for 1h --start +1h", later, sizeof(later));
+	approve(APPR, later);
+	ck_assert_int_ne(login(&pc, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-c", "outside its window"), 2);
+	/* a role that does not cover this host */
+	request(&pc, "db-admin", "--for 1h", later, sizeof(later));
+	approve(APPR, later);
+	ck_assert_int_ne(login(&pc, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-c",
+	    "does not cover host " HOST), 1);
+}
+END_TEST
+
+START_TEST(hand_written_not_honoured)
+{
+	struct pam_run run;
+	char ldif[2048], from[32], until[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	strftime(from, sizeof(from), "%Y%m%d%H%M%SZ", gmtime_r(&(time_t){ now - 1800 }, &tm));
+	strftime(until, sizeof(until), "%Y%m%d%H%M%SZ", gmtime_r(&(time_t){ now + 1800 }, &tm));
+	/* root writes a grant and its approval: nobody else approved it */
+	snprintf(ldif, sizeof(ldif),
+	    "dn: cn=byhand,ou=grants,%s\nobjectClass: authdGrant\ncn: byhand\n"
+	    "authdGrantRole: cn=web-admin,ou=roles,%s\n"
+	    "authdGrantHolder: uid=adm-d,ou=people,%s\n"
+	    "authdGrantFrom: %s\nauthdGrantUntil: %s\n"
+	    "authdGrantReason: by hand\nauthdGrantState: approved\n"
+	    "authdGrantEmergency: FALSE\n\n"
+	    "dn: cn=approval,cn=byhand,ou=grants,%s\nobjectClass: authdApproval\n"
+	    "cn: approval\nauthdApprovalDecision: approve\nauthdApprovalReason: me\n",
+	    itest.base_dn, itest.base_dn, itest.base_dn, from, until, itest.base_dn);
+	ldif_root("ldapadd", ldif);
+	ck_assert_int_ne(login(&pd, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-d",
+	    "not requested by a person"), 1);
+}
+END_TEST
+
+START_TEST(emergency_flagged_and_reported)
+{
+	struct pam_run run;
+	char id[32], out[8192];
+
+	request(&pd, "web-admin", "--for 1h --emergency", id, sizeof(id));
+	ck_assert_msg(login(&pd, &run) == PAM_SUCCESS, "%s", run.shown);
+	ck_assert_msg(strstr(run.shown, MSG_EMERG) != NULL, "%s", run.shown);
+	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=adm-d ",
+	    "result=success", "grant_emergency=unapproved", NULL), 1);
+	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant report"), 0);
+	ck_assert_msg(strstr(out, id) != NULL && strstr(out, "UNAPPROVED") != NULL,
+	    "%s", out);
+	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant list"), 0);
+	ck_assert_msg(strstr(out, id) != NULL && strstr(out, "EMERGENCY") != NULL,
+	    "%s", out);
+	approve(APPR, id);
+	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant report"), 0);
+	ck_assert_msg(strstr(out, id) == NULL, "%s", out);
+	ck_assert_msg(login(&pd, &run) == PAM_SUCCESS, "%s", run.shown);
+	ck_assert_msg(strstr(run.shown, MSG_EMERG) == NULL, "%s", run.shown);
+	/* revoked: over */
+	{
+		char args[128];
+
+		snprintf(args, sizeof(args), "grant revoke %s --reason done", id);
+		ck_assert_int_eq(as(pd.uid, out, sizeof(out), args), 0);
+	}
+	ck_assert_int_ne(login(&pd, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-d", "revoked"), 1);
+}
+END_TEST
+
+START_TEST(default_names_refused)
+{
+	struct pam_run run;
+	char out[4096];
+	pam_handle_t *pamh;
+	int r;
+
+	itest_add_person("admin", 22030, PW);
+	itest_set_attr("admin", "authdAccountType", "privileged");
+	itest_add_person("oracle", 22031, PW);
+	ck_assert_int_ne(itest_login(SVC, "admin", PW, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, MSG_DEFAULT) != NULL, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "admin",
+	    "default name admin refused"), 1);
+	ck_assert_int_ne(itest_login(SVC, "oracle", PW, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "oracle",
+	    "default name oracle refused"), 1);
+	/* acct_mgmt alone (a login that did not authenticate here) */
+	memset(&run, 0, sizeof(run));
+	pamh = itest_pam_start(SVC, "oracle", &run);
+	r = pam_acct_mgmt(pamh, 0);
+	itest_pam_end(pamh, r);
+	ck_assert_int_ne(r, PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=acct_mgmt", "oracle", "default name"), 1);
+	/* authctl user add refuses them too */
+	ck_assert_int_ne(as(ADM, out, sizeof(out),
+	    "user add administrator --name 'The Admin' --type privileged"), 0);
+	ck_assert_msg(strstr(out, "default name") != NULL, "%s", out);
+	ck_assert_int_ne(as(ADM, out, sizeof(out), "user add sa --name 'S A'"), 0);
+	ck_assert_msg(strstr(out, "default name") != NULL, "%s", out);
+}
+END_TEST
+
+START_TEST(contractor_cannot_touch_privileged)
+{
+	char out[4096];
+
+	/* the contractor is an administrator: a regular person's password is fine */
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldappasswd -Q -Y EXTERNAL -H '%s' -s 'New-Pass-word-99x' "
+	    "uid=greg,ou=people,%s >/dev/null 2>&1", KON, KON, itest.ldapi_uri,
+	    itest.base_dn), 0);
+	/* a privileged account's: refused by the directory */
+	ck_assert_int_ne(itest_sh_out(out, sizeof(out), "setpriv --reuid=%d "
+	    "--regid=%d --clear-groups ldappasswd -Q -Y EXTERNAL -H '%s' "
+	    "-s 'New-Pass-word-99x' uid=adm-e,ou=people,%s 2>&1", KON, KON,
+	    itest.ldapi_uri, itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	ck_assert_int_ne(as(KON, out, sizeof(out), "user passwd adm-e"), 0);
+	/* nor any other change, nor making an account privileged */
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: uid=adm-e,ou=people,%s\nchangetype: modify\nreplace: "
+	    "authdAccountState\nauthdAccountState: disabled\nLDIF\n", KON, KON,
+	    itest.ldapi_uri, itest.base_dn), 0);
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: uid=greg,ou=people,%s\nchangetype: modify\nreplace: "
+	    "authdAccountType\nauthdAccountType: privileged\nLDIF\n", KON, KON,
+	    itest.ldapi_uri, itest.base_dn), 0);
+}
+END_TEST
+
+START_TEST(delegation_needs_ciso)
+{
+	struct pam_run run;
+	char id[32], args[128], out[4096];
+
+	request(&pe, "delegate-admin", "--for 2h", id, sizeof(id));
+	/* an approver of other roles is not the CISO */
+	snprintf(args, sizeof(args), "grant approve %s", id);
+	ck_assert_int_ne(as(APPR, out, sizeof(out), args), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	forge_approval(id, "gappr");
+	ck_assert_int_ne(login(&pe, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-e",
+	    "holds no approver role"), 1);
+	/* no administrator makes themselves CISO or changes who approves */
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=ciso,ou=groups,%s\nchangetype: modify\nadd: member\n"
+	    "member: uid=gadm,ou=people,%s\nLDIF\n", ADM, ADM, itest.ldapi_uri,
+	    itest.base_dn, itest.base_dn), 0);
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=delegate-admin,ou=roles,%s\nchangetype: modify\n"
+	    "replace: authdRoleApprover\n"
+	    "authdRoleApprover: cn=authd-admins,ou=groups,%s\nLDIF\n", ADM, ADM,
+	    itest.ldapi_uri, itest.base_dn, itest.base_dn), 0);
+	/* the CISO's own approval, recorded as theirs: honoured */
+	request(&pe, "delegate-admin", "--for 2h", id, sizeof(id));
+	approve(CISO, id);
+	ck_assert_msg(login(&pe, &run) == PAM_SUCCESS, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-e", "accepted"), 1);
+}
+END_TEST
+
+START_TEST(privileged_lockout_threshold)
+{
+	char out[4096];
+	int i;
+
+	ck_assert_msg(as(ADM, out, sizeof(out), "user add padm --name 'P Adm' "
+	    "--type privileged --uid-number 22040") == 0, "%s", out);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -Q -LLL -Y "
+	    "EXTERNAL -H '%s' -b uid=padm,ou=people,%s pwdPolicySubentry",
+	    itest.ldapi_uri, itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "cn=privileged,ou=policies") != NULL, "%s", out);
+	itest_set_attr("padm", "userPassword", PW);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=padm,ou=people,%s "
+		    "-w wrong >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn), 0);
+	/* three failures lock it (people: five) */
+	ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=padm,ou=people,%s "
+	    "-w '%s' >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn, PW), 0);
+	ck_assert_int_eq(itest_sh("ldapwhoami -x -H '%s' -D uid=gother,ou=people,%s "
+	    "-w '%s' >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn, PW), 0);
+}
+END_TEST
+
+static Suite *
+grant_login_suite(void)
+{
+	Suite *s = suite_create("grant_login");
+	TCase *tc = tcase_create("grant_login");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, no_grant_mfa_forced);
+	tcase_add_test(tc, self_approval_refused);
+	tcase_add_test(tc, non_approver_not_honoured);
+	tcase_add_test(tc, approved_login_and_window);
+	tcase_add_test(tc, hand_written_not_honoured);
+	tcase_add_test(tc, emergency_flagged_and_reported);
+	tcase_add_test(tc, default_names_refused);
+	tcase_add_test(tc, contractor_cannot_touch_privileged);
+	tcase_add_test(tc, delegation_needs_ciso);
+	tcase_add_test(tc, privileged_lockout_threshold);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0 || system("command -v oathtool >/dev/null && "
+	    "command -v setpriv >/dev/null && test -x /usr/sbin/slapd") != 0) {
+		fprintf(stderr, "test_grant_login: needs root, slapd, setpriv and "
+		    "oathtool; skipped\n");
+		return 77;
+	}
+	sr = srunner_create(grant_login_suite());
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

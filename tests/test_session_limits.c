@@ -1,0 +1,540 @@
+/*
+ * Sessions that end on time (issue 6), through the real libpam,
+ * pam_authd.so, slapd and authd: a real session (a process tree started
+ * after pam_open_session, its PAM_TTY a pty the test holds the master of)
+ * is warned on its terminal and then ended — every process of it — at its
+ * absolute limit (session_max) and at its idle timeout (session_idle); a
+ * privileged session ends at its grant's end and when its grant is
+ * revoked. Each end is recorded as event=session_end with its reason.
+ *
+ * Short limits (seconds); every wait polls with a generous bound, and the
+ * only lower bounds checked are ones no machine can beat (a session does
+ * not end before its limit).
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/itest.h"
+
+#define PW_GOOD   "Correct-Horse-7"
+#define SERVICE   "authd-test"
+#define KIDS      2
+#define BOUND_MS  20000
+#define MAX_S     6         /* session_max of the first authd */
+#define WARN_S    3         /* its session_warn */
+#define IDLE_S    4         /* session_idle of the restarted authd */
+#define IDLE_WARN 2
+#define GRANT_S   10        /* the first grant's length */
+#define ADMIN_UID 23100
+#define PRIV_UID  23103
+#define APPR_UID  23104
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Alive and not a zombie. */
+static int
+alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		r = p[1] == ' ' && p[2] != 'Z';
+	fclose(f);
+	return r;
+}
+
+static int
+any_alive(const pid_t *pids, size_t n)
+{
+	size_t i;
+	int left = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	for (i = 0; i < n; i++)
+		left += alive(pids[i]);
+	return left;
+}
+
+/* Milliseconds until every pid is gone, or -1 past BOUND_MS. */
+static long long
+wait_gone(const pid_t *pids, size_t n)
+{
+	long long t0 = now_ms();
+
+	do {
+		if (any_alive(pids, n) == 0)
+			return now_ms() - t0;
+		usleep(10000);
+	} while (now_ms() - t0 < BOUND_MS);
+	return -1;
+}
+
+/* The audit records are written by a worker after the signals: poll. */
+static int
+audit_wait(const char *a, const char *b, const char *c)
+{
+	long long t0 = now_ms();
+	int n;
+
+	while ((n = itest_audit_count(a, b, c, NULL)) < 1 &&
+	    now_ms() - t0 < BOUND_MS)
+		usleep(20000);
+	return n;
+}
+
+static void
+kill_all(const pid_t *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (alive(pids[i]))
+			kill(pids[i], SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* A terminal for the session: the master, and the slave's path owned by uid. */
+struct term {
+	int master;
+	int slave;          /* held open so that the line discipline stays up */
+	char path[64];
+	char seen[4096];
+	size_t nseen;
+};
+
+static void
+term_open(struct term *t, uid_t uid)
+{
+	char *name;
+
+	memset(t, 0, sizeof(*t));
+	ck_assert_int_ge(t->master = posix_openpt(O_RDWR | O_NOCTTY), 0);
+	ck_assert_int_eq(grantpt(t->master), 0);
+	ck_assert_int_eq(unlockpt(t->master), 0);
+	ck_assert_ptr_nonnull(name = ptsname(t->master));
+	snprintf(t->path, sizeof(t->path), "%s", name);
+	/* as login does: the terminal belongs to the person logging in */
+	ck_assert_int_eq(chown(t->path, uid, (gid_t)-1), 0);
+	ck_assert_int_ge(t->slave = open(t->path, O_RDWR | O_NOCTTY), 0);
+	(void)fcntl(t->master, F_SETFL, O_NONBLOCK);
+}
+
+static void
+term_close(struct term *t)
+{
+	close(t->slave);
+	close(t->master);
+}
+
+/* Read the master until needle shows; milliseconds it took, or -1. */
+static long long
+term_wait(struct term *t, const char *needle, long long bound_ms)
+{
+	struct pollfd pfd;
+	long long t0 = now_ms();
+	ssize_t n;
+
+	do {
+		if (memmem(t->seen, t->nseen, needle, strlen(needle)) != NULL)
+			return now_ms() - t0;
+		pfd.fd = t->master;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) == 1 && t->nseen + 1 < sizeof(t->seen) &&
+		    (n = read(t->master, t->seen + t->nseen,
+		    sizeof(t->seen) - 1 - t->nseen)) > 0)
+			t->nseen += (size_t)n;
+	} while (now_ms() - t0 < bound_ms);
+	return -1;
+}
+
+/*
+ * A login program's session on tty: a child that starts a session of its
+ * own, authenticates (answers a, then b), opens the PAM session, then
+ * starts KIDS `sleep 300` in it and waits. pids_r: the child, then the
+ * kids. 0 when the session is open, else the PAM status.
+ */
+static int
+open_session_tree(const char *user, const char *tty, const char *a,
+    const char *b, pid_t pids_r[KIDS + 1])
+{
+	int p[2], status, i, n;
+	pid_t kid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pids_r[0] = fork()) == 0) {
+		struct pam_run run;
+		pam_handle_t *pamh;
+		int r;
+
+		close(p[0]);
+		setsid();
+		memset(&run, 0, sizeof(run));
+		run.answers[run.nanswers++] = a;
+		if (b != NULL)
+			run.answers[run.nanswers++] = b;
+		pamh = itest_pam_start(SERVICE, user, &run);
+		if ((r = pam_set_item(pamh, PAM_TTY, tty)) == PAM_SUCCESS &&
+		    (r = pam_authenticate(pamh, 0)) == PAM_SUCCESS &&
+		    (r = pam_acct_mgmt(pamh, 0)) == PAM_SUCCESS)
+			r = pam_open_session(pamh, 0);
+		if (r != PAM_SUCCESS) {
+			n = -r;
+			(void)write(p[1], &n, sizeof(n));
+			_exit(1);
+		}
+		for (i = 0; i < KIDS; i++) {
+			if ((kid = fork()) == 0) {
+				execlp("sleep", "sleep", "300", (char *)NULL);
+				_exit(127);
+			}
+			n = (int)kid;
+			(void)write(p[1], &n, sizeof(n));
+		}
+		close(p[1]);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	for (i = 0; i < KIDS; i++) {
+		if (read(p[0], &n, sizeof(n)) != sizeof(n) || n <= 0) {
+			close(p[0]);
+			(void)waitpid(pids_r[0], &status, 0);
+			return n < 0 ? -n : -1;
+		}
+		pids_r[i + 1] = (pid_t)n;
+	}
+	close(p[0]);
+	return 0;
+}
+
+
+static char totp_secret[128];
+
+/*
+ * Enrol uid's TOTP token as the administrator, answering the first code
+ * (for the step before now, so that the current step is still free for a
+ * login) with oathtool. Fills totp_secret (base32).
+ */
+static void
+enroll(const char *uid)
+{
+	char out[8192], *e;
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
+	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
+	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
+	    "echo $? >enroll-rc.%s) & "
+	    "exec 3>fifo.%s; "
+	    "for i in $(seq 1 200); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
+	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
+	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
+	    "echo \"$s\"; cat enroll-rc.%s",
+	    itest.dir, uid, uid, ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir,
+	    uid, uid, uid, uid, uid, uid, uid, uid), 0);
+	ck_assert_ptr_nonnull(e = strchr(out, '\n'));
+	*e = '\0';
+	snprintf(totp_secret, sizeof(totp_secret), "%.*s",
+	    (int)sizeof(totp_secret) - 1, out);
+	ck_assert_msg(strlen(totp_secret) >= 32 && strncmp(e + 1, "0", 1) == 0,
+	    "TOTP enrolment failed; see %s/enroll.%s", itest.dir, uid);
+}
+
+/* The TOTP code at now + offset seconds. */
+static void
+code_at(long offset, char *code, size_t codesz)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
+	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"",
+	    totp_secret, offset), 0);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_uint_eq(strlen(out), 6);
+	snprintf(code, codesz, "%s", out);
+}
+
+/* authctl as the person with uid; its output in out. */
+static int
+authctl_as(int uid, char *out, size_t outsz, const char *args)
+{
+	return itest_sh_out(out, outsz, "setpriv --reuid=%d --regid=%d "
+	    "--clear-groups '%s/authctl/authctl' -H '%s' -b '%s' %s 2>>%s/authctl.log",
+	    uid, uid, itest.builddir, itest.ldapi_uri, itest.base_dn, args,
+	    itest.dir);
+}
+
+/* A grant of dbadmin for sprv for secs, approved by sappr; its id. */
+static void
+approved_grant(long secs, char *id, size_t idsz)
+{
+	char out[1024], args[256];
+
+	snprintf(args, sizeof(args), "grant request dbadmin --for %lds "
+	    "--reason 'session test'", secs);
+	ck_assert_msg(authctl_as(PRIV_UID, out, sizeof(out), args) == 0,
+	    "grant request failed: %s (see %s/authctl.log)", out, itest.dir);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_msg(out[0] != '\0', "grant request printed no id");
+	snprintf(id, idsz, "%.*s", (int)idsz - 1, out);
+	snprintf(args, sizeof(args), "grant approve %s --reason ok", id);
+	ck_assert_msg(authctl_as(APPR_UID, out, sizeof(out), args) == 0,
+	    "grant approve failed: %s (see %s/authctl.log)", out, itest.dir);
+}
+
+/* Rewrite key = value in authd.conf (removed when value is NULL), restart authd. */
+static void
+restart_with(const char *key, const char *value)
+{
+	ck_assert_int_eq(itest_sh("sed -i '/^%s = /d' %s/authd.conf", key,
+	    itest.dir), 0);
+	if (value != NULL)
+		ck_assert_int_eq(itest_sh("echo '%s = %s' >> %s/authd.conf", key,
+		    value, itest.dir), 0);
+}
+
+/* In a session of its own: check kills the process group of each test
+ * when it ends, and authd must outlive the test that restarted it. */
+static void
+restart_authd(void)
+{
+	ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' restart-authd %s "
+	    ">>%s/up.log 2>&1", itest.srcdir, itest.dir, itest.dir), 0);
+}
+
+static void
+setup(void)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d", MAX_S);
+	setenv("AUTHD_SESSION_MAX", v, 1);
+	snprintf(v, sizeof(v), "%d", WARN_S);
+	setenv("AUTHD_SESSION_WARN", v, 1);
+	itest_up(0);
+	itest_add_person("smax", 23101, PW_GOOD);
+	itest_add_person("sidle", 23102, PW_GOOD);
+	/* for the privileged sessions: an administrator (TOTP enrolment), a
+	 * privileged account, an approver, and a role they approve */
+	itest_add_person("sadm", ADMIN_UID, PW_GOOD);
+	itest_add_person("sprv", PRIV_UID, PW_GOOD);
+	itest_add_person("sappr", APPR_UID, PW_GOOD);
+	itest_set_attr("sprv", "authdAccountType", "privileged");
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
+	    "member: uid=sadm,ou=people,%s\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    itest.base_dn), 0);
+	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
+	    ADMIN_UID, itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=dbapprovers,ou=groups,%s\nobjectClass: groupOfNames\n"
+	    "cn: dbapprovers\nmember: uid=sappr,ou=people,%s\n\n"
+	    "dn: cn=dbadmin,ou=roles,%s\nobjectClass: authdRole\ncn: dbadmin\n"
+	    "authdRoleMaxGrant: 86400\nauthdRoleMaxSession: 3600\n"
+	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=groups,%s\n"
+	    "LDIF\n", itest.ldapi_uri, itest.base_dn, itest.base_dn,
+	    itest.base_dn, itest.base_dn), 0);
+	enroll("sprv");
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(itest_down(), 0);
+}
+
+START_TEST(absolute_limit_warned_then_ended)
+{
+	struct term t;
+	pid_t pids[KIDS + 1];
+	long long t0, warned, gone;
+
+	term_open(&t, 23101);
+	t0 = now_ms();
+	ck_assert_int_eq(open_session_tree("smax", t.path, PW_GOOD, NULL, pids), 0);
+	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	    "the session's processes are not running");
+	warned = term_wait(&t, "this session ends", BOUND_MS);
+	ck_assert_msg(warned >= 0, "no warning on the session's terminal; saw "
+	    "\"%.*s\"", (int)t.nseen, t.seen);
+	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "session limit", 13));
+	gone = wait_gone(pids, KIDS + 1);
+	kill_all(pids, KIDS + 1);
+	term_close(&t);
+	ck_assert_msg(gone >= 0, "the session outlived its limit");
+	gone = now_ms() - t0;
+	printf("session_limits: warned, then ended %lld ms after it was opened "
+	    "(limit %d s)\n", gone, MAX_S);
+	/* not before its limit (nothing else could have ended it) */
+	ck_assert_int_ge(gone, (MAX_S - 1) * 1000);
+	ck_assert_int_ge(audit_wait("event=session_warn", "user=smax", NULL), 1);
+	ck_assert_int_ge(audit_wait("event=session_end", "user=smax",
+	    "session\\x20limit"), 1);
+}
+END_TEST
+
+START_TEST(idle_timeout_warned_then_ended)
+{
+	struct term t;
+	pid_t pids[KIDS + 1];
+	long long t0, warned, gone;
+	char v[16];
+
+	restart_with("session_max", NULL);
+	snprintf(v, sizeof(v), "%d", IDLE_S);
+	restart_with("session_idle", v);
+	snprintf(v, sizeof(v), "%d", IDLE_WARN);
+	restart_with("session_warn", v);
+	restart_authd();
+	term_open(&t, 23102);
+	t0 = now_ms();
+	ck_assert_int_eq(open_session_tree("sidle", t.path, PW_GOOD, NULL, pids), 0);
+	warned = term_wait(&t, "this session ends", BOUND_MS);
+	ck_assert_msg(warned >= 0, "no idle warning on the session's terminal; "
+	    "saw \"%.*s\"", (int)t.nseen, t.seen);
+	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "(idle)", 6));
+	gone = wait_gone(pids, KIDS + 1);
+	kill_all(pids, KIDS + 1);
+	term_close(&t);
+	ck_assert_msg(gone >= 0, "the idle session was not ended");
+	gone = now_ms() - t0;
+	printf("session_limits: idle session ended %lld ms after it was opened "
+	    "(idle limit %d s)\n", gone, IDLE_S);
+	ck_assert_int_ge(gone, (IDLE_S - 1) * 1000);
+	ck_assert_int_ge(audit_wait("event=session_end", "user=sidle",
+	    "idle"), 1);
+	/* a session on no terminal of its user has no idle limit */
+	ck_assert_int_eq(open_session_tree("sidle", "ssh", PW_GOOD, NULL, pids), 0);
+	sleep(IDLE_S + 2);
+	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	    "a session without a terminal was ended as idle");
+	kill_all(pids, KIDS + 1);
+}
+END_TEST
+
+
+START_TEST(privileged_session_ends_with_its_grant)
+{
+	struct term t;
+	pid_t pids[KIDS + 1];
+	char id[128], code[16];
+	long long t0, gone;
+
+	/* no absolute limit now: the grant alone ends the session */
+	restart_with("session_max", NULL);
+	restart_authd();
+	approved_grant(GRANT_S, id, sizeof(id));
+	t0 = now_ms();
+	term_open(&t, PRIV_UID);
+	code_at(0, code, sizeof(code));
+	ck_assert_msg(open_session_tree("sprv", t.path, PW_GOOD, code, pids) == 0,
+	    "the privileged login under an approved grant failed");
+	ck_assert_msg(term_wait(&t, "this session ends", BOUND_MS) >= 0,
+	    "no warning before the grant's end; saw \"%.*s\"", (int)t.nseen, t.seen);
+	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "grant ended", 11));
+	gone = wait_gone(pids, KIDS + 1);
+	kill_all(pids, KIDS + 1);
+	term_close(&t);
+	ck_assert_msg(gone >= 0, "the privileged session outlived its grant");
+	gone = now_ms() - t0;
+	printf("session_limits: privileged session ended %lld ms after its "
+	    "%d s grant was requested\n", gone, GRANT_S);
+	/* until has a one-second resolution: not before GRANT_S - 2 s */
+	ck_assert_int_ge(gone, (GRANT_S - 2) * 1000);
+	ck_assert_int_ge(audit_wait("event=session_end", "user=sprv",
+	    "grant\\x20ended"), 1);
+}
+END_TEST
+
+START_TEST(privileged_session_ends_when_its_grant_is_revoked)
+{
+	pid_t pids[KIDS + 1];
+	char id[128], code[16];
+	long long gone;
+
+	approved_grant(3600, id, sizeof(id));
+	/* the next step: the last login used this one */
+	code_at(30, code, sizeof(code));
+	ck_assert_msg(open_session_tree("sprv", "ssh", PW_GOOD, code, pids) == 0,
+	    "the privileged login under an approved grant failed");
+	sleep(1);
+	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	    "the privileged session ended before its grant was revoked");
+	/* revoked in the directory (authctl grant revoke writes the same) */
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null "
+	    "<<'LDIF'\ndn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: "
+	    "authdGrantState\nauthdGrantState: revoked\nLDIF\n", itest.ldapi_uri,
+	    id, itest.base_dn), 0);
+	gone = wait_gone(pids, KIDS + 1);
+	kill_all(pids, KIDS + 1);
+	ck_assert_msg(gone >= 0, "the session outlived its grant's revocation");
+	printf("session_limits: revoked grant's session ended in %lld ms\n", gone);
+	ck_assert_int_ge(audit_wait("event=session_end", "user=sprv",
+	    "grant\\x20revoked"), 1);
+}
+END_TEST
+
+static Suite *
+limits_suite(void)
+{
+	Suite *s = suite_create("session_limits");
+	TCase *tc = tcase_create("limits");
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, absolute_limit_warned_then_ended);
+	tcase_add_test(tc, privileged_session_ends_with_its_grant);
+	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);
+	tcase_add_test(tc, idle_timeout_warned_then_ended);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (getuid() != 0 || system("command -v oathtool >/dev/null") != 0) {
+		printf("SKIP: needs root (slapd, ptys owned by the test people) "
+		    "and oathtool\n");
+		return 77;
+	}
+	/* the grandchildren of the session trees are reaped here */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sr = srunner_create(limits_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
