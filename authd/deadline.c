@@ -20,8 +20,6 @@
  */
 #include "config.h"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -43,6 +41,7 @@
 #include "grant_view.h"
 #include "log.h"
 #include "loop.h"
+#include "mailbox.h"
 #include "proto.h"
 #include "revoke.h"
 #include "server.h"
@@ -51,7 +50,7 @@
 #define NEVER LLONG_MAX
 
 struct grant_event {
-	struct grant_event *next;
+	struct mailbox_item item;  /* first */
 	char dn[512];
 	int standing;
 	time_t until;
@@ -60,11 +59,8 @@ struct grant_event {
 
 struct deadline {
 	struct server *srv;
-	struct loop_source src;
+	struct mailbox events;     /* grant changes from the grants search */
 	struct loop_timer timer;
-
-	pthread_mutex_t mu;
-	struct grant_event *head, **tail;
 };
 
 long long
@@ -328,7 +324,6 @@ deadline_grant_changed(void *arg, const char *dn, int standing, time_t until,
 {
 	struct deadline *d = arg;
 	struct grant_event *ev;
-	uint64_t one = 1;
 
 	if ((ev = calloc(1, sizeof(*ev))) == NULL) {
 		authd_log(LOG_ERR, "session deadlines: out of memory; sessions "
@@ -339,14 +334,7 @@ deadline_grant_changed(void *arg, const char *dn, int standing, time_t until,
 	ev->standing = standing;
 	ev->until = until;
 	snprintf(ev->why, sizeof(ev->why), "%s", why);
-	pthread_mutex_lock(&d->mu);
-	*d->tail = ev;
-	d->tail = &ev->next;
-	pthread_mutex_unlock(&d->mu);
-	if (write(d->src.fd, &one, sizeof(one)) != sizeof(one) &&
-	    errno != EAGAIN)
-		authd_log(LOG_ERR, "session deadlines: eventfd: %s",
-		    strerror(errno));
+	mailbox_post(&d->events, &ev->item);
 }
 
 struct grant_match {
@@ -380,23 +368,16 @@ grant_one(struct session *s, void *arg)
 }
 
 static void
-on_event(struct loop_source *src, uint32_t events)
+deliver(struct mailbox *mb, struct mailbox_item *items)
 {
-	struct deadline *d = src->arg;
-	struct grant_event *ev, *next;
+	struct deadline *d = mb->arg;
+	struct mailbox_item *next;
 	struct grant_match m;
-	uint64_t count;
 
-	(void)events;
-	while (read(src->fd, &count, sizeof(count)) == sizeof(count))
-		;
-	pthread_mutex_lock(&d->mu);
-	ev = d->head;
-	d->head = NULL;
-	d->tail = &d->head;
-	pthread_mutex_unlock(&d->mu);
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
+	for (; items != NULL; items = next) {
+		struct grant_event *ev = (struct grant_event *)items;
+
+		next = items->next;
 		memset(&m, 0, sizeof(m));
 		m.d = d;
 		m.ev = ev;
@@ -419,19 +400,9 @@ deadline_new(struct server *srv, struct deadline **d_r)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return AUTHD_ERR_NOMEM;
 	d->srv = srv;
-	d->tail = &d->head;
-	pthread_mutex_init(&d->mu, NULL);
 	loop_timer_init(&d->timer, on_timer, d);
-	if ((d->src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		pthread_mutex_destroy(&d->mu);
-		free(d);
-		return AUTHD_ERR_IO;
-	}
-	d->src.on_event = on_event;
-	d->src.arg = d;
-	if (loop_add(srv->loop, &d->src, EPOLLIN) != AUTHD_OK) {
-		close(d->src.fd);
-		pthread_mutex_destroy(&d->mu);
+	if (mailbox_init(&d->events, srv->loop, "session deadlines", deliver, d) !=
+	    AUTHD_OK) {
 		free(d);
 		return AUTHD_ERR_IO;
 	}
@@ -443,20 +414,16 @@ void
 deadline_free(struct deadline **dp)
 {
 	struct deadline *d;
-	struct grant_event *ev, *next;
+	struct mailbox_item *ev, *next;
 
 	if (dp == NULL || (d = *dp) == NULL)
 		return;
-	if (d->srv->loop != NULL) {
+	if (d->srv->loop != NULL)
 		loop_timer_cancel(d->srv->loop, &d->timer);
-		loop_del(d->srv->loop, &d->src);
-	}
-	close(d->src.fd);
-	for (ev = d->head; ev != NULL; ev = next) {
+	for (ev = mailbox_fini(&d->events, d->srv->loop); ev != NULL; ev = next) {
 		next = ev->next;
 		free(ev);
 	}
-	pthread_mutex_destroy(&d->mu);
 	free(d);
 	*dp = NULL;
 }

@@ -16,6 +16,7 @@ libauthd_daemon_la_SOURCES = \
 	authd/auth.c authd/auth.h \
 	authd/decide.h authd/decide_auth.c authd/decide_session.c \
 	authd/verifier.h authd/verify_password.c \
+	authd/mailbox.c authd/mailbox.h \
 	authd/session.c authd/session.h \
 	authd/login_ids.c authd/login_ids.h \
 	authd/messages.c authd/messages.h \

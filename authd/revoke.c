@@ -1,16 +1,14 @@
 /*
  * Ending sessions when what they depend on is revoked (see revoke.h).
  *
- * The searches' threads never touch the registry: they queue an event and
- * wake the loop through an eventfd. The loop ends each matching session at
+ * The searches' threads never touch the registry: they post an event to
+ * the loop's mailbox. The loop ends each matching session at
  * once: SIGHUP to its processes (a shell passes it on to its jobs and
  * exits), then, REVOKE_KILL_GRACE_MS later, SIGKILL to whatever of the
  * session is still there, including processes started in the meantime.
  */
 #include "config.h"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +26,7 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "mailbox.h"
 #include "proc_kill.h"
 #include "proto.h"
 #include "revoke.h"
@@ -39,7 +38,7 @@
 enum revoke_kind { REVOKE_CARD = 1, REVOKE_ACCOUNT = 2 };
 
 struct revoke_event {
-	struct revoke_event *next;
+	struct mailbox_item item;  /* first */
 	enum revoke_kind kind;
 	char key[512];             /* card fingerprint, or the person's DN */
 	char reason[64];           /* "card lost", "account disabled" */
@@ -57,12 +56,9 @@ struct pending_kill {
 
 struct revoke {
 	struct server *srv;
-	struct loop_source src;
+	struct mailbox events;     /* from the searches' threads */
 	struct loop_timer kill_timer;
 	struct pending_kill *pending;
-
-	pthread_mutex_t mu;
-	struct revoke_event *head, **tail;
 };
 
 static void
@@ -70,7 +66,6 @@ post(struct revoke *r, enum revoke_kind kind, const char *key,
     const char *reason, const char *what)
 {
 	struct revoke_event *ev;
-	uint64_t one = 1;
 
 	if ((ev = calloc(1, sizeof(*ev))) == NULL) {
 		authd_log(LOG_ERR, "revoke: out of memory; sessions of %s not "
@@ -81,12 +76,7 @@ post(struct revoke *r, enum revoke_kind kind, const char *key,
 	snprintf(ev->key, sizeof(ev->key), "%s", key);
 	snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
 	snprintf(ev->what, sizeof(ev->what), "%s", what);
-	pthread_mutex_lock(&r->mu);
-	*r->tail = ev;
-	r->tail = &ev->next;
-	pthread_mutex_unlock(&r->mu);
-	if (write(r->src.fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN)
-		authd_log(LOG_ERR, "revoke: eventfd: %s", strerror(errno));
+	mailbox_post(&r->events, &ev->item);
 }
 
 void
@@ -251,24 +241,15 @@ handle(struct revoke *r, const struct revoke_event *ev)
 }
 
 static void
-on_event(struct loop_source *src, uint32_t events)
+deliver(struct mailbox *mb, struct mailbox_item *items)
 {
-	struct revoke *r = src->arg;
-	struct revoke_event *ev, *next;
-	uint64_t count;
+	struct revoke *r = mb->arg;
+	struct mailbox_item *next;
 
-	(void)events;
-	while (read(src->fd, &count, sizeof(count)) == sizeof(count))
-		;
-	pthread_mutex_lock(&r->mu);
-	ev = r->head;
-	r->head = NULL;
-	r->tail = &r->head;
-	pthread_mutex_unlock(&r->mu);
-	for (; ev != NULL; ev = next) {
-		next = ev->next;
-		handle(r, ev);
-		free(ev);
+	for (; items != NULL; items = next) {
+		next = items->next;
+		handle(r, (struct revoke_event *)items);
+		free(items);
 	}
 }
 
@@ -281,19 +262,8 @@ revoke_new(struct server *srv, struct revoke **r_r)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return AUTHD_ERR_NOMEM;
 	r->srv = srv;
-	r->tail = &r->head;
-	pthread_mutex_init(&r->mu, NULL);
 	loop_timer_init(&r->kill_timer, on_kill_timer, r);
-	if ((r->src.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		pthread_mutex_destroy(&r->mu);
-		free(r);
-		return AUTHD_ERR_IO;
-	}
-	r->src.on_event = on_event;
-	r->src.arg = r;
-	if (loop_add(srv->loop, &r->src, EPOLLIN) != AUTHD_OK) {
-		close(r->src.fd);
-		pthread_mutex_destroy(&r->mu);
+	if (mailbox_init(&r->events, srv->loop, "revoke", deliver, r) != AUTHD_OK) {
 		free(r);
 		return AUTHD_ERR_IO;
 	}
@@ -305,27 +275,24 @@ void
 revoke_free(struct revoke **rp)
 {
 	struct revoke *r;
-	struct revoke_event *ev, *nev;
+	struct mailbox_item *ev, *nev;
 	struct pending_kill *pk, *npk;
 
 	if (rp == NULL || (r = *rp) == NULL)
 		return;
-	if (r->srv->loop != NULL) {
+	if (r->srv->loop != NULL)
 		loop_timer_cancel(r->srv->loop, &r->kill_timer);
-		loop_del(r->srv->loop, &r->src);
-	}
-	close(r->src.fd);
+	ev = mailbox_fini(&r->events, r->srv->loop);
 	/* authd stops: what was due a SIGKILL gets it now */
 	for (pk = r->pending; pk != NULL; pk = npk) {
 		npk = pk->next;
 		(void)proc_signal(pk->t, pk->n, SIGKILL);
 		free(pk);
 	}
-	for (ev = r->head; ev != NULL; ev = nev) {
+	for (; ev != NULL; ev = nev) {
 		nev = ev->next;
 		free(ev);
 	}
-	pthread_mutex_destroy(&r->mu);
 	free(r);
 	*rp = NULL;
 }
