@@ -309,7 +309,7 @@ START_TEST(lost_card_refused_and_session_ended)
 	ck_assert_msg(ms >= 0, "the session's processes outlived the lost card");
 	printf("revoke: the session of a lost card ended in %lld ms\n", ms);
 	ck_assert_int_eq(login(SERVICE, "alice", PW_GOOD, PIN), PAM_AUTH_ERR);
-	ck_assert_int_ge(itest_audit_count("event=session_end", "user=alice", NULL), 1);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=alice", NULL), 1);
 	/* another factor where the policy allows it: a password-only service */
 	ck_assert_int_eq(login("authd-test", "alice", PW_GOOD, NULL), PAM_SUCCESS);
 }
@@ -344,7 +344,7 @@ START_TEST(disabled_account_session_ended)
 	ms = wait_gone(pids, KIDS + 1);
 	kill_all(pids, KIDS + 1);
 	ck_assert_msg(ms >= 0, "the session outlived the disabled account");
-	ck_assert_int_ge(itest_audit_count("event=session_end", "user=dan", NULL), 1);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=dan", NULL), 1);
 }
 END_TEST
 

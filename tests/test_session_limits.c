@@ -97,19 +97,6 @@ wait_gone(const pid_t *pids, size_t n)
 	return -1;
 }
 
-/* The audit records are written by a worker after the signals: poll. */
-static int
-audit_wait(const char *a, const char *b, const char *c)
-{
-	long long t0 = now_ms();
-	int n;
-
-	while ((n = itest_audit_count(a, b, c, NULL)) < 1 &&
-	    now_ms() - t0 < BOUND_MS)
-		usleep(20000);
-	return n;
-}
-
 static void
 kill_all(const pid_t *pids, size_t n)
 {
@@ -396,8 +383,8 @@ START_TEST(absolute_limit_warned_then_ended)
 	    "(limit %d s)\n", gone, MAX_S);
 	/* not before its limit (nothing else could have ended it) */
 	ck_assert_int_ge(gone, (MAX_S - 1) * 1000);
-	ck_assert_int_ge(audit_wait("event=session_warn", "user=smax", NULL), 1);
-	ck_assert_int_ge(audit_wait("event=session_end", "user=smax",
+	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=smax", NULL), 1);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=smax",
 	    "session\\x20limit"), 1);
 }
 END_TEST
@@ -430,7 +417,7 @@ START_TEST(idle_timeout_warned_then_ended)
 	printf("session_limits: idle session ended %lld ms after it was opened "
 	    "(idle limit %d s)\n", gone, IDLE_S);
 	ck_assert_int_ge(gone, (IDLE_S - 1) * 1000);
-	ck_assert_int_ge(audit_wait("event=session_end", "user=sidle",
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sidle",
 	    "idle"), 1);
 	/* a session on no terminal of its user has no idle limit */
 	ck_assert_int_eq(open_session_tree("sidle", "ssh", PW_GOOD, NULL, pids), 0);
@@ -470,7 +457,7 @@ START_TEST(privileged_session_ends_with_its_grant)
 	    "%d s grant was requested\n", gone, GRANT_S);
 	/* until has a one-second resolution: not before GRANT_S - 2 s */
 	ck_assert_int_ge(gone, (GRANT_S - 2) * 1000);
-	ck_assert_int_ge(audit_wait("event=session_end", "user=sprv",
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sprv",
 	    "grant\\x20ended"), 1);
 }
 END_TEST
@@ -498,7 +485,7 @@ START_TEST(privileged_session_ends_when_its_grant_is_revoked)
 	kill_all(pids, KIDS + 1);
 	ck_assert_msg(gone >= 0, "the session outlived its grant's revocation");
 	printf("session_limits: revoked grant's session ended in %lld ms\n", gone);
-	ck_assert_int_ge(audit_wait("event=session_end", "user=sprv",
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sprv",
 	    "grant\\x20revoked"), 1);
 }
 END_TEST

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -316,4 +317,21 @@ itest_audit_reason(const char *user, const char *result, const char *phrase)
 	snprintf(u, sizeof(u), "user=%s ", user);
 	snprintf(r, sizeof(r), "result=%s ", result);
 	return itest_audit_count("event=authenticate", u, r, esc, NULL);
+}
+
+int
+itest_audit_wait(const char *a, const char *b, const char *c)
+{
+	struct timespec t0, t;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if ((n = itest_audit_count(a, b, c, NULL)) >= 1)
+			return n;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= 20)
+			return n;
+		usleep(20000);
+	}
 }

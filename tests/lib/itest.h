@@ -58,6 +58,9 @@ int itest_login(const char *service, const char *user, const char *password,
 
 /* Number of lines in the audit log containing every one of the NULL-terminated needles. */
 int itest_audit_count(const char *needle, ...);
+/* Like itest_audit_count with up to three needles (c may be NULL), but for
+ * records written in the background (session ends): polls up to 20 s. */
+int itest_audit_wait(const char *a, const char *b, const char *c);
 /* Records of event=authenticate for user with result whose reason holds
  * phrase, written with plain spaces (the log carries them as \x20). */
 int itest_audit_reason(const char *user, const char *result, const char *phrase);
