@@ -97,21 +97,13 @@ link_entry(void *arg, void *obj)
 	v->by_fpr[s] = e;
 }
 
-/* "YYYYmmddHHMMSS[.f]Z" (GeneralizedTime in UTC) → time_t; 0 when malformed. */
+/* GeneralizedTime → time_t; 0 when absent or malformed. */
 static time_t
 gentime(const char *s)
 {
-	struct tm tm;
-	const char *end;
+	time_t t;
 
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y%m%d%H%M%S", &tm)) == NULL)
-		return 0;
-	while (*end == '.' || (*end >= '0' && *end <= '9'))
-		end++;
-	if (strcmp(end, "Z") != 0)
-		return 0;
-	return timegm(&tm);
+	return dir_parse_gentime(s, strlen(s), &t) == 0 ? t : 0;
 }
 
 int
@@ -143,22 +135,6 @@ changed(void *arg, const void *oldp, const void *nowp)
 	if (v->notify != NULL && old != NULL && is_active(&old->st) &&
 	    (now == NULL || !is_active(&now->st)))
 		v->notify(v->notify_arg, &old->st, now != NULL ? &now->st : NULL);
-}
-
-static void
-first_value(LDAP *ld, LDAPMessage *msg, const char *attr, char *out,
-    size_t outsz)
-{
-	struct berval **vals;
-
-	out[0] = '\0';
-	vals = ldap_get_values_len(ld, msg, attr);
-	if (vals != NULL && vals[0] != NULL && vals[0]->bv_len < outsz &&
-	    memchr(vals[0]->bv_val, '\0', vals[0]->bv_len) == NULL) {
-		memcpy(out, vals[0]->bv_val, vals[0]->bv_len);
-		out[vals[0]->bv_len] = '\0';
-	}
-	ldap_value_free_len(vals);
 }
 
 /* The DN without its first RDN (an escaped comma does not end it). */
@@ -222,9 +198,11 @@ status_from_message(LDAP *ld, LDAPMessage *msg, struct card_status *st,
 	snprintf(st->dn, sizeof(st->dn), "%s", dn);
 	ldap_memfree(dn);
 	parent_dn(st->dn, st->holder_dn, sizeof(st->holder_dn));
-	first_value(ld, msg, AUTHD_AT_CARD_SERIAL, st->serial, sizeof(st->serial));
-	first_value(ld, msg, AUTHD_AT_CARD_STATE, st->state, sizeof(st->state));
-	first_value(ld, msg, CV_AT_SUSPENDED_UNTIL, st->suspended_until,
+	sync_first_value(ld, msg, AUTHD_AT_CARD_SERIAL, st->serial,
+	    sizeof(st->serial));
+	sync_first_value(ld, msg, AUTHD_AT_CARD_STATE, st->state,
+	    sizeof(st->state));
+	sync_first_value(ld, msg, CV_AT_SUSPENDED_UNTIL, st->suspended_until,
 	    sizeof(st->suspended_until));
 	/* the certificate is the truth; the stored fingerprint a fall-back */
 	cert = ldap_get_values_len(ld, msg, AUTHD_AT_CARD_CERT);
@@ -234,7 +212,7 @@ status_from_message(LDAP *ld, LDAPMessage *msg, struct card_status *st,
 		card_fpr_hex(fpr, st->fpr);
 	ldap_value_free_len(cert);
 	if (st->fpr[0] == '\0') {
-		first_value(ld, msg, AUTHD_AT_CARD_FINGERPRINT, st->fpr,
+		sync_first_value(ld, msg, AUTHD_AT_CARD_FINGERPRINT, st->fpr,
 		    sizeof(st->fpr));
 		for (i = 0; st->fpr[i] != '\0'; i++)
 			st->fpr[i] = (char)tolower((unsigned char)st->fpr[i]);

@@ -405,7 +405,7 @@ dir_digits(const char *s, size_t n, int *v_r)
  * GeneralizedTime (RFC 4517): YYYYmmddHH[MM[SS]][(.|,)fraction](Z|+hhmm|-hhmm)
  * to UTC seconds. slapd writes YYYYmmddHHMMSS[.ffffff]Z.
  */
-static int
+int
 dir_parse_gentime(const char *s, size_t len, time_t *t_r)
 {
 	struct tm tm;
@@ -455,7 +455,7 @@ dir_parse_gentime(const char *s, size_t len, time_t *t_r)
 	return 0;
 }
 
-static int
+int
 dir_format_gentime(time_t when, char *out, size_t outsz)
 {
 	struct tm tm;

@@ -126,6 +126,11 @@ struct ldapmod;
 int dir_service_modify(struct dir_conn *c, const char *dn, struct ldapmod **mods,
     int *ldap_rc_r);
 
+/* GeneralizedTime (RFC 4517, with fraction and offset) to UTC seconds, and
+ * back as YYYYmmddHHMMSSZ: 0, or -1 when malformed / out of range. */
+int dir_parse_gentime(const char *s, size_t len, time_t *t_r);
+int dir_format_gentime(time_t when, char *out, size_t outsz);
+
 /* Last error text of this connection, for logs. */
 const char *dir_conn_error(const struct dir_conn *c);
 

@@ -21,15 +21,11 @@ dir_card_load_active(struct dir_conn *c, const char *person_dn,
 	LDAPMessage *res = NULL, *e;
 	LDAP *ld = NULL;
 	char filter[256], stamp[32];
-	struct tm tm;
-	time_t now;
 	int st, truncated = 0;
 
 	*n_r = 0;
 	/* Active, or suspended with an end time that has passed (card left at home). */
-	now = time(NULL);
-	if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof(stamp),
-	    "%Y%m%d%H%M%SZ", &tm) == 0)
+	if (dir_format_gentime(time(NULL), stamp, sizeof(stamp)) != 0)
 		return DIR_ERROR;
 	snprintf(filter, sizeof(filter), "(&(objectClass=" AUTHD_OC_CARD ")(|("
 	    AUTHD_AT_CARD_STATE "=" AUTHD_CARD_ACTIVE ")(&(" AUTHD_AT_CARD_STATE

@@ -8,6 +8,7 @@
 
 #include <ldap.h>
 
+#include "dir.h"
 #include "grant.h"
 #include "schema.h"
 
@@ -16,40 +17,7 @@
 int
 grant_gtime(const char *s, time_t *t_r)
 {
-	struct tm tm;
-	const char *p;
-	int i, v[6], len[6] = { 4, 2, 2, 2, 2, 2 };
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	for (p = s, i = 0; i < 6; i++) {
-		int k;
-
-		v[i] = 0;
-		for (k = 0; k < len[i]; k++, p++) {
-			if (*p < '0' || *p > '9')
-				return -1;
-			v[i] = v[i] * 10 + (*p - '0');
-		}
-	}
-	if (*p == '.' || *p == ',')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (p[0] != 'Z' || p[1] != '\0')
-		return -1;
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
-	    v[4] > 59 || v[5] > 60)
-		return -1;
-	tm.tm_year = v[0] - 1900;
-	tm.tm_mon = v[1] - 1;
-	tm.tm_mday = v[2];
-	tm.tm_hour = v[3];
-	tm.tm_min = v[4];
-	tm.tm_sec = v[5];
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*t_r = t;
-	return 0;
+	return dir_parse_gentime(s, strlen(s), t_r);
 }
 
 int

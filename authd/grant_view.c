@@ -64,37 +64,13 @@ dn_slot(const char *dn)
 	return (size_t)(h % GV_BUCKETS);
 }
 
-/* "YYYYmmddHHMMSS[.f]Z" → time_t; 0 when malformed. */
+/* GeneralizedTime → time_t; 0 when absent or malformed. */
 static time_t
 gentime(const char *s)
 {
-	struct tm tm;
-	const char *end;
+	time_t t;
 
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y%m%d%H%M%S", &tm)) == NULL)
-		return 0;
-	while (*end == '.' || (*end >= '0' && *end <= '9'))
-		end++;
-	if (strcmp(end, "Z") != 0)
-		return 0;
-	return timegm(&tm);
-}
-
-static void
-first_value(LDAP *ld, LDAPMessage *msg, const char *attr, char *out,
-    size_t outsz)
-{
-	struct berval **vals;
-
-	out[0] = '\0';
-	vals = ldap_get_values_len(ld, msg, attr);
-	if (vals != NULL && vals[0] != NULL && vals[0]->bv_len < outsz &&
-	    memchr(vals[0]->bv_val, '\0', vals[0]->bv_len) == NULL) {
-		memcpy(out, vals[0]->bv_val, vals[0]->bv_len);
-		out[vals[0]->bv_len] = '\0';
-	}
-	ldap_value_free_len(vals);
+	return dir_parse_gentime(s, strlen(s), &t) == 0 ? t : 0;
 }
 
 static int
@@ -152,15 +128,16 @@ parse_entry(void *arg, LDAP *ld, LDAPMessage *msg, int *skip_r)
 	if (has_class(ld, msg, AUTHD_OC_APPROVAL)) {
 		e->approval = 1;
 		parent_dn(e->dn, e->grant_dn, sizeof(e->grant_dn));
-		first_value(ld, msg, AUTHD_AT_APPROVAL_DECISION, e->decision,
+		sync_first_value(ld, msg, AUTHD_AT_APPROVAL_DECISION, e->decision,
 		    sizeof(e->decision));
 		return e;
 	}
 	snprintf(e->grant_dn, sizeof(e->grant_dn), "%s", e->dn);
-	first_value(ld, msg, AUTHD_AT_GRANT_STATE, e->state, sizeof(e->state));
-	first_value(ld, msg, AUTHD_AT_GRANT_EMERGENCY, buf, sizeof(buf));
+	sync_first_value(ld, msg, AUTHD_AT_GRANT_STATE, e->state,
+	    sizeof(e->state));
+	sync_first_value(ld, msg, AUTHD_AT_GRANT_EMERGENCY, buf, sizeof(buf));
 	e->emergency = strcasecmp(buf, "TRUE") == 0;
-	first_value(ld, msg, AUTHD_AT_GRANT_UNTIL, buf, sizeof(buf));
+	sync_first_value(ld, msg, AUTHD_AT_GRANT_UNTIL, buf, sizeof(buf));
 	e->until = gentime(buf);
 	return e;
 }
