@@ -214,51 +214,7 @@ static int
 open_session_tree(const char *service, const char *user, const char *a,
     const char *b, pid_t pids_r[KIDS + 1])
 {
-	int p[2], status, i, n;
-	pid_t kid;
-
-	ck_assert_int_eq(pipe(p), 0);
-	if ((pids_r[0] = fork()) == 0) {
-		struct pam_run run;
-		pam_handle_t *pamh;
-		int r;
-
-		close(p[0]);
-		setsid();
-		answers(&run, a, b);
-		pamh = itest_pam_start(service, user, &run);
-		if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS &&
-		    (r = pam_acct_mgmt(pamh, 0)) == PAM_SUCCESS)
-			r = pam_open_session(pamh, 0);
-		if (r != PAM_SUCCESS) {
-			n = -r;
-			(void)write(p[1], &n, sizeof(n));
-			_exit(1);
-		}
-		for (i = 0; i < KIDS; i++) {
-			if ((kid = fork()) == 0) {
-				execlp("sleep", "sleep", "300", (char *)NULL);
-				_exit(127);
-			}
-			n = (int)kid;
-			(void)write(p[1], &n, sizeof(n));
-		}
-		close(p[1]);
-		/* the login program waits for the shell; killed with its session */
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	for (i = 0; i < KIDS; i++) {
-		if (read(p[0], &n, sizeof(n)) != sizeof(n) || n <= 0) {
-			close(p[0]);
-			(void)waitpid(pids_r[0], &status, 0);
-			return n < 0 ? -n : -1;
-		}
-		pids_r[i + 1] = (pid_t)n;
-	}
-	close(p[0]);
-	return 0;
+	return itest_session_tree(service, user, NULL, a, b, pids_r, KIDS);
 }
 
 /* Milliseconds until every pid is gone, or -1 past BOUND_MS. */

@@ -335,3 +335,62 @@ itest_audit_wait(const char *a, const char *b, const char *c)
 		usleep(20000);
 	}
 }
+
+int
+itest_session_tree(const char *service, const char *user, const char *tty,
+    const char *a, const char *b, pid_t *pids_r, size_t nkids)
+{
+	int p[2], status, n;
+	size_t i;
+	pid_t kid;
+
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	if ((pids_r[0] = fork()) == 0) {
+		struct pam_run run;
+		pam_handle_t *pamh;
+		int r = PAM_SUCCESS;
+
+		close(p[0]);
+		setsid();
+		memset(&run, 0, sizeof(run));
+		run.answers[run.nanswers++] = a;
+		if (b != NULL)
+			run.answers[run.nanswers++] = b;
+		pamh = itest_pam_start(service, user, &run);
+		if (tty != NULL)
+			r = pam_set_item(pamh, PAM_TTY, tty);
+		if (r == PAM_SUCCESS &&
+		    (r = pam_authenticate(pamh, 0)) == PAM_SUCCESS &&
+		    (r = pam_acct_mgmt(pamh, 0)) == PAM_SUCCESS)
+			r = pam_open_session(pamh, 0);
+		if (r != PAM_SUCCESS) {
+			n = -r;
+			(void)write(p[1], &n, sizeof(n));
+			_exit(1);
+		}
+		for (i = 0; i < nkids; i++) {
+			if ((kid = fork()) == 0) {
+				execlp("sleep", "sleep", "300", (char *)NULL);
+				_exit(127);
+			}
+			n = (int)kid;
+			(void)write(p[1], &n, sizeof(n));
+		}
+		close(p[1]);
+		/* the login program waits for the shell; killed with its session */
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	for (i = 0; i < nkids; i++) {
+		if (read(p[0], &n, sizeof(n)) != sizeof(n) || n <= 0) {
+			close(p[0]);
+			(void)waitpid(pids_r[0], &status, 0);
+			return n < 0 ? -n : -1;
+		}
+		pids_r[i + 1] = (pid_t)n;
+	}
+	close(p[0]);
+	return 0;
+}

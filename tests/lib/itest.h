@@ -58,6 +58,16 @@ int itest_login(const char *service, const char *user, const char *password,
 
 /* Number of lines in the audit log containing every one of the NULL-terminated needles. */
 int itest_audit_count(const char *needle, ...);
+/*
+ * A login program's session: a child that starts a session of its own,
+ * authenticates (answering a, then b), passes acct_mgmt, opens the PAM
+ * session on service (with PAM_TTY tty when not NULL), then starts nkids
+ * `sleep 300` in it and waits. pids_r (nkids + 1): the child, then the kids.
+ * 0 when the session is open, else the PAM status (or -1).
+ */
+int itest_session_tree(const char *service, const char *user, const char *tty,
+    const char *a, const char *b, pid_t *pids_r, size_t nkids);
+
 /* Like itest_audit_count with up to three needles (c may be NULL), but for
  * records written in the background (session ends): polls up to 20 s. */
 int itest_audit_wait(const char *a, const char *b, const char *c);
