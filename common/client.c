@@ -2,6 +2,11 @@
  * The client end of the authd protocol: blocking calls over a non-blocking
  * socket, so that every connect, read and write waits at most the caller's
  * timeout (a login program must never hang on a stuck daemon).
+ *
+ * Offering a single version, the client has nothing to learn from the
+ * server's HELLO before it speaks: HELLO leaves with the first request in one
+ * send(), and the server's HELLO is read in front of the first answer. That
+ * saves a round trip per connection (doc/protocol.md, section 5).
  */
 #include "config.h"
 
@@ -24,8 +29,14 @@
 
 struct authd_client {
 	int fd;
+	dev_t dev;              /* the socket's identity: see fd_is_ours() */
+	ino_t ino;
 	int timeout_ms;
 	uint8_t version;        /* negotiated; 1 until the server's HELLO */
+	int hello_pending;      /* HELLO queued or sent, the answer not read yet */
+	int broken;             /* an error happened: never reuse */
+	uint8_t last_type;      /* of the last frame received; 0 while a frame
+	                           sent since is unanswered */
 	struct authd_buf *wbuf;
 	struct authd_buf *rbuf;
 	size_t last_frame;      /* bytes of the frame handed out by the last recv */
@@ -64,6 +75,20 @@ wait_fd(int fd, short events, int64_t deadline)
 		/* POLLHUP/POLLERR: let the following read/write report it. */
 		return AUTHD_OK;
 	}
+}
+
+/*
+ * A connection kept between calls of the application can outlive its fd: a
+ * program that closes every descriptor it does not know, then opens a file,
+ * may get the same number. Such an fd is left alone, never used or closed.
+ */
+static int
+fd_is_ours(const struct authd_client *c)
+{
+	struct stat st;
+
+	return fstat(c->fd, &st) == 0 && st.st_dev == c->dev &&
+	    st.st_ino == c->ino;
 }
 
 /* Only a socket owned by root may speak for authd. */
@@ -147,7 +172,7 @@ out:
 }
 
 static int
-send_hello(struct authd_client *c)
+queue_hello(struct authd_client *c)
 {
 	struct authd_buf *b = c->wbuf;
 	size_t start;
@@ -162,8 +187,11 @@ send_hello(struct authd_client *c)
 	    (r = authd_frame_add_str(b, AUTHD_F_CLIENT, CLIENT_NAME)) != AUTHD_OK ||
 	    (r = authd_frame_end(b, start)) != AUTHD_OK)
 		return r;
-	return authd_client_flush(c);
+	c->hello_pending = 1;
+	return AUTHD_OK;
 }
+
+static int recv_frame(struct authd_client *c, struct authd_msg *msg);
 
 static int
 read_hello(struct authd_client *c)
@@ -172,7 +200,7 @@ read_hello(struct authd_client *c)
 	uint8_t v;
 	int r;
 
-	if ((r = authd_client_recv(c, &msg)) != AUTHD_OK)
+	if ((r = recv_frame(c, &msg)) != AUTHD_OK)
 		return r;
 	/* A RESULT here is the server's "no version in common". */
 	if (msg.type == AUTHD_MSG_RESULT)
@@ -192,6 +220,7 @@ authd_client_connect(const char *path, int timeout_ms, int flags,
     struct authd_client **c_r)
 {
 	struct authd_client *c = NULL;
+	struct stat st;
 	int64_t deadline;
 	int r;
 
@@ -214,16 +243,44 @@ authd_client_connect(const char *path, int timeout_ms, int flags,
 	}
 	if ((r = connect_socket(path, deadline, &c->fd)) != AUTHD_OK)
 		goto out;
+	if (fstat(c->fd, &st) == -1) {
+		close(c->fd);
+		c->fd = -1;
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
 	if ((flags & AUTHD_CLIENT_CHECK_OWNER) != 0 &&
 	    (r = check_peer_root(c->fd)) != AUTHD_OK)
 		goto out;
-	if ((r = send_hello(c)) != AUTHD_OK || (r = read_hello(c)) != AUTHD_OK)
+	if ((r = queue_hello(c)) != AUTHD_OK)
+		goto out;
+	/* Several versions: what the first request may say depends on the answer. */
+	if (AUTHD_PROTO_VERSION_MIN != AUTHD_PROTO_VERSION_MAX &&
+	    (r = authd_client_handshake(c)) != AUTHD_OK)
 		goto out;
 	*c_r = c;
 	c = NULL;
 	r = AUTHD_OK;
 out:
 	authd_client_close(&c);
+	return r;
+}
+
+int
+authd_client_handshake(struct authd_client *c)
+{
+	int r;
+
+	if (c->broken)
+		return AUTHD_ERR_CLOSED;
+	if (!c->hello_pending)
+		return AUTHD_OK;
+	c->hello_pending = 0;
+	if ((r = authd_client_flush(c)) != AUTHD_OK ||
+	    (r = read_hello(c)) != AUTHD_OK)
+		c->broken = 1;
 	return r;
 }
 
@@ -245,12 +302,63 @@ authd_client_fd(const struct authd_client *c)
 	return c->fd;
 }
 
+void
+authd_client_set_timeout(struct authd_client *c, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		c->timeout_ms = timeout_ms;
+}
+
+size_t
+authd_client_buffered(const struct authd_client *c)
+{
+	return authd_buf_len(c->rbuf) - c->last_frame;
+}
+
+int
+authd_client_idle(struct authd_client *c)
+{
+	struct pollfd pfd;
+	int n;
+
+	if (c->broken || c->hello_pending || authd_buf_len(c->wbuf) > 0 ||
+	    (c->last_type != AUTHD_MSG_RESULT && c->last_type != AUTHD_MSG_HELLO))
+		return 0;
+	if (c->last_frame > 0) {
+		authd_buf_consume(c->rbuf, c->last_frame);
+		c->last_frame = 0;
+	}
+	if (authd_buf_len(c->rbuf) > 0)
+		return 0;
+	if (!fd_is_ours(c)) {
+		c->fd = -1;
+		c->broken = 1;
+		return 0;
+	}
+	/* Readable now means closed by the server (idle timeout) or stray bytes. */
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		n = poll(&pfd, 1, 0);
+	while (n == -1 && errno == EINTR);
+	return n == 0;
+}
+
 int
 authd_client_flush(struct authd_client *c)
 {
 	int64_t deadline = now_ms() + c->timeout_ms;
 	ssize_t n;
 	int r = AUTHD_OK;
+
+	if (c->broken) {
+		authd_buf_reset(c->wbuf);
+		return AUTHD_ERR_CLOSED;
+	}
+	/* Whatever leaves now wants an answer before the connection is idle. */
+	if (authd_buf_len(c->wbuf) > 0)
+		c->last_type = 0;
 
 	while (authd_buf_len(c->wbuf) > 0) {
 		/* MSG_NOSIGNAL: a closed daemon must not SIGPIPE the login program. */
@@ -267,10 +375,13 @@ authd_client_flush(struct authd_client *c)
 				break;
 			continue;
 		}
-		r = (n == -1 && errno == EPIPE) ? AUTHD_ERR_CLOSED : AUTHD_ERR_IO;
+		r = (n == -1 && (errno == EPIPE || errno == ECONNRESET)) ?
+		    AUTHD_ERR_CLOSED : AUTHD_ERR_IO;
 		break;
 	}
 	authd_buf_reset(c->wbuf);
+	if (r != AUTHD_OK)
+		c->broken = 1;
 	return r;
 }
 
@@ -303,11 +414,11 @@ fill_rbuf(struct authd_client *c, int64_t deadline)
 	}
 }
 
-int
-authd_client_recv(struct authd_client *c, struct authd_msg *msg)
+/* Wait until the read buffer starts with a whole frame; decode it into msg. */
+static int
+next_frame(struct authd_client *c, struct authd_msg *msg, size_t *used_r)
 {
 	int64_t deadline = now_ms() + c->timeout_ms;
-	size_t used;
 	int r;
 
 	/* The previous frame's fields pointed here; they are invalid from now on. */
@@ -317,19 +428,59 @@ authd_client_recv(struct authd_client *c, struct authd_msg *msg)
 	}
 	for (;;) {
 		r = authd_frame_decode(authd_buf_ptr(c->rbuf),
-		    authd_buf_len(c->rbuf), msg, &used);
-		if (r == AUTHD_OK)
-			break;
+		    authd_buf_len(c->rbuf), msg, used_r);
 		if (r != AUTHD_ERR_INCOMPLETE)
 			return r;
 		if ((r = fill_rbuf(c, deadline)) != AUTHD_OK)
 			return r;
 	}
+}
+
+/* One frame, the pending HELLO aside. */
+static int
+recv_frame(struct authd_client *c, struct authd_msg *msg)
+{
+	size_t used;
+	int r;
+
+	if (c->broken)
+		return AUTHD_ERR_CLOSED;
+	if ((r = next_frame(c, msg, &used)) != AUTHD_OK)
+		goto out;
 	c->last_frame = used;
+	c->last_type = msg->type;
 	/* After HELLO every frame must carry the version chosen. */
 	if (msg->type != AUTHD_MSG_HELLO && msg->version != c->version)
-		return AUTHD_ERR_BAD_VERSION;
-	return AUTHD_OK;
+		r = AUTHD_ERR_BAD_VERSION;
+out:
+	if (r != AUTHD_OK)
+		c->broken = 1;
+	return r;
+}
+
+int
+authd_client_recv(struct authd_client *c, struct authd_msg *msg)
+{
+	int r;
+
+	if ((r = authd_client_handshake(c)) != AUTHD_OK)
+		return r;
+	return recv_frame(c, msg);
+}
+
+int
+authd_client_wait(struct authd_client *c)
+{
+	struct authd_msg msg;
+	size_t used;
+	int r;
+
+	if ((r = authd_client_handshake(c)) != AUTHD_OK)
+		return r;
+	/* Left in the buffer: the next recv decodes it again. */
+	if ((r = next_frame(c, &msg, &used)) != AUTHD_OK)
+		c->broken = 1;
+	return r;
 }
 
 void
@@ -339,7 +490,7 @@ authd_client_close(struct authd_client **cp)
 
 	if (cp == NULL || (c = *cp) == NULL)
 		return;
-	if (c->fd != -1)
+	if (c->fd != -1 && fd_is_ours(c))
 		close(c->fd);
 	authd_buf_free(&c->wbuf);
 	authd_buf_free(&c->rbuf);

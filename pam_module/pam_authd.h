@@ -18,6 +18,7 @@
 /* Keys of pam_set_data(); the ENV names from authd get the same prefix. */
 #define PAMAUTHD_DATA_PREFIX        "pam_authd:"
 #define PAMAUTHD_DATA_PASSWORD      "pam_authd:password"  /* until chauthtok */
+#define PAMAUTHD_DATA_CONN          "pam_authd:conn"      /* kept between stages */
 #define PAMAUTHD_ENV_LOGIN_ID       "AUTHD_LOGIN_ID"
 #define PAMAUTHD_ENV_SESSION_ID     "AUTHD_SESSION_ID"
 
@@ -61,10 +62,16 @@ void pamauthd_parse_options(pam_handle_t *pamh, int argc, const char **argv,
 void pamauthd_debug(const struct pamauthd_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* request.c: connect, send the request, run the conversation; a PAM code. */
+/*
+ * request.c: send the request over the connection the handle keeps (or a new
+ * one), run the conversation; a PAM code.
+ */
 int pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
     int pam_flags, const struct pamauthd_req *req);
-/* Is authd reachable (connect + HELLO)? PAM_SUCCESS or PAM_AUTHINFO_UNAVAIL. */
+/*
+ * Is authd reachable (connect + HELLO answered)? PAM_SUCCESS or
+ * PAM_AUTHINFO_UNAVAIL. The connection is kept for the next request.
+ */
 int pamauthd_probe(pam_handle_t *pamh, const struct pamauthd_opts *o);
 /* PAM code for a failure of the client library, logged. */
 int pamauthd_client_error(pam_handle_t *pamh, const struct pamauthd_opts *o,

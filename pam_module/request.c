@@ -1,6 +1,12 @@
-/* One request to authd: connect, send the PAM items, hand over to the loop. */
+/*
+ * One request to authd: send the PAM items, hand over to the loop. A PAM
+ * handle keeps its connection from one stage to the next (authd serves
+ * requests one after another on a connection): a login costs one connect and
+ * one HELLO, not one per stage.
+ */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -34,6 +40,19 @@ pamauthd_client_error(pam_handle_t *pamh, const struct pamauthd_opts *o,
 	}
 }
 
+/* A failure to connect or of the HELLO exchange. */
+static int
+connect_error(pam_handle_t *pamh, const struct pamauthd_opts *o, int err)
+{
+	if (err == AUTHD_ERR_TOO_LONG || err == AUTHD_ERR_BAD_VERSION) {
+		pam_syslog(pamh, LOG_ERR, "cannot use authd at %s: %s",
+		    o->socket_path, authd_strerror(err));
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return pamauthd_client_error(pamh, o, err, "connecting");
+}
+
+/* Connect; HELLO leaves with the first request (client.h). */
 static int
 connect_authd(pam_handle_t *pamh, const struct pamauthd_opts *o,
     struct authd_client **c_r)
@@ -42,14 +61,94 @@ connect_authd(pam_handle_t *pamh, const struct pamauthd_opts *o,
 
 	r = authd_client_connect(o->socket_path, o->timeout_ms,
 	    AUTHD_CLIENT_CHECK_OWNER, c_r);
-	if (r == AUTHD_OK)
-		return PAM_SUCCESS;
-	if (r == AUTHD_ERR_TOO_LONG || r == AUTHD_ERR_BAD_VERSION) {
-		pam_syslog(pamh, LOG_ERR, "cannot use authd at %s: %s",
-		    o->socket_path, authd_strerror(r));
-		return PAM_AUTHINFO_UNAVAIL;
+	return r == AUTHD_OK ? PAM_SUCCESS : connect_error(pamh, o, r);
+}
+
+/* The connection a PAM handle keeps between stages (module data). */
+struct kept_conn {
+	struct authd_client *client;   /* idle, or NULL */
+	pid_t pid;                     /* the process that opened it */
+	char *path;                    /* the socket it goes to */
+};
+
+static void
+kept_forget(struct kept_conn *k)
+{
+	/* close() only: a forked child's copy goes without a word to authd. */
+	authd_client_close(&k->client);
+	free(k->path);
+	k->path = NULL;
+}
+
+static void
+kept_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	struct kept_conn *k = data;
+
+	kept_forget(k);
+	free(k);
+}
+
+/* The handle's record, made on first use; NULL when memory is short. */
+static struct kept_conn *
+kept_get(pam_handle_t *pamh)
+{
+	const void *v = NULL;
+	struct kept_conn *k;
+
+	if (pam_get_data(pamh, PAMAUTHD_DATA_CONN, &v) == PAM_SUCCESS &&
+	    v != NULL)
+		return (struct kept_conn *)v;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if (pam_set_data(pamh, PAMAUTHD_DATA_CONN, k, kept_cleanup) !=
+	    PAM_SUCCESS) {
+		free(k);
+		return NULL;
 	}
-	return pamauthd_client_error(pamh, o, r, "connecting");
+	return k;
+}
+
+/*
+ * The kept connection if it may carry this request: opened by this process
+ * (never the parent's after a fork), to the same socket, idle and not closed
+ * by authd. Otherwise it is forgotten and NULL returned.
+ */
+static struct authd_client *
+kept_take(struct kept_conn *k, const struct pamauthd_opts *o)
+{
+	struct authd_client *c;
+
+	if (k == NULL || k->client == NULL)
+		return NULL;
+	if (k->pid != getpid() || strcmp(k->path, o->socket_path) != 0 ||
+	    !authd_client_idle(k->client)) {
+		kept_forget(k);
+		return NULL;
+	}
+	c = k->client;
+	k->client = NULL;
+	authd_client_set_timeout(c, o->timeout_ms);
+	return c;
+}
+
+/* Keep *cp for the next stage when it is idle; close it otherwise. */
+static void
+kept_put(struct kept_conn *k, const struct pamauthd_opts *o,
+    struct authd_client **cp)
+{
+	if (k == NULL || *cp == NULL || !authd_client_idle(*cp)) {
+		authd_client_close(cp);
+		return;
+	}
+	kept_forget(k);
+	if ((k->path = strdup(o->socket_path)) == NULL) {
+		authd_client_close(cp);
+		return;
+	}
+	k->client = *cp;
+	k->pid = getpid();
+	*cp = NULL;
 }
 
 int
@@ -58,7 +157,13 @@ pamauthd_probe(pam_handle_t *pamh, const struct pamauthd_opts *o)
 	struct authd_client *c = NULL;
 	int r;
 
-	r = connect_authd(pamh, o, &c);
+	/* A fresh connection and a HELLO answered: authd really is there. */
+	if ((r = connect_authd(pamh, o, &c)) == PAM_SUCCESS &&
+	    (r = authd_client_handshake(c)) != AUTHD_OK)
+		r = connect_error(pamh, o, r);
+	/* The change itself, the next call, may use it. */
+	if (r == PAM_SUCCESS)
+		kept_put(kept_get(pamh), o, &c);
 	authd_client_close(&c);
 	return r == PAM_SUCCESS ? PAM_SUCCESS : PAM_AUTHINFO_UNAVAIL;
 }
@@ -114,13 +219,45 @@ out:
 	return r;
 }
 
+/*
+ * Send the request built in the write buffer (behind HELLO on a new
+ * connection) and wait for the first frame of the answer; *doing_r names
+ * the part that failed.
+ */
+static int
+send_request(struct authd_client *c, const char **doing_r)
+{
+	int r;
+
+	*doing_r = "sending the request";
+	if ((r = authd_client_flush(c)) != AUTHD_OK)
+		return r;
+	*doing_r = NULL;   /* a failure of HELLO: as when connecting */
+	if ((r = authd_client_handshake(c)) != AUTHD_OK)
+		return r;
+	*doing_r = "waiting for authd";
+	return authd_client_wait(c);
+}
+
+/* A session may last hours: its connection is not held open meanwhile. */
+static int
+keeps_connection(const struct pamauthd_req *req, int pam_result)
+{
+	if (req->type == AUTHD_MSG_OPEN_SESSION ||
+	    req->type == AUTHD_MSG_CLOSE_SESSION)
+		return 0;
+	/* Also a malformed frame after a RESULT: trust it no more. */
+	return pam_result != PAM_SYSTEM_ERR;
+}
+
 int
 pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
     int pam_flags, const struct pamauthd_req *req)
 {
 	struct pamauthd_ctx ctx = { .pamh = pamh, .opts = o, .pam_flags = pam_flags };
-	const char *user = NULL;
-	int r;
+	struct kept_conn *kept;
+	const char *user = NULL, *doing;
+	int r, reused;
 
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    *user == '\0') {
@@ -131,19 +268,39 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 	pamauthd_debug(&ctx, "request %u for %s via %s (authtok %s, old %s)",
 	    req->type, user, o->socket_path, req->authtok ? "***" : "none",
 	    req->old_authtok ? "***" : "none");
-	if ((r = connect_authd(pamh, o, &ctx.client)) != PAM_SUCCESS)
-		goto out;
-	if ((r = build_request(pamh, ctx.client, user, req)) != AUTHD_OK) {
-		pam_syslog(pamh, LOG_ERR, "cannot build request: %s",
-		    authd_strerror(r));
-		r = r == AUTHD_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
-		goto out;
-	}
-	if ((r = authd_client_flush(ctx.client)) != AUTHD_OK) {
-		r = pamauthd_client_error(pamh, o, r, "sending the request");
+	kept = kept_get(pamh);
+	for (;;) {
+		reused = (ctx.client = kept_take(kept, o)) != NULL;
+		if (!reused &&
+		    (r = connect_authd(pamh, o, &ctx.client)) != PAM_SUCCESS)
+			goto out;
+		if ((r = build_request(pamh, ctx.client, user, req)) != AUTHD_OK) {
+			pam_syslog(pamh, LOG_ERR, "cannot build request: %s",
+			    authd_strerror(r));
+			r = r == AUTHD_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
+			goto out;
+		}
+		if ((r = send_request(ctx.client, &doing)) == AUTHD_OK)
+			break;
+		/*
+		 * authd closes a connection idle for client_timeout; it may
+		 * have done so just now. Nothing of an answer came: nothing
+		 * was decided, and a new connection (never a third) may ask.
+		 */
+		if (reused && r == AUTHD_ERR_CLOSED &&
+		    authd_client_buffered(ctx.client) == 0) {
+			pamauthd_debug(&ctx, "authd closed the kept connection; "
+			    "asking on a new one");
+			authd_client_close(&ctx.client);
+			continue;
+		}
+		r = doing == NULL ? connect_error(pamh, o, r) :
+		    pamauthd_client_error(pamh, o, r, doing);
 		goto out;
 	}
 	r = pamauthd_converse(&ctx);
+	if (keeps_connection(req, r))
+		kept_put(kept, o, &ctx.client);
 out:
 	authd_client_close(&ctx.client);
 	return r;

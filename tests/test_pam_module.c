@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,13 +32,13 @@
 
 #define SERVICE     "authd-test"
 #define PASSWORD    "secret"
-#define MAX_CONNS   4
+#define MAX_CONNS   8
+#define MAX_REQS    16
 #define SRV_WAIT_MS 5000
 
-/* What the fake authd saw on one connection. */
+/* What the fake authd saw of one request. */
 struct seen {
-	int hello;
-	int probe;
+	int conn;                /* the connection that carried it */
 	uint8_t type;
 	uint32_t flags;
 	uint32_t pid;
@@ -53,8 +55,20 @@ struct seen {
 	int answer_status;
 };
 
+/* One connection the fake accepted. */
+struct fconn {
+	int id;
+	int fd;                  /* -1 once closed */
+	int hello;               /* HELLO answered */
+	int pipelined;           /* the request was read with HELLO, before our HELLO */
+	int nreqs;               /* requests it carried */
+	struct authd_buf *rbuf;
+	size_t last;
+};
+
 struct fake;
-typedef void (*script_fn)(struct fake *f, int conn, int fd);
+/* One request, recorded in f->seen[req]: 0 keeps the connection, -1 closes it. */
+typedef int (*script_fn)(struct fake *f, struct fconn *c, int req);
 
 struct fake {
 	char dir[64];
@@ -64,11 +78,18 @@ struct fake {
 	volatile int stop;
 	script_fn script;
 	uint8_t acct_result;     /* what script_password answers to ACCT_MGMT */
+	int reject_version;      /* answer HELLO with RESULT PROTOCOL_ERR */
+	int hello_after_request; /* answer HELLO only once the request is here */
+	int close_after_auth;    /* close after the AUTHENTICATE result (idle) */
+	int drop_reused;         /* close on a reused connection's next request */
+	const char *drop_after_info; /* ... after this INFO step */
 	int nconns;              /* connections accepted */
-	struct seen seen[MAX_CONNS];
+	int nreqs;               /* requests received */
+	volatile int nclosed;    /* connections that ended */
+	struct fconn conns[MAX_CONNS];
+	struct seen seen[MAX_REQS];
 	char failure[256];       /* the first thing the script did not get */
-	struct authd_buf *rbuf, *wbuf;
-	size_t last;
+	struct authd_buf *wbuf;
 };
 
 /* What the login program's conversation function saw. */
@@ -92,36 +113,71 @@ srv_fail(struct fake *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A whole frame already read from c (the last one handed out aside)? */
 static int
-srv_recv(struct fake *f, int fd, struct authd_msg *m)
+srv_buffered(struct fconn *c)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct authd_msg m;
+	size_t used;
+
+	if (c->last > 0)
+		authd_buf_consume(c->rbuf, c->last);
+	c->last = 0;
+	return authd_frame_decode(authd_buf_ptr(c->rbuf),
+	    authd_buf_len(c->rbuf), &m, &used) == AUTHD_OK;
+}
+
+static int
+srv_recv(struct fconn *c, struct authd_msg *m)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	size_t used;
 	uint8_t *p;
 	ssize_t n;
 	int r;
 
-	if (f->last > 0)
-		authd_buf_consume(f->rbuf, f->last);
-	f->last = 0;
+	if (c->last > 0)
+		authd_buf_consume(c->rbuf, c->last);
+	c->last = 0;
 	for (;;) {
-		r = authd_frame_decode(authd_buf_ptr(f->rbuf),
-		    authd_buf_len(f->rbuf), m, &used);
+		r = authd_frame_decode(authd_buf_ptr(c->rbuf),
+		    authd_buf_len(c->rbuf), m, &used);
 		if (r == AUTHD_OK) {
-			f->last = used;
+			c->last = used;
 			return AUTHD_OK;
 		}
 		if (r != AUTHD_ERR_INCOMPLETE)
 			return r;
 		if (poll(&pfd, 1, SRV_WAIT_MS) != 1)
 			return AUTHD_ERR_TIMEOUT;
-		if (authd_buf_reserve(f->rbuf, 4096, &p) != AUTHD_OK)
+		if (authd_buf_reserve(c->rbuf, 4096, &p) != AUTHD_OK)
 			return AUTHD_ERR_TOO_LONG;
-		n = read(fd, p, 4096);
-		authd_buf_commit(f->rbuf, 4096, n > 0 ? (size_t)n : 0);
+		n = read(c->fd, p, 4096);
+		authd_buf_commit(c->rbuf, 4096, n > 0 ? (size_t)n : 0);
 		if (n <= 0)
 			return AUTHD_ERR_CLOSED;
 	}
+}
+
+/* Read until a whole frame is buffered, without taking it. */
+static int
+srv_wait_frame(struct fconn *c)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	uint8_t *p;
+	ssize_t n;
+
+	while (!srv_buffered(c)) {
+		if (poll(&pfd, 1, SRV_WAIT_MS) != 1)
+			return -1;
+		if (authd_buf_reserve(c->rbuf, 4096, &p) != AUTHD_OK)
+			return -1;
+		n = read(c->fd, p, 4096);
+		authd_buf_commit(c->rbuf, 4096, n > 0 ? (size_t)n : 0);
+		if (n <= 0)
+			return -1;
+	}
+	return 0;
 }
 
 static void
@@ -142,25 +198,55 @@ srv_flush(struct fake *f, int fd)
 	authd_buf_reset(f->wbuf);
 }
 
+static void
+srv_result(struct fake *f, int fd, uint8_t result, const char *env1,
+    const char *env2)
+{
+	size_t st;
+
+	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_RESULT, &st);
+	authd_frame_add_u8(f->wbuf, AUTHD_F_RESULT, result);
+	if (env1 != NULL)
+		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env1);
+	if (env2 != NULL)
+		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env2);
+	authd_frame_end(f->wbuf, st);
+	srv_flush(f, fd);
+}
+
+static void srv_wait_close(struct fake *f, int fd);
+
 static int
-srv_hello(struct fake *f, int conn, int fd)
+srv_hello(struct fake *f, struct fconn *c)
 {
 	struct authd_msg m;
 	uint8_t lo, hi;
 	size_t st;
 
-	if (srv_recv(f, fd, &m) != AUTHD_OK || m.type != AUTHD_MSG_HELLO ||
+	if (srv_recv(c, &m) != AUTHD_OK || m.type != AUTHD_MSG_HELLO ||
 	    authd_msg_get_u8(&m, AUTHD_F_VERSION_MIN, &lo) != AUTHD_OK ||
 	    authd_msg_get_u8(&m, AUTHD_F_VERSION_MAX, &hi) != AUTHD_OK ||
 	    authd_msg_field(&m, AUTHD_F_CLIENT) == NULL) {
-		srv_fail(f, "conn %d: no proper HELLO", conn);
+		srv_fail(f, "conn %d: no proper HELLO", c->id);
+		return -1;
+	}
+	/* The same read brought the request: HELLO did not wait for ours. */
+	c->pipelined = srv_buffered(c);
+	if (f->reject_version) {
+		/* As authd: RESULT PROTOCOL_ERR, and the rest is ignored. */
+		srv_result(f, c->fd, AUTHD_R_PROTOCOL_ERR, NULL, NULL);
+		srv_wait_close(f, c->fd);
+		return -1;
+	}
+	if (f->hello_after_request && srv_wait_frame(c) != 0) {
+		srv_fail(f, "conn %d: no request before our HELLO", c->id);
 		return -1;
 	}
 	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_HELLO, &st);
 	authd_frame_add_u8(f->wbuf, AUTHD_F_VERSION, 1);
 	authd_frame_end(f->wbuf, st);
-	srv_flush(f, fd);
-	f->seen[conn].hello = 1;
+	srv_flush(f, c->fd);
+	c->hello = 1;
 	return 0;
 }
 
@@ -171,36 +257,128 @@ get_str(const struct authd_msg *m, uint16_t tag, char *out, size_t outsz)
 		out[0] = '\0';
 }
 
-/* HELLO, then the request, recorded in f->seen[conn]. */
-static int
-srv_request(struct fake *f, int conn, int fd)
+static void
+srv_record(struct seen *s, const struct authd_msg *m)
 {
-	struct seen *s = &f->seen[conn];
-	struct authd_msg m;
-	int r;
+	s->type = m->type;
+	authd_msg_get_u32(m, AUTHD_F_FLAGS, &s->flags);
+	s->has_pid = authd_msg_get_u32(m, AUTHD_F_PID, &s->pid) == AUTHD_OK;
+	get_str(m, AUTHD_F_USER, s->user, sizeof(s->user));
+	get_str(m, AUTHD_F_SERVICE, s->service, sizeof(s->service));
+	get_str(m, AUTHD_F_TTY, s->tty, sizeof(s->tty));
+	get_str(m, AUTHD_F_RHOST, s->rhost, sizeof(s->rhost));
+	get_str(m, AUTHD_F_AUTHTOK, s->authtok, sizeof(s->authtok));
+	get_str(m, AUTHD_F_OLD_AUTHTOK, s->old_authtok, sizeof(s->old_authtok));
+	get_str(m, AUTHD_F_LOGIN_ID, s->login_id, sizeof(s->login_id));
+	get_str(m, AUTHD_F_SESSION_ID, s->session_id, sizeof(s->session_id));
+}
 
-	if (srv_hello(f, conn, fd) != 0)
-		return -1;
-	if ((r = srv_recv(f, fd, &m)) == AUTHD_ERR_CLOSED) {
-		s->probe = 1;   /* HELLO alone: chauthtok's preliminary check */
-		return -1;
+static void
+srv_close(struct fake *f, struct fconn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	f->nclosed++;
+}
+
+/* The next thing on c: HELLO, or a request for the script, or the end. */
+static void
+srv_serve(struct fake *f, struct fconn *c)
+{
+	struct authd_msg m;
+	int r, req;
+
+	if (!c->hello) {
+		if (srv_hello(f, c) != 0)
+			srv_close(f, c);
+		return;
 	}
-	if (r != AUTHD_OK) {
-		srv_fail(f, "conn %d: no request", conn);
-		return -1;
+	if ((r = srv_recv(c, &m)) == AUTHD_ERR_CLOSED) {
+		srv_close(f, c);
+		return;
 	}
-	s->type = m.type;
-	authd_msg_get_u32(&m, AUTHD_F_FLAGS, &s->flags);
-	s->has_pid = authd_msg_get_u32(&m, AUTHD_F_PID, &s->pid) == AUTHD_OK;
-	get_str(&m, AUTHD_F_USER, s->user, sizeof(s->user));
-	get_str(&m, AUTHD_F_SERVICE, s->service, sizeof(s->service));
-	get_str(&m, AUTHD_F_TTY, s->tty, sizeof(s->tty));
-	get_str(&m, AUTHD_F_RHOST, s->rhost, sizeof(s->rhost));
-	get_str(&m, AUTHD_F_AUTHTOK, s->authtok, sizeof(s->authtok));
-	get_str(&m, AUTHD_F_OLD_AUTHTOK, s->old_authtok, sizeof(s->old_authtok));
-	get_str(&m, AUTHD_F_LOGIN_ID, s->login_id, sizeof(s->login_id));
-	get_str(&m, AUTHD_F_SESSION_ID, s->session_id, sizeof(s->session_id));
-	return 0;
+	if (r != AUTHD_OK || f->nreqs == MAX_REQS) {
+		srv_fail(f, "conn %d: no request: %s", c->id, authd_strerror(r));
+		srv_close(f, c);
+		return;
+	}
+	req = f->nreqs++;
+	c->nreqs++;
+	f->seen[req].conn = c->id;
+	srv_record(&f->seen[req], &m);
+	if (f->script(f, c, req) != 0)
+		srv_close(f, c);
+}
+
+static void
+srv_accept(struct fake *f)
+{
+	struct fconn *c;
+	int fd;
+
+	if ((fd = accept(f->lfd, NULL, NULL)) == -1)
+		return;
+	if (f->nconns == MAX_CONNS) {
+		srv_fail(f, "too many connections");
+		close(fd);
+		return;
+	}
+	c = &f->conns[f->nconns];
+	c->id = f->nconns++;
+	c->fd = fd;
+	if ((c->rbuf = authd_buf_new(AUTHD_FRAME_MAX * 2)) == NULL) {
+		srv_fail(f, "out of memory");
+		srv_close(f, c);
+	}
+}
+
+/* Serves every open connection, one request at a time. */
+static void *
+srv_main(void *arg)
+{
+	struct fake *f = arg;
+	struct pollfd pfd[MAX_CONNS + 1];
+	struct fconn *which[MAX_CONNS + 1];
+	int i, n, timeout;
+
+	while (!f->stop) {
+		n = 1;
+		timeout = 50;
+		pfd[0].fd = f->lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < f->nconns; i++) {
+			if (f->conns[i].fd == -1)
+				continue;
+			if (f->conns[i].hello && srv_buffered(&f->conns[i]))
+				timeout = 0;
+			pfd[n].fd = f->conns[i].fd;
+			pfd[n].events = POLLIN;
+			which[n++] = &f->conns[i];
+		}
+		if (poll(pfd, (nfds_t)n, timeout) == -1)
+			continue;
+		if ((pfd[0].revents & POLLIN) != 0)
+			srv_accept(f);
+		for (i = 1; i < n; i++)
+			if (pfd[i].revents != 0 ||
+			    (which[i]->hello && srv_buffered(which[i])))
+				srv_serve(f, which[i]);
+	}
+	for (i = 0; i < f->nconns; i++)
+		if (f->conns[i].fd != -1)
+			srv_close(f, &f->conns[i]);
+	return NULL;
+}
+
+/* Wait (a little) until the fake has seen n connections end. */
+static int
+wait_closed(int n)
+{
+	int i;
+
+	for (i = 0; i < 500 && fk->nclosed < n; i++)
+		poll(NULL, 0, 10);
+	return fk->nclosed >= n;
 }
 
 static void
@@ -221,37 +399,22 @@ srv_step(struct fake *f, int fd, uint8_t kind, const char *text)
 
 /* A step that needs an answer; the answer is recorded. */
 static int
-srv_ask(struct fake *f, int conn, int fd, uint8_t kind, const char *text)
+srv_ask(struct fake *f, struct fconn *c, int req, uint8_t kind,
+    const char *text)
 {
-	struct seen *s = &f->seen[conn];
+	struct seen *s = &f->seen[req];
 	struct authd_msg m;
 	uint8_t status = 255;
 
-	srv_step(f, fd, kind, text);
-	if (srv_recv(f, fd, &m) != AUTHD_OK || m.type != AUTHD_MSG_ANSWER) {
-		srv_fail(f, "conn %d: no ANSWER", conn);
+	srv_step(f, c->fd, kind, text);
+	if (srv_recv(c, &m) != AUTHD_OK || m.type != AUTHD_MSG_ANSWER) {
+		srv_fail(f, "conn %d: no ANSWER", c->id);
 		return -1;
 	}
 	get_str(&m, AUTHD_F_ANSWER, s->answer, sizeof(s->answer));
 	authd_msg_get_u8(&m, AUTHD_F_ANSWER_STATUS, &status);
 	s->answer_status = status;
 	return 0;
-}
-
-static void
-srv_result(struct fake *f, int fd, uint8_t result, const char *env1,
-    const char *env2)
-{
-	size_t st;
-
-	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_RESULT, &st);
-	authd_frame_add_u8(f->wbuf, AUTHD_F_RESULT, result);
-	if (env1 != NULL)
-		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env1);
-	if (env2 != NULL)
-		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env2);
-	authd_frame_end(f->wbuf, st);
-	srv_flush(f, fd);
 }
 
 /* Wait until the module hangs up (or the test ends). */
@@ -267,26 +430,6 @@ srv_wait_close(struct fake *f, int fd)
 	}
 }
 
-static void *
-srv_main(void *arg)
-{
-	struct fake *f = arg;
-	struct pollfd pfd = { .fd = f->lfd, .events = POLLIN };
-	int fd;
-
-	while (!f->stop && f->nconns < MAX_CONNS) {
-		if (poll(&pfd, 1, 50) != 1)
-			continue;
-		if ((fd = accept(f->lfd, NULL, NULL)) == -1)
-			continue;
-		authd_buf_reset(f->rbuf);
-		f->last = 0;
-		f->script(f, f->nconns++, fd);
-		close(fd);
-	}
-	return NULL;
-}
-
 static void
 fake_start(script_fn script)
 {
@@ -299,9 +442,7 @@ fake_start(script_fn script)
 	strcpy(fk->dir, "/tmp/pamt.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(fk->dir));
 	snprintf(fk->sock, sizeof(fk->sock), "%s/s", fk->dir);
-	fk->rbuf = authd_buf_new(AUTHD_FRAME_MAX * 2);
 	fk->wbuf = authd_buf_new(AUTHD_FRAME_MAX);
-	ck_assert_ptr_nonnull(fk->rbuf);
 	ck_assert_ptr_nonnull(fk->wbuf);
 	strcpy(sun.sun_path, fk->sock);
 	fk->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -326,15 +467,17 @@ static void
 teardown(void)
 {
 	char path[160];
+	int i;
 
 	if (fk == NULL)
 		return;
 	fake_stop();
+	for (i = 0; i < fk->nconns; i++)
+		authd_buf_free(&fk->conns[i].rbuf);
 	unlink(fk->sock);
 	snprintf(path, sizeof(path), "%s/%s", fk->dir, SERVICE);
 	unlink(path);
 	rmdir(fk->dir);
-	authd_buf_free(&fk->rbuf);
 	authd_buf_free(&fk->wbuf);
 	free(fk);
 	fk = NULL;
@@ -422,117 +565,109 @@ now_s(void)
 
 /* --- scripts --- */
 
-/* Password prompt, a greeting, success with a login id (and junk in ENV). */
-static void
-script_password(struct fake *f, int conn, int fd)
+/*
+ * Password prompt, a greeting, success with a login id (and junk in ENV);
+ * the knobs of struct fake close or drop connections on the way.
+ */
+static int
+script_password(struct fake *f, struct fconn *c, int req)
 {
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	switch (f->seen[conn].type) {
+	int fd = c->fd;
+
+	if (f->drop_reused > 0 && c->nreqs > 1) {
+		f->drop_reused--;
+		if (f->drop_after_info != NULL)
+			srv_step(f, fd, AUTHD_STEP_INFO, f->drop_after_info);
+		return -1;
+	}
+	switch (f->seen[req].type) {
 	case AUTHD_MSG_AUTHENTICATE:
-		if (srv_ask(f, conn, fd, AUTHD_STEP_PROMPT_ECHO_OFF, "Password: ") != 0)
-			return;
+		if (srv_ask(f, c, req, AUTHD_STEP_PROMPT_ECHO_OFF,
+		    "Password: ") != 0)
+			return -1;
 		srv_step(f, fd, AUTHD_STEP_INFO, "hello");
 		srv_result(f, fd, AUTHD_R_SUCCESS, "AUTHD_LOGIN_ID=abc",
 		    "LD_PRELOAD=/tmp/evil.so");
-		break;
+		return f->close_after_auth ? -1 : 0;
 	case AUTHD_MSG_OPEN_SESSION:
 		srv_result(f, fd, AUTHD_R_SUCCESS, "AUTHD_SESSION_ID=s1", NULL);
-		break;
+		return 0;
 	case AUTHD_MSG_ACCT_MGMT:
 		srv_result(f, fd, f->acct_result, NULL, NULL);
-		break;
+		return 0;
 	case AUTHD_MSG_CHAUTHTOK:
-		if (srv_ask(f, conn, fd, AUTHD_STEP_PROMPT_ECHO_OFF,
+		if (srv_ask(f, c, req, AUTHD_STEP_PROMPT_ECHO_OFF,
 		    "New password: ") != 0)
-			return;
+			return -1;
 		srv_result(f, fd, AUTHD_R_SUCCESS, NULL, NULL);
-		break;
+		return 0;
 	default:
 		srv_result(f, fd, AUTHD_R_SUCCESS, NULL, NULL);
-		break;
+		return 0;
 	}
 }
 
-static void
-script_maxtries(struct fake *f, int conn, int fd)
+static int
+script_maxtries(struct fake *f, struct fconn *c, int req)
 {
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	srv_step(f, fd, AUTHD_STEP_ERROR, "Account locked");
-	srv_result(f, fd, AUTHD_R_MAXTRIES, NULL, NULL);
+	srv_step(f, c->fd, AUTHD_STEP_ERROR, "Account locked");
+	srv_result(f, c->fd, AUTHD_R_MAXTRIES, NULL, NULL);
+	return 0;
 }
 
-static void
-script_garbage(struct fake *f, int conn, int fd)
+static int
+script_garbage(struct fake *f, struct fconn *c, int req)
 {
 	static const char junk[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
 
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	srv_write(fd, junk, sizeof(junk) - 1);
-	srv_wait_close(f, fd);
+	srv_write(c->fd, junk, sizeof(junk) - 1);
+	srv_wait_close(f, c->fd);
+	return -1;
 }
 
 /* A frame that is well formed but says nonsense: a step with an unknown kind. */
-static void
-script_bad_step(struct fake *f, int conn, int fd)
+static int
+script_bad_step(struct fake *f, struct fconn *c, int req)
 {
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	srv_step(f, fd, 99, "??");
-	srv_wait_close(f, fd);
+	srv_step(f, c->fd, 99, "??");
+	srv_wait_close(f, c->fd);
+	return -1;
 }
 
-static void
-script_hang(struct fake *f, int conn, int fd)
+static int
+script_hang(struct fake *f, struct fconn *c, int req)
 {
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	srv_wait_close(f, fd);
+	srv_wait_close(f, c->fd);
+	return -1;
 }
 
-static void
-script_close_midway(struct fake *f, int conn, int fd)
+static int
+script_close_midway(struct fake *f, struct fconn *c, int req)
 {
-	srv_request(f, conn, fd);
+	return -1;
 }
 
-static void
-script_no_version(struct fake *f, int conn, int fd)
+static int
+script_fido2(struct fake *f, struct fconn *c, int req)
 {
-	struct authd_msg m;
-
-	if (srv_recv(f, fd, &m) != AUTHD_OK || m.type != AUTHD_MSG_HELLO) {
-		srv_fail(f, "no HELLO");
-		return;
-	}
-	srv_result(f, fd, AUTHD_R_PROTOCOL_ERR, NULL, NULL);
-	srv_wait_close(f, fd);
+	if (srv_ask(f, c, req, AUTHD_STEP_FIDO2_ASSERT, NULL) != 0)
+		return -1;
+	srv_result(f, c->fd, AUTHD_R_AUTH_ERR, NULL, NULL);
+	return 0;
 }
 
-static void
-script_fido2(struct fake *f, int conn, int fd)
+/* First request: a wrong password; the second expects it as AUTHTOK. */
+static int
+script_first_pass(struct fake *f, struct fconn *c, int req)
 {
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	if (srv_ask(f, conn, fd, AUTHD_STEP_FIDO2_ASSERT, NULL) != 0)
-		return;
-	srv_result(f, fd, AUTHD_R_AUTH_ERR, NULL, NULL);
-}
-
-/* First connection: a wrong password; second: expects it as AUTHTOK. */
-static void
-script_first_pass(struct fake *f, int conn, int fd)
-{
-	if (srv_request(f, conn, fd) != 0)
-		return;
-	if (conn == 0) {
-		if (srv_ask(f, conn, fd, AUTHD_STEP_PROMPT_ECHO_OFF, "Password: ") != 0)
-			return;
-		srv_result(f, fd, AUTHD_R_AUTH_ERR, NULL, NULL);
+	if (req == 0) {
+		if (srv_ask(f, c, req, AUTHD_STEP_PROMPT_ECHO_OFF,
+		    "Password: ") != 0)
+			return -1;
+		srv_result(f, c->fd, AUTHD_R_AUTH_ERR, NULL, NULL);
 	} else
-		srv_result(f, fd, AUTHD_R_SUCCESS, NULL, NULL);
+		srv_result(f, c->fd, AUTHD_R_SUCCESS, NULL, NULL);
+	return 0;
 }
 
 /* --- tests --- */
@@ -563,9 +698,20 @@ START_TEST(test_password_login)
 	ck_assert_int_eq(pam_chauthtok(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
 	assert_script_ok();
-	ck_assert_int_eq(fk->nconns, 4);
-	ck_assert_int_eq(fk->seen[3].type, AUTHD_MSG_CHAUTHTOK);
-	ck_assert_str_eq(fk->seen[3].old_authtok, "");
+	/*
+	 * authenticate and acct_mgmt on one connection; chauthtok's
+	 * preliminary check opens a new one (it must reach authd), which the
+	 * change then uses.
+	 */
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->nreqs, 3);
+	ck_assert_int_eq(fk->seen[0].conn, 0);
+	ck_assert_int_eq(fk->seen[1].conn, 0);
+	ck_assert_int_eq(fk->conns[0].pipelined, 1);
+	ck_assert_int_eq(fk->conns[1].pipelined, 0);
+	ck_assert_int_eq(fk->seen[2].conn, 1);
+	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_CHAUTHTOK);
+	ck_assert_str_eq(fk->seen[2].old_authtok, "");
 	ck_assert_int_eq(fk->seen[0].type, AUTHD_MSG_AUTHENTICATE);
 	ck_assert_str_eq(fk->seen[0].user, "alice");
 	ck_assert_str_eq(fk->seen[0].service, SERVICE);
@@ -610,9 +756,13 @@ START_TEST(test_session_ids)
 	ck_assert_int_eq(pam_putenv(pamh, "AUTHD_LOGIN_ID=xyz"), PAM_SUCCESS);
 	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_SUCCESS);
 	ck_assert_str_eq(pam_getenv(pamh, "AUTHD_SESSION_ID"), "s1");
+	/* A session may last hours: its connection is not kept open. */
+	ck_assert_msg(wait_closed(1), "the module kept the session's connection");
 	ck_assert_int_eq(pam_close_session(pamh, 0), PAM_SUCCESS);
 	pam_end(pamh, PAM_SUCCESS);
 	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->seen[1].conn, 1);
 	ck_assert_int_eq(fk->seen[0].type, AUTHD_MSG_OPEN_SESSION);
 	ck_assert_str_eq(fk->seen[0].login_id, "xyz");
 	ck_assert_int_eq(fk->seen[0].has_pid, 1);
@@ -640,15 +790,21 @@ START_TEST(test_forced_change)
 	ck_assert_int_eq(log.prompts, 2);
 	pam_end(pamh, PAM_SUCCESS);
 	assert_script_ok();
-	/* authenticate, acct_mgmt, the preliminary probe, the change itself */
-	ck_assert_int_eq(fk->nconns, 4);
-	ck_assert_int_eq(fk->seen[2].probe, 1);
-	ck_assert_int_eq(fk->seen[3].type, AUTHD_MSG_CHAUTHTOK);
+	/*
+	 * authenticate and acct_mgmt on one connection; the preliminary probe
+	 * on a new one, HELLO alone and answered; the change itself on that.
+	 */
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->conns[1].hello, 1);
+	ck_assert_int_eq(fk->conns[1].pipelined, 0);
+	ck_assert_int_eq(fk->nreqs, 3);
+	ck_assert_int_eq(fk->seen[2].conn, 1);
+	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_CHAUTHTOK);
 	/* libpam has cleared PAM_AUTHTOK by now: the module kept the password. */
-	ck_assert_str_eq(fk->seen[3].old_authtok, PASSWORD);
-	ck_assert_str_eq(fk->seen[3].login_id, "abc");
-	ck_assert_str_eq(fk->seen[3].answer, PASSWORD);
-	ck_assert_uint_eq(fk->seen[3].flags & AUTHD_REQ_CHANGE_EXPIRED,
+	ck_assert_str_eq(fk->seen[2].old_authtok, PASSWORD);
+	ck_assert_str_eq(fk->seen[2].login_id, "abc");
+	ck_assert_str_eq(fk->seen[2].answer, PASSWORD);
+	ck_assert_uint_eq(fk->seen[2].flags & AUTHD_REQ_CHANGE_EXPIRED,
 	    AUTHD_REQ_CHANGE_EXPIRED);
 }
 END_TEST
@@ -723,12 +879,17 @@ START_TEST(test_no_common_version)
 	struct pam_conv conv;
 	pam_handle_t *pamh;
 
-	fake_start(script_no_version);
+	fake_start(script_password);
+	fk->reject_version = 1;
 	write_service(fk->sock, NULL, "");
 	pamh = start_pam(&log, &conv);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_int_eq(log.prompts, 0);
+	/* And the preliminary check of chauthtok, which reads the answer. */
+	ck_assert_int_eq(pam_chauthtok(pamh, 0), PAM_AUTHINFO_UNAVAIL);
 	pam_end(pamh, PAM_AUTHINFO_UNAVAIL);
 	assert_script_ok();
+	ck_assert_int_eq(fk->nreqs, 0);
 }
 END_TEST
 
@@ -847,7 +1008,9 @@ START_TEST(test_use_first_pass)
 	ck_assert_int_eq(log.prompts, 1);
 	pam_end(pamh, PAM_SUCCESS);
 	assert_script_ok();
-	ck_assert_int_eq(fk->nconns, 2);
+	/* Two modules of the stack, one connection. */
+	ck_assert_int_eq(fk->nconns, 1);
+	ck_assert_int_eq(fk->nreqs, 2);
 	ck_assert_str_eq(fk->seen[1].authtok, PASSWORD);
 	ck_assert_uint_eq(fk->seen[1].flags & AUTHD_REQ_NO_PROMPT,
 	    AUTHD_REQ_NO_PROMPT);
@@ -868,6 +1031,179 @@ START_TEST(test_use_first_pass_without_token)
 	pam_end(pamh, PAM_AUTH_ERR);
 	assert_script_ok();
 	ck_assert_int_eq(fk->nconns, 0);
+}
+END_TEST
+
+/* A login's stages share one connection; HELLO goes with the first request. */
+START_TEST(test_one_connection)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+
+	fake_start(script_password);
+	/* Our HELLO only once the request is here: the module must not wait. */
+	fk->hello_after_request = 1;
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_end(pamh, PAM_SUCCESS), PAM_SUCCESS);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 1);
+	ck_assert_int_eq(fk->conns[0].pipelined, 1);
+	ck_assert_int_eq(fk->nreqs, 2);
+	ck_assert_int_eq(fk->seen[0].type, AUTHD_MSG_AUTHENTICATE);
+	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+	ck_assert_str_eq(fk->seen[1].login_id, "abc");
+}
+END_TEST
+
+/* authd closed the idle connection between stages: a new one, no error. */
+START_TEST(test_idle_closed)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+
+	fake_start(script_password);
+	fk->close_after_auth = 1;
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert(wait_closed(1));
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->nreqs, 2);
+	ck_assert_int_eq(fk->seen[1].conn, 1);
+	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+	ck_assert_str_eq(fk->seen[1].login_id, "abc");
+}
+END_TEST
+
+/* Closed with the request unanswered: asked again, once, on a new connection. */
+START_TEST(test_retry_unanswered)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+
+	fake_start(script_password);
+	fk->drop_reused = 1;
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->nreqs, 3);
+	ck_assert_int_eq(fk->seen[1].conn, 0);
+	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+	ck_assert_int_eq(fk->seen[2].conn, 1);
+	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_ACCT_MGMT);
+}
+END_TEST
+
+/* Once part of an answer came, the request is not sent again. */
+START_TEST(test_no_retry_after_step)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+
+	fake_start(script_password);
+	fk->drop_reused = 1;
+	fk->drop_after_info = "one moment";
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_AUTHINFO_UNAVAIL);
+	ck_assert_str_eq(log.info, "one moment");
+	pam_end(pamh, PAM_AUTHINFO_UNAVAIL);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 1);
+	ck_assert_int_eq(fk->nreqs, 2);
+}
+END_TEST
+
+/* A child never speaks on its parent's connection; the parent's still works. */
+START_TEST(test_fork_own_connection)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+	pid_t pid;
+	int status, r;
+
+	fake_start(script_password);
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_ge(pid = fork(), 0);
+	if (pid == 0) {
+		r = pam_acct_mgmt(pamh, 0);
+		pam_end(pamh, r);
+		_exit(r == PAM_SUCCESS ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->nreqs, 3);
+	ck_assert_int_eq(fk->seen[1].conn, 1);
+	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+	ck_assert_int_eq(fk->seen[2].conn, 0);
+	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_ACCT_MGMT);
+}
+END_TEST
+
+/* The module's connection to the fake: its peer has the fake's path. */
+static int
+module_fd(void)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(sun);
+		memset(&sun, 0, sizeof(sun));
+		if (getpeername(fd, (struct sockaddr *)&sun, &len) == 0 &&
+		    sun.sun_family == AF_UNIX && strcmp(sun.sun_path, fk->sock) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* The application closed the kept fd and the number went to a file. */
+START_TEST(test_fd_reused_by_application)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+	int fd, other;
+
+	fake_start(script_password);
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_ge(fd = module_fd(), 0);
+	ck_assert_int_ge(other = open("/dev/null", O_RDONLY), 0);
+	ck_assert_int_eq(dup2(other, fd), fd);
+	close(other);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	/* Neither used nor closed by the module. */
+	ck_assert_int_ne(fcntl(fd, F_GETFD), -1);
+	close(fd);
+	assert_script_ok();
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->seen[1].conn, 1);
 }
 END_TEST
 
@@ -914,6 +1250,12 @@ pam_module_suite(void)
 	tcase_add_test(tc, test_device_step_falls_back);
 	tcase_add_test(tc, test_use_first_pass);
 	tcase_add_test(tc, test_use_first_pass_without_token);
+	tcase_add_test(tc, test_one_connection);
+	tcase_add_test(tc, test_idle_closed);
+	tcase_add_test(tc, test_retry_unanswered);
+	tcase_add_test(tc, test_no_retry_after_step);
+	tcase_add_test(tc, test_fork_own_connection);
+	tcase_add_test(tc, test_fd_reused_by_application);
 	tcase_add_test(tc, test_result_mapping);
 	suite_add_tcase(s, tc);
 	return s;
