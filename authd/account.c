@@ -19,6 +19,8 @@ account_lookup(struct view *v, struct dir_conn *dc, const char *user,
 		return DIR_NOT_FOUND;
 	default:
 		/* Not fresh: exactly what authd did before it had a view. */
+		if (dc == NULL)
+			return DIR_NO_CONN;
 		return dir_account_lookup(dc, user, acct_r);
 	}
 }

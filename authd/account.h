@@ -12,7 +12,8 @@ struct view;
 /*
  * DIR_OK with the account, DIR_NOT_FOUND, or what dir_account_lookup()
  * says. A view in step that does not hold user answers DIR_NOT_FOUND without
- * a search; v NULL (no view configured) always searches.
+ * a search; v NULL (no view configured) always searches. dc NULL (the
+ * event loop): DIR_NO_CONN when only a search can answer.
  */
 int account_lookup(struct view *v, struct dir_conn *dc, const char *user,
     struct dir_account *acct_r);

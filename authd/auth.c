@@ -316,9 +316,21 @@ submit(struct conn *c, const struct job_ops *ops)
 	return j;
 }
 
+/*
+ * Decide on the loop when the view and the caches can (no worker, no
+ * thread hand-off: most password logins), else on a worker.
+ */
 static void
 run(struct conn *c, struct job *j)
 {
+	if (j->head.ops->try_local) {
+		j->head.ops->run(j, NULL);
+		if (!j->need_dir) {
+			worker_pool_finish(c->srv->workers, &j->head);
+			return;
+		}
+		j->need_dir = 0;
+	}
 	worker_pool_submit(c->srv->workers, &j->head);
 }
 
@@ -464,6 +476,7 @@ static const struct job_ops ops_authenticate = {
 	.needs_dir = 1,
 	.run = decide_authenticate,
 	.done = authenticate_done,
+	.audit_lost = job_audit_lost,
 };
 
 static void collect_next(struct conn *c);
@@ -487,7 +500,7 @@ method_unavailable(struct conn *c)
 	char reason[512];
 
 	m->state = PM_DROPPED;
-	explicit_bzero(&m->in, sizeof(m->in));
+	plan_input_wipe(m);
 	if (plan_select(p)) {
 		collect_next(c);
 		return;
@@ -532,6 +545,7 @@ static void
 collect_next(struct conn *c)
 {
 	struct conv *cv = c->conv;
+	struct verify_input *in;
 	struct verify_step step;
 	struct verify_ctx ctx;
 	struct job *j;
@@ -546,9 +560,13 @@ collect_next(struct conn *c)
 		return;
 	}
 	cv->plan->cur = (size_t)i;
+	if ((in = plan_input(cv->plan, (size_t)i)) == NULL) {
+		finish_now(c, AUTHD_R_SYSTEM_ERR, "out of memory");
+		return;
+	}
 	memset(&step, 0, sizeof(step));
 	ctx_for(c, (size_t)i, &ctx);
-	r = cv->plan->m[i].v->start(&ctx, &cv->req_msg, &cv->plan->m[i].in, &step);
+	r = cv->plan->m[i].v->start(&ctx, &cv->req_msg, in, &step);
 	if (r < 0) {
 		conn_protocol_error(c, "malformed request for a verifier");
 		return;
@@ -578,8 +596,10 @@ out:
 static const struct job_ops ops_auth_plan = {
 	.name = "authenticate_plan",
 	.needs_dir = 1,
+	.try_local = 1,
 	.run = decide_auth_plan,
 	.done = plan_done,
+	.audit_lost = job_audit_lost,
 };
 
 static int
@@ -623,8 +643,10 @@ acct_done(struct job *j, int cancelled)
 static const struct job_ops ops_acct = {
 	.name = "acct_mgmt",
 	.needs_dir = 1,
+	.try_local = 1,
 	.run = decide_acct_mgmt,
 	.done = acct_done,
+	.audit_lost = job_audit_lost,
 };
 
 static int
@@ -701,6 +723,7 @@ static const struct job_ops ops_chauthtok = {
 	.needs_dir = 1,
 	.run = decide_chauthtok,
 	.done = chauthtok_done,
+	.audit_lost = job_audit_lost,
 };
 
 static void
@@ -861,6 +884,7 @@ static const struct job_ops ops_open_session = {
 	.needs_dir = 1,
 	.run = decide_open_session,
 	.done = open_session_done,
+	.audit_lost = job_audit_lost,
 };
 
 static const struct job_ops ops_close_session = {
@@ -868,6 +892,7 @@ static const struct job_ops ops_close_session = {
 	.needs_dir = 1,
 	.run = decide_close_session,
 	.done = acct_done,     /* lines, then the result */
+	.audit_lost = job_audit_lost,
 };
 
 static int
@@ -971,7 +996,9 @@ auth_on_answer(struct conn *c, const struct authd_msg *m)
 		}
 		memset(&step, 0, sizeof(step));
 		ctx_for(c, cv->plan->cur, &ctx);
-		r = pm->v->answer(&ctx, m, &pm->in, &step);
+		if (pm->in == NULL)
+			return AUTHD_ERR_INVALID;
+		r = pm->v->answer(&ctx, m, pm->in, &step);
 		if (r < 0)
 			return r;
 		verifier_next(c, r, &step);

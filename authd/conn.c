@@ -554,7 +554,11 @@ conn_on_event(struct loop_source *src, uint32_t events)
 		conn_close(c);
 	if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)))
 		conn_read(c);
-	if (!c->closed)
+	/*
+	 * While a worker decides, what is queued (HELLO, the banner) waits for
+	 * the job's own frames: one send, one wakeup of the client, not two.
+	 */
+	if (!c->closed && (c->state != CONN_BUSY || (events & EPOLLOUT)))
 		conn_flush(c);
 	conn_unref(c);
 }

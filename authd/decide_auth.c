@@ -44,15 +44,9 @@ void
 decide_finish(struct job *j, const char *event, int result, const char *reason,
     const char *extra)
 {
-	if (job_audit(j, event, result, reason, extra) != AUTHD_OK &&
-	    result == AUTHD_R_SUCCESS) {
-		/* No login is granted unless its record was written. */
-		result = AUTHD_R_SYSTEM_ERR;
-		j->nlines = 0;
-		j->login_id[0] = '\0';
-		j->session_id[0] = '\0';
-	}
 	j->result = result;
+	if (job_audit(j, event, result, reason, extra) != AUTHD_OK)
+		job_refuse_unrecorded(j);
 }
 
 /* What a person sees after a successful password: the standard's login display. */
@@ -105,11 +99,7 @@ decoy_plan(struct plan *p)
 	struct verify_enrolment none;
 	size_t i;
 
-	for (i = 0; i < p->n; i++)
-		if (p->m[i].v->free_enrolment != NULL)
-			p->m[i].v->free_enrolment(&p->m[i].enr);
-	memset(p->m, 0, sizeof(p->m));
-	p->n = 0;
+	plan_clear_methods(p);
 	memset(&none, 0, sizeof(none));
 	for (i = 0; verifiers_all[i] != NULL; i++)
 		if (p->pol.methods & policy_method_bit(verifiers_all[i]->name))
@@ -137,6 +127,8 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 	int st, known = 0;
 
 	st = decide_lookup(j, dc, &p->acct);
+	if (st == DIR_NO_CONN)
+		goto need_dir;
 	if (st == DIR_OK && decide_peer_may_act(j, &p->acct))
 		known = 1;
 	else if (st == DIR_OK)
@@ -152,6 +144,8 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 	}
 	st = policy_for(dc, j->srv->conf, j->req.service, j->req.rhost[0] != '\0',
 	    &p->pol);
+	if (st == DIR_NO_CONN)
+		goto need_dir;
 	if (st != DIR_OK)
 		goto unavailable;
 	if (p->pol.invalid) {
@@ -169,6 +163,8 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 	for (i = 0; verifiers_all[i] != NULL; i++) {
 		if (!(p->pol.methods & policy_method_bit(verifiers_all[i]->name)))
 			continue;
+		if (dc == NULL && !verifiers_all[i]->load_local)
+			goto need_dir;
 		memset(&enr, 0, sizeof(enr));
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.conf = j->srv->conf;
@@ -205,6 +201,12 @@ unavailable:
 	snprintf(reason, sizeof(reason), "directory unavailable: %s",
 	    dir_conn_error(dc));
 	plan_fail(j, AUTHD_R_AUTHINFO_UNAVAIL, reason);
+	return;
+need_dir:
+	/* Tried on the loop: start again from nothing on a worker. */
+	plan_clear_methods(p);
+	memset(p, 0, sizeof(*p));
+	j->need_dir = 1;
 }
 
 /* AUTHENTICATE, second job: check what was collected. */
@@ -235,7 +237,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case PLAN_DENIED_NAME:
 		/* the same cost as any refusal; the name itself is no secret */
 		if (pw != NULL)
-			(void)dir_password_bind(dc, NULL, pw->in.secret, &br);
+			(void)dir_password_bind(dc, NULL, pw->in->secret, &br);
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_DEFAULT_NAME);
 		snprintf(reason, reasonlen, "default name %.100s refused", j->req.user);
 		return AUTHD_R_PERM_DENIED;
@@ -244,7 +246,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case PLAN_INVALID:
 		/* The timing entry: an unknown user costs one real bind too. */
 		if (pw != NULL)
-			(void)dir_password_bind(dc, NULL, pw->in.secret, &br);
+			(void)dir_password_bind(dc, NULL, pw->in->secret, &br);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");
 		else if (p->why == PLAN_PEER)
@@ -263,7 +265,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	    p->pol.name, p->pol.req.text, p->enrolled);
 	if (pw == NULL)
 		return AUTHD_R_AUTH_ERR;
-	st = dir_password_bind(dc, p->acct.dn, pw->in.secret, &br);
+	st = dir_password_bind(dc, p->acct.dn, pw->in->secret, &br);
 	switch (st) {
 	case DIR_OK:
 		msg_policy_unmet(line, sizeof(line), p->missing);
@@ -402,8 +404,8 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		memset(&res, 0, sizeof(res));
 		plan_ctx(p, i, j->srv->conf, j->req.service, j->req.rhost,
 		    j->req.flags, &ctx);
-		m->v->check(dc, &ctx, &m->in, &res);
-		explicit_bzero(&m->in, sizeof(m->in));
+		m->v->check(dc, &ctx, m->in, &res);
+		plan_input_wipe(m);
 		if (res.status == DIR_UNAVAILABLE) {
 			result = AUTHD_R_AUTHINFO_UNAVAIL;
 			job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
@@ -454,8 +456,8 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	if (pw != NULL) {
 		plan_ctx(p, (size_t)(pw - p->m), j->srv->conf, j->req.service,
 		    j->req.rhost, j->req.flags, &ctx);
-		pw->v->check(dc, &ctx, &pw->in, &res);
-		explicit_bzero(&pw->in, sizeof(pw->in));
+		pw->v->check(dc, &ctx, pw->in, &res);
+		plan_input_wipe(pw);
 		switch (res.status) {
 		case DIR_OK:
 			proven |= FACTOR_KNOWLEDGE;
@@ -528,7 +530,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	success_lines(j, &p->acct, &res.bind);
 out:
 	for (i = 0; i < p->n; i++)
-		explicit_bzero(&p->m[i].in, sizeof(p->m[i].in));
+		plan_input_wipe(&p->m[i]);
 	if (result != AUTHD_R_SUCCESS) {
 		note_factors(j, proven);
 		snprintf(extra, sizeof(extra), " policy=%s factors=%s",
@@ -614,6 +616,10 @@ decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 	int st, result;
 
 	st = decide_lookup(j, dc, &acct);
+	if (st == DIR_NO_CONN) {
+		j->need_dir = 1;
+		return;
+	}
 	if (st == DIR_NOT_FOUND || (st == DIR_OK && !decide_peer_may_act(j, &acct))) {
 		/* After authentication: no oracle for root, none for others either. */
 		result = j->req.peer_uid == 0 ? AUTHD_R_USER_UNKNOWN :
@@ -629,6 +635,12 @@ decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 		result = account_verdict(j, &acct, reason, sizeof(reason));
 	extra[0] = '\0';
 	if (result == AUTHD_R_SUCCESS && priv_is_privileged(&acct)) {
+		if (dc == NULL) {
+			/* the grants are read from the directory */
+			j->nlines = 0;
+			j->need_dir = 1;
+			return;
+		}
 		result = privileged_grant(j, dc, &acct, why, sizeof(why));
 		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
 		    "; %s", why);
@@ -679,6 +691,10 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 	int st, result;
 
 	st = decide_lookup(j, dc, &acct);
+	if (st == DIR_NO_CONN) {
+		j->need_dir = 1;
+		return;
+	}
 	if (st == DIR_NOT_FOUND || (st == DIR_OK && !decide_peer_may_act(j, &acct))) {
 		result = j->req.peer_uid == 0 ? AUTHD_R_USER_UNKNOWN :
 		    AUTHD_R_PERM_DENIED;

@@ -23,7 +23,10 @@ enum dir_status {
 	DIR_WRONG_OLD = 6,      /* chauthtok: current password wrong */
 	DIR_REFUSED = 7,        /* the directory refused (insufficient access, ...) */
 	DIR_UNAVAILABLE = -1,   /* no server answered */
-	DIR_ERROR = -2          /* anything else; see message */
+	DIR_ERROR = -2,         /* anything else; see message */
+	/* Asked without a connection (dc NULL, on the event loop) for what
+	 * only the directory can answer now: ask again on a worker. */
+	DIR_NO_CONN = -3
 };
 
 struct dir_pool;

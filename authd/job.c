@@ -56,6 +56,7 @@ job_audit(struct job *j, const char *event, int result, const char *reason,
 {
 	struct authd_audit_event ev;
 	char user[200], service[200];
+	off_t end = 0;
 	int r;
 
 	memset(&ev, 0, sizeof(ev));
@@ -69,15 +70,38 @@ job_audit(struct job *j, const char *event, int result, const char *reason,
 	ev.result = authd_result_name(result);
 	ev.reason = reason;
 	ev.extra = extra;
-	r = authd_audit_append(j->srv->audit, &ev);
-	/* The summary for syslog readers; never a secret, names escaped. */
+	/* Written now, synced for many jobs at once before done() (worker.c). */
+	r = authd_audit_write(j->srv->audit, &ev, &end);
+	if (end > j->head.audit_end)
+		j->head.audit_end = end;
+	/* syslog has the record itself; this line is for the daemon's own log. */
 	authd_audit_escape(j->req.user, user, sizeof(user));
 	authd_audit_escape(j->req.service, service, sizeof(service));
-	authd_log(r == AUTHD_OK ? LOG_INFO : LOG_ERR,
+	authd_log(r == AUTHD_OK ? LOG_DEBUG : LOG_ERR,
 	    "%s user=%s service=%s peer_uid=%ld peer_pid=%ld result=%s reason=%s%s",
 	    event, user, service,
 	    (long)j->req.peer_uid, (long)j->req.peer_pid,
 	    authd_result_name(result), reason,
 	    r == AUTHD_OK ? "" : " (AUDIT RECORD NOT WRITTEN)");
 	return r;
+}
+
+void
+job_audit_lost(struct job *j)
+{
+	authd_log(LOG_ERR, "%s for %s: its audit record is not on disk; "
+	    "refused", j->head.ops->name, j->req.user);
+	job_refuse_unrecorded(j);
+}
+
+void
+job_refuse_unrecorded(struct job *j)
+{
+	if (j->result != AUTHD_R_SUCCESS)
+		return;
+	/* No login is granted unless its record was written. */
+	j->result = AUTHD_R_SYSTEM_ERR;
+	j->nlines = 0;
+	j->login_id[0] = '\0';
+	j->session_id[0] = '\0';
 }

@@ -54,6 +54,7 @@ struct job {
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */
 	int plan_ended;                       /* authenticate: the plan job decided */
+	int need_dir;                         /* run on the loop (dc NULL) could not decide */
 	char factors[64];                     /* authenticate: "password,totp" */
 	unsigned categories;                  /* authenticate: FACTOR_* proven */
 	char policy[POLICY_NAME_MAX];         /* authenticate: the policy applied */
@@ -70,11 +71,23 @@ struct job *job_new(struct server *srv, const struct job_ops *ops,
 void job_free(struct job **jp);
 void job_add_line(struct job *j, uint8_t kind, const char *text);
 
-/* Record the decision; AUTHD_OK only when the record is on disk. */
+/*
+ * Record the decision; AUTHD_OK when the record is in the file. The pool
+ * makes it durable before done() runs, or calls job_audit_lost().
+ */
 int job_audit(struct job *j, const char *event, int result, const char *reason,
     const char *extra);
+/* job_ops.audit_lost of every request: a success becomes a refusal. */
+void job_audit_lost(struct job *j);
+/* A success whose record is missing becomes SYSTEM_ERR, with nothing granted. */
+void job_refuse_unrecorded(struct job *j);
 
-/* The worker side of each request (decide_auth.c, decide_session.c). */
+/*
+ * The worker side of each request (decide_auth.c, decide_session.c). Those
+ * whose ops have try_local are first run on the event loop with dc NULL:
+ * when only the directory can answer they set need_dir, having changed
+ * nothing and written no record, and are run again on a worker.
+ */
 /* AUTHENTICATE in two jobs: the plan (account, policy, enrolments), then
  * the check of what was collected. */
 void decide_auth_plan(struct job *j, struct dir_conn *dc);

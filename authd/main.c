@@ -344,7 +344,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK ||
-	    worker_pool_new(srv.loop, srv.dir, conf.ldap_pool_size,
+	    worker_pool_new(srv.loop, srv.dir, srv.audit, conf.ldap_pool_size,
 	    &srv.workers) != AUTHD_OK ||
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "

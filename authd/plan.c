@@ -18,16 +18,45 @@ void
 plan_free(struct plan **pp)
 {
 	struct plan *p;
-	size_t i;
 
 	if (pp == NULL || (p = *pp) == NULL)
 		return;
-	for (i = 0; i < p->n; i++)
-		if (p->m[i].v->free_enrolment != NULL)
-			p->m[i].v->free_enrolment(&p->m[i].enr);
+	plan_clear_methods(p);
 	explicit_bzero(p, sizeof(*p));
 	free(p);
 	*pp = NULL;
+}
+
+void
+plan_clear_methods(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].v->free_enrolment != NULL)
+			p->m[i].v->free_enrolment(&p->m[i].enr);
+	for (i = 0; i < PLAN_MAX_METHODS; i++) {
+		plan_input_wipe(&p->m[i]);
+		free(p->m[i].in);
+	}
+	explicit_bzero(p->m, sizeof(p->m));
+	p->n = 0;
+	p->cur = 0;
+}
+
+struct verify_input *
+plan_input(struct plan *p, size_t i)
+{
+	if (p->m[i].in == NULL)
+		p->m[i].in = calloc(1, sizeof(*p->m[i].in));
+	return p->m[i].in;
+}
+
+void
+plan_input_wipe(struct plan_method *m)
+{
+	if (m->in != NULL)
+		explicit_bzero(m->in, sizeof(*m->in));
 }
 
 void

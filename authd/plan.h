@@ -45,7 +45,7 @@ enum plan_why {
 struct plan_method {
 	const struct verifier *v;
 	struct verify_enrolment enr;
-	struct verify_input in;
+	struct verify_input *in;   /* from plan_input(), when the method starts */
 	unsigned cats;          /* what it can prove here at most */
 	unsigned want;          /* what the plan counts on it for */
 	enum plan_state state;
@@ -65,6 +65,16 @@ struct plan {
 struct plan *plan_new(void);
 /* free_enrolment() of each method, wipe, free. */
 void plan_free(struct plan **pp);
+/* Drop every method (enrolments and inputs freed): an empty plan. */
+void plan_clear_methods(struct plan *p);
+/*
+ * The input buffers of method i, made when it starts (NULL: out of memory).
+ * They are large (a certificate, a signature...) and most plans use one or
+ * two methods, so a plan does not carry them for every method.
+ */
+struct verify_input *plan_input(struct plan *p, size_t i);
+/* Wipe a method's input (a password, a code); no-op when it has none. */
+void plan_input_wipe(struct plan_method *m);
 /* Add a method (state PM_CANDIDATE); enr as load() left it. */
 void plan_add(struct plan *p, const struct verifier *v,
     const struct verify_enrolment *enr);

@@ -397,7 +397,17 @@ policy_for(struct dir_conn *dc, const struct authd_conf *conf,
 	int st, s, best_s = -1;
 
 	fill_default(eff_r);
-	pthread_mutex_lock(&cache.mu);
+	if (dc == NULL) {
+		/* On the event loop: never wait for a worker's refresh. */
+		if (pthread_mutex_trylock(&cache.mu) != 0)
+			return DIR_NO_CONN;
+		if (!cache.have || now - cache.loaded >= POLICY_TTL ||
+		    now < cache.loaded) {
+			pthread_mutex_unlock(&cache.mu);
+			return DIR_NO_CONN;
+		}
+	} else
+		pthread_mutex_lock(&cache.mu);
 	if (!cache.have || now - cache.loaded >= POLICY_TTL || now < cache.loaded) {
 		st = load_locked(dc, conf);
 		if (st != DIR_OK && !cache.have) {

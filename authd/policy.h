@@ -76,7 +76,8 @@ int policy_class_valid(const char *cls);
  * The policy for this login, from the cache (refreshed from the directory
  * through dc when older than POLICY_TTL). DIR_OK with *eff_r filled (the
  * default when none applies), or DIR_UNAVAILABLE/DIR_ERROR when the policies
- * could never be read (a stale copy is used when a refresh fails).
+ * could never be read (a stale copy is used when a refresh fails). dc NULL
+ * (the event loop): DIR_NO_CONN when the cache is due or busy.
  */
 int policy_for(struct dir_conn *dc, const struct authd_conf *conf,
     const char *service, int remote, struct policy_eff *eff_r);

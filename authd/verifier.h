@@ -132,6 +132,9 @@ struct verifier {
 	 * answer() and is judged by check() as a failed factor, which counts
 	 * toward the lockout; for other methods it ends the conversation. */
 	int device;
+	/* load() never reads the directory (dc may be NULL): a plan of such
+	 * methods alone is made on the event loop, without a worker. */
+	int load_local;
 	/* Worker. AUTHD_OK (enr->usable says whether it can be used) or a dir_status < 0. */
 	int (*load)(struct dir_conn *dc, const struct verify_ctx *ctx,
 	    struct verify_enrolment *enr);

@@ -110,6 +110,7 @@ password_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 const struct verifier verifier_password = {
 	.name = "password",
 	.categories = FACTOR_KNOWLEDGE,
+	.load_local = 1,
 	.load = password_load,
 	.free_enrolment = password_free_enrolment,
 	.start = password_start,

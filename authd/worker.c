@@ -5,32 +5,62 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "err.h"
 #include "log.h"
 #include "loop.h"
 #include "worker.h"
+
+/*
+ * Group commit: while workers are still deciding, the syncer waits up to
+ * this long for their records before it syncs, so that one fdatasync
+ * serves them all. Alone (one login at a time) it never waits.
+ */
+#define SYNC_GATHER_NS 400000
 
 struct job_list {
 	struct job_head *head;
 	struct job_head *tail;
 };
 
+/*
+ * Three hand-offs, each with its own lock so that the loop submitting, the
+ * workers finishing and the syncer syncing do not queue on one mutex:
+ * todo (loop -> workers), syncq (workers, loop -> syncer), done (workers,
+ * syncer -> loop, through an eventfd).
+ */
 struct worker_pool {
 	struct loop *loop;
 	struct dir_pool *dir;
-	pthread_mutex_t mu;
+	struct authd_audit *audit;
+
+	pthread_mutex_t mu;              /* todo, idle, stopping */
 	pthread_cond_t cv;
 	struct job_list todo;            /* waiting for a worker */
-	struct job_list done;            /* finished, waiting for the loop */
-	size_t pending;                  /* submitted, not yet done() (loop only) */
+	int idle;                        /* workers waiting on cv */
 	int stopping;
+	_Atomic int running;             /* workers inside run() */
+
+	pthread_mutex_t sync_mu;         /* syncq, sync_stopping */
+	pthread_cond_t sync_cv;
+	struct job_list syncq;           /* run, their records not yet on disk */
+	int sync_stopping;               /* the workers are gone: drain and end */
+
+	pthread_mutex_t done_mu;
+	struct job_list done;            /* finished, waiting for the loop */
 	struct loop_source done_src;     /* eventfd: "done is not empty" */
+
+	size_t pending;                  /* submitted, not yet done() (loop only) */
 	pthread_t *threads;
 	int nthreads;
+	pthread_t syncer;
+	int have_syncer;
 };
 
 static void
@@ -44,6 +74,17 @@ list_push(struct job_list *l, struct job_head *j)
 	l->tail = j;
 }
 
+/* Append the chain first..last (linked through next). */
+static void
+list_append(struct job_list *l, struct job_head *first, struct job_head *last)
+{
+	if (l->tail != NULL)
+		l->tail->next = first;
+	else
+		l->head = first;
+	l->tail = last;
+}
+
 static struct job_head *
 list_take_all(struct job_list *l)
 {
@@ -53,18 +94,102 @@ list_take_all(struct job_list *l)
 	return j;
 }
 
+/* Hand finished jobs to the loop; it is woken only when the list was empty. */
+static void
+to_loop(struct worker_pool *p, struct job_head *first, struct job_head *last)
+{
+	uint64_t one = 1;
+	int was_empty;
+
+	pthread_mutex_lock(&p->done_mu);
+	was_empty = p->done.head == NULL;
+	list_append(&p->done, first, last);
+	pthread_mutex_unlock(&p->done_mu);
+	/* A full counter only means the loop already has a wakeup pending. */
+	if (was_empty && write(p->done_src.fd, &one, sizeof(one)) == -1 &&
+	    errno != EAGAIN)
+		authd_log(LOG_ERR, "worker: eventfd write failed");
+}
+
+/* A job that has run: to the syncer if its records must reach the disk first. */
+static void
+job_ran(struct worker_pool *p, struct job_head *j)
+{
+	j->next = NULL;
+	if (j->audit_end <= 0 || !p->have_syncer) {
+		to_loop(p, j, j);
+		return;
+	}
+	pthread_mutex_lock(&p->sync_mu);
+	list_push(&p->syncq, j);
+	pthread_mutex_unlock(&p->sync_mu);
+	pthread_cond_signal(&p->sync_cv);
+}
+
+/*
+ * The syncer: one fdatasync for every job whose records were written since
+ * the last one (group commit). Workers never wait for the disk; a job waits
+ * here, holding no worker and no directory connection.
+ */
+static void *
+syncer_main(void *arg)
+{
+	struct worker_pool *p = arg;
+	struct job_head *batch, *j, *last;
+	struct timespec until;
+	off_t end;
+	int r;
+
+	for (;;) {
+		pthread_mutex_lock(&p->sync_mu);
+		while (p->syncq.head == NULL && !p->sync_stopping)
+			pthread_cond_wait(&p->sync_cv, &p->sync_mu);
+		if (p->syncq.head == NULL) {
+			pthread_mutex_unlock(&p->sync_mu);
+			return NULL;
+		}
+		/* Others are deciding: their records are a moment away. */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += SYNC_GATHER_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (p->running > 0 && !p->sync_stopping &&
+		    pthread_cond_timedwait(&p->sync_cv, &p->sync_mu,
+		    &until) == 0)
+			;
+		batch = list_take_all(&p->syncq);
+		pthread_mutex_unlock(&p->sync_mu);
+
+		end = 0;
+		for (j = batch; j != NULL; j = j->next)
+			if (j->audit_end > end)
+				end = j->audit_end;
+		r = authd_audit_sync(p->audit, end);
+		for (j = last = batch; j != NULL; last = j, j = j->next)
+			j->audit_lost = r != AUTHD_OK;
+		if (r != AUTHD_OK)
+			authd_log(LOG_ERR, "audit: records not synced to disk: "
+			    "their decisions are refused");
+		to_loop(p, batch, last);
+	}
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker_pool *p = arg;
 	struct job_head *j;
 	struct dir_conn *dc;
-	uint64_t one = 1;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		while (p->todo.head == NULL && !p->stopping)
+		while (p->todo.head == NULL && !p->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->cv, &p->mu);
+			p->idle--;
+		}
 		if (p->stopping) {
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
@@ -74,20 +199,17 @@ worker_main(void *arg)
 			p->todo.tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 
+		p->running++;
 		dc = NULL;
 		if (j->ops->needs_dir && p->dir != NULL)
 			dc = dir_pool_get(p->dir);
 		j->ops->run((struct job *)j, dc);
 		if (dc != NULL)
 			dir_pool_put(p->dir, dc);
-
-		pthread_mutex_lock(&p->mu);
-		list_push(&p->done, j);
-		pthread_mutex_unlock(&p->mu);
-		/* A full counter only means the loop already has a wakeup pending. */
-		if (write(p->done_src.fd, &one, sizeof(one)) == -1 &&
-		    errno != EAGAIN)
-			authd_log(LOG_ERR, "worker: eventfd write failed");
+		/* The last one out ends the syncer's wait for records. */
+		if (--p->running == 0 && j->audit_end <= 0)
+			pthread_cond_signal(&p->sync_cv);
+		job_ran(p, j);
 	}
 }
 
@@ -99,6 +221,8 @@ finish_list(struct worker_pool *p, struct job_head *j, int cancelled)
 	for (; j != NULL; j = next) {
 		next = j->next;
 		p->pending--;
+		if (j->audit_lost && j->ops->audit_lost != NULL)
+			j->ops->audit_lost((struct job *)j);
 		j->ops->done((struct job *)j, cancelled);
 	}
 }
@@ -113,17 +237,18 @@ on_jobs_done(struct loop_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
 		authd_log(LOG_ERR, "worker: eventfd read failed");
-	pthread_mutex_lock(&p->mu);
+	pthread_mutex_lock(&p->done_mu);
 	j = list_take_all(&p->done);
-	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&p->done_mu);
 	finish_list(p, j, 0);
 }
 
 int
-worker_pool_new(struct loop *loop, struct dir_pool *dir, int nthreads,
-    struct worker_pool **pool_r)
+worker_pool_new(struct loop *loop, struct dir_pool *dir,
+    struct authd_audit *audit, int nthreads, struct worker_pool **pool_r)
 {
 	struct worker_pool *p;
+	pthread_condattr_t ca;
 	int i, r = AUTHD_ERR_NOMEM;
 
 	*pool_r = NULL;
@@ -133,8 +258,15 @@ worker_pool_new(struct loop *loop, struct dir_pool *dir, int nthreads,
 		return AUTHD_ERR_NOMEM;
 	p->loop = loop;
 	p->dir = dir;
+	p->audit = audit;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_mutex_init(&p->sync_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->sync_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&p->done_mu, NULL);
 	p->done_src.fd = -1;
 	if ((p->threads = calloc((size_t)nthreads, sizeof(*p->threads))) == NULL)
 		goto out;
@@ -145,6 +277,13 @@ worker_pool_new(struct loop *loop, struct dir_pool *dir, int nthreads,
 	p->done_src.arg = p;
 	if ((r = loop_add(loop, &p->done_src, EPOLLIN)) != AUTHD_OK)
 		goto out;
+	if (audit != NULL) {
+		if (pthread_create(&p->syncer, NULL, syncer_main, p) != 0) {
+			r = AUTHD_ERR_NOMEM;
+			goto out;
+		}
+		p->have_syncer = 1;
+	}
 	for (i = 0; i < nthreads; i++) {
 		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
 			r = AUTHD_ERR_NOMEM;
@@ -163,11 +302,28 @@ out:
 void
 worker_pool_submit(struct worker_pool *p, struct job_head *j)
 {
+	int wake;
+
 	p->pending++;
 	pthread_mutex_lock(&p->mu);
 	list_push(&p->todo, j);
-	pthread_cond_signal(&p->cv);
+	wake = p->idle > 0;
 	pthread_mutex_unlock(&p->mu);
+	/* After the unlock: the worker woken does not block on the mutex at once. */
+	if (wake)
+		pthread_cond_signal(&p->cv);
+}
+
+void
+worker_pool_finish(struct worker_pool *p, struct job_head *j)
+{
+	p->pending++;
+	if (j->audit_end > 0 && p->have_syncer) {
+		job_ran(p, j);
+		return;
+	}
+	j->next = NULL;
+	finish_list(p, j, 0);
 }
 
 size_t
@@ -191,6 +347,14 @@ worker_pool_free(struct worker_pool **poolp)
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
+	if (p->have_syncer) {
+		/* It drains what the workers left it, then ends. */
+		pthread_mutex_lock(&p->sync_mu);
+		p->sync_stopping = 1;
+		pthread_cond_signal(&p->sync_cv);
+		pthread_mutex_unlock(&p->sync_mu);
+		pthread_join(p->syncer, NULL);
+	}
 	/* The threads are gone: no lock needed from here on. */
 	done = list_take_all(&p->done);
 	todo = list_take_all(&p->todo);
@@ -202,6 +366,9 @@ worker_pool_free(struct worker_pool **poolp)
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->sync_mu);
+	pthread_cond_destroy(&p->sync_cv);
+	pthread_mutex_destroy(&p->done_mu);
 	free(p->threads);
 	free(p);
 	*poolp = NULL;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "log.h"
 #include "proto.h"
 
 /*
@@ -65,6 +67,7 @@ struct authd_audit {
 	off_t known_size;
 	int torn_tail;       /* the file ends inside a record (a crash mid-write) */
 	off_t synced_upto;   /* the file's bytes below this are on disk */
+	char *line;          /* AUDIT_LINE_MAX + 2 bytes for the record being written (lock) */
 };
 
 /* A parsed record: a line without its newline. */
@@ -282,6 +285,10 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 		return AUTHD_ERR_NOMEM;
 	}
 	a->fsync_each = fsync_each;
+	if ((a->line = malloc(AUDIT_LINE_MAX + 2)) == NULL) {
+		r = AUTHD_ERR_NOMEM;
+		goto out;
+	}
 	authd_audit_escape(host, a->host, sizeof(a->host));
 	authd_audit_escape(prog, a->prog, sizeof(a->prog));
 	/* O_RDWR: the tail is read back with pread(); O_APPEND keeps writes at the end. */
@@ -336,22 +343,34 @@ authd_audit_close(struct authd_audit **ap)
 		close(a->fd);
 	pthread_mutex_destroy(&a->sync_lock);
 	pthread_mutex_destroy(&a->lock);
+	free(a->line);
 	free(a);
 	*ap = NULL;
 }
 
-/* Is the clock disciplined (NTP or PTP)? Auditors must know if times can be trusted. */
+/*
+ * Is the clock disciplined (NTP or PTP)? Auditors must know if times can be
+ * trusted. Asked of the kernel at most once a second: a busy authd writes
+ * thousands of records a second and the answer changes rarely.
+ */
 static const char *
 clock_state(void)
 {
+	static _Atomic long asked = -1;
+	static _Atomic int synced;
+	struct timespec now;
 	struct timex tx;
 	int state;
 
-	memset(&tx, 0, sizeof(tx));
-	state = adjtimex(&tx);
-	if (state == -1 || state == TIME_ERROR || (tx.status & STA_UNSYNC) != 0)
-		return "unsync";
-	return "sync";
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (asked == -1 || now.tv_sec != asked) {
+		memset(&tx, 0, sizeof(tx));
+		state = adjtimex(&tx);
+		synced = !(state == -1 || state == TIME_ERROR ||
+		    (tx.status & STA_UNSYNC) != 0);
+		asked = now.tv_sec;
+	}
+	return synced ? "sync" : "unsync";
 }
 
 static int
@@ -474,12 +493,14 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *ev,
  * one sync serves many records (group commit), so fsync_each does not cap
  * the login rate at the disk's sync rate.
  */
-static int
-sync_upto(struct authd_audit *a, off_t end)
+int
+authd_audit_sync(struct authd_audit *a, off_t end)
 {
 	off_t written;
 	int r = AUTHD_OK;
 
+	if (end <= 0)
+		return AUTHD_OK;
 	pthread_mutex_lock(&a->sync_lock);
 	if (a->synced_upto < end) {
 		/* Everything written before this fdatasync starts is covered by it. */
@@ -492,22 +513,24 @@ sync_upto(struct authd_audit *a, off_t end)
 			a->synced_upto = written;
 	}
 	pthread_mutex_unlock(&a->sync_lock);
+	if (r != AUTHD_OK && authd_syslog_listening())
+		syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records up to byte %lld "
+		    "not synced to disk: %s", (long long)end, strerror(errno));
 	return r;
 }
 
 int
-authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
+authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
+    off_t *sync_end_r)
 {
+	char event[VALUE_ESC_MAX], user[VALUE_ESC_MAX];
 	size_t body = 0, len = 0;
-	off_t end = 0;
-	char *line;
 	int r, locked = 0;
 
+	if (sync_end_r != NULL)
+		*sync_end_r = 0;
 	if (a == NULL || ev == NULL || !valid_extra(ev->extra))
 		return AUTHD_ERR_INVALID;
-	if ((line = malloc(AUDIT_LINE_MAX + 2)) == NULL)
-		return AUTHD_ERR_NOMEM;
-	line[0] = '\0';
 	pthread_mutex_lock(&a->lock);
 	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
 		;
@@ -516,32 +539,35 @@ authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
 		goto out;
 	}
 	locked = 1;
-	r = append_locked(a, ev, line, &body, &len);
-	end = a->known_size;
+	r = append_locked(a, ev, a->line, &body, &len);
+	if (r == AUTHD_OK && a->fsync_each && sync_end_r != NULL)
+		*sync_end_r = a->known_size;
  out:
 	if (locked)
 		flock(a->fd, LOCK_UN);
-	pthread_mutex_unlock(&a->lock);
-	if (r == AUTHD_OK && a->fsync_each)
-		r = sync_upto(a, end);
-	if (len > 0) {
+	/* Still under the lock: syslog sees the records in the chain's order. */
+	if (authd_syslog_listening() && r == AUTHD_OK)
 		/* syslog gets the record without its chain fields. */
-		size_t shown = len - body - 1 - CHAIN_SUFFIX_LEN;
-
-		syslog(r == AUTHD_OK ? LOG_AUTHPRIV | LOG_INFO :
-		    LOG_AUTHPRIV | LOG_ERR, "audit %s%.*s",
-		    r == AUTHD_OK ? "" : "(not synced to disk) ",
-		    (int)shown, line + body);
-	} else if (r != AUTHD_OK) {
-		char event[VALUE_ESC_MAX], user[VALUE_ESC_MAX];
-
+		syslog(LOG_AUTHPRIV | LOG_INFO, "audit %.*s",
+		    (int)(len - body - 1 - CHAIN_SUFFIX_LEN), a->line + body);
+	else if (authd_syslog_listening())
 		syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record for event=%s "
 		    "user=%s could not be written",
 		    authd_audit_escape(ev->event, event, sizeof(event)),
 		    authd_audit_escape(ev->user, user, sizeof(user)));
-	}
-	free(line);
+	pthread_mutex_unlock(&a->lock);
 	return r;
+}
+
+int
+authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
+{
+	off_t end;
+	int r;
+
+	if ((r = authd_audit_write(a, ev, &end)) != AUTHD_OK)
+		return r;
+	return authd_audit_sync(a, end);
 }
 
 /* Verification */

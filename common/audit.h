@@ -38,8 +38,22 @@ struct authd_audit_event {
  */
 int authd_audit_open(const char *path, const char *host, const char *prog,
     int fsync_each, struct authd_audit **a_r);
-/* AUTHD_OK only when the whole record has been written to the file. Thread-safe. */
+/*
+ * AUTHD_OK only when the whole record has been written to the file, and
+ * synced to disk when the handle was opened with fsync_each. Thread-safe.
+ */
 int authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev);
+/*
+ * The same in two halves, so that one fdatasync can serve the records of
+ * many threads without any of them waiting for it: write the record
+ * (*sync_end_r = the offset to sync up to, or 0 when the handle does not
+ * sync each record), then, from any thread, make the file durable up to that
+ * offset. Until authd_audit_sync() returns AUTHD_OK for it, a record may be
+ * lost in a crash: nothing that depends on it may be granted.
+ */
+int authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
+    off_t *sync_end_r);
+int authd_audit_sync(struct authd_audit *a, off_t end);
 void authd_audit_close(struct authd_audit **ap);
 
 /*

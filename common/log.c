@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,16 +27,17 @@ static int log_debug;
 #define SYSLOG_RECHECK_S 1
 
 /*
- * Whether a syslog daemon listens on /dev/log, checked at most once a
- * second (under log_lock). Without one, glibc's syslog() opens, connects
- * and closes a socket on every call, which cost a busy authd a fifth of its
- * event loop; the lines still go to stderr when asked for.
+ * Whether a syslog daemon listens on /dev/log, checked at most once a second
+ * by whichever thread comes first (a stale answer for up to a second is
+ * harmless). Without one, glibc's syslog() opens, connects and closes a
+ * socket on every call, which cost a busy authd a fifth of its event loop;
+ * the lines still go to stderr when asked for.
  */
-static int
-syslog_listening(void)
+int
+authd_syslog_listening(void)
 {
-	static time_t checked = -1;
-	static int present;
+	static _Atomic long checked = -1;
+	static _Atomic int present;
 	struct timespec now;
 	struct stat st;
 
@@ -128,7 +130,7 @@ authd_log(int priority, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	neutralise_controls(msg);
-	if (syslog_listening())
+	if (authd_syslog_listening())
 		syslog(priority, "%s", msg);
 	if (log_to_stderr)
 		write_stderr(priority, msg);
