@@ -1,5 +1,6 @@
 /*
- * Finding the FIDO2 authenticator, for the PAM module and authctl.
+ * Finding the FIDO2 authenticator, for the module's FIDO2 plugin
+ * (pam_authd_fido2.so, fido2_plugin.c) and authctl.
  *
  * A device spec is one of:
  *   NULL or ""     the first FIDO2 device attached (fido_dev_info_manifest:

@@ -31,12 +31,26 @@ pam_module_pam_authd_card_SOURCES = pam_module/card_helper.c pam_module/card_pro
 pam_module_pam_authd_card_CFLAGS = $(AM_CFLAGS) $(P11_CFLAGS) $(CRYPTO_CFLAGS)
 pam_module_pam_authd_card_LDADD = $(P11_LIBS) $(CRYPTO_LIBS)
 
-# The FIDO2_ASSERT step (fido2.c). fido2_dev.c finds the key (hidraw, or the
-# unix: development transport of fido2_dev.h) for the module and authctl.
+# The FIDO2_ASSERT step. fido2.c (in the module) reads the step, asks the
+# PIN and answers authd; everything that calls libfido2 is in the plugin
+# pam_authd_fido2.so (fido2_plugin.h), installed beside pam_authd.so and
+# loaded by fido2_load.c on the first FIDO2 step, so that pam_authd.so links
+# neither libfido2 nor libcrypto. fido2_dev.c finds the key (hidraw, or the
+# unix: development transport of fido2_dev.h) for the plugin and authctl.
 noinst_LTLIBRARIES += pam_module/libfido2dev.la
 pam_module_libfido2dev_la_SOURCES = pam_module/fido2_dev.c pam_module/fido2_dev.h
 pam_module_libfido2dev_la_CFLAGS = $(AM_CFLAGS) $(FIDO2_CFLAGS) -fPIC
 pam_module_libfido2dev_la_LIBADD = $(FIDO2_LIBS)
-pam_module_libpam_authd_impl_la_SOURCES += pam_module/fido2.c
-pam_module_libpam_authd_impl_la_CFLAGS += $(FIDO2_CFLAGS)
-pam_module_libpam_authd_impl_la_LIBADD = pam_module/libfido2dev.la
+pam_module_libpam_authd_impl_la_SOURCES += pam_module/fido2.c \
+	pam_module/fido2_load.c pam_module/fido2_plugin.h
+
+pammod_LTLIBRARIES += pam_module/pam_authd_fido2.la
+pam_module_pam_authd_fido2_la_SOURCES = pam_module/fido2_plugin.c \
+	pam_module/fido2_plugin.h
+pam_module_pam_authd_fido2_la_CFLAGS = $(AM_CFLAGS) $(FIDO2_CFLAGS)
+pam_module_pam_authd_fido2_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
+	-shared -Wl,--version-script=$(top_srcdir)/pam_module/fido2_plugin.sym
+pam_module_pam_authd_fido2_la_LIBADD = pam_module/libfido2dev.la $(FIDO2_LIBS)
+EXTRA_pam_module_pam_authd_fido2_la_DEPENDENCIES = \
+	$(top_srcdir)/pam_module/fido2_plugin.sym
+EXTRA_DIST += pam_module/fido2_plugin.sym
