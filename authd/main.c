@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -300,6 +301,13 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv, &opt);
 	tzset();
+	/*
+	 * Every request allocates and frees some tens of KB (job, plan,
+	 * buffers): keep freed memory instead of giving it back to the kernel
+	 * and asking for it again a moment later (a brk() per few requests).
+	 */
+	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 1024 * 1024);
 	if (load_config(opt.config, &conf) != 0) {
 		authd_conf_free(&conf);
 		return 1;

@@ -18,9 +18,10 @@
 #include "worker.h"
 
 /*
- * Group commit: while workers are still deciding, the syncer waits up to
- * this long for their records before it syncs, so that one fdatasync
- * serves them all. Alone (one login at a time) it never waits.
+ * Group commit: the syncer waits for the jobs that were already running on
+ * workers when a record asked for a sync (their records are a moment away),
+ * at most this long, so that one fdatasync serves them all. Jobs started
+ * later do not hold it up; alone (one login at a time) it never waits.
  */
 #define SYNC_GATHER_NS 400000
 
@@ -45,7 +46,8 @@ struct worker_pool {
 	struct job_list todo;            /* waiting for a worker */
 	int idle;                        /* workers waiting on cv */
 	int stopping;
-	_Atomic int running;             /* workers inside run() */
+	_Atomic unsigned long started;   /* jobs taken by workers */
+	_Atomic unsigned long finished;  /* of those, run and handed on */
 
 	pthread_mutex_t sync_mu;         /* syncq, sync_stopping */
 	pthread_cond_t sync_cv;
@@ -137,6 +139,7 @@ syncer_main(void *arg)
 	struct worker_pool *p = arg;
 	struct job_head *batch, *j, *last;
 	struct timespec until;
+	unsigned long running_before;
 	off_t end;
 	int r;
 
@@ -149,13 +152,14 @@ syncer_main(void *arg)
 			return NULL;
 		}
 		/* Others are deciding: their records are a moment away. */
+		running_before = p->started;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += SYNC_GATHER_NS;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (p->running > 0 && !p->sync_stopping &&
+		while (p->finished < running_before && !p->sync_stopping &&
 		    pthread_cond_timedwait(&p->sync_cv, &p->sync_mu,
 		    &until) == 0)
 			;
@@ -199,17 +203,18 @@ worker_main(void *arg)
 			p->todo.tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 
-		p->running++;
+		p->started++;
 		dc = NULL;
 		if (j->ops->needs_dir && p->dir != NULL)
 			dc = dir_pool_get(p->dir);
 		j->ops->run((struct job *)j, dc);
 		if (dc != NULL)
 			dir_pool_put(p->dir, dc);
-		/* The last one out ends the syncer's wait for records. */
-		if (--p->running == 0 && j->audit_end <= 0)
-			pthread_cond_signal(&p->sync_cv);
+		/* j may be gone once handed on: counted after, signalled always
+		 * (no waiter, no system call), as the syncer may wait for it. */
 		job_ran(p, j);
+		p->finished++;
+		pthread_cond_signal(&p->sync_cv);
 	}
 }
 

@@ -316,11 +316,8 @@ authd_client_buffered(const struct authd_client *c)
 }
 
 int
-authd_client_idle(struct authd_client *c)
+authd_client_at_rest(struct authd_client *c)
 {
-	struct pollfd pfd;
-	int n;
-
 	if (c->broken || c->hello_pending || authd_buf_len(c->wbuf) > 0 ||
 	    (c->last_type != AUTHD_MSG_RESULT && c->last_type != AUTHD_MSG_HELLO))
 		return 0;
@@ -328,7 +325,16 @@ authd_client_idle(struct authd_client *c)
 		authd_buf_consume(c->rbuf, c->last_frame);
 		c->last_frame = 0;
 	}
-	if (authd_buf_len(c->rbuf) > 0)
+	return authd_buf_len(c->rbuf) == 0;
+}
+
+int
+authd_client_idle(struct authd_client *c)
+{
+	struct pollfd pfd;
+	int n;
+
+	if (!authd_client_at_rest(c))
 		return 0;
 	if (!fd_is_ours(c)) {
 		c->fd = -1;
@@ -397,6 +403,9 @@ fill_rbuf(struct authd_client *c, int64_t deadline)
 	if (room == 0)
 		return AUTHD_ERR_TOO_LONG;
 	for (;;) {
+		/* An answer is rarely there already: wait first, then read. */
+		if ((r = wait_fd(c->fd, POLLIN, deadline)) != AUTHD_OK)
+			return r;
 		if ((r = authd_buf_reserve(c->rbuf, room, &p)) != AUTHD_OK)
 			return r;
 		n = read(c->fd, p, room);
@@ -405,12 +414,8 @@ fill_rbuf(struct authd_client *c, int64_t deadline)
 			return AUTHD_OK;
 		if (n == 0)
 			return AUTHD_ERR_CLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno == ECONNRESET ? AUTHD_ERR_CLOSED : AUTHD_ERR_IO;
-		if ((r = wait_fd(c->fd, POLLIN, deadline)) != AUTHD_OK)
-			return r;
 	}
 }
 

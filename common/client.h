@@ -35,6 +35,8 @@ size_t authd_client_buffered(const struct authd_client *c);
  * the last frame received; its fields are invalid afterwards.
  */
 int authd_client_idle(struct authd_client *c);
+/* The same without asking the kernel (no poll): for keeping it, not reusing it. */
+int authd_client_at_rest(struct authd_client *c);
 void authd_client_set_timeout(struct authd_client *c, int timeout_ms);
 /* A buffer to build the next frame in (authd_frame_begin with authd_client_version()). */
 struct authd_buf *authd_client_wbuf(struct authd_client *c);

@@ -137,7 +137,8 @@ static void
 kept_put(struct kept_conn *k, const struct pamauthd_opts *o,
     struct authd_client **cp)
 {
-	if (k == NULL || *cp == NULL || !authd_client_idle(*cp)) {
+	/* Whether authd closed it meanwhile is asked when it is taken again. */
+	if (k == NULL || *cp == NULL || !authd_client_at_rest(*cp)) {
 		authd_client_close(cp);
 		return;
 	}

@@ -390,6 +390,79 @@ START_TEST(audit_chain_verifies)
 }
 END_TEST
 
+/* Lines of the audit log at path with every needle (up to three). */
+static int
+count_in(const char *path, const char *a, const char *b, const char *c)
+{
+	char out[32];
+
+	if (itest_sh_out(out, sizeof(out), "grep -F -- '%s' %s | grep -F -- '%s' | "
+	    "grep -c -F -- '%s'", a, path, b, c) > 1)
+		return -1;
+	return atoi(out);
+}
+
+/*
+ * No login is granted unless its record was written: with the audit log's
+ * file system full, logins are refused (the daemon goes on serving), every
+ * success on the way there has its records, and freeing space is enough.
+ */
+START_TEST(no_login_without_its_record)
+{
+	char fs[256], log[300];
+	struct pam_run run;
+	pid_t pid;
+	int i, r, ok = 0, refused = 0, refusal = PAM_SUCCESS, granted, same;
+	int after, verified;
+
+	itest_add_person("rin", 20017, PW_GOOD);
+	snprintf(fs, sizeof(fs), "%s/auditfs", itest.dir);
+	snprintf(log, sizeof(log), "%s/audit.log", fs);
+	if (itest_sh("mkdir -p %s && mount -t tmpfs -o size=64k,mode=0700 tmpfs %s",
+	    fs, fs) != 0) {
+		fprintf(stderr, "no_login_without_its_record: cannot mount a "
+		    "tmpfs here; not run\n");
+		return;
+	}
+	ck_assert_int_eq(itest_sh("sed -i 's#^audit_log = .*#audit_log = %s#' "
+	    "%s/authd.conf && setsid '%s/scripts/authd-local' restart-authd %s "
+	    ">/dev/null", log, itest.dir, itest.srcdir, itest.dir), 0);
+	pid = authd_pid();
+	ck_assert_int_eq(itest_login(svc, "rin", PW_GOOD, &run), PAM_SUCCESS);
+	/* Fill the file system: the log can grow only inside its last page. */
+	itest_sh("dd if=/dev/zero of=%s/fill bs=4k >/dev/null 2>&1", fs);
+	for (i = 0; i < 60 && refused == 0; i++) {
+		r = itest_login(svc, "rin", PW_GOOD, &run);
+		if (r == PAM_SUCCESS)
+			ok++;
+		else {
+			refused++;
+			refusal = r;
+		}
+	}
+	granted = count_in(log, "event=authenticate", "user=rin", "result=success");
+	itest_sh("rm -f %s/fill", fs);
+	r = itest_login(svc, "rin", PW_GOOD, &run);
+	same = authd_pid() == pid && kill(pid, 0) == 0;
+	after = count_in(log, "event=authenticate", "user=rin", "result=success");
+	verified = itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
+	    itest.builddir, log) == 0;
+	/* Put the log back where the other tests look for it. */
+	itest_sh("sed -i 's#^audit_log = .*#audit_log = %s#' %s/authd.conf && "
+	    "setsid '%s/scripts/authd-local' restart-authd %s >/dev/null && "
+	    "umount %s", itest.audit_log, itest.dir, itest.srcdir, itest.dir, fs);
+
+	ck_assert_msg(refused == 1, "no refusal in %d logins with the disk full", i);
+	ck_assert_int_eq(refusal, PAM_SYSTEM_ERR);
+	/* every login granted has its record, the refused one none */
+	ck_assert_int_eq(granted, ok + 1);
+	ck_assert_int_eq(r, PAM_SUCCESS);
+	ck_assert_int_eq(after, granted + 1);
+	ck_assert_msg(verified, "the chain does not verify");
+	ck_assert_msg(same, "authd did not keep serving");
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -409,6 +482,7 @@ login_suite(void)
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
+	tcase_add_test(tc, no_login_without_its_record);
 	suite_add_tcase(s, tc);
 	return s;
 }
