@@ -47,11 +47,13 @@ struct worker_pool {
 	int idle;                        /* workers waiting on cv */
 	int stopping;
 	_Atomic unsigned long started;   /* jobs taken by workers */
-	_Atomic unsigned long finished;  /* of those, run and handed on */
 
-	pthread_mutex_t sync_mu;         /* syncq, sync_stopping */
+	pthread_mutex_t sync_mu;         /* syncq, sync_state, finished, ... */
 	pthread_cond_t sync_cv;
 	struct job_list syncq;           /* run, their records not yet on disk */
+	enum { SYNC_BUSY, SYNC_IDLE, SYNC_GATHERING } sync_state;
+	unsigned long sync_target;       /* GATHERING: until finished reaches it */
+	unsigned long finished;          /* jobs run by workers and handed on */
 	int sync_stopping;               /* the workers are gone: drain and end */
 
 	pthread_mutex_t done_mu;
@@ -113,19 +115,34 @@ to_loop(struct worker_pool *p, struct job_head *first, struct job_head *last)
 		authd_log(LOG_ERR, "worker: eventfd write failed");
 }
 
-/* A job that has run: to the syncer if its records must reach the disk first. */
+/*
+ * A job that has run (on a worker when counted): to the syncer if its
+ * records must reach the disk first, else to the loop. The syncer is woken
+ * only when it waits for this: idle with nothing queued, or gathering and
+ * this was the last job it waited for. Not once per job.
+ */
 static void
-job_ran(struct worker_pool *p, struct job_head *j)
+job_ran(struct worker_pool *p, struct job_head *j, int counted)
 {
+	int to_sync = j->audit_end > 0 && p->have_syncer, wake = 0;
+
 	j->next = NULL;
-	if (j->audit_end <= 0 || !p->have_syncer) {
-		to_loop(p, j, j);
-		return;
+	if (p->have_syncer) {
+		pthread_mutex_lock(&p->sync_mu);
+		if (to_sync)
+			list_push(&p->syncq, j);
+		if (counted)
+			p->finished++;
+		if (p->sync_state == SYNC_IDLE)
+			wake = to_sync;
+		else if (p->sync_state == SYNC_GATHERING)
+			wake = p->finished >= p->sync_target;
+		pthread_mutex_unlock(&p->sync_mu);
+		if (wake)
+			pthread_cond_signal(&p->sync_cv);
 	}
-	pthread_mutex_lock(&p->sync_mu);
-	list_push(&p->syncq, j);
-	pthread_mutex_unlock(&p->sync_mu);
-	pthread_cond_signal(&p->sync_cv);
+	if (!to_sync)
+		to_loop(p, j, j);
 }
 
 /*
@@ -139,12 +156,12 @@ syncer_main(void *arg)
 	struct worker_pool *p = arg;
 	struct job_head *batch, *j, *last;
 	struct timespec until;
-	unsigned long running_before;
 	off_t end;
 	int r;
 
 	for (;;) {
 		pthread_mutex_lock(&p->sync_mu);
+		p->sync_state = SYNC_IDLE;
 		while (p->syncq.head == NULL && !p->sync_stopping)
 			pthread_cond_wait(&p->sync_cv, &p->sync_mu);
 		if (p->syncq.head == NULL) {
@@ -152,17 +169,19 @@ syncer_main(void *arg)
 			return NULL;
 		}
 		/* Others are deciding: their records are a moment away. */
-		running_before = p->started;
+		p->sync_target = p->started;
+		p->sync_state = SYNC_GATHERING;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += SYNC_GATHER_NS;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (p->finished < running_before && !p->sync_stopping &&
+		while (p->finished < p->sync_target && !p->sync_stopping &&
 		    pthread_cond_timedwait(&p->sync_cv, &p->sync_mu,
 		    &until) == 0)
 			;
+		p->sync_state = SYNC_BUSY;
 		batch = list_take_all(&p->syncq);
 		pthread_mutex_unlock(&p->sync_mu);
 
@@ -210,11 +229,7 @@ worker_main(void *arg)
 		j->ops->run((struct job *)j, dc);
 		if (dc != NULL)
 			dir_pool_put(p->dir, dc);
-		/* j may be gone once handed on: counted after, signalled always
-		 * (no waiter, no system call), as the syncer may wait for it. */
-		job_ran(p, j);
-		p->finished++;
-		pthread_cond_signal(&p->sync_cv);
+		job_ran(p, j, 1);
 	}
 }
 
@@ -324,7 +339,7 @@ worker_pool_finish(struct worker_pool *p, struct job_head *j)
 {
 	p->pending++;
 	if (j->audit_end > 0 && p->have_syncer) {
-		job_ran(p, j);
+		job_ran(p, j, 0);
 		return;
 	}
 	j->next = NULL;
