@@ -89,9 +89,19 @@ job_audit(struct job *j, const char *event, int result, const char *reason,
 void
 job_audit_lost(struct job *j)
 {
+	int granted = j->result == AUTHD_R_SUCCESS;
+
 	authd_log(LOG_ERR, "%s for %s: its audit record is not on disk; "
 	    "refused", j->head.ops->name, j->req.user);
 	job_refuse_unrecorded(j);
+	/*
+	 * The record may still reach the disk later, saying success: say what
+	 * really happened after it (synced with the next records, if ever).
+	 */
+	if (granted)
+		auth_audit_async(j->srv, j->head.ops->name, &j->req,
+		    AUTHD_R_SYSTEM_ERR, "refused: the record of its success "
+		    "could not be synced to disk");
 }
 
 void

@@ -35,3 +35,10 @@ bench_bench_session_SOURCES = bench/bench_session.c
 bench_bench_session_CFLAGS = $(AM_CFLAGS) $(OATH_CFLAGS)
 bench_bench_session_LDADD = $(OATH_LIBS) $(PAM_LIBS)
 EXTRA_DIST += bench/run-session-bench
+
+# bench_floor: the machine's wakeup round trip and fdatasync latency, the
+# floor under every figure above (bench/README.md).
+noinst_PROGRAMS += bench/bench_floor
+bench_bench_floor_SOURCES = bench/bench_floor.c
+bench_bench_floor_CFLAGS = $(AM_CFLAGS) -pthread
+bench_bench_floor_LDADD = -lpthread

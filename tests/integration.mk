@@ -3,6 +3,14 @@ check_LTLIBRARIES += tests/libitest.la
 tests_libitest_la_SOURCES = tests/lib/itest.c tests/lib/itest.h
 tests_libitest_la_LIBADD = $(PAM_LIBS)
 
+# Preloaded into authd by test_login: fdatasync() fails on demand. Built
+# without the sanitizers (it only forwards a call).
+check_LTLIBRARIES += tests/failsync.la
+tests_failsync_la_SOURCES = tests/lib/failsync.c
+tests_failsync_la_CFLAGS = $(WARN_CFLAGS)
+tests_failsync_la_LDFLAGS = -module -avoid-version -shared -rpath '$(abs_builddir)'
+tests_failsync_la_LIBADD = -ldl
+
 check_PROGRAMS += tests/test_login
 tests_test_login_SOURCES = tests/test_login.c
 tests_test_login_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

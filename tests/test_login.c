@@ -463,6 +463,57 @@ START_TEST(no_login_without_its_record)
 }
 END_TEST
 
+/* Restart authd, with fdatasync() failing while flag exists, or as usual. */
+static void
+restart_authd(const char *flag)
+{
+	if (flag == NULL) {
+		ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' "
+		    "restart-authd %s >/dev/null", itest.srcdir, itest.dir), 0);
+		return;
+	}
+	/* an ASan authd accepts a preloaded library ahead of its runtime */
+	ck_assert_int_eq(itest_sh("LD_PRELOAD='%s/tests/.libs/failsync.so' "
+	    "AUTHD_TEST_FAILSYNC='%s' "
+	    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\" "
+	    "setsid '%s/scripts/authd-local' restart-authd %s >/dev/null",
+	    itest.builddir, flag, itest.srcdir, itest.dir), 0);
+}
+
+/*
+ * A record written but not synced (the disk refuses to sync) grants
+ * nothing: the decision that was a success is refused, and a later record
+ * says so, for whoever reads the file once the disk is back.
+ */
+START_TEST(no_login_when_its_record_is_not_synced)
+{
+	char flag[300];
+	struct pam_run run;
+	int r_ok, r_bad, r_again;
+
+	itest_add_person("sora", 20018, PW_GOOD);
+	snprintf(flag, sizeof(flag), "%s/failsync", itest.dir);
+	restart_authd(flag);
+	r_ok = itest_login(svc, "sora", PW_GOOD, &run);
+	itest_sh("touch %s", flag);
+	r_bad = itest_login(svc, "sora", PW_GOOD, &run);
+	itest_sh("rm -f %s", flag);
+	r_again = itest_login(svc, "sora", PW_GOOD, &run);
+	restart_authd(NULL);
+
+	ck_assert_int_eq(r_ok, PAM_SUCCESS);
+	ck_assert_int_eq(r_bad, PAM_SYSTEM_ERR);
+	ck_assert_int_eq(r_again, PAM_SUCCESS);
+	/* three successes written, one of them refused afterwards */
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=sora",
+	    "result=success", NULL), 3);
+	ck_assert_int_eq(itest_audit_wait("event=authenticate", "user=sora",
+	    "result=system_err"), 1);
+	ck_assert_int_eq(itest_audit_reason("sora", "system_err",
+	    "could not be synced to disk"), 1);
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -483,6 +534,7 @@ login_suite(void)
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
+	tcase_add_test(tc, no_login_when_its_record_is_not_synced);
 	suite_add_tcase(s, tc);
 	return s;
 }
