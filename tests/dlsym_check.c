@@ -59,51 +59,27 @@ banned_lib(const char *path)
 static int
 check_needed(const char *path)
 {
-	const ElfW(Ehdr) *eh;
-	const ElfW(Shdr) *sh, *dynamic = NULL, *strtab;
+	struct elf_section es;
 	const ElfW(Dyn) *d;
-	struct stat st;
 	size_t i, n, needed = 0;
-	void *map = MAP_FAILED;
-	int fd, bad = 1;
+	int bad = 1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    (size_t)st.st_size < sizeof(*eh) ||
-	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
-	    MAP_FAILED) {
-		perror(path);
+	if (elf_section_map(path, SHT_DYNAMIC, &es) != 0)
 		goto out;
-	}
-	eh = map;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > (size_t)st.st_size) {
-		fprintf(stderr, "%s: not an ELF file of this machine\n", path);
-		goto out;
-	}
-	sh = (const ElfW(Shdr) *)((const char *)map + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum; i++)
-		if (sh[i].sh_type == SHT_DYNAMIC)
-			dynamic = &sh[i];
-	if (dynamic == NULL || dynamic->sh_link >= eh->e_shnum ||
-	    dynamic->sh_offset + dynamic->sh_size > (size_t)st.st_size) {
-		fprintf(stderr, "%s: no dynamic section\n", path);
-		goto out;
-	}
-	strtab = &sh[dynamic->sh_link];
-	d = (const ElfW(Dyn) *)((const char *)map + dynamic->sh_offset);
-	n = dynamic->sh_size / sizeof(*d);
+	d = (const ElfW(Dyn) *)((const char *)es.map + es.sec->sh_offset);
+	n = es.sec->sh_size / sizeof(*d);
 	bad = 0;
 	for (i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
 		const char *name, *lib;
 
 		if (d[i].d_tag != DT_NEEDED)
 			continue;
-		if (d[i].d_un.d_val >= strtab->sh_size) {
+		if (d[i].d_un.d_val >= es.strtab->sh_size) {
 			fprintf(stderr, "%s: bad DT_NEEDED\n", path);
 			bad = 1;
 			continue;
 		}
-		name = (const char *)map + strtab->sh_offset + d[i].d_un.d_val;
+		name = (const char *)es.map + es.strtab->sh_offset + d[i].d_un.d_val;
 		needed++;
 		if ((lib = banned_lib(name)) != NULL) {
 			fprintf(stderr, "%s needs %s: %s belongs in a plugin\n",
@@ -116,10 +92,7 @@ check_needed(const char *path)
 		bad = 1;
 	}
 out:
-	if (map != MAP_FAILED)
-		munmap(map, (size_t)st.st_size);
-	if (fd != -1)
-		close(fd);
+	elf_section_unmap(&es);
 	return bad;
 }
 

@@ -49,44 +49,72 @@ is_wanted(const char *name, const char *const *wanted, size_t nwanted)
 	return 0;
 }
 
+int
+elf_section_map(const char *path, ElfW(Word) type, struct elf_section *s)
+{
+	const ElfW(Ehdr) *eh;
+	const ElfW(Shdr) *sh;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	s->map = MAP_FAILED;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
+	    (size_t)st.st_size < sizeof(*eh) ||
+	    (s->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+	    0)) == MAP_FAILED) {
+		perror(path);
+		if (fd != -1)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	s->size = (size_t)st.st_size;
+	eh = s->map;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > s->size) {
+		fprintf(stderr, "%s: not an ELF file of this machine\n", path);
+		return 1;
+	}
+	sh = (const ElfW(Shdr) *)((const char *)s->map + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum && s->sec == NULL; i++)
+		if (sh[i].sh_type == type)
+			s->sec = &sh[i];
+	if (s->sec == NULL || s->sec->sh_link >= eh->e_shnum ||
+	    s->sec->sh_offset + s->sec->sh_size > s->size ||
+	    sh[s->sec->sh_link].sh_offset + sh[s->sec->sh_link].sh_size > s->size) {
+		fprintf(stderr, "%s: no section of type %u\n", path, (unsigned)type);
+		s->sec = NULL;
+		return 1;
+	}
+	s->strtab = &sh[s->sec->sh_link];
+	return 0;
+}
+
+void
+elf_section_unmap(struct elf_section *s)
+{
+	if (s->map != MAP_FAILED && s->map != NULL)
+		munmap(s->map, s->size);
+	s->map = MAP_FAILED;
+}
+
 /* Every defined, visible symbol of .dynsym must be one of wanted[]. */
 static int
 check_dynsym(const char *path, const char *const *wanted, size_t nwanted)
 {
-	const ElfW(Ehdr) *eh;
-	const ElfW(Shdr) *sh, *dynsym = NULL, *strtab;
+	struct elf_section es;
 	const ElfW(Sym) *sym;
 	const char *names;
-	struct stat st;
 	size_t i, n, exported = 0;
-	void *map = MAP_FAILED;
-	int fd, bad = 1;
+	int bad = 1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    (size_t)st.st_size < sizeof(*eh) ||
-	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
-	    MAP_FAILED) {
-		perror(path);
+	if (elf_section_map(path, SHT_DYNSYM, &es) != 0)
 		goto out;
-	}
-	eh = map;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > (size_t)st.st_size) {
-		fprintf(stderr, "%s: not an ELF file of this machine\n", path);
-		goto out;
-	}
-	sh = (const ElfW(Shdr) *)((const char *)map + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum; i++)
-		if (sh[i].sh_type == SHT_DYNSYM)
-			dynsym = &sh[i];
-	if (dynsym == NULL || dynsym->sh_link >= eh->e_shnum) {
-		fprintf(stderr, "%s: no dynamic symbol table\n", path);
-		goto out;
-	}
-	strtab = &sh[dynsym->sh_link];
-	sym = (const ElfW(Sym) *)((const char *)map + dynsym->sh_offset);
-	names = (const char *)map + strtab->sh_offset;
-	n = dynsym->sh_size / sizeof(*sym);
+	sym = (const ElfW(Sym) *)((const char *)es.map + es.sec->sh_offset);
+	names = (const char *)es.map + es.strtab->sh_offset;
+	n = es.sec->sh_size / sizeof(*sym);
 	bad = 0;
 	for (i = 0; i < n; i++) {
 		const char *name = names + sym[i].st_name;
@@ -111,10 +139,7 @@ check_dynsym(const char *path, const char *const *wanted, size_t nwanted)
 		bad = 1;
 	}
 out:
-	if (map != MAP_FAILED)
-		munmap(map, (size_t)st.st_size);
-	if (fd != -1)
-		close(fd);
+	elf_section_unmap(&es);
 	return bad;
 }
 
