@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "err.h"
+#include "log.h"
 #include "secret.h"
 
 /* What slapd calls a local caller it could not map to an entry. */
@@ -141,7 +142,7 @@ who_am_i(struct actl *a)
 	} else if (ends_with_ci(dn, PEERCRED_SUFFIX)) {
 		fprintf(stderr, "authctl: slapd did not map uid %lu to a person; "
 		    "ask an administrator\n", (unsigned long)uid);
-		syslog(LOG_NOTICE, "uid %lu not mapped to a person by %s (%s)",
+		authd_syslog(LOG_NOTICE, "uid %lu not mapped to a person by %s (%s)",
 		    (unsigned long)uid, a->uri, dn);
 		goto out;
 	} else
@@ -155,7 +156,7 @@ who_am_i(struct actl *a)
 	else
 		fprintf(stderr, "authctl: acting as %s (%s) on %s\n", a->actor, dn,
 		    a->uri);
-	syslog(LOG_INFO, "uid %lu acting as %s (%s) on %s", (unsigned long)uid,
+	authd_syslog(LOG_INFO, "uid %lu acting as %s (%s) on %s", (unsigned long)uid,
 	    a->actor, dn, a->uri);
 	ret = ACTL_OK;
  out:

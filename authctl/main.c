@@ -18,6 +18,7 @@
 #include "cmd_fido2.h"
 #include "cmd_grant.h"
 #include "cmd_totp.h"
+#include "log.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/authd/authd.conf"
 
@@ -375,7 +376,7 @@ main(int argc, char **argv)
 				print_usage(stderr, &commands[i]);
 		return ACTL_USAGE;
 	}
-	openlog("authctl", LOG_PID, LOG_AUTHPRIV);
+	authd_log_open("authctl", 0, 0);   /* syslog: LOG_AUTHPRIV, never blocking */
 	ret = run_command(&a, c, argc - 1, argv + 1);
 	actl_record_close(&a);
 	actl_disconnect(&a);

@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "authctl.h"
 #include "err.h"
+#include "log.h"
 
 static void
 open_log(struct actl *a)
@@ -71,7 +72,7 @@ actl_record(struct actl *a, const char *event, const char *user,
 		fprintf(stderr, "authctl: cannot append to the audit log %s: %s\n",
 		    a->conf.audit_log, authd_strerror(r));
 	}
-	syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s",
+	authd_syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s",
 	    event, user, (unsigned long)getuid(), result,
 	    reason != NULL ? reason : "", a->actor != NULL ? a->actor : "unknown");
 }

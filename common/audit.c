@@ -513,8 +513,8 @@ authd_audit_sync(struct authd_audit *a, off_t end)
 			a->synced_upto = written;
 	}
 	pthread_mutex_unlock(&a->sync_lock);
-	if (r != AUTHD_OK && authd_syslog_listening())
-		syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records up to byte %lld "
+	if (r != AUTHD_OK)
+		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records up to byte %lld "
 		    "not synced to disk: %s", (long long)end, strerror(errno));
 	return r;
 }
@@ -546,12 +546,12 @@ authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
 	if (locked)
 		flock(a->fd, LOCK_UN);
 	/* Still under the lock: syslog sees the records in the chain's order. */
-	if (authd_syslog_listening() && r == AUTHD_OK)
+	if (r == AUTHD_OK)
 		/* syslog gets the record without its chain fields. */
-		syslog(LOG_AUTHPRIV | LOG_INFO, "audit %.*s",
+		authd_syslog(LOG_AUTHPRIV | LOG_INFO, "audit %.*s",
 		    (int)(len - body - 1 - CHAIN_SUFFIX_LEN), a->line + body);
-	else if (authd_syslog_listening())
-		syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record for event=%s "
+	else
+		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record for event=%s "
 		    "user=%s could not be written",
 		    authd_audit_escape(ev->event, event, sizeof(event)),
 		    authd_audit_escape(ev->user, user, sizeof(user)));

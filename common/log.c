@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,15 +26,27 @@ static int log_to_stderr;
 static int log_debug;
 
 #define LOG_LINE_MAX 2048
+
+static void neutralise_controls(char *s);
 #define SYSLOG_RECHECK_S 1
+#define SYSLOG_LINE_MAX 8192   /* an audit record with its extra fields */
 
 /*
- * Whether a syslog daemon listens on /dev/log, checked at most once a second
- * by whichever thread comes first (a stale answer for up to a second is
- * harmless). Without one, glibc's syslog() opens, connects and closes a
- * socket on every call, which cost a busy authd a fifth of its event loop;
- * the lines still go to stderr when asked for.
+ * The syslog copy. glibc's syslog() blocks when the daemon stops reading
+ * (its socket buffer full), and authd writes records from its event loop:
+ * a stalled journald must not stall logins. So lines go out on a socket of
+ * our own, non-blocking; what cannot be sent at once is dropped and counted
+ * (the audit file is the record; syslog is a second witness), and the count
+ * is told with the next line that goes out.
  */
+static pthread_mutex_t sl_lock = PTHREAD_MUTEX_INITIALIZER;
+static int sl_fd = -1;
+static char sl_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = _PATH_LOG;
+static int sl_facility = LOG_AUTHPRIV;
+static unsigned long sl_dropped;
+
+/* Whether a syslog daemon may listen: the socket exists (checked at most
+ * once a second, by whichever thread comes first). */
 int
 authd_syslog_listening(void)
 {
@@ -43,10 +57,94 @@ authd_syslog_listening(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (checked == -1 || now.tv_sec - checked >= SYSLOG_RECHECK_S) {
-		present = stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode);
+		pthread_mutex_lock(&sl_lock);
+		present = stat(sl_path, &st) == 0 && S_ISSOCK(st.st_mode);
+		pthread_mutex_unlock(&sl_lock);
 		checked = now.tv_sec;
 	}
 	return present;
+}
+
+void
+authd_syslog_set_path(const char *path)
+{
+	pthread_mutex_lock(&sl_lock);
+	snprintf(sl_path, sizeof(sl_path), "%s", path);
+	if (sl_fd != -1)
+		close(sl_fd);
+	sl_fd = -1;
+	pthread_mutex_unlock(&sl_lock);
+}
+
+static int
+sl_connect(void)
+{
+	struct sockaddr_un sun;
+
+	if (sl_fd != -1)
+		return 0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, sl_path, strlen(sl_path));
+	if ((sl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	if (connect(sl_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(sl_fd);
+		sl_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+authd_syslog(int priority, const char *fmt, ...)
+{
+	char msg[SYSLOG_LINE_MAX], line[SYSLOG_LINE_MAX + 256], stamp[32];
+	int saved_errno = errno, n, tries;
+	size_t len;
+	time_t now;
+	struct tm tm;
+	va_list ap;
+
+	if (!authd_syslog_listening())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	neutralise_controls(msg);
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %T", &tm);
+	pthread_mutex_lock(&sl_lock);
+	/* RFC 3164, as glibc writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
+	if (sl_dropped > 0)
+		n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: (%lu lines "
+		    "dropped before, syslog not reading) %s",
+		    LOG_FAC(priority) != 0 ? priority : (sl_facility | priority),
+		    stamp, log_ident, (long)getpid(), sl_dropped, msg);
+	else
+		n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: %s",
+		    LOG_FAC(priority) != 0 ? priority : (sl_facility | priority),
+		    stamp, log_ident, (long)getpid(), msg);
+	len = n < 0 ? 0 : (size_t)n >= sizeof(line) ? sizeof(line) - 1 : (size_t)n;
+	for (tries = 0; tries < 2 && len > 0; tries++) {
+		if (sl_connect() != 0)
+			break;
+		if (send(sl_fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) {
+			sl_dropped = 0;
+			goto out;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			break;
+		/* the daemon restarted: its socket is a new one */
+		close(sl_fd);
+		sl_fd = -1;
+	}
+	sl_dropped++;
+ out:
+	pthread_mutex_unlock(&sl_lock);
+	errno = saved_errno;
 }
 
 void
@@ -59,9 +157,9 @@ authd_log_open(const char *ident, int to_stderr, int debug)
 	log_debug = debug;
 	/*
 	 * Everything authd and authctl say concerns authentication and may
-	 * name people: LOG_AUTHPRIV keeps it out of world-readable logs.
+	 * name people: LOG_AUTHPRIV keeps it out of world-readable logs
+	 * (authd_syslog's default facility).
 	 */
-	openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -130,8 +228,7 @@ authd_log(int priority, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	neutralise_controls(msg);
-	if (authd_syslog_listening())
-		syslog(priority, "%s", msg);
+	authd_syslog(priority, "%s", msg);
 	if (log_to_stderr)
 		write_stderr(priority, msg);
  out:

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -17,6 +19,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "log.h"
 
 static char dir[PATH_MAX];
 static char logpath[PATH_MAX + 32];
@@ -557,6 +560,58 @@ START_TEST(garbage_file)
 }
 END_TEST
 
+/*
+ * The syslog copy of each record never waits for the syslog daemon: with a
+ * daemon that does not read, records keep being written, the copies that
+ * do not fit are dropped, and the next copy that goes out says how many.
+ */
+START_TEST(syslog_copy_never_blocks)
+{
+	struct sockaddr_un sun;
+	struct authd_audit *a = NULL;
+	char path[PATH_MAX + 32], buf[9000], want[64];
+	unsigned long got = 0, total = 3000, i;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	authd_syslog_set_path(path);
+	ck_assert_int_eq(authd_audit_open(logpath, "host1", "authd", 0, &a), AUTHD_OK);
+	alarm(30);      /* a blocked writer fails the test instead of hanging */
+	for (i = 0; i < total; i++)
+		ck_assert_int_eq(append_one(a, "sato", "success"), AUTHD_OK);
+	alarm(0);
+	/* The first copy, as syslog daemons expect it: <authpriv.info>... */
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_msg(strncmp(buf, "<86>", 4) == 0, "got: %s", buf);
+	ck_assert_msg(strstr(buf, " authd[") != NULL &&
+	    strstr(buf, "]: audit seq=1 ") != NULL, "got: %s", buf);
+	ck_assert_ptr_null(strstr(buf, " prev="));
+	for (got = 1; recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; got++)
+		;
+	ck_assert_uint_lt(got, total);
+	/* The daemon reads again: the next copy tells what it missed. */
+	ck_assert_int_eq(append_one(a, "sato", "success"), AUTHD_OK);
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	snprintf(want, sizeof(want), "(%lu lines dropped before", total - got);
+	ck_assert_msg(strstr(buf, want) != NULL, "want %s, got: %s", want, buf);
+	authd_audit_close(&a);
+	ck_assert_int_eq(verify(logpath, NULL, NULL, NULL, 0), AUTHD_OK);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -567,6 +622,7 @@ audit_suite(void)
 	/* Generous: correctness here must not depend on the machine's speed. */
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, ten_records_verify);
+	tcase_add_test(tc, syslog_copy_never_blocks);
 	tcase_add_test(tc, empty_and_missing);
 	tcase_add_test(tc, file_mode);
 	tcase_add_test(tc, edited_record);
