@@ -472,7 +472,10 @@ restart_authd(const char *flag)
 		    "restart-authd %s >/dev/null", itest.srcdir, itest.dir), 0);
 		return;
 	}
-	/* an ASan authd accepts a preloaded library ahead of its runtime */
+	/* what is tested is the synced log, whatever the run's default; an
+	 * ASan authd accepts a preloaded library ahead of its runtime */
+	ck_assert_int_eq(itest_sh("sed -i 's/^audit_fsync = .*/audit_fsync = yes/' "
+	    "%s/authd.conf", itest.dir), 0);
 	ck_assert_int_eq(itest_sh("LD_PRELOAD='%s/tests/.libs/failsync.so' "
 	    "AUTHD_TEST_FAILSYNC='%s' "
 	    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\" "
