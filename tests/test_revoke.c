@@ -73,15 +73,6 @@ login(const char *service, const char *user, const char *a, const char *b)
 	return r;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The state of a person's card, changed by the directory's root. */
 static void
 set_card_state(const char *uri, const char *user, const char *state)
@@ -187,23 +178,6 @@ teardown(void)
 	itest_sh("rm -rf %s", cards);
 }
 
-/* Alive and not a zombie. */
-static int
-alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		r = p[1] == ' ' && p[2] != 'Z';
-	fclose(f);
-	return r;
-}
-
 /*
  * A login program's session: a child that starts a session of its own,
  * authenticates and opens the PAM session (the module sends its pid), then
@@ -217,37 +191,6 @@ open_session_tree(const char *service, const char *user, const char *a,
 	return itest_session_tree(service, user, NULL, a, b, pids_r, KIDS);
 }
 
-/* Milliseconds until every pid is gone, or -1 past BOUND_MS. */
-static long long
-wait_gone(const pid_t *pids, size_t n)
-{
-	long long t0 = now_ms();
-	size_t i, left;
-
-	do {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		for (i = 0, left = 0; i < n; i++)
-			left += alive(pids[i]);
-		if (left == 0)
-			return now_ms() - t0;
-		usleep(10000);
-	} while (now_ms() - t0 < BOUND_MS);
-	return -1;
-}
-
-static void
-kill_all(const pid_t *pids, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (alive(pids[i]))
-			kill(pids[i], SIGKILL);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
 START_TEST(lost_card_refused_and_session_ended)
 {
 	pid_t pids[KIDS + 1];
@@ -258,10 +201,10 @@ START_TEST(lost_card_refused_and_session_ended)
 	ck_assert_int_eq(login(SERVICE, "alice", PW_GOOD, PIN), PAM_SUCCESS);
 	ck_assert_int_eq(open_session_tree(SERVICE, "alice", PW_GOOD, PIN, pids), 0);
 	for (i = 0; i <= KIDS; i++)
-		ck_assert_msg(alive(pids[i]), "process %zu of the session not running", i);
+		ck_assert_msg(itest_alive(&pids[i], 1), "process %zu of the session not running", i);
 	set_card_state(itest.ldapi_uri, "alice", "lost");
-	ms = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	ms = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	ck_assert_msg(ms >= 0, "the session's processes outlived the lost card");
 	printf("revoke: the session of a lost card ended in %lld ms\n", ms);
 	ck_assert_int_eq(login(SERVICE, "alice", PW_GOOD, PIN), PAM_AUTH_ERR);
@@ -297,8 +240,8 @@ START_TEST(disabled_account_session_ended)
 	ck_assert_int_eq(open_session_tree("authd-test", "dan", PW_GOOD, NULL,
 	    pids), 0);
 	itest_set_attr("dan", "authdAccountState", "disabled");
-	ms = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	ms = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	ck_assert_msg(ms >= 0, "the session outlived the disabled account");
 	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=dan", NULL), 1);
 }
@@ -313,10 +256,10 @@ START_TEST(lost_on_one_host_refused_on_the_other)
 	ck_assert_int_eq(login(PEER_SVC, "carol", PW_GOOD, PIN), PAM_SUCCESS);
 	/* reported lost through this host's directory */
 	set_card_state(itest.ldapi_uri, "carol", "lost");
-	t0 = now_ms();
-	while (now_ms() - t0 < BOUND_MS)
+	t0 = itest_now_ms();
+	while (itest_now_ms() - t0 < BOUND_MS)
 		if (login(PEER_SVC, "carol", PW_GOOD, PIN) == PAM_AUTH_ERR) {
-			ms = now_ms() - t0;
+			ms = itest_now_ms() - t0;
 			break;
 		}
 	ck_assert_msg(ms >= 0, "the other host still accepts the lost card");
@@ -349,8 +292,8 @@ START_TEST(stale_search_fails_closed_then_recovers)
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s",
 	    itest.srcdir, itest.dir), 0);
 	/* the searches reconnect by themselves (back-off up to 5 s) */
-	t0 = now_ms();
-	while (now_ms() - t0 < 20000 &&
+	t0 = itest_now_ms();
+	while (itest_now_ms() - t0 < 20000 &&
 	    (r = login(SERVICE, "bob", PW_GOOD, PIN)) != PAM_SUCCESS)
 		usleep(200000);
 	ck_assert_int_eq(r, PAM_SUCCESS);

@@ -44,71 +44,6 @@
 #define PRIV_UID  23103
 #define APPR_UID  23104
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Alive and not a zombie. */
-static int
-alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		r = p[1] == ' ' && p[2] != 'Z';
-	fclose(f);
-	return r;
-}
-
-static int
-any_alive(const pid_t *pids, size_t n)
-{
-	size_t i;
-	int left = 0;
-
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	for (i = 0; i < n; i++)
-		left += alive(pids[i]);
-	return left;
-}
-
-/* Milliseconds until every pid is gone, or -1 past BOUND_MS. */
-static long long
-wait_gone(const pid_t *pids, size_t n)
-{
-	long long t0 = now_ms();
-
-	do {
-		if (any_alive(pids, n) == 0)
-			return now_ms() - t0;
-		usleep(10000);
-	} while (now_ms() - t0 < BOUND_MS);
-	return -1;
-}
-
-static void
-kill_all(const pid_t *pids, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (alive(pids[i]))
-			kill(pids[i], SIGKILL);
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
-}
-
 /* A terminal for the session: the master, and the slave's path owned by uid. */
 struct term {
 	int master;
@@ -147,19 +82,19 @@ static long long
 term_wait(struct term *t, const char *needle, long long bound_ms)
 {
 	struct pollfd pfd;
-	long long t0 = now_ms();
+	long long t0 = itest_now_ms();
 	ssize_t n;
 
 	do {
 		if (memmem(t->seen, t->nseen, needle, strlen(needle)) != NULL)
-			return now_ms() - t0;
+			return itest_now_ms() - t0;
 		pfd.fd = t->master;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 50) == 1 && t->nseen + 1 < sizeof(t->seen) &&
 		    (n = read(t->master, t->seen + t->nseen,
 		    sizeof(t->seen) - 1 - t->nseen)) > 0)
 			t->nseen += (size_t)n;
-	} while (now_ms() - t0 < bound_ms);
+	} while (itest_now_ms() - t0 < bound_ms);
 	return -1;
 }
 
@@ -319,19 +254,19 @@ START_TEST(absolute_limit_warned_then_ended)
 	long long t0, warned, gone;
 
 	term_open(&t, 23101);
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("smax", t.path, PW_GOOD, NULL, pids), 0);
-	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	ck_assert_msg(itest_alive(pids, KIDS + 1) == KIDS + 1,
 	    "the session's processes are not running");
 	warned = term_wait(&t, "this session ends", BOUND_MS);
 	ck_assert_msg(warned >= 0, "no warning on the session's terminal; saw "
 	    "\"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "session limit", 13));
-	gone = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	term_close(&t);
 	ck_assert_msg(gone >= 0, "the session outlived its limit");
-	gone = now_ms() - t0;
+	gone = itest_now_ms() - t0;
 	printf("session_limits: warned, then ended %lld ms after it was opened "
 	    "(limit %d s)\n", gone, MAX_S);
 	/* not before its limit (nothing else could have ended it) */
@@ -356,17 +291,17 @@ START_TEST(idle_timeout_warned_then_ended)
 	restart_with("session_warn", v);
 	restart_authd();
 	term_open(&t, 23102);
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("sidle", t.path, PW_GOOD, NULL, pids), 0);
 	warned = term_wait(&t, "this session ends", BOUND_MS);
 	ck_assert_msg(warned >= 0, "no idle warning on the session's terminal; "
 	    "saw \"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "(idle)", 6));
-	gone = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	term_close(&t);
 	ck_assert_msg(gone >= 0, "the idle session was not ended");
-	gone = now_ms() - t0;
+	gone = itest_now_ms() - t0;
 	printf("session_limits: idle session ended %lld ms after it was opened "
 	    "(idle limit %d s)\n", gone, IDLE_S);
 	ck_assert_int_ge(gone, (IDLE_S - 1) * 1000);
@@ -375,9 +310,9 @@ START_TEST(idle_timeout_warned_then_ended)
 	/* a session on no terminal of its user has no idle limit */
 	ck_assert_int_eq(open_session_tree("sidle", "ssh", PW_GOOD, NULL, pids), 0);
 	sleep(IDLE_S + 2);
-	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	ck_assert_msg(itest_alive(pids, KIDS + 1) == KIDS + 1,
 	    "a session without a terminal was ended as idle");
-	kill_all(pids, KIDS + 1);
+	itest_kill_all(pids, KIDS + 1);
 }
 END_TEST
 
@@ -393,7 +328,7 @@ START_TEST(privileged_session_ends_with_its_grant)
 	restart_with("session_max", NULL);
 	restart_authd();
 	approved_grant(GRANT_S, id, sizeof(id));
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	term_open(&t, PRIV_UID);
 	code_at(0, code, sizeof(code));
 	ck_assert_msg(open_session_tree("sprv", t.path, PW_GOOD, code, pids) == 0,
@@ -401,11 +336,11 @@ START_TEST(privileged_session_ends_with_its_grant)
 	ck_assert_msg(term_wait(&t, "this session ends", BOUND_MS) >= 0,
 	    "no warning before the grant's end; saw \"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "grant ended", 11));
-	gone = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	term_close(&t);
 	ck_assert_msg(gone >= 0, "the privileged session outlived its grant");
-	gone = now_ms() - t0;
+	gone = itest_now_ms() - t0;
 	printf("session_limits: privileged session ended %lld ms after its "
 	    "%d s grant was requested\n", gone, GRANT_S);
 	/* until has a one-second resolution: not before GRANT_S - 2 s */
@@ -427,15 +362,15 @@ START_TEST(privileged_session_ends_when_its_grant_is_revoked)
 	ck_assert_msg(open_session_tree("sprv", "ssh", PW_GOOD, code, pids) == 0,
 	    "the privileged login under an approved grant failed");
 	sleep(1);
-	ck_assert_msg(any_alive(pids, KIDS + 1) == KIDS + 1,
+	ck_assert_msg(itest_alive(pids, KIDS + 1) == KIDS + 1,
 	    "the privileged session ended before its grant was revoked");
 	/* revoked in the directory (authctl grant revoke writes the same) */
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null "
 	    "<<'LDIF'\ndn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: "
 	    "authdGrantState\nauthdGrantState: revoked\nLDIF\n", itest.ldapi_uri,
 	    id, itest.base_dn), 0);
-	gone = wait_gone(pids, KIDS + 1);
-	kill_all(pids, KIDS + 1);
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
 	ck_assert_msg(gone >= 0, "the session outlived its grant's revocation");
 	printf("session_limits: revoked grant's session ended in %lld ms\n", gone);
 	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sprv",

@@ -22,15 +22,6 @@
 
 static const char *svc = "authd-test";
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int
 acct_mgmt_for(const char *user)
 {
@@ -57,13 +48,13 @@ login(const char *user)
 static long
 poll_for(int (*fn)(const char *), const char *user, int want)
 {
-	long start = now_ms();
+	long long start = itest_now_ms();
 
 	do {
 		if (fn(user) == want)
-			return now_ms() - start;
+			return itest_now_ms() - start;
 		usleep(20000);
-	} while (now_ms() - start < POLL_MS);
+	} while (itest_now_ms() - start < POLL_MS);
 	return -1;
 }
 
@@ -83,10 +74,10 @@ log_count(const char *s)
 static void
 wait_in_step(int n)
 {
-	long start = now_ms();
+	long long start = itest_now_ms();
 
 	while (log_count("view: in step") < n) {
-		ck_assert_msg(now_ms() - start < 10000,
+		ck_assert_msg(itest_now_ms() - start < 10000,
 		    "the view did not come in step (%d)", n);
 		usleep(20000);
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,4 +394,67 @@ itest_session_tree(const char *service, const char *user, const char *tty,
 	}
 	close(p[0]);
 	return 0;
+}
+
+long long
+itest_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Alive and not a zombie. */
+static int
+pid_alive(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		r = p[1] == ' ' && p[2] != 'Z';
+	fclose(f);
+	return r;
+}
+
+size_t
+itest_alive(const pid_t *pids, size_t n)
+{
+	size_t i, left = 0;
+
+	for (i = 0; i < n; i++)
+		left += pid_alive(pids[i]);
+	return left;
+}
+
+long long
+itest_wait_gone(const pid_t *pids, size_t n, long long bound_ms)
+{
+	long long t0 = itest_now_ms();
+
+	do {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (itest_alive(pids, n) == 0)
+			return itest_now_ms() - t0;
+		usleep(10000);
+	} while (itest_now_ms() - t0 < bound_ms);
+	return -1;
+}
+
+void
+itest_kill_all(const pid_t *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pid_alive(pids[i]))
+			kill(pids[i], SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }

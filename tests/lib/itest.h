@@ -68,6 +68,16 @@ int itest_audit_count(const char *needle, ...);
 int itest_session_tree(const char *service, const char *user, const char *tty,
     const char *a, const char *b, pid_t *pids_r, size_t nkids);
 
+/* Milliseconds on the monotonic clock. */
+long long itest_now_ms(void);
+/* How many of pids[] still run (zombies do not count). */
+size_t itest_alive(const pid_t *pids, size_t n);
+/* Milliseconds until none of pids[] runs (exited children reaped on the
+ * way), or -1 past bound_ms. */
+long long itest_wait_gone(const pid_t *pids, size_t n, long long bound_ms);
+/* SIGKILL what still runs of pids[], then reap. */
+void itest_kill_all(const pid_t *pids, size_t n);
+
 /* Like itest_audit_count with up to three needles (c may be NULL), but for
  * records written in the background (session ends): polls up to 20 s. */
 int itest_audit_wait(const char *a, const char *b, const char *c);
