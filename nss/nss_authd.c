@@ -410,6 +410,15 @@ ent_reset(struct ent *e)
 }
 
 /* The next entry's frame in e->cur; NSS_STATUS_SUCCESS or the status to return. */
+/* No more entries from this enumeration (under e->mu). */
+static void
+ent_stop(struct ent *e)
+{
+	nssc_close(&e->c);
+	e->open = 0;
+	e->done = 1;
+}
+
 static enum nss_status
 ent_next(struct ent *e, uint8_t req, uint8_t entry_type, int *errnop)
 {
@@ -439,10 +448,20 @@ ent_next(struct ent *e, uint8_t req, uint8_t entry_type, int *errnop)
 		e->have = 1;
 		return NSS_STATUS_SUCCESS;
 	}
-	nssc_close(&e->c);
-	e->open = 0;
-	e->done = 1;
+	ent_stop(e);
 	return st;
+}
+
+/* The entry just read, after filling the caller's buffer (under e->mu). */
+static enum nss_status
+ent_filled(struct ent *e, int fill, int *errnop)
+{
+	/* ERANGE: the caller asks again with more room for the same entry */
+	if (fill != FILL_ERANGE)
+		e->have = 0;
+	if (fill == FILL_BAD)
+		ent_stop(e);
+	return finish(fill, errnop);
 }
 
 EXPORT enum nss_status
@@ -464,21 +483,11 @@ EXPORT enum nss_status
 _nss_authd_getpwent_r(struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
-	int fill;
 
 	pthread_mutex_lock(&pwent.mu);
 	st = ent_next(&pwent, AUTHD_NSS_ENUM_PASSWD, AUTHD_NSS_PASSWD, errnop);
-	if (st == NSS_STATUS_SUCCESS) {
-		fill = fill_passwd(&pwent.cur, pw, buf, buflen);
-		if (fill != FILL_ERANGE)
-			pwent.have = 0;
-		if (fill == FILL_BAD) {
-			nssc_close(&pwent.c);
-			pwent.open = 0;
-			pwent.done = 1;
-		}
-		st = finish(fill, errnop);
-	}
+	if (st == NSS_STATUS_SUCCESS)
+		st = ent_filled(&pwent, fill_passwd(&pwent.cur, pw, buf, buflen), errnop);
 	pthread_mutex_unlock(&pwent.mu);
 	return st;
 }
@@ -502,21 +511,11 @@ EXPORT enum nss_status
 _nss_authd_getgrent_r(struct group *gr, char *buf, size_t buflen, int *errnop)
 {
 	enum nss_status st;
-	int fill;
 
 	pthread_mutex_lock(&grent.mu);
 	st = ent_next(&grent, AUTHD_NSS_ENUM_GROUP, AUTHD_NSS_GROUP, errnop);
-	if (st == NSS_STATUS_SUCCESS) {
-		fill = fill_group(&grent.cur, gr, buf, buflen);
-		if (fill != FILL_ERANGE)
-			grent.have = 0;
-		if (fill == FILL_BAD) {
-			nssc_close(&grent.c);
-			grent.open = 0;
-			grent.done = 1;
-		}
-		st = finish(fill, errnop);
-	}
+	if (st == NSS_STATUS_SUCCESS)
+		st = ent_filled(&grent, fill_group(&grent.cur, gr, buf, buflen), errnop);
 	pthread_mutex_unlock(&grent.mu);
 	return st;
 }
