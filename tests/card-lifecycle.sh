@@ -26,39 +26,7 @@ cleanup() { "$SLAPCTL" stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; }
 trap cleanup EXIT
 chmod 0755 "$DIR"
 
-failures=0
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
-run() {
-	local who=$1
-	shift
-	if [ "$who" = root ]; then
-		"$AUTHCTL" "$@" >"$DIR/out" 2>"$DIR/err"
-	else
-		setpriv --reuid="$who" --regid="$who" --clear-groups \
-		    "$AUTHCTL" "$@" >"$DIR/out" 2>"$DIR/err"
-	fi
-	rc=$?
-	out=$(cat "$DIR/out")
-	err=$(cat "$DIR/err")
-}
-expect() {
-	if [ "$rc" -eq "$1" ] && [[ "$out$err" == *"$2"* ]]; then
-		ok "$3"
-	else
-		fail "$3 (exit $rc, wanted $1 and \"$2\")"
-		printf '  stdout: %s\n  stderr: %s\n' "$out" "$err"
-	fi
-}
-attr() {
-	ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$LDAPI_URI" -b "$1" \
-	    -s base "(objectClass=*)" "$2" | sed -n "s/^$2: //p"
-}
-check() {   # check DN ATTR VALUE WHAT
-	local v
-	v=$(attr "$1" "$2")
-	[ "$v" = "$3" ] && ok "$4" || fail "$4 ($2 is \"$v\", wanted \"$3\")"
-}
+. "$srcdir/tests/lib/authctl-test.sh"
 
 "$srcdir/tests/lib/card-setup.sh" "$DIR/cards" >/dev/null ||
     { echo "FAIL: card-setup.sh"; exit 1; }
