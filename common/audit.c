@@ -497,7 +497,7 @@ int
 authd_audit_sync(struct authd_audit *a, off_t end)
 {
 	off_t written;
-	int r = AUTHD_OK;
+	int r = AUTHD_OK, err = 0;
 
 	if (end <= 0)
 		return AUTHD_OK;
@@ -507,15 +507,17 @@ authd_audit_sync(struct authd_audit *a, off_t end)
 		pthread_mutex_lock(&a->lock);
 		written = a->known_size;
 		pthread_mutex_unlock(&a->lock);
-		if (fdatasync(a->fd) == -1)
+		if (fdatasync(a->fd) == -1) {
+			err = errno;
 			r = AUTHD_ERR_AUDIT;
+		}
 		else if (written > a->synced_upto)
 			a->synced_upto = written;
 	}
 	pthread_mutex_unlock(&a->sync_lock);
 	if (r != AUTHD_OK)
 		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records up to byte %lld "
-		    "not synced to disk: %s", (long long)end, strerror(errno));
+		    "not synced to disk: %s", (long long)end, strerror(err));
 	return r;
 }
 

@@ -26,10 +26,10 @@ static int log_to_stderr;
 static int log_debug;
 
 #define LOG_LINE_MAX 2048
-
-static void neutralise_controls(char *s);
 #define SYSLOG_RECHECK_S 1
 #define SYSLOG_LINE_MAX 8192   /* an audit record with its extra fields */
+
+static void neutralise_controls(char *s);
 
 /*
  * The syslog copy. glibc's syslog() blocks when the daemon stops reading
@@ -42,7 +42,6 @@ static void neutralise_controls(char *s);
 static pthread_mutex_t sl_lock = PTHREAD_MUTEX_INITIALIZER;
 static int sl_fd = -1;
 static char sl_path[sizeof(((struct sockaddr_un *)0)->sun_path)] = _PATH_LOG;
-static int sl_facility = LOG_AUTHPRIV;
 static unsigned long sl_dropped;
 
 /* Whether a syslog daemon may listen: the socket exists (checked at most
@@ -101,6 +100,7 @@ void
 authd_syslog(int priority, const char *fmt, ...)
 {
 	char msg[SYSLOG_LINE_MAX], line[SYSLOG_LINE_MAX + 256], stamp[32];
+	char dropped[96] = "";
 	int saved_errno = errno, n, tries;
 	size_t len;
 	time_t now;
@@ -117,16 +117,13 @@ authd_syslog(int priority, const char *fmt, ...)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %T", &tm);
 	pthread_mutex_lock(&sl_lock);
-	/* RFC 3164, as glibc writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
 	if (sl_dropped > 0)
-		n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: (%lu lines "
-		    "dropped before, syslog not reading) %s",
-		    LOG_FAC(priority) != 0 ? priority : (sl_facility | priority),
-		    stamp, log_ident, (long)getpid(), sl_dropped, msg);
-	else
-		n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: %s",
-		    LOG_FAC(priority) != 0 ? priority : (sl_facility | priority),
-		    stamp, log_ident, (long)getpid(), msg);
+		snprintf(dropped, sizeof(dropped), "(%lu lines dropped before, "
+		    "syslog not reading) ", sl_dropped);
+	/* RFC 3164, as glibc writes it: <PRI>TIMESTAMP TAG[PID]: MSG */
+	n = snprintf(line, sizeof(line), "<%d>%s %s[%ld]: %s%s",
+	    LOG_FAC(priority) != 0 ? priority : (LOG_AUTHPRIV | priority),
+	    stamp, log_ident, (long)getpid(), dropped, msg);
 	len = n < 0 ? 0 : (size_t)n >= sizeof(line) ? sizeof(line) - 1 : (size_t)n;
 	for (tries = 0; tries < 2 && len > 0; tries++) {
 		if (sl_connect() != 0)
