@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/lib/proc_alive.h"
+
 #define KIDS     2
 #define BOUND_MS 10000
 
@@ -70,22 +72,6 @@ pam_run(const char *confdir, const char *service, const char *user, int session)
 	    (r = pam_acct_mgmt(pamh, 0)) == PAM_SUCCESS && session)
 		r = pam_open_session(pamh, 0);
 	pam_end(pamh, r);
-	return r;
-}
-
-static int
-alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		r = p[1] == ' ' && p[2] != 'Z';
-	fclose(f);
 	return r;
 }
 
@@ -203,7 +189,7 @@ main(int argc, char **argv)
 		while (now_ms() - t0 < BOUND_MS) {
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
-			for (k = 0; k <= KIDS && !alive(pids[k]); k++)
+			for (k = 0; k <= KIDS && !proc_alive(pids[k]); k++)
 				;
 			if (k > KIDS) {
 				t2 = now_ms() - t0;
@@ -212,7 +198,7 @@ main(int argc, char **argv)
 			usleep(2000);
 		}
 		for (k = 0; k <= KIDS; k++)
-			if (alive(pids[k]))
+			if (proc_alive(pids[k]))
 				kill(pids[k], SIGKILL);
 		printf("%d %.1f %.1f %d\n", i, t1, t2, attempts);
 		if (t1 < 0 || t2 < 0) {

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/lib/proc_alive.h"
+
 #define KIDS      2
 #define MAX_SESS  1000
 #define BOUND_MS  30000
@@ -78,22 +80,6 @@ real_msf(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int
-alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		r = p[1] == ' ' && p[2] != 'Z';
-	fclose(f);
-	return r;
 }
 
 /* The TOTP code of secret (base32) now; 0 or -1. */
@@ -220,7 +206,7 @@ main(int argc, char **argv)
 		for (i = 0, left = 0; i < n; i++) {
 			if (!ss[i].open || ss[i].done)
 				continue;
-			for (k = 0; k <= KIDS && !alive(ss[i].pids[k]); k++)
+			for (k = 0; k <= KIDS && !proc_alive(ss[i].pids[k]); k++)
 				;
 			if (k <= KIDS) {
 				left++;

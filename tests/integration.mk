@@ -1,6 +1,7 @@
 # Integration tests: real slapd + authd + libpam (see tests/lib/itest.h).
 check_LTLIBRARIES += tests/libitest.la
-tests_libitest_la_SOURCES = tests/lib/itest.c tests/lib/itest.h
+tests_libitest_la_SOURCES = tests/lib/itest.c tests/lib/itest.h \
+	tests/lib/proc_alive.c tests/lib/proc_alive.h
 tests_libitest_la_LIBADD = $(PAM_LIBS)
 
 # Preloaded into authd by test_login: fdatasync() fails on demand. Built

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "proc_alive.h"
 
 struct itest_env itest;
 
@@ -405,30 +406,13 @@ itest_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Alive and not a zombie. */
-static int
-pid_alive(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	FILE *f;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
-		r = p[1] == ' ' && p[2] != 'Z';
-	fclose(f);
-	return r;
-}
-
 size_t
 itest_alive(const pid_t *pids, size_t n)
 {
 	size_t i, left = 0;
 
 	for (i = 0; i < n; i++)
-		left += pid_alive(pids[i]);
+		left += proc_alive(pids[i]);
 	return left;
 }
 
@@ -453,7 +437,7 @@ itest_kill_all(const pid_t *pids, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (pid_alive(pids[i]))
+		if (proc_alive(pids[i]))
 			kill(pids[i], SIGKILL);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
