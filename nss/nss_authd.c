@@ -213,6 +213,31 @@ finish(int fill, int *errnop)
 	return NSS_STATUS_UNAVAIL;
 }
 
+/*
+ * Send one lookup and take its answer: NSS_STATUS_SUCCESS with an entry in
+ * *f (c still open, the caller closes it), or the status to return (c
+ * closed; status_answer never says SUCCESS).
+ */
+static enum nss_status
+ask(uint8_t type, const char *name, uint32_t id, struct nssc *c,
+    struct authd_nss_frame *f, int *errnop)
+{
+	enum nss_status st;
+
+	if (disabled() || nssc_request(c, type, name, name == NULL, id) != 0 ||
+	    nssc_recv(c, f) != 0) {
+		if (!disabled())
+			nssc_close(c);
+		*errnop = EAGAIN;
+		return NSS_STATUS_UNAVAIL;
+	}
+	if (f->type != AUTHD_NSS_STATUS)
+		return NSS_STATUS_SUCCESS;
+	st = status_answer(f, errnop);
+	nssc_close(c);
+	return st;
+}
+
 static enum nss_status
 lookup_passwd(uint8_t type, const char *name, uid_t uid, struct passwd *pw,
     char *buf, size_t buflen, int *errnop)
@@ -222,18 +247,9 @@ lookup_passwd(uint8_t type, const char *name, uid_t uid, struct passwd *pw,
 	enum nss_status st;
 	int fill;
 
-	if (disabled() || nssc_request(&c, type, name, name == NULL,
-	    (uint32_t)uid) != 0 || nssc_recv(&c, &f) != 0) {
-		if (!disabled())
-			nssc_close(&c);
-		*errnop = EAGAIN;
-		return NSS_STATUS_UNAVAIL;
-	}
-	if (f.type == AUTHD_NSS_STATUS) {
-		st = status_answer(&f, errnop);
-		nssc_close(&c);
+	if ((st = ask(type, name, (uint32_t)uid, &c, &f, errnop)) !=
+	    NSS_STATUS_SUCCESS)
 		return st;
-	}
 	fill = fill_passwd(&f, pw, buf, buflen);
 	/* An answer about someone else is no answer. */
 	if (fill == FILL_OK && (name != NULL ? strcmp(pw->pw_name, name) != 0 :
@@ -252,18 +268,9 @@ lookup_group(uint8_t type, const char *name, gid_t gid, struct group *gr,
 	enum nss_status st;
 	int fill;
 
-	if (disabled() || nssc_request(&c, type, name, name == NULL,
-	    (uint32_t)gid) != 0 || nssc_recv(&c, &f) != 0) {
-		if (!disabled())
-			nssc_close(&c);
-		*errnop = EAGAIN;
-		return NSS_STATUS_UNAVAIL;
-	}
-	if (f.type == AUTHD_NSS_STATUS) {
-		st = status_answer(&f, errnop);
-		nssc_close(&c);
+	if ((st = ask(type, name, (uint32_t)gid, &c, &f, errnop)) !=
+	    NSS_STATUS_SUCCESS)
 		return st;
-	}
 	fill = fill_group(&f, gr, buf, buflen);
 	if (fill == FILL_OK && (name != NULL ? strcmp(gr->gr_name, name) != 0 :
 	    gr->gr_gid != gid))
@@ -323,6 +330,7 @@ _nss_authd_initgroups_dyn(const char *user, gid_t group, long int *start,
 	struct authd_nss_frame f;
 	struct authd_nss_field fld;
 	struct nssc c;
+	enum nss_status st;
 	size_t off = 0;
 	long int i, added = 0;
 	gid_t gid, *g;
@@ -331,16 +339,12 @@ _nss_authd_initgroups_dyn(const char *user, gid_t group, long int *start,
 		*errnop = ENOENT;
 		return NSS_STATUS_NOTFOUND;
 	}
-	if (disabled() || nssc_request(&c, AUTHD_NSS_INITGROUPS, user, 0, 0) != 0 ||
-	    nssc_recv(&c, &f) != 0) {
-		if (!disabled())
-			nssc_close(&c);
-		*errnop = EAGAIN;
-		return NSS_STATUS_UNAVAIL;
-	}
+	if ((st = ask(AUTHD_NSS_INITGROUPS, user, 0, &c, &f, errnop)) !=
+	    NSS_STATUS_SUCCESS)
+		return st;
 	if (f.type != AUTHD_NSS_GIDS) {
-		enum nss_status st = status_answer(&f, errnop);
-
+		/* another kind of entry: unavailable, as any wrong answer */
+		st = status_answer(&f, errnop);
 		nssc_close(&c);
 		return st;
 	}
