@@ -608,6 +608,38 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 	return AUTHD_R_SUCCESS;
 }
 
+/*
+ * The person a request after authentication is about. DIR_OK with *acct_r
+ * when found and the caller may act for them; DIR_NO_CONN (j->need_dir set)
+ * when only a worker can look; otherwise the refusal in *result_r and
+ * reason (no oracle for root, none for others either).
+ */
+static int
+account_for(struct job *j, struct dir_conn *dc, struct dir_account *acct_r,
+    char *reason, size_t reasonlen, int *result_r)
+{
+	int st = decide_lookup(j, dc, acct_r);
+
+	if (st == DIR_NO_CONN) {
+		j->need_dir = 1;
+		return st;
+	}
+	if (st == DIR_NOT_FOUND || (st == DIR_OK && !decide_peer_may_act(j, acct_r))) {
+		*result_r = j->req.peer_uid == 0 ? AUTHD_R_USER_UNKNOWN :
+		    AUTHD_R_PERM_DENIED;
+		snprintf(reason, reasonlen, st == DIR_NOT_FOUND ?
+		    "unknown user" : "peer not allowed");
+		return DIR_NOT_FOUND;
+	}
+	if (st != DIR_OK) {
+		*result_r = AUTHD_R_AUTHINFO_UNAVAIL;
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
+		snprintf(reason, reasonlen, "directory unavailable: %s",
+		    dir_conn_error(dc));
+	}
+	return st;
+}
+
 void
 decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 {
@@ -615,23 +647,10 @@ decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 	char reason[1100], why[512], extra[512];
 	int st, result;
 
-	st = decide_lookup(j, dc, &acct);
-	if (st == DIR_NO_CONN) {
-		j->need_dir = 1;
+	if ((st = account_for(j, dc, &acct, reason, sizeof(reason),
+	    &result)) == DIR_NO_CONN)
 		return;
-	}
-	if (st == DIR_NOT_FOUND || (st == DIR_OK && !decide_peer_may_act(j, &acct))) {
-		/* After authentication: no oracle for root, none for others either. */
-		result = j->req.peer_uid == 0 ? AUTHD_R_USER_UNKNOWN :
-		    AUTHD_R_PERM_DENIED;
-		snprintf(reason, sizeof(reason), st == DIR_NOT_FOUND ?
-		    "unknown user" : "peer not allowed");
-	} else if (st != DIR_OK) {
-		result = AUTHD_R_AUTHINFO_UNAVAIL;
-		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
-		snprintf(reason, sizeof(reason), "directory unavailable: %s",
-		    dir_conn_error(dc));
-	} else
+	if (st == DIR_OK)
 		result = account_verdict(j, &acct, reason, sizeof(reason));
 	extra[0] = '\0';
 	if (result == AUTHD_R_SUCCESS && priv_is_privileged(&acct)) {
@@ -690,22 +709,10 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 	char reason[512], msg[256];
 	int st, result;
 
-	st = decide_lookup(j, dc, &acct);
-	if (st == DIR_NO_CONN) {
-		j->need_dir = 1;
+	if ((st = account_for(j, dc, &acct, reason, sizeof(reason),
+	    &result)) == DIR_NO_CONN)
 		return;
-	}
-	if (st == DIR_NOT_FOUND || (st == DIR_OK && !decide_peer_may_act(j, &acct))) {
-		result = j->req.peer_uid == 0 ? AUTHD_R_USER_UNKNOWN :
-		    AUTHD_R_PERM_DENIED;
-		snprintf(reason, sizeof(reason), st == DIR_NOT_FOUND ?
-		    "unknown user" : "peer not allowed");
-	} else if (st != DIR_OK) {
-		result = AUTHD_R_AUTHINFO_UNAVAIL;
-		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
-		snprintf(reason, sizeof(reason), "directory unavailable: %s",
-		    dir_conn_error(dc));
-	} else {
+	if (st == DIR_OK) {
 		msg[0] = '\0';
 		st = dir_password_change(dc, acct.dn, j->old_pw, j->new_pw, msg,
 		    sizeof(msg));
