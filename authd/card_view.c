@@ -404,20 +404,6 @@ card_view_active_for(struct card_view *v, const char *holder_dn,
 	return CARD_VIEW_FOUND;
 }
 
-void
-card_view_stats(struct card_view *v, size_t *n_r, int *live_r)
-{
-	if (v == NULL) {
-		*n_r = 0;
-		*live_r = 0;
-		return;
-	}
-	sync_rdlock(v->sync);
-	*n_r = sync_count_locked(v->sync);
-	*live_r = sync_fresh_locked(v->sync) == SYNC_LIVE;
-	sync_unlock(v->sync);
-}
-
 struct card_view *
 card_view_global(void)
 {

@@ -73,8 +73,6 @@ int card_view_lookup(struct card_view *cv, const char *fpr_hex,
  */
 int card_view_active_for(struct card_view *cv, const char *holder_dn,
     struct card_reg *regs, size_t max, size_t *n_r);
-/* Entries held, and whether the search is in step. */
-void card_view_stats(struct card_view *cv, size_t *n_r, int *live_r);
 
 /* The card view of this process (one per authd), for the card verifier;
  * NULL when none runs (view_staleness 0, or no card CA). */

@@ -510,16 +510,3 @@ view_account_by_uid_number(struct view *v, long uid_number,
 	return r;
 }
 
-void
-view_stats(struct view *v, size_t *n_r, int *fresh_r)
-{
-	if (v == NULL) {
-		*n_r = 0;
-		*fresh_r = 0;
-		return;
-	}
-	sync_rdlock(v->sync);
-	*n_r = sync_count_locked(v->sync);
-	*fresh_r = sync_fresh_locked(v->sync) == SYNC_LIVE;
-	sync_unlock(v->sync);
-}

@@ -51,7 +51,4 @@ int view_account_lookup(struct view *v, const char *user,
 int view_account_by_uid_number(struct view *v, long uid_number,
     struct dir_account *acct_r);
 
-/* For logs and tests: entries held, and whether the search is in step. */
-void view_stats(struct view *v, size_t *n_r, int *fresh_r);
-
 #endif
