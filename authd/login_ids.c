@@ -129,8 +129,3 @@ login_ids_expire(struct login_ids *t, time_t now)
 	}
 }
 
-size_t
-login_ids_count(const struct login_ids *t)
-{
-	return t->count;
-}

@@ -50,6 +50,5 @@ const struct login_id_entry *login_ids_find(struct login_ids *t, const char *id,
 void login_ids_clear_must_change(struct login_ids *t, const char *user);
 /* Forget the entries past their time. */
 void login_ids_expire(struct login_ids *t, time_t now);
-size_t login_ids_count(const struct login_ids *t);
 
 #endif

@@ -69,12 +69,6 @@ class_bit(const char *cls)
 	return 0;
 }
 
-int
-policy_class_valid(const char *cls)
-{
-	return class_bit(cls) != 0;
-}
-
 static unsigned
 category_bit(const char *s, size_t len)
 {
@@ -440,11 +434,3 @@ policy_for(struct dir_conn *dc, const struct authd_conf *conf,
 	return DIR_OK;
 }
 
-void
-policy_cache_clear(void)
-{
-	pthread_mutex_lock(&cache.mu);
-	cache.have = 0;
-	cache.n = 0;
-	pthread_mutex_unlock(&cache.mu);
-}

@@ -69,8 +69,6 @@ int policy_wants(const struct policy_req *r, unsigned proven, unsigned category)
 unsigned policy_missing(const struct policy_req *r, unsigned possible);
 /* "knowledge+possession" ("none" for 0). */
 void policy_categories_str(unsigned cats, char *out, size_t outsz);
-/* A validated class name (3A, 3B, 3C, 2, 1)? */
-int policy_class_valid(const char *cls);
 
 /*
  * The policy for this login, from the cache (refreshed from the directory
@@ -81,7 +79,5 @@ int policy_class_valid(const char *cls);
  */
 int policy_for(struct dir_conn *dc, const struct authd_conf *conf,
     const char *service, int remote, struct policy_eff *eff_r);
-/* Forget the cached copy (tests, reload). */
-void policy_cache_clear(void);
 
 #endif

@@ -113,12 +113,6 @@ session_remove(struct session_registry *r, struct session *s)
 	r->count--;
 }
 
-size_t
-session_count(const struct session_registry *r)
-{
-	return r->count;
-}
-
 void
 session_foreach(struct session_registry *r,
     void (*fn)(struct session *s, void *arg), void *arg)

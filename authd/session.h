@@ -59,7 +59,6 @@ struct session *session_find_user_pid(struct session_registry *r,
     const char *user, pid_t pid);
 /* Unlink and free s (found by one of the finds). */
 void session_remove(struct session_registry *r, struct session *s);
-size_t session_count(const struct session_registry *r);
 /* Call fn for each session (fn must not add or remove). */
 void session_foreach(struct session_registry *r,
     void (*fn)(struct session *s, void *arg), void *arg);

@@ -657,12 +657,6 @@ sync_unlock(struct sync *s)
 	pthread_rwlock_unlock(&s->lock);
 }
 
-size_t
-sync_count_locked(const struct sync *s)
-{
-	return s->nentries;
-}
-
 void
 sync_foreach_locked(struct sync *s, void (*fn)(void *obj, void *arg),
     void *arg)

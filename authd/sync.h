@@ -78,7 +78,6 @@ void sync_rdlock(struct sync *s);
 void sync_unlock(struct sync *s);
 /* Under sync_rdlock. */
 int sync_fresh_locked(const struct sync *s);
-size_t sync_count_locked(const struct sync *s);
 /* Under sync_rdlock (or the write lock, from link): every object. */
 void sync_foreach_locked(struct sync *s, void (*fn)(void *obj, void *arg),
     void *arg);

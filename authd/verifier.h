@@ -156,6 +156,5 @@ extern const struct verifier verifier_card;
 
 /* Every method, in the default order of asking. */
 extern const struct verifier *const verifiers_all[];
-const struct verifier *verifier_by_name(const char *name);
 
 #endif

@@ -18,13 +18,3 @@ const struct verifier *const verifiers_all[] = {
 	NULL
 };
 
-const struct verifier *
-verifier_by_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; verifiers_all[i] != NULL; i++)
-		if (strcmp(verifiers_all[i]->name, name) == 0)
-			return verifiers_all[i];
-	return NULL;
-}

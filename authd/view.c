@@ -68,7 +68,6 @@ struct view_key {
 };
 
 struct view_entry {
-	struct view_entry *next_uidn;
 	int bad;                     /* could not be parsed: ask the directory */
 	struct view_key *keys;
 	size_t nkeys;
@@ -82,8 +81,7 @@ struct view {
 	void *notify_arg;
 	int stale_said;              /* the search thread's: "stale" logged */
 
-	/* The indexes, behind the sync's lock. */
-	struct view_entry **by_uidn;
+	/* The index by uid, behind the sync's lock. */
 	struct view_key **by_uid;
 	size_t nbuckets;
 	size_t nlinked;
@@ -106,12 +104,6 @@ static size_t
 uid_slot(size_t nbuckets, const char *key)
 {
 	return (size_t)(hash_bytes(key, strlen(key)) % nbuckets);
-}
-
-static size_t
-uidn_slot(size_t nbuckets, long n)
-{
-	return (size_t)(hash_bytes(&n, sizeof(n)) % nbuckets);
 }
 
 /*
@@ -177,17 +169,10 @@ entry_free(void *obj)
 /* Index operations; all under the sync's write lock. */
 
 static void
-index_entry(struct view_entry **by_uidn, struct view_key **by_uid,
-    size_t nbuckets, struct view_entry *e)
+index_entry(struct view_key **by_uid, size_t nbuckets, struct view_entry *e)
 {
 	size_t i, s;
 
-	e->next_uidn = NULL;
-	if (e->acct.uid_number >= 0) {
-		s = uidn_slot(nbuckets, e->acct.uid_number);
-		e->next_uidn = by_uidn[s];
-		by_uidn[s] = e;
-	}
 	for (i = 0; i < e->nkeys; i++) {
 		s = uid_slot(nbuckets, e->keys[i].key);
 		e->keys[i].next = by_uid[s];
@@ -196,7 +181,6 @@ index_entry(struct view_entry **by_uidn, struct view_key **by_uid,
 }
 
 struct regrow {
-	struct view_entry **by_uidn;
 	struct view_key **by_uid;
 	size_t nbuckets;
 	const struct view_entry *skip;   /* being linked: not yet indexed */
@@ -208,10 +192,10 @@ reindex_one(void *obj, void *arg)
 	struct regrow *g = arg;
 
 	if (obj != g->skip)
-		index_entry(g->by_uidn, g->by_uid, g->nbuckets, obj);
+		index_entry(g->by_uid, g->nbuckets, obj);
 }
 
-/* Double the indexes when they fill up; failure only costs speed. */
+/* Double the index when it fills up; failure only costs speed. */
 static void
 maybe_grow(struct view *v, const struct view_entry *linking)
 {
@@ -221,17 +205,10 @@ maybe_grow(struct view *v, const struct view_entry *linking)
 		return;
 	g.nbuckets = v->nbuckets * 2;
 	g.skip = linking;
-	g.by_uidn = calloc(g.nbuckets, sizeof(*g.by_uidn));
-	g.by_uid = calloc(g.nbuckets, sizeof(*g.by_uid));
-	if (g.by_uidn == NULL || g.by_uid == NULL) {
-		free(g.by_uidn);
-		free(g.by_uid);
+	if ((g.by_uid = calloc(g.nbuckets, sizeof(*g.by_uid))) == NULL)
 		return;
-	}
 	sync_foreach_locked(v->sync, reindex_one, &g);
-	free(v->by_uidn);
 	free(v->by_uid);
-	v->by_uidn = g.by_uidn;
 	v->by_uid = g.by_uid;
 	v->nbuckets = g.nbuckets;
 }
@@ -243,7 +220,7 @@ link_entry(void *arg, void *obj)
 	struct view_entry *e = obj;
 
 	maybe_grow(v, e);
-	index_entry(v->by_uidn, v->by_uid, v->nbuckets, e);
+	index_entry(v->by_uid, v->nbuckets, e);
 	v->nlinked++;
 }
 
@@ -251,17 +228,10 @@ static void
 unlink_entry(void *arg, void *obj)
 {
 	struct view *v = arg;
-	struct view_entry *e = obj, **ep;
+	struct view_entry *e = obj;
 	struct view_key **kp;
 	size_t i;
 
-	if (e->acct.uid_number >= 0)
-		for (ep = &v->by_uidn[uidn_slot(v->nbuckets, e->acct.uid_number)];
-		    *ep != NULL; ep = &(*ep)->next_uidn)
-			if (*ep == e) {
-				*ep = e->next_uidn;
-				break;
-			}
 	for (i = 0; i < e->nkeys; i++)
 		for (kp = &v->by_uid[uid_slot(v->nbuckets, e->keys[i].key)];
 		    *kp != NULL; kp = &(*kp)->next)
@@ -389,9 +359,7 @@ view_new(const struct authd_conf *conf, struct dir_pool *pool,
 		return AUTHD_ERR_NOMEM;
 	v->conf = conf;
 	v->nbuckets = VIEW_BUCKETS_MIN;
-	v->by_uidn = calloc(v->nbuckets, sizeof(*v->by_uidn));
-	v->by_uid = calloc(v->nbuckets, sizeof(*v->by_uid));
-	if (v->by_uidn == NULL || v->by_uid == NULL) {
+	if ((v->by_uid = calloc(v->nbuckets, sizeof(*v->by_uid))) == NULL) {
 		view_free(&v);
 		return AUTHD_ERR_NOMEM;
 	}
@@ -427,7 +395,6 @@ view_free(struct view **vp)
 		return;
 	/* stops the search and frees the entries */
 	sync_free(&v->sync);
-	free(v->by_uidn);
 	free(v->by_uid);
 	free(v);
 	*vp = NULL;
@@ -471,40 +438,6 @@ view_account_lookup(struct view *v, const char *user,
 	}
 	*acct_r = found->acct;
 	r = VIEW_FOUND;
- out:
-	sync_unlock(v->sync);
-	return r;
-}
-
-int
-view_account_by_uid_number(struct view *v, long uid_number,
-    struct dir_account *acct_r)
-{
-	struct view_entry *e, *found = NULL;
-	int fresh, r = VIEW_NOT_FOUND;
-
-	if (v == NULL || uid_number < 0)
-		return VIEW_NOT_FRESH;
-	sync_rdlock(v->sync);
-	if ((fresh = sync_fresh_locked(v->sync)) == SYNC_STALE) {
-		r = VIEW_NOT_FRESH;
-		goto out;
-	}
-	for (e = v->by_uidn[uidn_slot(v->nbuckets, uid_number)]; e != NULL;
-	    e = e->next_uidn) {
-		if (e->acct.uid_number != uid_number)
-			continue;
-		if (found != NULL || e->bad) {
-			r = VIEW_NOT_FRESH;
-			goto out;
-		}
-		found = e;
-	}
-	if (found != NULL) {
-		*acct_r = found->acct;
-		r = VIEW_FOUND;
-	} else if (fresh != SYNC_LIVE)
-		r = VIEW_NOT_FRESH;
  out:
 	sync_unlock(v->sync);
 	return r;

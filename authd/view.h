@@ -47,8 +47,5 @@ void view_free(struct view **vp);
 /* The person whose uid is user (compared as LDAP's caseIgnoreMatch does). */
 int view_account_lookup(struct view *v, const char *user,
     struct dir_account *acct_r);
-/* The person with this uidNumber (for the NSS side). */
-int view_account_by_uid_number(struct view *v, long uid_number,
-    struct dir_account *acct_r);
 
 #endif

@@ -296,12 +296,6 @@ authd_client_version(const struct authd_client *c)
 	return c->version;
 }
 
-int
-authd_client_fd(const struct authd_client *c)
-{
-	return c->fd;
-}
-
 void
 authd_client_set_timeout(struct authd_client *c, int timeout_ms)
 {

@@ -45,7 +45,6 @@ uint8_t authd_client_version(const struct authd_client *c);
 int authd_client_flush(struct authd_client *c);
 /* Receive one frame; msg's fields stay valid until the next recv. */
 int authd_client_recv(struct authd_client *c, struct authd_msg *msg);
-int authd_client_fd(const struct authd_client *c);
 void authd_client_close(struct authd_client **cp);
 
 #endif

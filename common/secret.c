@@ -18,16 +18,6 @@ authd_secret_free(char **sp)
 	*sp = NULL;
 }
 
-void
-authd_secret_freezero(void **pp, size_t len)
-{
-	if (pp == NULL || *pp == NULL)
-		return;
-	explicit_bzero(*pp, len);
-	free(*pp);
-	*pp = NULL;
-}
-
 int
 authd_timingsafe_bcmp(const void *a, const void *b, size_t len)
 {

@@ -7,8 +7,6 @@
 
 /* Wipe a NUL-terminated secret string, free it and set *sp to NULL. */
 void authd_secret_free(char **sp);
-/* Wipe len bytes, free them and set *pp to NULL. */
-void authd_secret_freezero(void **pp, size_t len);
 /* 0 when equal; time depends only on len. */
 int authd_timingsafe_bcmp(const void *a, const void *b, size_t len);
 /* Fill with cryptographically random bytes; AUTHD_OK or AUTHD_ERR_CRYPTO. */
