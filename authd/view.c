@@ -4,7 +4,7 @@
  * The persistent search is sync.c's (connection, refresh and persist,
  * cookie, reconnection, present and delete phases, libldap 2.5.13's
  * traps); this file turns people entries into accounts, indexes them by
- * uid and uidNumber, and says when a usable person no longer is.
+ * uid, and says when a usable person no longer is.
  *
  * Races with the write path, and why the view is good enough for them:
  *  - The login display ("N failed attempts since the last success") is read
