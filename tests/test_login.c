@@ -25,21 +25,6 @@
 
 static const char *svc = "authd-test";
 
-static pid_t
-authd_pid(void)
-{
-	char path[300], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/authd.pid", itest.dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	return (pid_t)atol(buf);
-}
-
 START_TEST(right_password_logs_in)
 {
 	struct pam_run run;
@@ -288,7 +273,7 @@ START_TEST(garbage_leaves_authd_serving)
 		0x41, 0x44, 1, 1, 0x7f, 0xff, 0xff, 0xff };
 	static const unsigned char bad_version[] = { 0x41, 0x44, 9, 1, 0, 0, 0, 0 };
 	struct pam_run run;
-	pid_t before = authd_pid();
+	pid_t before = itest_authd_pid();
 	int fd, idle;
 
 	itest_add_person("lena", 20012, PW_GOOD);
@@ -305,7 +290,7 @@ START_TEST(garbage_leaves_authd_serving)
 	idle = raw_connect(itest.socket);
 	ck_assert_int_eq(itest_login(svc, "lena", PW_GOOD, &run), PAM_SUCCESS);
 	close(idle);
-	ck_assert_int_eq(authd_pid(), before);
+	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_eq(kill(before, 0), 0);
 }
 END_TEST
@@ -313,7 +298,7 @@ END_TEST
 START_TEST(directory_down_then_back)
 {
 	struct pam_run run;
-	pid_t before = authd_pid();
+	pid_t before = itest_authd_pid();
 
 	itest_add_person("mio", 20013, PW_GOOD);
 	ck_assert_int_eq(itest_login(svc, "mio", PW_GOOD, &run), PAM_SUCCESS);
@@ -324,7 +309,7 @@ START_TEST(directory_down_then_back)
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
 	ck_assert_int_eq(itest_login(svc, "mio", PW_GOOD, &run), PAM_SUCCESS);
-	ck_assert_int_eq(authd_pid(), before);
+	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_ge(itest_audit_count("user=mio", "result=authinfo_unavail", NULL), 1);
 }
 END_TEST
@@ -424,10 +409,9 @@ START_TEST(no_login_without_its_record)
 		    "tmpfs here; not run\n");
 		return;
 	}
-	ck_assert_int_eq(itest_sh("sed -i 's#^audit_log = .*#audit_log = %s#' "
-	    "%s/authd.conf && setsid '%s/scripts/authd-local' restart-authd %s "
-	    ">/dev/null", log, itest.dir, itest.srcdir, itest.dir), 0);
-	pid = authd_pid();
+	ck_assert_int_eq(itest_set_conf("audit_log", log), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	pid = itest_authd_pid();
 	ck_assert_int_eq(itest_login(svc, "rin", PW_GOOD, &run), PAM_SUCCESS);
 	/* Fill the file system: the log can grow only inside its last page. */
 	itest_sh("dd if=/dev/zero of=%s/fill bs=4k >/dev/null 2>&1", fs);
@@ -443,14 +427,14 @@ START_TEST(no_login_without_its_record)
 	granted = count_in(log, "event=authenticate", "user=rin", "result=success");
 	itest_sh("rm -f %s/fill", fs);
 	r = itest_login(svc, "rin", PW_GOOD, &run);
-	same = authd_pid() == pid && kill(pid, 0) == 0;
+	same = itest_authd_pid() == pid && kill(pid, 0) == 0;
 	after = count_in(log, "event=authenticate", "user=rin", "result=success");
 	verified = itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
 	    itest.builddir, log) == 0;
 	/* Put the log back where the other tests look for it. */
-	itest_sh("sed -i 's#^audit_log = .*#audit_log = %s#' %s/authd.conf && "
-	    "setsid '%s/scripts/authd-local' restart-authd %s >/dev/null && "
-	    "umount %s", itest.audit_log, itest.dir, itest.srcdir, itest.dir, fs);
+	itest_set_conf("audit_log", itest.audit_log);
+	itest_restart_authd("");
+	itest_sh("umount %s", fs);
 
 	ck_assert_msg(refused == 1, "no refusal in %d logins with the disk full", i);
 	ck_assert_int_eq(refusal, PAM_SYSTEM_ERR);
@@ -467,20 +451,20 @@ END_TEST
 static void
 restart_authd(const char *flag)
 {
+	char env[2600];
+
 	if (flag == NULL) {
-		ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' "
-		    "restart-authd %s >/dev/null", itest.srcdir, itest.dir), 0);
+		ck_assert_int_eq(itest_restart_authd(""), 0);
 		return;
 	}
 	/* what is tested is the synced log, whatever the run's default; an
 	 * ASan authd accepts a preloaded library ahead of its runtime */
-	ck_assert_int_eq(itest_sh("sed -i 's/^audit_fsync = .*/audit_fsync = yes/' "
-	    "%s/authd.conf", itest.dir), 0);
-	ck_assert_int_eq(itest_sh("LD_PRELOAD='%s/tests/.libs/failsync.so' "
+	ck_assert_int_eq(itest_set_conf("audit_fsync", "yes"), 0);
+	snprintf(env, sizeof(env), "LD_PRELOAD='%s/tests/.libs/failsync.so' "
 	    "AUTHD_TEST_FAILSYNC='%s' "
-	    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\" "
-	    "setsid '%s/scripts/authd-local' restart-authd %s >/dev/null",
-	    itest.builddir, flag, itest.srcdir, itest.dir), 0);
+	    "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0\"",
+	    itest.builddir, flag);
+	ck_assert_int_eq(itest_restart_authd(env), 0);
 }
 
 /*

@@ -259,9 +259,8 @@ START_TEST(class_policies)
 	/* no system_class: the class policy does not apply */
 	ck_assert_int_eq(login("authd-other", "hal", NULL, &run, PW_GOOD, NULL),
 	    PAM_SUCCESS);
-	ck_assert_int_eq(itest_sh("echo 'system_class = 3A' >> %s/authd.conf && "
-	    "AUTHD_BUILDDIR='%s' '%s/scripts/authd-local' restart-authd %s >/dev/null",
-	    itest.dir, itest.builddir, itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_set_conf("system_class", "3A"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 	/* class 3A: any service falls under class-3a ... */
 	ck_assert_int_eq(login("authd-other", "hal", NULL, &run, PW_GOOD, "000000",
 	    "000000", NULL), PAM_AUTH_ERR);

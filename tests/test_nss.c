@@ -254,10 +254,8 @@ START_TEST(enumeration_on_by_config)
 	int err, n = 0, seen_nina = 0, seen_grp = 0;
 	enum nss_status st;
 
-	ck_assert_int_eq(itest_sh("sed -i 's/^nss_enumerate = .*/nss_enumerate = yes/' "
-	    "%s/authd.conf && setsid '%s/scripts/authd-local' restart-authd %s "
-	    ">/dev/null",
-	    itest.dir, itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_set_conf("nss_enumerate", "yes"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 	itest_add_person("enumone", 30007, PW);
 	ck_assert_int_eq(p_setpwent(0), NSS_STATUS_SUCCESS);
 	while ((st = p_getpwent(&pw, buf, sizeof(buf), &err)) == NSS_STATUS_SUCCESS) {
@@ -293,26 +291,11 @@ START_TEST(enumeration_on_by_config)
 }
 END_TEST
 
-static pid_t
-authd_pid(void)
-{
-	char path[300], line[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/authd.pid", itest.dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	return (pid_t)atol(line);
-}
-
 START_TEST(authd_stuck_or_stopped_unavailable)
 {
 	struct passwd pw;
 	char out[256];
-	pid_t pid = authd_pid();
+	pid_t pid = itest_authd_pid();
 	char sock[300];
 	double t0;
 	int err, i;
@@ -341,8 +324,7 @@ START_TEST(authd_stuck_or_stopped_unavailable)
 	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd root",
 	    wrap), 0);
 	ck_assert_msg(strncmp(out, "root:x:0:0:", 11) == 0, "%s", out);
-	ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' restart-authd "
-	    "%s >/dev/null", itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
 	    NSS_STATUS_SUCCESS);
 }

@@ -197,13 +197,10 @@ restart_with(const char *key, const char *value)
 		    value, itest.dir), 0);
 }
 
-/* In a session of its own: check kills the process group of each test
- * when it ends, and authd must outlive the test that restarted it. */
 static void
 restart_authd(void)
 {
-	ck_assert_int_eq(itest_sh("setsid '%s/scripts/authd-local' restart-authd %s "
-	    ">>%s/up.log 2>&1", itest.srcdir, itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 }
 
 static void

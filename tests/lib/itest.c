@@ -442,3 +442,34 @@ itest_kill_all(const pid_t *pids, size_t n)
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 }
+
+pid_t
+itest_authd_pid(void)
+{
+	char path[300], line[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/authd.pid", itest.dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return (pid_t)atol(line);
+}
+
+int
+itest_set_conf(const char *key, const char *value)
+{
+	return itest_sh("if grep -q '^%s = ' %s/authd.conf; then "
+	    "sed -i 's#^%s = .*#%s = %s#' %s/authd.conf; "
+	    "else echo '%s = %s' >> %s/authd.conf; fi",
+	    key, itest.dir, key, key, value, itest.dir, key, value, itest.dir);
+}
+
+int
+itest_restart_authd(const char *env)
+{
+	return itest_sh("%s setsid '%s/scripts/authd-local' restart-authd %s "
+	    ">>%s/up.log 2>&1", env, itest.srcdir, itest.dir, itest.dir);
+}

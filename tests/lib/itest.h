@@ -68,6 +68,17 @@ int itest_audit_count(const char *needle, ...);
 int itest_session_tree(const char *service, const char *user, const char *tty,
     const char *a, const char *b, pid_t *pids_r, size_t nkids);
 
+/* authd's pid (DIR/authd.pid), or -1. */
+pid_t itest_authd_pid(void);
+/* key = value in authd.conf: the line replaced, or added. 0 or the status. */
+int itest_set_conf(const char *key, const char *value);
+/*
+ * Restart authd (its config read again), in a session of its own: check
+ * ends each test's process group, and authd must outlive the test. env:
+ * assignments put before the command, or "". 0 or the exit status.
+ */
+int itest_restart_authd(const char *env);
+
 /* Milliseconds on the monotonic clock. */
 long long itest_now_ms(void);
 /* How many of pids[] still run (zombies do not count). */
