@@ -204,17 +204,7 @@ parse_items(const struct conn *c, const struct authd_msg *m, struct req_items *i
 static int
 get_secret(const struct authd_msg *m, uint16_t tag, char *out)
 {
-	const struct authd_field *f;
-
-	if ((f = authd_msg_field(m, tag)) == NULL)
-		return AUTHD_ERR_MISSING;
-	if (f->len > AUTHD_SECRET_MAX)
-		return AUTHD_ERR_TOO_LONG;
-	if (f->len > 0 && memchr(f->val, '\0', f->len) != NULL)
-		return AUTHD_ERR_BAD_FIELD;
-	memcpy(out, f->val, f->len);
-	out[f->len] = '\0';
-	return AUTHD_OK;
+	return authd_msg_get_str(m, tag, out, AUTHD_SECRET_MAX + 1);
 }
 
 /* Copy src into dst, cut to fit (the tables keep bounded copies). */

@@ -119,20 +119,6 @@ card_start(const struct verify_ctx *ctx, const struct authd_msg *req,
 }
 
 static int
-take_blob(const struct authd_msg *m, uint16_t tag, uint8_t *out, size_t *len_r)
-{
-	const struct authd_field *f;
-
-	if ((f = authd_msg_field(m, tag)) == NULL)
-		return AUTHD_ERR_MISSING;
-	if (f->len == 0 || f->len > VERIFY_BLOB_MAX)
-		return AUTHD_ERR_BAD_FIELD;
-	memcpy(out, f->val, f->len);
-	*len_r = f->len;
-	return AUTHD_OK;
-}
-
-static int
 card_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
     struct verify_input *in, struct verify_step *step_r)
 {
@@ -162,9 +148,10 @@ card_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
 		}
 		return VERIFY_READY;
 	}
-	if ((r = take_blob(ans, AUTHD_F_CERT, in->cert, &in->cert_len)) != AUTHD_OK ||
-	    (r = take_blob(ans, AUTHD_F_SIGNATURE, in->signature,
-	    &in->signature_len)) != AUTHD_OK)
+	if ((r = authd_msg_get_bytes(ans, AUTHD_F_CERT, in->cert,
+	    VERIFY_BLOB_MAX, &in->cert_len)) != AUTHD_OK ||
+	    (r = authd_msg_get_bytes(ans, AUTHD_F_SIGNATURE, in->signature,
+	    VERIFY_BLOB_MAX, &in->signature_len)) != AUTHD_OK)
 		return r;
 	return VERIFY_READY;
 }

@@ -174,20 +174,6 @@ fido2_start(const struct verify_ctx *ctx, const struct authd_msg *req,
 }
 
 static int
-take_blob(const struct authd_msg *m, uint16_t tag, uint8_t *out, size_t *len_r)
-{
-	const struct authd_field *f;
-
-	if ((f = authd_msg_field(m, tag)) == NULL)
-		return AUTHD_ERR_MISSING;
-	if (f->len == 0 || f->len > VERIFY_BLOB_MAX)
-		return AUTHD_ERR_BAD_FIELD;
-	memcpy(out, f->val, f->len);
-	*len_r = f->len;
-	return AUTHD_OK;
-}
-
-static int
 fido2_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
     struct verify_input *in, struct verify_step *step_r)
 {
@@ -203,12 +189,12 @@ fido2_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
 		return VERIFY_UNAVAILABLE;
 	if (status != 0)
 		return VERIFY_READY;   /* nothing collected: check() refuses */
-	if ((r = take_blob(ans, AUTHD_F_AUTHDATA, in->authdata,
-	    &in->authdata_len)) != AUTHD_OK ||
-	    (r = take_blob(ans, AUTHD_F_SIGNATURE, in->signature,
-	    &in->signature_len)) != AUTHD_OK ||
-	    (r = take_blob(ans, AUTHD_F_CRED_ID, in->cred_id,
-	    &in->cred_id_len)) != AUTHD_OK)
+	if ((r = authd_msg_get_bytes(ans, AUTHD_F_AUTHDATA, in->authdata,
+	    VERIFY_BLOB_MAX, &in->authdata_len)) != AUTHD_OK ||
+	    (r = authd_msg_get_bytes(ans, AUTHD_F_SIGNATURE, in->signature,
+	    VERIFY_BLOB_MAX, &in->signature_len)) != AUTHD_OK ||
+	    (r = authd_msg_get_bytes(ans, AUTHD_F_CRED_ID, in->cred_id,
+	    VERIFY_BLOB_MAX, &in->cred_id_len)) != AUTHD_OK)
 		return r;
 	return VERIFY_READY;
 }

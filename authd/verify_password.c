@@ -12,18 +12,12 @@
 static int
 take_secret(const struct authd_msg *m, uint16_t tag, struct verify_input *in)
 {
-	const struct authd_field *f;
+	int r;
 
-	if ((f = authd_msg_field(m, tag)) == NULL)
-		return AUTHD_ERR_MISSING;
-	if (f->len > AUTHD_SECRET_MAX)
-		return AUTHD_ERR_TOO_LONG;
-	if (f->len > 0 && memchr(f->val, '\0', f->len) != NULL)
-		return AUTHD_ERR_BAD_FIELD;
-	memcpy(in->secret, f->val, f->len);
-	in->secret[f->len] = '\0';
-	in->have_secret = 1;
-	return AUTHD_OK;
+	if ((r = authd_msg_get_str(m, tag, in->secret, sizeof(in->secret))) ==
+	    AUTHD_OK)
+		in->have_secret = 1;
+	return r;
 }
 
 /* Everyone in the directory has a password (ppolicy judges it at bind). */

@@ -141,6 +141,21 @@ authd_msg_get_str(const struct authd_msg *msg, uint16_t tag, char *out, size_t o
 }
 
 int
+authd_msg_get_bytes(const struct authd_msg *msg, uint16_t tag, uint8_t *out,
+    size_t max, size_t *len_r)
+{
+	const struct authd_field *f;
+
+	if ((f = authd_msg_field(msg, tag)) == NULL)
+		return AUTHD_ERR_MISSING;
+	if (f->len == 0 || f->len > max)
+		return AUTHD_ERR_BAD_FIELD;
+	memcpy(out, f->val, f->len);
+	*len_r = f->len;
+	return AUTHD_OK;
+}
+
+int
 authd_msg_dup_str(const struct authd_msg *msg, uint16_t tag, char **s_r)
 {
 	const struct authd_field *f;

@@ -180,6 +180,9 @@ const struct authd_field *authd_msg_field(const struct authd_msg *msg, uint16_t 
 int authd_msg_get_str(const struct authd_msg *msg, uint16_t tag, char *out, size_t outsz);
 /* A newly allocated copy of a string field; *s_r stays NULL when absent. */
 int authd_msg_dup_str(const struct authd_msg *msg, uint16_t tag, char **s_r);
+/* Copy a non-empty binary field of at most max bytes into out; *len_r its length. */
+int authd_msg_get_bytes(const struct authd_msg *msg, uint16_t tag, uint8_t *out,
+    size_t max, size_t *len_r);
 int authd_msg_get_u8(const struct authd_msg *msg, uint16_t tag, uint8_t *v_r);
 int authd_msg_get_u32(const struct authd_msg *msg, uint16_t tag, uint32_t *v_r);
 

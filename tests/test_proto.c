@@ -509,6 +509,33 @@ START_TEST(getters_check_sizes)
 }
 END_TEST
 
+START_TEST(bytes_getter_checks_sizes)
+{
+	struct raw r;
+	struct authd_msg m;
+	uint8_t out[4];
+	size_t len = 99;
+
+	raw_header(&r, AUTHD_PROTO_MAGIC, 1, AUTHD_MSG_ANSWER, 0);
+	raw_field(&r, AUTHD_F_SIGNATURE, 3, "s\0g");
+	raw_field(&r, AUTHD_F_AUTHDATA, 5, "abcde");
+	raw_field(&r, AUTHD_F_CRED_ID, 0, "");
+	raw_fix_length(&r);
+	ck_assert_int_eq(decode(&r, &m), AUTHD_OK);
+	/* binary: an embedded NUL is data */
+	ck_assert_int_eq(authd_msg_get_bytes(&m, AUTHD_F_SIGNATURE, out,
+	    sizeof(out), &len), AUTHD_OK);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_int_eq(memcmp(out, "s\0g", 3), 0);
+	ck_assert_int_eq(authd_msg_get_bytes(&m, AUTHD_F_AUTHDATA, out,
+	    sizeof(out), &len), AUTHD_ERR_BAD_FIELD);
+	ck_assert_int_eq(authd_msg_get_bytes(&m, AUTHD_F_CRED_ID, out,
+	    sizeof(out), &len), AUTHD_ERR_BAD_FIELD);
+	ck_assert_int_eq(authd_msg_get_bytes(&m, AUTHD_F_CERT, out,
+	    sizeof(out), &len), AUTHD_ERR_MISSING);
+}
+END_TEST
+
 /* Incremental decoding, as a server sees a frame arrive */
 
 START_TEST(incremental_byte_by_byte)
@@ -652,6 +679,7 @@ proto_suite(void)
 	tcase_add_test(tc, bad_too_many_fields);
 	tcase_add_test(tc, bad_embedded_nul);
 	tcase_add_test(tc, getters_check_sizes);
+	tcase_add_test(tc, bytes_getter_checks_sizes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("incremental");
