@@ -198,11 +198,11 @@ status_from_message(LDAP *ld, LDAPMessage *msg, struct card_status *st,
 	snprintf(st->dn, sizeof(st->dn), "%s", dn);
 	ldap_memfree(dn);
 	parent_dn(st->dn, st->holder_dn, sizeof(st->holder_dn));
-	sync_first_value(ld, msg, AUTHD_AT_CARD_SERIAL, st->serial,
+	dir_entry_value(ld, msg, AUTHD_AT_CARD_SERIAL, st->serial,
 	    sizeof(st->serial));
-	sync_first_value(ld, msg, AUTHD_AT_CARD_STATE, st->state,
+	dir_entry_value(ld, msg, AUTHD_AT_CARD_STATE, st->state,
 	    sizeof(st->state));
-	sync_first_value(ld, msg, CV_AT_SUSPENDED_UNTIL, st->suspended_until,
+	dir_entry_value(ld, msg, CV_AT_SUSPENDED_UNTIL, st->suspended_until,
 	    sizeof(st->suspended_until));
 	/* the certificate is the truth; the stored fingerprint a fall-back */
 	cert = ldap_get_values_len(ld, msg, AUTHD_AT_CARD_CERT);
@@ -212,7 +212,7 @@ status_from_message(LDAP *ld, LDAPMessage *msg, struct card_status *st,
 		card_fpr_hex(fpr, st->fpr);
 	ldap_value_free_len(cert);
 	if (st->fpr[0] == '\0') {
-		sync_first_value(ld, msg, AUTHD_AT_CARD_FINGERPRINT, st->fpr,
+		dir_entry_value(ld, msg, AUTHD_AT_CARD_FINGERPRINT, st->fpr,
 		    sizeof(st->fpr));
 		for (i = 0; st->fpr[i] != '\0'; i++)
 			st->fpr[i] = (char)tolower((unsigned char)st->fpr[i]);

@@ -497,6 +497,30 @@ dir_first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *out,
 	return r;
 }
 
+int
+dir_entry_value(LDAP *ld, LDAPMessage *e, const char *attr, char *out,
+    size_t outsz)
+{
+	struct berval **v;
+	int r = 0;
+
+	out[0] = '\0';
+	if ((v = ldap_get_values_len(ld, e, attr)) == NULL)
+		return 0;
+	if (v[0] != NULL) {
+		if (v[0]->bv_len >= outsz ||
+		    memchr(v[0]->bv_val, '\0', v[0]->bv_len) != NULL)
+			r = -1;
+		else {
+			memcpy(out, v[0]->bv_val, v[0]->bv_len);
+			out[v[0]->bv_len] = '\0';
+			r = 1;
+		}
+	}
+	ldap_value_free_len(v);
+	return r;
+}
+
 static int
 dir_time_value(LDAP *ld, LDAPMessage *e, const char *attr, time_t *t_r)
 {

@@ -111,6 +111,13 @@ int dir_service_search(struct dir_conn *c, const char *base, const char *filter,
 struct ldap;
 struct ldapmsg;
 const char *const *dir_account_attr_list(void);
+/*
+ * The first value of attr in entry e as a C string: 1 when found, 0 when
+ * absent, -1 when it holds a NUL or does not fit in outsz; out is "" unless
+ * found.
+ */
+int dir_entry_value(struct ldap *ld, struct ldapmsg *e, const char *attr,
+    char *out, size_t outsz);
 int dir_account_from_entry(struct ldap *ld, struct ldapmsg *e,
     struct dir_account *acct_r, char *err, size_t errlen);
 /* A new handle of its own, bound as authd, on the server the pool uses

@@ -12,30 +12,6 @@
 #include "fido2.h"
 #include "schema.h"
 
-/* One value of attr as text; 1 found, 0 absent, -1 malformed or too long. */
-static int
-text_value(LDAP *ld, LDAPMessage *e, const char *attr, char *out, size_t outsz)
-{
-	struct berval **v;
-	int r = 0;
-
-	out[0] = '\0';
-	if ((v = ldap_get_values_len(ld, e, attr)) == NULL)
-		return 0;
-	if (v[0] != NULL) {
-		if (v[0]->bv_len >= outsz ||
-		    memchr(v[0]->bv_val, '\0', v[0]->bv_len) != NULL)
-			r = -1;
-		else {
-			memcpy(out, v[0]->bv_val, v[0]->bv_len);
-			out[v[0]->bv_len] = '\0';
-			r = 1;
-		}
-	}
-	ldap_value_free_len(v);
-	return r;
-}
-
 /* A decimal in [lo, hi]; 1 found, 0 absent, -1 malformed. */
 static int
 long_value(LDAP *ld, LDAPMessage *e, const char *attr, long long lo,
@@ -45,7 +21,7 @@ long_value(LDAP *ld, LDAPMessage *e, const char *attr, long long lo,
 	long long v;
 	int r;
 
-	if ((r = text_value(ld, e, attr, buf, sizeof(buf))) != 1)
+	if ((r = dir_entry_value(ld, e, attr, buf, sizeof(buf))) != 1)
 		return r;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
@@ -79,9 +55,9 @@ parse_cred(LDAP *ld, LDAPMessage *e, struct fido2_cred *c)
 	}
 	ldap_value_free_len(v);
 	if (!ok ||
-	    text_value(ld, e, AUTHD_AT_FIDO_PUBKEY, c->pubkey_pem,
+	    dir_entry_value(ld, e, AUTHD_AT_FIDO_PUBKEY, c->pubkey_pem,
 	    sizeof(c->pubkey_pem)) != 1 ||
-	    text_value(ld, e, AUTHD_AT_FIDO_RP_ID, c->rp_id, sizeof(c->rp_id)) != 1 ||
+	    dir_entry_value(ld, e, AUTHD_AT_FIDO_RP_ID, c->rp_id, sizeof(c->rp_id)) != 1 ||
 	    long_value(ld, e, AUTHD_AT_FIDO_ALG, -65536, 65536, &n) != 1)
 		return -1;
 	c->cose_alg = (int)n;
@@ -90,10 +66,10 @@ parse_cred(LDAP *ld, LDAPMessage *e, struct fido2_cred *c)
 	c->sign_count = (uint32_t)n;
 	/* The AAGUID matters only for the biometric allow-list: absent or
 	 * unreadable, the credential simply is not on it. */
-	if (text_value(ld, e, AUTHD_AT_FIDO_AAGUID, buf, sizeof(buf)) != 1 ||
+	if (dir_entry_value(ld, e, AUTHD_AT_FIDO_AAGUID, buf, sizeof(buf)) != 1 ||
 	    fido2_aaguid_parse(buf, c->aaguid) != 0)
 		memset(c->aaguid, 0, sizeof(c->aaguid));
-	c->uv_capable = text_value(ld, e, AUTHD_AT_FIDO_UV, buf, sizeof(buf)) == 1 &&
+	c->uv_capable = dir_entry_value(ld, e, AUTHD_AT_FIDO_UV, buf, sizeof(buf)) == 1 &&
 	    strcasecmp(buf, "TRUE") == 0;
 	return 0;
 }

@@ -19,29 +19,6 @@
 #define AT_LAST_STEP "authdTotpLastStep"
 #define AT_STATE     "authdTotpState"
 
-/* One value of attr as text; 1 found, 0 absent, -1 malformed. */
-static int
-text_value(LDAP *ld, LDAPMessage *e, const char *attr, char *out, size_t outsz)
-{
-	struct berval **v;
-	int r = 0;
-
-	out[0] = '\0';
-	if ((v = ldap_get_values_len(ld, e, attr)) == NULL)
-		return 0;
-	if (v[0] != NULL) {
-		if (v[0]->bv_len >= outsz || memchr(v[0]->bv_val, '\0', v[0]->bv_len) != NULL)
-			r = -1;
-		else {
-			memcpy(out, v[0]->bv_val, v[0]->bv_len);
-			out[v[0]->bv_len] = '\0';
-			r = 1;
-		}
-	}
-	ldap_value_free_len(v);
-	return r;
-}
-
 /* A non-negative decimal; 1 found, 0 absent, -1 malformed. */
 static int
 u64_value(LDAP *ld, LDAPMessage *e, const char *attr, uint64_t *v_r)
@@ -50,7 +27,7 @@ u64_value(LDAP *ld, LDAPMessage *e, const char *attr, uint64_t *v_r)
 	unsigned long long v;
 	int r;
 
-	if ((r = text_value(ld, e, attr, buf, sizeof(buf))) != 1)
+	if ((r = dir_entry_value(ld, e, attr, buf, sizeof(buf))) != 1)
 		return r;
 	if (buf[0] < '0' || buf[0] > '9')
 		return -1;
@@ -84,7 +61,7 @@ parse_token(LDAP *ld, LDAPMessage *e, struct dir_totp_token *tok)
 	tok->params.alg = TOTP_SHA1;
 	tok->params.digits = 6;
 	tok->params.period = TOTP_PERIOD_DEFAULT;
-	if ((r = text_value(ld, e, AT_ALG, alg, sizeof(alg))) < 0 ||
+	if ((r = dir_entry_value(ld, e, AT_ALG, alg, sizeof(alg))) < 0 ||
 	    (r == 1 && totp_alg_parse(alg, &tok->params.alg) != 0))
 		return DIR_ERROR;
 	if ((r = u64_value(ld, e, AT_DIGITS, &n)) < 0 || (r == 1 && n > 16))

@@ -128,16 +128,16 @@ parse_entry(void *arg, LDAP *ld, LDAPMessage *msg, int *skip_r)
 	if (has_class(ld, msg, AUTHD_OC_APPROVAL)) {
 		e->approval = 1;
 		parent_dn(e->dn, e->grant_dn, sizeof(e->grant_dn));
-		sync_first_value(ld, msg, AUTHD_AT_APPROVAL_DECISION, e->decision,
+		dir_entry_value(ld, msg, AUTHD_AT_APPROVAL_DECISION, e->decision,
 		    sizeof(e->decision));
 		return e;
 	}
 	snprintf(e->grant_dn, sizeof(e->grant_dn), "%s", e->dn);
-	sync_first_value(ld, msg, AUTHD_AT_GRANT_STATE, e->state,
+	dir_entry_value(ld, msg, AUTHD_AT_GRANT_STATE, e->state,
 	    sizeof(e->state));
-	sync_first_value(ld, msg, AUTHD_AT_GRANT_EMERGENCY, buf, sizeof(buf));
+	dir_entry_value(ld, msg, AUTHD_AT_GRANT_EMERGENCY, buf, sizeof(buf));
 	e->emergency = strcasecmp(buf, "TRUE") == 0;
-	sync_first_value(ld, msg, AUTHD_AT_GRANT_UNTIL, buf, sizeof(buf));
+	dir_entry_value(ld, msg, AUTHD_AT_GRANT_UNTIL, buf, sizeof(buf));
 	e->until = gentime(buf);
 	return e;
 }

@@ -668,19 +668,3 @@ sync_foreach_locked(struct sync *s, void (*fn)(void *obj, void *arg),
 		for (e = s->by_uuid[i]; e != NULL; e = e->next)
 			fn(e->obj, arg);
 }
-
-void
-sync_first_value(LDAP *ld, LDAPMessage *msg, const char *attr, char *out,
-    size_t outsz)
-{
-	struct berval **vals;
-
-	out[0] = '\0';
-	vals = ldap_get_values_len(ld, msg, attr);
-	if (vals != NULL && vals[0] != NULL && vals[0]->bv_len < outsz &&
-	    memchr(vals[0]->bv_val, '\0', vals[0]->bv_len) == NULL) {
-		memcpy(out, vals[0]->bv_val, vals[0]->bv_len);
-		out[vals[0]->bv_len] = '\0';
-	}
-	ldap_value_free_len(vals);
-}

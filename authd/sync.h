@@ -69,10 +69,6 @@ int sync_start(struct sync *s);
  * every object through ops->free_obj. */
 void sync_free(struct sync **sp);
 
-/* For parse(): the first value of attr as a string; "" when it is absent,
- * too long for out or holds a NUL (a consumer then treats it as absent). */
-void sync_first_value(LDAP *ld, LDAPMessage *msg, const char *attr, char *out,
-    size_t outsz);
 
 void sync_rdlock(struct sync *s);
 void sync_unlock(struct sync *s);
