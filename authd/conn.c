@@ -246,26 +246,16 @@ conn_end(struct conn *c)
 void
 conn_flush(struct conn *c)
 {
-	ssize_t n;
-
-	while (!c->closed && authd_buf_len(c->wbuf) > 0) {
-		n = send(c->src.fd, authd_buf_ptr(c->wbuf),
-		    authd_buf_len(c->wbuf), MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			authd_buf_consume(c->wbuf, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			conn_watch(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
-			return;
-		}
+	if (c->closed)
+		return;
+	switch (loop_send_buf(c->src.fd, c->wbuf)) {
+	case LOOP_SEND_LATER:
+		conn_watch(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
+		return;
+	case LOOP_SEND_FAILED:
 		conn_close(c);
 		return;
 	}
-	if (c->closed)
-		return;
 	if (c->state == CONN_CLOSING)
 		conn_close(c);
 	else

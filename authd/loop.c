@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "loop.h"
 
@@ -230,6 +231,26 @@ void
 loop_stop(struct loop *l)
 {
 	l->stop = 1;
+}
+
+int
+loop_send_buf(int fd, struct authd_buf *b)
+{
+	ssize_t n;
+
+	while (authd_buf_len(b) > 0) {
+		n = send(fd, authd_buf_ptr(b), authd_buf_len(b),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			authd_buf_consume(b, (size_t)n);
+		else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return LOOP_SEND_LATER;
+		else
+			return LOOP_SEND_FAILED;
+	}
+	return LOOP_SENT;
 }
 
 /* mkdir -p for a file's folder; no systemd creates /run/authd here. */

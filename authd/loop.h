@@ -54,6 +54,16 @@ void loop_stop(struct loop *l);
 int loop_listen_unix(const char *path, mode_t mode, int backlog, int *fd_r,
     char *err, size_t errlen);
 
+struct authd_buf;
+
+/*
+ * Send what b holds on the non-blocking socket fd, as far as it goes:
+ * LOOP_SENT (all of it), LOOP_SEND_LATER (the socket is full: watch for
+ * EPOLLOUT), or LOOP_SEND_FAILED (the peer is gone).
+ */
+enum { LOOP_SENT, LOOP_SEND_LATER, LOOP_SEND_FAILED };
+int loop_send_buf(int fd, struct authd_buf *b);
+
 /* Create the missing folders above the file at path with mode. */
 int loop_mkdir_parents(const char *path, mode_t mode, char *err, size_t errlen);
 

@@ -150,26 +150,18 @@ nss_conn_watch(struct nss_conn *c, uint32_t events, uint64_t timeout_ms)
 static void
 nss_conn_flush(struct nss_conn *c)
 {
-	ssize_t n;
-
-	while (!c->closed && c->wbuf != NULL && authd_buf_len(c->wbuf) > 0) {
-		n = send(c->src.fd, authd_buf_ptr(c->wbuf),
-		    authd_buf_len(c->wbuf), MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			authd_buf_consume(c->wbuf, (size_t)n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			nss_conn_watch(c, EPOLLOUT, NSS_IO_TIMEOUT_MS);
-			return;
-		}
-		nss_conn_close(c);
-		return;
-	}
 	if (c->closed)
 		return;
+	if (c->wbuf != NULL) {
+		switch (loop_send_buf(c->src.fd, c->wbuf)) {
+		case LOOP_SEND_LATER:
+			nss_conn_watch(c, EPOLLOUT, NSS_IO_TIMEOUT_MS);
+			return;
+		case LOOP_SEND_FAILED:
+			nss_conn_close(c);
+			return;
+		}
+	}
 	authd_buf_free(&c->wbuf);
 	c->busy = 0;
 	nss_conn_watch(c, EPOLLIN | EPOLLRDHUP, NSS_IO_TIMEOUT_MS);
