@@ -26,29 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answers.h"
 #include "tests/lib/proc_alive.h"
 
 #define KIDS     2
 #define BOUND_MS 10000
 
 static const char *g_answers[2];
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp_r,
-    void *arg)
-{
-	struct pam_response *resp;
-	int i, *next = arg;
-
-	if ((resp = calloc((size_t)n, sizeof(*resp))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			resp[i].resp = strdup(*next < 2 ? g_answers[(*next)++] : "");
-	*resp_r = resp;
-	return PAM_SUCCESS;
-}
 
 static double
 now_ms(void)
@@ -62,8 +46,9 @@ now_ms(void)
 static int
 pam_run(const char *confdir, const char *service, const char *user, int session)
 {
-	int next = 0, r;
-	struct pam_conv c = { conv, &next };
+	struct bench_answers ans = { { g_answers[0], g_answers[1] }, 0 };
+	struct pam_conv c = { bench_conv, &ans };
+	int r;
 	pam_handle_t *pamh;
 
 	if ((r = pam_start_confdir(service, user, &c, confdir, &pamh)) != PAM_SUCCESS)

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answers.h"
 #include "tests/lib/proc_alive.h"
 
 #define KIDS      2
@@ -45,24 +46,6 @@ struct sess {
 	double end_ms;
 };
 
-static const char *g_answers[2];
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp_r,
-    void *arg)
-{
-	struct pam_response *resp;
-	int i, *next = arg;
-
-	if ((resp = calloc((size_t)n, sizeof(*resp))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			resp[i].resp = strdup(*next < 2 ? g_answers[(*next)++] : "");
-	*resp_r = resp;
-	return PAM_SUCCESS;
-}
 
 static long long
 real_ms(void)
@@ -109,16 +92,13 @@ open_session(const char *confdir, const char *service, const char *password,
 	if (totp_now(s->secret, code) != 0 || pipe(p) != 0)
 		return -1;
 	if ((s->pids[0] = fork()) == 0) {
-		struct pam_conv c;
+		struct bench_answers ans = { { password, code }, 0 };
+		struct pam_conv c = { bench_conv, &ans };
 		pam_handle_t *pamh;
-		int next = 0, r;
+		int r;
 
 		close(p[0]);
 		setsid();
-		g_answers[0] = password;
-		g_answers[1] = code;
-		c.conv = conv;
-		c.appdata_ptr = &next;
 		if ((r = pam_start_confdir(service, s->user, &c, confdir,
 		    &pamh)) != PAM_SUCCESS)
 			_exit(1);

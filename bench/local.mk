@@ -24,7 +24,8 @@ EXTRA_DIST += bench/run-mfa-bench
 # bench_revoke: revocation latency, same host and across two replicating
 # directories (run-revoke-bench).
 noinst_PROGRAMS += bench/bench_revoke
-bench_bench_revoke_SOURCES = bench/bench_revoke.c tests/lib/proc_alive.c
+bench_bench_revoke_SOURCES = bench/bench_revoke.c bench/answers.c bench/answers.h \
+	tests/lib/proc_alive.c
 bench_bench_revoke_CFLAGS = $(AM_CFLAGS)
 bench_bench_revoke_LDADD = $(PAM_LIBS)
 EXTRA_DIST += bench/run-revoke-bench
@@ -32,7 +33,8 @@ EXTRA_DIST += bench/run-revoke-bench
 # bench_session: session end precision, from a grant's end to the end of its
 # session's last process (run-session-bench).
 noinst_PROGRAMS += bench/bench_session
-bench_bench_session_SOURCES = bench/bench_session.c tests/lib/proc_alive.c
+bench_bench_session_SOURCES = bench/bench_session.c bench/answers.c bench/answers.h \
+	tests/lib/proc_alive.c
 bench_bench_session_CFLAGS = $(AM_CFLAGS) $(OATH_CFLAGS)
 bench_bench_session_LDADD = $(OATH_LIBS) $(PAM_LIBS)
 EXTRA_DIST += bench/run-session-bench
