@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "bind_async.h"
 #include "conn.h"
 #include "deadline.h"
 #include "err.h"
@@ -311,17 +312,17 @@ submit(struct conn *c, const struct job_ops *ops)
  * thread hand-off: most password logins), else on a worker.
  */
 static void
-run(struct conn *c, struct job *j)
+run(struct job *j)
 {
 	if (j->head.ops->try_local) {
 		j->head.ops->run(j, NULL);
 		if (!j->need_dir) {
-			worker_pool_finish(c->srv->workers, &j->head);
+			worker_pool_finish(j->srv->workers, &j->head);
 			return;
 		}
 		j->need_dir = 0;
 	}
-	worker_pool_submit(c->srv->workers, &j->head);
+	worker_pool_submit(j->srv->workers, &j->head);
 }
 
 static void
@@ -464,6 +465,7 @@ out:
 static const struct job_ops ops_authenticate = {
 	.name = "authenticate",
 	.needs_dir = 1,
+	.try_local = 1,          /* when the password was bound ahead */
 	.run = decide_authenticate,
 	.done = authenticate_done,
 	.audit_lost = job_audit_lost,
@@ -530,6 +532,27 @@ verifier_next(struct conn *c, int r, const struct verify_step *step)
 	finish_now(c, AUTHD_R_SYSTEM_ERR, "verifier returned an unknown status");
 }
 
+/*
+ * The password's bind, made by the loop itself (bind_async.c), is back:
+ * the decision follows on the loop when nothing else is needed, else on
+ * a worker, which does not bind again. Made elsewhere: a worker binds.
+ */
+static void
+on_bound(void *arg, int status, const struct dir_bind_result *res)
+{
+	struct job *j = arg;
+	struct verify_input *in;
+	const char *dn;
+
+	if (status != BIND_ASYNC_ELSEWHERE &&
+	    decide_auth_bind_ahead(j->plan, &dn, &in)) {
+		in->bound = 1;
+		in->bound_status = status;
+		in->bound_result = *res;
+	}
+	run(j);
+}
+
 /* Start the next planned method; when every input is in, check them. */
 static void
 collect_next(struct conn *c)
@@ -538,6 +561,7 @@ collect_next(struct conn *c)
 	struct verify_input *in;
 	struct verify_step step;
 	struct verify_ctx ctx;
+	const char *dn;
 	struct job *j;
 	int i, r;
 
@@ -546,7 +570,11 @@ collect_next(struct conn *c)
 			return;
 		j->plan = cv->plan;
 		cv->plan = NULL;
-		run(c, j);
+		if (decide_auth_bind_ahead(j->plan, &dn, &in) &&
+		    bind_async_start(c->srv->binds, dn, in->secret, on_bound,
+		    j) == AUTHD_OK)
+			return;
+		run(j);
 		return;
 	}
 	cv->plan->cur = (size_t)i;
@@ -613,7 +641,7 @@ start_authenticate(struct conn *c, const struct authd_msg *m)
 		return AUTHD_OK;
 	}
 	j->plan = p;
-	run(c, j);
+	run(j);
 	return AUTHD_OK;
 }
 
@@ -653,7 +681,7 @@ start_acct(struct conn *c)
 		j->hint_must_change = e->must_change;
 		j->hint_grace = e->grace_left;
 	}
-	run(c, j);
+	run(j);
 	return AUTHD_OK;
 }
 
@@ -725,7 +753,7 @@ chauthtok_submit(struct conn *c)
 		return;
 	memcpy(j->old_pw, c->conv->old_pw, sizeof(j->old_pw));
 	memcpy(j->new_pw, c->conv->new_pw, sizeof(j->new_pw));
-	run(c, j);
+	run(j);
 }
 
 static int
@@ -895,7 +923,7 @@ start_open_session(struct conn *c)
 		return AUTHD_OK;
 	}
 	if ((j = submit(c, &ops_open_session)) != NULL)
-		run(c, j);
+		run(j);
 	return AUTHD_OK;
 }
 
@@ -928,7 +956,7 @@ start_close_session(struct conn *c)
 			memcpy(j->req.session_id, s->id, sizeof(s->id));
 		session_remove(c->srv->sessions, s);
 	}
-	run(c, j);
+	run(j);
 	return AUTHD_OK;
 }
 

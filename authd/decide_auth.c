@@ -237,7 +237,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case PLAN_DENIED_NAME:
 		/* the same cost as any refusal; the name itself is no secret */
 		if (pw != NULL)
-			(void)dir_password_bind(dc, NULL, pw->in->secret, &br);
+			(void)verify_password_bind(dc, NULL, pw->in, &br);
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_DEFAULT_NAME);
 		snprintf(reason, reasonlen, "default name %.100s refused", j->req.user);
 		return AUTHD_R_PERM_DENIED;
@@ -246,7 +246,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case PLAN_INVALID:
 		/* The timing entry: an unknown user costs one real bind too. */
 		if (pw != NULL)
-			(void)dir_password_bind(dc, NULL, pw->in->secret, &br);
+			(void)verify_password_bind(dc, NULL, pw->in, &br);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");
 		else if (p->why == PLAN_PEER)
@@ -265,7 +265,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	    p->pol.name, p->pol.req.text, p->enrolled);
 	if (pw == NULL)
 		return AUTHD_R_AUTH_ERR;
-	st = dir_password_bind(dc, p->acct.dn, pw->in->secret, &br);
+	st = verify_password_bind(dc, p->acct.dn, pw->in, &br);
 	switch (st) {
 	case DIR_OK:
 		msg_policy_unmet(line, sizeof(line), p->missing);
@@ -372,6 +372,72 @@ grant_extra(const struct job *j, char *out, size_t outsz)
 	    j->grant_emergency ? " grant_emergency=unapproved" : "");
 }
 
+/* The password, when it is the only input collected. */
+static struct plan_method *
+password_alone(struct plan *p)
+{
+	struct plan_method *pw = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->m[i].state != PM_COLLECTED)
+			continue;
+		if (p->m[i].v != &verifier_password || pw != NULL)
+			return NULL;
+		pw = &p->m[i];
+	}
+	return pw;
+}
+
+int
+decide_auth_bind_ahead(struct plan *p, const char **dn_r,
+    struct verify_input **in_r)
+{
+	struct plan_method *pw = password_alone(p);
+
+	if (pw == NULL || pw->in == NULL)
+		return 0;
+	switch (p->why) {
+	case PLAN_UNKNOWN:
+	case PLAN_PEER:
+	case PLAN_INVALID:
+	case PLAN_DENIED_NAME:
+		*dn_r = NULL;
+		break;
+	case PLAN_UNMET:
+		*dn_r = p->acct.dn;
+		break;
+	case PLAN_REAL:
+		/* else a failure is counted first (refuse_counted) */
+		if (!policy_satisfied(&p->pol.req, FACTOR_KNOWLEDGE))
+			return 0;
+		*dn_r = p->acct.dn;
+		break;
+	default:
+		return 0;
+	}
+	*in_r = pw->in;
+	return 1;
+}
+
+/*
+ * Whether decide_authenticate needs no directory connection: the password
+ * alone, bound ahead, and nothing to search after it (a privileged account's
+ * grant).
+ */
+static int
+decide_auth_local(struct plan *p)
+{
+	struct plan_method *pw = password_alone(p);
+
+	if (pw == NULL || pw->in == NULL || !pw->in->bound)
+		return 0;
+	if (p->why != PLAN_REAL)
+		return 1;
+	return policy_satisfied(&p->pol.req, FACTOR_KNOWLEDGE) &&
+	    !priv_is_privileged(&p->acct);
+}
+
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
 {
@@ -388,6 +454,11 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	res.bind.grace_left = -1;
 	res.bind.expire_in = -1;
 	extra[0] = '\0';
+	if (dc == NULL && !decide_auth_local(p)) {
+		/* on the loop: nothing done yet, a worker decides */
+		j->need_dir = 1;
+		return;
+	}
 	if (p->why != PLAN_REAL) {
 		result = check_decoy(j, dc, reason, sizeof(reason));
 		goto out;

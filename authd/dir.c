@@ -160,25 +160,24 @@ dir_set_options(struct dir_conn *c, LDAP *ld, const char *uri)
 	return ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 }
 
-/* Wait for msgid's reply: its code, diagnostic and ppolicy control. */
+/*
+ * The reply ldap_result() returned n for (res): its code, diagnostic and
+ * ppolicy control; n == 0 is a timeout.
+ */
 static int
-dir_wait_reply(struct dir_conn *c, LDAP *ld, int msgid, struct dir_reply *r,
+dir_read_reply(LDAP *ld, int n, LDAPMessage *res, struct dir_reply *r,
     LDAPMessage **res_r)
 {
-	LDAPMessage *res = NULL;
 	LDAPControl **ctrls = NULL, *pp;
-	struct timeval tv;
 	char *diag = NULL;
 	ber_int_t expire = -1, grace = -1;
-	int n, rc;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->pp_error = PP_noError;
 	r->pp_expire = r->pp_grace = -1;
 	if (res_r != NULL)
 		*res_r = NULL;
-	dir_timeval(c, &tv);
-	n = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
 	if (n == 0) {
 		r->code = LDAP_TIMEOUT;
 		goto out;
@@ -214,39 +213,60 @@ dir_wait_reply(struct dir_conn *c, LDAP *ld, int msgid, struct dir_reply *r,
 	return r->code;
 }
 
-/* Simple bind, with the ppolicy request control when asked. */
+/* Wait for msgid's reply (dir_read_reply). */
 static int
-dir_simple_bind(struct dir_conn *c, LDAP *ld, const char *dn,
-    const char *password, int ppolicy, struct dir_reply *r)
+dir_wait_reply(struct dir_conn *c, LDAP *ld, int msgid, struct dir_reply *r,
+    LDAPMessage **res_r)
+{
+	LDAPMessage *res = NULL;
+	struct timeval tv;
+	int n;
+
+	dir_timeval(c, &tv);
+	n = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	return dir_read_reply(ld, n, res, r, res_r);
+}
+
+/* Send a simple bind, with the ppolicy request control when asked. */
+static int
+dir_bind_request(LDAP *ld, const char *dn, const char *password, int ppolicy,
+    int *msgid_r)
 {
 	LDAPControl *pp = NULL, *sctrls[2] = { NULL, NULL };
 	struct berval cred;
-	int msgid, rc;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->pp_error = PP_noError;
-	r->pp_expire = r->pp_grace = -1;
 	if (ppolicy) {
 		if ((rc = ldap_create_passwordpolicy_control(ld, &pp)) !=
-		    LDAP_SUCCESS) {
-			r->code = rc;
-			goto out;
-		}
+		    LDAP_SUCCESS)
+			return rc;
 		sctrls[0] = pp;
 	}
 	cred.bv_val = (char *)password;
 	cred.bv_len = strlen(password);
 	rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, &cred, sctrls, NULL,
-	    &msgid);
-	if (rc != LDAP_SUCCESS) {
-		r->code = rc;
-		goto out;
-	}
-	dir_wait_reply(c, ld, msgid, r, NULL);
- out:
+	    msgid_r);
 	if (pp != NULL)
 		ldap_control_free(pp);
-	return r->code;
+	return rc;
+}
+
+/* Simple bind and its reply. */
+static int
+dir_simple_bind(struct dir_conn *c, LDAP *ld, const char *dn,
+    const char *password, int ppolicy, struct dir_reply *r)
+{
+	int msgid, rc;
+
+	if ((rc = dir_bind_request(ld, dn, password, ppolicy, &msgid)) !=
+	    LDAP_SUCCESS) {
+		memset(r, 0, sizeof(*r));
+		r->pp_error = PP_noError;
+		r->pp_expire = r->pp_grace = -1;
+		r->code = rc;
+		return rc;
+	}
+	return dir_wait_reply(c, ld, msgid, r, NULL);
 }
 
 /* Open a handle on one URI and reach the server (StartTLS when asked). */
@@ -729,43 +749,139 @@ dir_user_bind(struct dir_conn *c, const char *dn, const char *password,
 	return DIR_UNAVAILABLE;
 }
 
+/*
+ * What the reply to a person's bind means (timing: the bind was the timing
+ * entry's, for someone the directory does not hold: always DIR_INVALID).
+ */
+static int
+dir_bind_verdict(int timing, const struct dir_reply *r,
+    struct dir_bind_result *res_r)
+{
+	snprintf(res_r->message, sizeof(res_r->message), "%s", r->diag);
+	if (timing)
+		return DIR_INVALID;
+	if (r->code == LDAP_SUCCESS) {
+		if (r->has_pp) {
+			res_r->must_change = r->pp_error == PP_changeAfterReset;
+			res_r->grace_left = r->pp_grace;
+			res_r->expire_in = r->pp_expire;
+		}
+		return DIR_OK;
+	}
+	if (r->code == LDAP_INVALID_CREDENTIALS) {
+		if (r->has_pp && r->pp_error == PP_accountLocked)
+			return DIR_LOCKED;
+		if (r->has_pp && r->pp_error == PP_passwordExpired)
+			return DIR_EXPIRED;
+		return DIR_INVALID;
+	}
+	return dir_status_of(r->code);
+}
+
+/* The DN a person's bind goes to (the timing entry for NULL), or NULL
+ * when no bind must be made: an empty password would be an
+ * unauthenticated bind, which succeeds. */
+static const char *
+dir_bind_target(const struct dir_pool *pool, const char *dn,
+    const char *password)
+{
+	const char *target = dn != NULL ? dn : pool->conf->timing_dn;
+
+	if (password == NULL || password[0] == '\0' || target == NULL ||
+	    target[0] == '\0')
+		return NULL;
+	return target;
+}
+
 int
 dir_password_bind(struct dir_conn *c, const char *dn, const char *password,
     struct dir_bind_result *res_r)
 {
-	const char *target = dn != NULL ? dn : c->pool->conf->timing_dn;
+	const char *target = dir_bind_target(c->pool, dn, password);
 	struct dir_reply r;
 	int st;
 
 	memset(res_r, 0, sizeof(*res_r));
 	res_r->grace_left = -1;
 	res_r->expire_in = -1;
-	/* an empty password would be an unauthenticated bind, which succeeds */
-	if (password == NULL || password[0] == '\0' || target == NULL ||
-	    target[0] == '\0')
+	if (target == NULL)
 		return DIR_INVALID;
 	if ((st = dir_user_bind(c, target, password, &r)) != DIR_OK)
 		return st;
-	snprintf(res_r->message, sizeof(res_r->message), "%s", r.diag);
-	if (dn == NULL)
-		return DIR_INVALID;
-	if (r.code == LDAP_SUCCESS) {
-		if (r.has_pp) {
-			res_r->must_change = r.pp_error == PP_changeAfterReset;
-			res_r->grace_left = r.pp_grace;
-			res_r->expire_in = r.pp_expire;
-		}
-		return DIR_OK;
+	if (dn != NULL && r.code != LDAP_SUCCESS)
+		dir_reply_error(c, "bind", &r);
+	return dir_bind_verdict(dn == NULL, &r, res_r);
+}
+
+int
+dir_bind_handle_open(struct dir_pool *pool, LDAP **ld_r, int *fd_r, char *err,
+    size_t errlen)
+{
+	struct dir_conn tmp;
+	Sockbuf *sb = NULL;
+	int st;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.pool = pool;
+	*ld_r = NULL;
+	*fd_r = -1;
+	if ((st = dir_handle_ready(&tmp, &tmp.bind, 0)) != DIR_OK) {
+		snprintf(err, errlen, "%s", tmp.err);
+		return st;
 	}
-	dir_reply_error(c, "bind", &r);
-	if (r.code == LDAP_INVALID_CREDENTIALS) {
-		if (r.has_pp && r.pp_error == PP_accountLocked)
-			return DIR_LOCKED;
-		if (r.has_pp && r.pp_error == PP_passwordExpired)
-			return DIR_EXPIRED;
-		return DIR_INVALID;
+	if (ldap_get_option(tmp.bind.ld, LDAP_OPT_SOCKBUF, &sb) !=
+	    LDAP_OPT_SUCCESS || sb == NULL ||
+	    ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_NONBLOCK, (void *)1) != 1 ||
+	    ldap_get_option(tmp.bind.ld, LDAP_OPT_DESC, fd_r) !=
+	    LDAP_OPT_SUCCESS || *fd_r < 0) {
+		ldap_unbind_ext(tmp.bind.ld, NULL, NULL);
+		*fd_r = -1;
+		snprintf(err, errlen, "cannot make a connection's reads "
+		    "non-blocking");
+		return DIR_ERROR;
 	}
-	return dir_status_of(r.code);
+	*ld_r = tmp.bind.ld;
+	return DIR_OK;
+}
+
+void
+dir_bind_handle_close(LDAP *ld)
+{
+	if (ld != NULL)
+		ldap_unbind_ext(ld, NULL, NULL);
+}
+
+int
+dir_bind_send(struct dir_pool *pool, LDAP *ld, const char *dn,
+    const char *password, int *msgid_r)
+{
+	const char *target = dir_bind_target(pool, dn, password);
+
+	if (target == NULL)
+		return DIR_INVALID;
+	return dir_bind_request(ld, target, password, 1, msgid_r) ==
+	    LDAP_SUCCESS ? DIR_OK : DIR_UNAVAILABLE;
+}
+
+int
+dir_bind_receive(LDAP *ld, int msgid, int timing, struct dir_bind_result *res_r,
+    int *status_r)
+{
+	struct timeval zero = { 0, 0 };
+	LDAPMessage *res = NULL;
+	struct dir_reply r;
+	int n;
+
+	memset(res_r, 0, sizeof(*res_r));
+	res_r->grace_left = -1;
+	res_r->expire_in = -1;
+	if ((n = ldap_result(ld, msgid, LDAP_MSG_ALL, &zero, &res)) == 0)
+		return 0;
+	dir_read_reply(ld, n, res, &r, NULL);
+	if (dir_is_down(r.code))
+		return -1;
+	*status_r = dir_bind_verdict(timing, &r, res_r);
+	return 1;
 }
 
 /* A sentence for the person whose new password ppolicy refused. */

@@ -2,7 +2,8 @@
  * authd's view of the directory: a pool of LDAP connections and the
  * operations of the login path. Every call blocks (it runs on a worker
  * thread, never on the event loop) and is bounded by the config's
- * ldap_timeout. A connection that fails is reconnected on next use, trying
+ * ldap_timeout, except the dir_bind_* calls made for the event loop. A
+ * connection that fails is reconnected on next use, trying
  * the configured URIs in order (failover).
  */
 #ifndef AUTHD_DIR_H
@@ -120,6 +121,24 @@ int dir_entry_value(struct ldap *ld, struct ldapmsg *e, const char *attr,
     char *out, size_t outsz);
 int dir_account_from_entry(struct ldap *ld, struct ldapmsg *e,
     struct dir_account *acct_r, char *err, size_t errlen);
+/*
+ * Users' binds made without waiting, for the event loop (bind_async.c).
+ * dir_bind_handle_open, on a worker thread (it connects, with the pool's
+ * failover), gives a handle whose reads never block, and its descriptor.
+ * dir_bind_send sends the bind dir_password_bind would make (dn NULL: the
+ * timing entry), ppolicy control included: DIR_OK, DIR_INVALID when no bind
+ * is to be made (empty password), DIR_UNAVAILABLE when it could not be sent.
+ * dir_bind_receive takes its reply if it has come: 0 not yet; 1 with
+ * *status_r and *res_r as dir_password_bind gives them (timing: the bind
+ * was the timing entry's); -1 the handle is lost (close it).
+ */
+int dir_bind_handle_open(struct dir_pool *pool, struct ldap **ld_r, int *fd_r,
+    char *err, size_t errlen);
+void dir_bind_handle_close(struct ldap *ld);
+int dir_bind_send(struct dir_pool *pool, struct ldap *ld, const char *dn,
+    const char *password, int *msgid_r);
+int dir_bind_receive(struct ldap *ld, int msgid, int timing,
+    struct dir_bind_result *res_r, int *status_r);
 /* A new handle of its own, bound as authd, on the server the pool uses
  * (failover as for the pool's handles); the caller unbinds it. */
 int dir_service_open(struct dir_pool *pool, struct ldap **ld_r, char *err,

@@ -92,6 +92,15 @@ void job_refuse_unrecorded(struct job *j);
  * the check of what was collected. */
 void decide_auth_plan(struct job *j, struct dir_conn *dc);
 void decide_authenticate(struct job *j, struct dir_conn *dc);
+/*
+ * When all authenticating a plan still needs from the directory is the
+ * password's bind: 1, with *dn_r the DN to bind (NULL: the timing entry)
+ * and *in_r the input holding the password (its bound fields take the
+ * result). The event loop makes that bind without waiting (bind_async.c)
+ * and runs decide_authenticate itself when nothing else is needed.
+ */
+int decide_auth_bind_ahead(struct plan *p, const char **dn_r,
+    struct verify_input **in_r);
 void decide_acct_mgmt(struct job *j, struct dir_conn *dc);
 void decide_chauthtok(struct job *j, struct dir_conn *dc);
 void decide_open_session(struct job *j, struct dir_conn *dc);

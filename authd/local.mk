@@ -12,6 +12,7 @@ libauthd_daemon_la_SOURCES = \
 	authd/loop.c authd/loop.h \
 	authd/conn.c authd/conn.h \
 	authd/worker.c authd/worker.h \
+	authd/bind_async.c authd/bind_async.h \
 	authd/job.c authd/job.h \
 	authd/auth.c authd/auth.h \
 	authd/decide.h authd/decide_auth.c authd/decide_session.c \

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bind_async.h"
 #include "card_view.h"
 #include "conf.h"
 #include "conn.h"
@@ -273,6 +274,8 @@ server_teardown(struct server *srv)
 	server_close_listeners(srv);
 	/* Conversations in progress are abandoned; their jobs finish unheard. */
 	conn_close_all(srv);
+	/* binds in flight go to the workers, which cancel them */
+	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
 	/* the searches post to revoke: stop them first */
 	card_view_free(&srv->card_view);
@@ -354,6 +357,8 @@ main(int argc, char **argv)
 	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK ||
 	    worker_pool_new(srv.loop, srv.dir, srv.audit, conf.ldap_pool_size,
 	    &srv.workers) != AUTHD_OK ||
+	    bind_async_new(srv.loop, srv.workers, srv.dir, conf.ldap_pool_size,
+	    conf.ldap_timeout, &srv.binds) != AUTHD_OK ||
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "
 		    "or the workers");

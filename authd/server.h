@@ -16,6 +16,7 @@
 
 struct conn;
 struct worker_pool;
+struct bind_async;
 struct login_ids;
 struct session_registry;
 struct nss_server;
@@ -38,6 +39,7 @@ struct server {
 	const struct authd_conf *conf;
 	struct loop *loop;
 	struct worker_pool *workers;
+	struct bind_async *binds;        /* password binds made by the loop */
 	struct dir_pool *dir;
 	struct authd_audit *audit;
 	struct login_ids *login_ids;

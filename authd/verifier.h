@@ -63,6 +63,11 @@ struct verify_input {
 	size_t cred_id_len;
 	uint8_t cert[VERIFY_BLOB_MAX];          /* card certificate, DER */
 	size_t cert_len;
+	/* The password's bind, made ahead by the event loop (bind_async.c):
+	 * bound set, with what dir_password_bind would have returned. */
+	int bound;
+	int bound_status;
+	struct dir_bind_result bound_result;
 };
 
 /* One step to send. Pointers stay valid until the step is sent. */
@@ -149,6 +154,12 @@ struct verifier {
 	    const struct verify_input *in, struct verify_result *res_r);
 };
 
+/*
+ * The password's bind as dn (NULL: the timing entry): the one made ahead
+ * when in->bound, else dir_password_bind on dc now.
+ */
+int verify_password_bind(struct dir_conn *dc, const char *dn,
+    const struct verify_input *in, struct dir_bind_result *res_r);
 extern const struct verifier verifier_password;
 extern const struct verifier verifier_totp;
 extern const struct verifier verifier_fido2;

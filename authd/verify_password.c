@@ -70,6 +70,17 @@ password_answer(const struct verify_ctx *ctx, const struct authd_msg *ans,
 	return VERIFY_READY;
 }
 
+int
+verify_password_bind(struct dir_conn *dc, const char *dn,
+    const struct verify_input *in, struct dir_bind_result *res_r)
+{
+	if (in->bound) {
+		*res_r = in->bound_result;
+		return in->bound_status;
+	}
+	return dir_password_bind(dc, dn, in->secret, res_r);
+}
+
 /* One ppolicy bind as the person: the directory counts and locks. */
 static void
 password_check(struct dir_conn *dc, const struct verify_ctx *ctx,
@@ -77,7 +88,7 @@ password_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 {
 	int st;
 
-	st = dir_password_bind(dc, ctx->acct->dn, in->secret, &res_r->bind);
+	st = verify_password_bind(dc, ctx->acct->dn, in, &res_r->bind);
 	res_r->status = st;
 	switch (st) {
 	case DIR_OK:

@@ -314,6 +314,72 @@ START_TEST(directory_down_then_back)
 }
 END_TEST
 
+/* A request sits unread in slapd's socket (slapd is frozen). */
+static int
+slapd_has_unread_request(void)
+{
+	return itest_sh("ss -xH | grep -F '%s/slapd/ldapi' | awk '$3 > 0 "
+	    "{ found = 1 } END { exit !found }'", itest.dir) == 0;
+}
+
+/*
+ * A directory that stops answering without going away (frozen): the login
+ * waiting on its bind holds up nobody else's conversation, is refused
+ * cleanly after ldap_timeout (the event loop's bind hands over to a worker,
+ * which times out too), and logins work again when the directory answers,
+ * without a restart of authd.
+ */
+START_TEST(hung_directory_holds_up_nobody)
+{
+	struct pam_run run;
+	pid_t slapd, child;
+	char pid[32], timeout[32];
+	int fd, i, status;
+
+	itest_add_person("nora", 20014, PW_GOOD);
+	ck_assert_int_eq(itest_sh_out(timeout, sizeof(timeout), "sed -n "
+	    "'s/^ldap_timeout = //p' %s/authd.conf", itest.dir), 0);
+	timeout[strcspn(timeout, "\n")] = '\0';
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	/* the first logins connect the loop's bind handles */
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(itest_login(svc, "nora", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh_out(pid, sizeof(pid), "cat %s/slapd/slapd.pid",
+	    itest.dir), 0);
+	slapd = (pid_t)atol(pid);
+	ck_assert_int_gt(slapd, 1);
+	ck_assert_int_eq(kill(slapd, SIGSTOP), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		status = itest_login(svc, "nora", PW_GOOD, &run);
+		_exit(status == PAM_AUTHINFO_UNAVAIL &&
+		    strstr(run.shown, "unreachable") != NULL ? 0 : 1);
+	}
+	/* its bind is in slapd's socket, unread */
+	for (i = 0; i < 200 && !slapd_has_unread_request(); i++)
+		usleep(50 * 1000);
+	ck_assert_msg(slapd_has_unread_request(), "no bind reached slapd");
+	/* meanwhile authd reads and judges another connection */
+	fd = raw_connect(itest.socket);
+	ck_assert_int_eq(write(fd, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	assert_closed_by_authd(fd);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_int_eq(kill(slapd, SIGCONT), 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the login during the freeze was not refused as unavailable");
+	ck_assert_int_eq(itest_sh("grep -q 'no reply within 1000 ms; the bind goes "
+	    "to a worker' %s/authd.log", itest.dir), 0);
+	ck_assert_int_eq(itest_login(svc, "nora", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_ge(itest_audit_count("user=nora", "result=authinfo_unavail",
+	    NULL), 1);
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", timeout[0] != '\0' ?
+	    timeout : "5"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
 static void
 add_policy(const char *name, long max_age, long warning, int grace)
 {
@@ -518,6 +584,7 @@ login_suite(void)
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, directory_down_then_back);
+	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);

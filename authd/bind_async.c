@@ -1,0 +1,344 @@
+#include "config.h"
+
+#include <sys/epoll.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind_async.h"
+#include "err.h"
+#include "log.h"
+#include "loop.h"
+#include "worker.h"
+
+/* After a failed connect, logins bind on workers this long before the next try. */
+#define CONNECT_BACKOFF_MS 1000
+
+struct ba_req {
+	struct ba_req *next;
+	const char *dn;
+	const char *password;
+	bind_async_done done;
+	void *arg;
+};
+
+struct ba_handle {
+	struct bind_async *ba;
+	struct ldap *ld;             /* NULL: not connected */
+	struct loop_source src;
+	struct loop_timer timer;
+	struct ba_req *req;          /* the bind in flight; NULL: idle */
+	int msgid;
+};
+
+/* The worker job that connects handles. */
+struct ba_connect {
+	struct job_head head;
+	struct bind_async *ba;       /* NULL once ba is freed */
+	struct dir_pool *dir;
+	int want;
+	int got;
+	struct ldap *ld[64];
+	int fd[64];
+	char err[256];
+};
+
+struct bind_async {
+	struct loop *loop;
+	struct worker_pool *workers;
+	struct dir_pool *dir;
+	int timeout_ms;
+	struct ba_handle *h;
+	int n;
+	int connected;
+	struct ba_req *queue, *queue_tail;
+	struct ba_connect *connecting; /* the job in flight, or NULL */
+	uint64_t retry_at;             /* no connect job before this */
+};
+
+static void
+finish(struct ba_req *r, int status, const struct dir_bind_result *res)
+{
+	r->done(r->arg, status, res);
+	free(r);
+}
+
+/* Every queued request to a worker (no handle left to serve them). */
+static void
+flush_queue(struct bind_async *ba)
+{
+	struct ba_req *r;
+
+	while ((r = ba->queue) != NULL) {
+		ba->queue = r->next;
+		finish(r, BIND_ASYNC_ELSEWHERE, NULL);
+	}
+	ba->queue_tail = NULL;
+}
+
+static void
+drop(struct ba_handle *h)
+{
+	struct bind_async *ba = h->ba;
+	struct ba_req *r = h->req;
+
+	loop_timer_cancel(ba->loop, &h->timer);
+	if (h->ld != NULL) {
+		loop_del(ba->loop, &h->src);
+		dir_bind_handle_close(h->ld);
+		h->ld = NULL;
+		h->src.fd = -1;
+		ba->connected--;
+	}
+	h->req = NULL;
+	if (r != NULL)
+		finish(r, BIND_ASYNC_ELSEWHERE, NULL);
+	if (ba->connected == 0)
+		flush_queue(ba);
+}
+
+/* Send r on the idle handle h: AUTHD_OK, or the handle was lost. */
+static int
+send_on(struct ba_handle *h, struct ba_req *r)
+{
+	struct bind_async *ba = h->ba;
+
+	if (dir_bind_send(ba->dir, h->ld, r->dn, r->password, &h->msgid) !=
+	    DIR_OK)
+		return AUTHD_ERR_IO;
+	h->req = r;
+	if (loop_timer_after(ba->loop, &h->timer, (uint64_t)ba->timeout_ms) !=
+	    AUTHD_OK) {
+		/* no timer, no bind: the worker's has its own timeout */
+		h->req = NULL;
+		return AUTHD_ERR_NOMEM;
+	}
+	return AUTHD_OK;
+}
+
+/* h is idle: give it the next queued request. */
+static void
+next_queued(struct ba_handle *h)
+{
+	struct bind_async *ba = h->ba;
+	struct ba_req *r;
+
+	while (h->ld != NULL && h->req == NULL && (r = ba->queue) != NULL) {
+		if ((ba->queue = r->next) == NULL)
+			ba->queue_tail = NULL;
+		if (send_on(h, r) != AUTHD_OK) {
+			finish(r, BIND_ASYNC_ELSEWHERE, NULL);
+			drop(h);
+		}
+	}
+}
+
+static void
+on_reply(struct loop_source *src, uint32_t events)
+{
+	struct ba_handle *h = src->arg;
+	struct dir_bind_result res;
+	struct ba_req *r;
+	int st = DIR_ERROR, got;
+
+	if (h->ld == NULL)
+		return;
+	if (h->req == NULL) {
+		/* Nothing asked: the server closed, or said it will. */
+		authd_log(LOG_DEBUG, "bind_async: an idle connection closed");
+		drop(h);
+		return;
+	}
+	(void)events;
+	got = dir_bind_receive(h->ld, h->msgid, h->req->dn == NULL, &res, &st);
+	if (got == 0)
+		return;                 /* part of the reply: more will come */
+	if (got < 0) {
+		authd_log(LOG_NOTICE, "bind_async: connection lost; the bind "
+		    "goes to a worker");
+		drop(h);
+		return;
+	}
+	loop_timer_cancel(h->ba->loop, &h->timer);
+	r = h->req;
+	h->req = NULL;
+	finish(r, st, &res);
+	explicit_bzero(&res, sizeof(res));
+	next_queued(h);
+}
+
+static void
+on_timeout(struct loop_timer *t)
+{
+	struct ba_handle *h = t->arg;
+
+	authd_log(LOG_NOTICE, "bind_async: no reply within %d ms; the bind "
+	    "goes to a worker", h->ba->timeout_ms);
+	drop(h);
+}
+
+/* Worker thread: connect the handles asked for. */
+static void
+connect_run(struct job *job, struct dir_conn *dc)
+{
+	struct ba_connect *cj = (struct ba_connect *)job;
+
+	(void)dc;
+	while (cj->got < cj->want &&
+	    dir_bind_handle_open(cj->dir, &cj->ld[cj->got], &cj->fd[cj->got],
+	    cj->err, sizeof(cj->err)) == DIR_OK)
+		cj->got++;
+}
+
+static void
+connect_done(struct job *job, int cancelled)
+{
+	struct ba_connect *cj = (struct ba_connect *)job;
+	struct bind_async *ba = cj->ba;
+	struct ba_handle *h;
+	int i, k = 0;
+
+	(void)cancelled;
+	if (ba != NULL) {
+		ba->connecting = NULL;
+		if (cj->got < cj->want) {
+			authd_log(LOG_NOTICE, "bind_async: %s; binds go to "
+			    "workers for now", cj->err[0] != '\0' ? cj->err :
+			    "cannot connect");
+			ba->retry_at = loop_now_ms() + CONNECT_BACKOFF_MS;
+		}
+	}
+	for (i = 0; ba != NULL && i < ba->n && k < cj->got; i++) {
+		h = &ba->h[i];
+		if (h->ld != NULL)
+			continue;
+		h->src.fd = cj->fd[k];
+		if (loop_add(ba->loop, &h->src, EPOLLIN) != AUTHD_OK) {
+			h->src.fd = -1;
+			break;
+		}
+		h->ld = cj->ld[k++];
+		ba->connected++;
+		next_queued(h);
+	}
+	for (; k < cj->got; k++)
+		dir_bind_handle_close(cj->ld[k]);
+	free(cj);
+}
+
+static const struct job_ops ops_connect = {
+	.name = "bind_async_connect",
+	.needs_dir = 0,
+	.run = connect_run,
+	.done = connect_done,
+};
+
+/* Ask a worker for the handles missing, unless one is at it or resting. */
+static void
+want_handles(struct bind_async *ba)
+{
+	struct ba_connect *cj;
+
+	if (ba->connecting != NULL || ba->connected >= ba->n ||
+	    loop_now_ms() < ba->retry_at)
+		return;
+	if ((cj = calloc(1, sizeof(*cj))) == NULL)
+		return;
+	cj->head.ops = &ops_connect;
+	cj->ba = ba;
+	cj->dir = ba->dir;
+	cj->want = ba->n - ba->connected;
+	ba->connecting = cj;
+	worker_pool_submit(ba->workers, &cj->head);
+}
+
+int
+bind_async_start(struct bind_async *ba, const char *dn, const char *password,
+    bind_async_done done, void *arg)
+{
+	struct ba_handle *idle = NULL;
+	struct ba_req *r;
+	int i;
+
+	if (ba == NULL || password == NULL || password[0] == '\0')
+		return AUTHD_ERR_INVALID;
+	want_handles(ba);
+	if (ba->connected == 0)
+		return AUTHD_ERR_IO;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	r->dn = dn;
+	r->password = password;
+	r->done = done;
+	r->arg = arg;
+	for (i = 0; i < ba->n && idle == NULL; i++)
+		if (ba->h[i].ld != NULL && ba->h[i].req == NULL)
+			idle = &ba->h[i];
+	if (idle == NULL) {
+		/* every handle busy: the first to answer takes it */
+		if (ba->queue_tail != NULL)
+			ba->queue_tail->next = r;
+		else
+			ba->queue = r;
+		ba->queue_tail = r;
+		return AUTHD_OK;
+	}
+	if (send_on(idle, r) == AUTHD_OK)
+		return AUTHD_OK;
+	free(r);
+	drop(idle);
+	return AUTHD_ERR_IO;
+}
+
+int
+bind_async_new(struct loop *loop, struct worker_pool *workers,
+    struct dir_pool *dir, int n, int timeout_s, struct bind_async **ba_r)
+{
+	struct bind_async *ba;
+	int i;
+
+	*ba_r = NULL;
+	if (n < 1 || n > (int)(sizeof(((struct ba_connect *)0)->ld) /
+	    sizeof(struct ldap *)))
+		n = n < 1 ? 1 : (int)(sizeof(((struct ba_connect *)0)->ld) /
+		    sizeof(struct ldap *));
+	if ((ba = calloc(1, sizeof(*ba))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if ((ba->h = calloc((size_t)n, sizeof(*ba->h))) == NULL) {
+		free(ba);
+		return AUTHD_ERR_NOMEM;
+	}
+	ba->loop = loop;
+	ba->workers = workers;
+	ba->dir = dir;
+	ba->n = n;
+	ba->timeout_ms = (timeout_s > 0 ? timeout_s : 5) * 1000;
+	for (i = 0; i < n; i++) {
+		ba->h[i].ba = ba;
+		ba->h[i].src.fd = -1;
+		ba->h[i].src.on_event = on_reply;
+		ba->h[i].src.arg = &ba->h[i];
+		loop_timer_init(&ba->h[i].timer, on_timeout, &ba->h[i]);
+	}
+	*ba_r = ba;
+	return AUTHD_OK;
+}
+
+void
+bind_async_free(struct bind_async **bap)
+{
+	struct bind_async *ba;
+	int i;
+
+	if (bap == NULL || (ba = *bap) == NULL)
+		return;
+	if (ba->connecting != NULL)
+		ba->connecting->ba = NULL;   /* it closes what it opened */
+	for (i = 0; i < ba->n; i++)
+		drop(&ba->h[i]);
+	flush_queue(ba);
+	free(ba->h);
+	free(ba);
+	*bap = NULL;
+}
