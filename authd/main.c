@@ -357,7 +357,7 @@ main(int argc, char **argv)
 	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK ||
 	    worker_pool_new(srv.loop, srv.dir, srv.audit, conf.ldap_pool_size,
 	    &srv.workers) != AUTHD_OK ||
-	    bind_async_new(srv.loop, srv.workers, srv.dir, conf.ldap_pool_size,
+	    bind_async_new(srv.loop, srv.workers, srv.dir, conf.ldap_bind_pool_size,
 	    conf.ldap_timeout, &srv.binds) != AUTHD_OK ||
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "

@@ -59,6 +59,7 @@ static const struct conf_key conf_keys[] = {
 	STR("ldap_ca_file", K_PATH, ldap_ca_file),
 	INT("ldap_timeout", ldap_timeout, 1, 300),
 	INT("ldap_pool_size", ldap_pool_size, 1, 64),
+	INT("ldap_bind_pool_size", ldap_bind_pool_size, 1, 64),
 	STR("base_dn", K_STRING, base_dn),
 	STR("people_dn", K_STRING, people_dn),
 	STR("bind_dn", K_STRING, bind_dn),
@@ -137,6 +138,7 @@ authd_conf_init(struct authd_conf *c)
 	c->ldap_starttls = 1;
 	c->ldap_timeout = 5;
 	c->ldap_pool_size = 4;
+	c->ldap_bind_pool_size = 16;
 	c->audit_fsync = 1;
 	c->client_timeout = 120;
 	c->max_clients = 1024;

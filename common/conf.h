@@ -25,6 +25,7 @@ struct authd_conf {
 	char *ldap_ca_file;         /* ldap_ca_file */
 	int ldap_timeout;           /* ldap_timeout, seconds, 1..300, default 5 */
 	int ldap_pool_size;         /* ldap_pool_size, 1..64, default 4 */
+	int ldap_bind_pool_size;    /* ldap_bind_pool_size, 1..64, default 16: the loop's bind handles */
 	char *base_dn;              /* base_dn, required */
 	char *people_dn;            /* people_dn; default ou=people,BASE */
 	char *bind_dn;              /* bind_dn: authd's service identity, required */

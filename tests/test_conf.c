@@ -105,6 +105,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(authd_conf_init(&c), AUTHD_OK);
 	ck_assert_int_eq(c.ldap_timeout, 5);
 	ck_assert_int_eq(c.ldap_pool_size, 4);
+	ck_assert_int_eq(c.ldap_bind_pool_size, 16);
 	ck_assert_int_eq(c.ldap_starttls, 1);
 	ck_assert_int_eq(c.audit_fsync, 1);
 	ck_assert_int_eq(c.client_timeout, 120);
@@ -136,6 +137,7 @@ START_TEST(good_file)
 	    "ldap_ca_file = /etc/ssl/ca.pem\n"
 	    "ldap_timeout = 300\n"
 	    "ldap_pool_size = 1\n"
+	    "ldap_bind_pool_size = 64\n"
 	    "base_dn = dc=example,dc=com\n"
 	    "bind_dn = cn=authd,ou=services,dc=example,dc=com\n"
 	    "bind_password_file = /etc/authd/bind.pw\n"
@@ -160,6 +162,7 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.ldap_ca_file, "/etc/ssl/ca.pem");
 	ck_assert_int_eq(c.ldap_timeout, 300);
 	ck_assert_int_eq(c.ldap_pool_size, 1);
+	ck_assert_int_eq(c.ldap_bind_pool_size, 64);
 	ck_assert_str_eq(c.base_dn, "dc=example,dc=com");
 	ck_assert_str_eq(c.bind_dn, "cn=authd,ou=services,dc=example,dc=com");
 	ck_assert_str_eq(c.bind_password_file, "/etc/authd/bind.pw");
@@ -234,6 +237,7 @@ START_TEST(out_of_range)
 	expect_error("ldap_timeout = 0\n", 1, "ldap_timeout: 0 is out of range 1..300");
 	expect_error("ldap_timeout = 301\n", 1, "ldap_timeout: 301 is out of range 1..300");
 	expect_error("ldap_pool_size = 65\n", 1, "ldap_pool_size: 65 is out of range 1..64");
+	expect_error("ldap_bind_pool_size = 0\n", 1, "ldap_bind_pool_size: 0 is out of range 1..64");
 	expect_error("max_clients = 65537\n", 1,
 	    "max_clients: 65537 is out of range 1..65536");
 	expect_error("fail_delay_ms = -1\n", 1, "fail_delay_ms: -1 is out of range 0..10000");
