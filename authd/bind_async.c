@@ -98,22 +98,27 @@ drop(struct ba_handle *h)
 		flush_queue(ba);
 }
 
-/* Send r on the idle handle h: AUTHD_OK, or the handle was lost. */
+/*
+ * Send r on the idle handle h: AUTHD_OK; AUTHD_ERR_INVALID when nothing
+ * was sent (no bind to make, or no timer for it: the caller's way does
+ * it); else the handle is lost.
+ */
 static int
 send_on(struct ba_handle *h, struct ba_req *r)
 {
 	struct bind_async *ba = h->ba;
+	int st;
 
-	if (dir_bind_send(ba->dir, h->ld, r->dn, r->password, &h->msgid) !=
-	    DIR_OK)
-		return AUTHD_ERR_IO;
-	h->req = r;
+	/* the timer first: a bind sent must never wait unbounded */
 	if (loop_timer_after(ba->loop, &h->timer, (uint64_t)ba->timeout_ms) !=
-	    AUTHD_OK) {
-		/* no timer, no bind: the worker's has its own timeout */
-		h->req = NULL;
-		return AUTHD_ERR_NOMEM;
+	    AUTHD_OK)
+		return AUTHD_ERR_INVALID;
+	if ((st = dir_bind_send(ba->dir, h->ld, r->dn, r->password,
+	    &h->msgid)) != DIR_OK) {
+		loop_timer_cancel(ba->loop, &h->timer);
+		return st == DIR_INVALID ? AUTHD_ERR_INVALID : AUTHD_ERR_IO;
 	}
+	h->req = r;
 	return AUTHD_OK;
 }
 
@@ -127,9 +132,16 @@ next_queued(struct ba_handle *h)
 	while (h->ld != NULL && h->req == NULL && (r = ba->queue) != NULL) {
 		if ((ba->queue = r->next) == NULL)
 			ba->queue_tail = NULL;
-		if (send_on(h, r) != AUTHD_OK) {
+		switch (send_on(h, r)) {
+		case AUTHD_OK:
+			break;
+		case AUTHD_ERR_INVALID:
+			finish(r, BIND_ASYNC_ELSEWHERE, NULL);
+			break;
+		default:
 			finish(r, BIND_ASYNC_ELSEWHERE, NULL);
 			drop(h);
+			break;
 		}
 	}
 }
@@ -284,11 +296,17 @@ bind_async_start(struct bind_async *ba, const char *dn, const char *password,
 		ba->queue_tail = r;
 		return AUTHD_OK;
 	}
-	if (send_on(idle, r) == AUTHD_OK)
+	switch ((i = send_on(idle, r))) {
+	case AUTHD_OK:
 		return AUTHD_OK;
-	free(r);
-	drop(idle);
-	return AUTHD_ERR_IO;
+	case AUTHD_ERR_INVALID:
+		free(r);
+		return i;
+	default:
+		free(r);
+		drop(idle);
+		return AUTHD_ERR_IO;
+	}
 }
 
 int
