@@ -260,6 +260,55 @@ START_TEST(remove_key)
 }
 END_TEST
 
+/*
+ * The FIDO2 plugin runs inside every login program, so the module loads it
+ * only when it and its folder are root's and writable by root alone. Here a
+ * copy of the module and its plugin in a folder of the test's: the plugin
+ * owned by someone else, then writable by its group, is refused (the key is
+ * never asked, the login is refused as with no key); root's and 0755, the
+ * same login succeeds.
+ */
+START_TEST(plugin_not_roots_refused)
+{
+	struct pam_run run;
+	unsigned long asked;
+
+	itest_add_person("fplug", 22006, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "fplug");
+	ck_assert_int_eq(itest_sh("mkdir -m 0755 %s/mod && cp %s/pam_module/.libs/"
+	    "pam_authd.so %s/pam_module/.libs/pam_authd_fido2.so %s/mod/ && "
+	    "printf 'auth required %s/mod/pam_authd.so socket=%s/authd.sock "
+	    "fido2_device=unix:%s\\n' > %s/authd-fido2-copy", itest.dir,
+	    itest.builddir, itest.builddir, itest.dir, itest.dir, itest.dir,
+	    key_path, itest.confdir), 0);
+	add_policy("fido2-copy", "authd-fido2-copy", "knowledge+possession",
+	    "password fido2");
+
+	asked = softfido2_requests(key);
+	ck_assert_int_eq(itest_sh("chown %d %s/mod/pam_authd_fido2.so", ADMIN_UID,
+	    itest.dir), 0);
+	ck_assert_int_eq(login("authd-fido2-copy", "fplug", NULL, &run, PW_GOOD,
+	    NULL), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "Touch your security key") == NULL,
+	    "shown: %s", run.shown);
+	ck_assert_uint_eq(softfido2_requests(key), asked);
+
+	ck_assert_int_eq(itest_sh("chown 0 %s/mod/pam_authd_fido2.so && "
+	    "chmod 0775 %s/mod/pam_authd_fido2.so", itest.dir, itest.dir), 0);
+	ck_assert_int_eq(login("authd-fido2-copy", "fplug", NULL, &run, PW_GOOD,
+	    NULL), PAM_AUTH_ERR);
+	ck_assert_uint_eq(softfido2_requests(key), asked);
+	ck_assert_int_ge(itest_audit_count("user=fplug", "result=auth_err", NULL), 2);
+
+	ck_assert_int_eq(itest_sh("chmod 0755 %s/mod/pam_authd_fido2.so",
+	    itest.dir), 0);
+	ck_assert_int_eq(login("authd-fido2-copy", "fplug", NULL, &run, PW_GOOD,
+	    NULL), PAM_SUCCESS);
+	ck_assert_ptr_nonnull(strstr(run.shown, "Touch your security key"));
+	ck_assert_uint_gt(softfido2_requests(key), asked);
+}
+END_TEST
+
 static Suite *
 fido2_login_suite(void)
 {
@@ -273,6 +322,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, key_without_uv_is_one_factor);
 	tcase_add_test(tc, over_ssh_no_key);
 	tcase_add_test(tc, remove_key);
+	tcase_add_test(tc, plugin_not_roots_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
