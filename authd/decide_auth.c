@@ -422,8 +422,10 @@ decide_auth_bind_ahead(struct plan *p, const char **dn_r,
 
 /*
  * Whether decide_authenticate needs no directory connection: the password
- * alone, bound ahead, and nothing to search after it (a privileged account's
- * grant).
+ * alone, bound ahead, and nothing to search after it. Only a privileged
+ * account whose password was right needs its grant searched: a wrong one is
+ * refused here like anyone's, in the same time (nothing tells from outside
+ * that a name is a privileged account's).
  */
 static int
 decide_auth_local(struct plan *p)
@@ -435,7 +437,7 @@ decide_auth_local(struct plan *p)
 	if (p->why != PLAN_REAL)
 		return 1;
 	return policy_satisfied(&p->pol.req, FACTOR_KNOWLEDGE) &&
-	    !priv_is_privileged(&p->acct);
+	    (!priv_is_privileged(&p->acct) || pw->in->bound_status != DIR_OK);
 }
 
 void
