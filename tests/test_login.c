@@ -380,6 +380,60 @@ START_TEST(hung_directory_holds_up_nobody)
 }
 END_TEST
 
+/*
+ * More logins at once than the event loop has bind connections: they wait
+ * their turn and each gets its own answer (a right password in, a wrong one
+ * out), with one record each.
+ */
+START_TEST(logins_queue_for_the_loops_bind_connections)
+{
+	struct pam_run run;
+	pid_t kids[6];
+	char pool[32], name[32];
+	int i, k, status, bad = 0;
+
+	for (k = 0; k < 6; k++) {
+		snprintf(name, sizeof(name), "olga%d", k);
+		itest_add_person(name, 20020 + k, PW_GOOD);
+	}
+	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
+	    "'s/^ldap_bind_pool_size = //p' %s/authd.conf", itest.dir), 0);
+	pool[strcspn(pool, "\n")] = '\0';
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(itest_login(svc, "olga0", PW_GOOD, &run), PAM_SUCCESS);
+	for (k = 0; k < 6; k++) {
+		kids[k] = fork();
+		ck_assert_int_ge(kids[k], 0);
+		if (kids[k] != 0)
+			continue;
+		/* each child its own person, one wrong password among four */
+		snprintf(name, sizeof(name), "olga%d", k);
+		for (i = 0; i < 4; i++) {
+			int wrong = i == 1;
+
+			if (itest_login(svc, name, wrong ? PW_BAD : PW_GOOD, &run) !=
+			    (wrong ? PAM_AUTH_ERR : PAM_SUCCESS))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (k = 0; k < 6; k++) {
+		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=olga",
+	    "result=success", NULL), 2 + 6 * 3);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=olga",
+	    "result=auth_err", "wrong\\x20password", NULL), 6);
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
+	    pool : "16"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
 static void
 add_policy(const char *name, long max_age, long warning, int grace)
 {
@@ -585,6 +639,7 @@ login_suite(void)
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
+	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
