@@ -434,6 +434,98 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 }
 END_TEST
 
+/* Wait (bounded) until the audit log holds at least n records matching a, b. */
+static int
+audit_reaches(const char *a, const char *b, int n)
+{
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (itest_audit_count(a, b, NULL) >= n)
+			return 1;
+		usleep(50 * 1000);
+	}
+	return 0;
+}
+
+/*
+ * The directory stops while logins are under way, several of them queued
+ * for the loop's one bind connection: every login ends, let in or refused
+ * as unavailable, each with its record; authd keeps running, its chain
+ * verifies, and logins are let in again once the directory is back.
+ */
+START_TEST(directory_stops_under_load)
+{
+	char stop[256], pool[32], name[32], path[300];
+	struct pam_run run;
+	pid_t kids[6], before;
+	int i, k, r, status, bad = 0, total = 0, base, ok;
+	FILE *f;
+
+	for (k = 0; k < 6; k++) {
+		snprintf(name, sizeof(name), "pia%d", k);
+		itest_add_person(name, 20030 + k, PW_GOOD);
+	}
+	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
+	    "'s/^ldap_bind_pool_size = //p' %s/authd.conf", itest.dir), 0);
+	pool[strcspn(pool, "\n")] = '\0';
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	before = itest_authd_pid();
+	ck_assert_int_eq(itest_login(svc, "pia0", PW_GOOD, &run), PAM_SUCCESS);
+	snprintf(stop, sizeof(stop), "%s/stop-logins", itest.dir);
+	base = itest_audit_count("event=authenticate", "user=pia", NULL);
+	ok = itest_audit_count("user=pia", "result=success", NULL);
+	for (k = 0; k < 6; k++) {
+		kids[k] = fork();
+		ck_assert_int_ge(kids[k], 0);
+		if (kids[k] != 0)
+			continue;
+		snprintf(name, sizeof(name), "pia%d", k);
+		for (i = 0; access(stop, F_OK) != 0 && i < 5000; i++) {
+			r = itest_login(svc, name, PW_GOOD, &run);
+			if (r != PAM_SUCCESS && r != PAM_AUTHINFO_UNAVAIL)
+				_exit(1);
+		}
+		snprintf(path, sizeof(path), "%s/kid%d", itest.dir, k);
+		if ((f = fopen(path, "w")) == NULL)
+			_exit(1);
+		fprintf(f, "%d\n", i);
+		_exit(fclose(f) == 0 ? 0 : 1);
+	}
+	ck_assert(audit_reaches("user=pia", "result=success", ok + 12));
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ck_assert(audit_reaches("user=pia", "result=authinfo_unavail", 6));
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ok = itest_audit_count("user=pia", "result=success", NULL);
+	ck_assert(audit_reaches("user=pia", "result=success", ok + 12));
+	ck_assert_int_eq(itest_sh("touch %s", stop), 0);
+	for (k = 0; k < 6; k++) {
+		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		snprintf(path, sizeof(path), "%s/kid%d", itest.dir, k);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%d", &i) == 1)
+				total += i;
+			fclose(f);
+		}
+	}
+	ck_assert_int_eq(bad, 0);
+	/* one record for every login, none lost, none twice */
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=pia", NULL),
+	    base + total);
+	ck_assert_int_eq(itest_authd_pid(), before);
+	ck_assert_int_eq(itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
+	    itest.builddir, itest.audit_log), 0);
+	ck_assert_int_eq(itest_login(svc, "pia0", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
+	    pool : "16"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
 static void
 add_policy(const char *name, long max_age, long warning, int grace)
 {
@@ -640,6 +732,7 @@ login_suite(void)
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
+	tcase_add_test(tc, directory_stops_under_load);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
