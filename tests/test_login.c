@@ -336,7 +336,7 @@ START_TEST(hung_directory_holds_up_nobody)
 	char pid[32], timeout[32];
 	int fd, i, status;
 
-	itest_add_person("nora", 20014, PW_GOOD);
+	itest_add_person("nora", 20019, PW_GOOD);
 	ck_assert_int_eq(itest_sh_out(timeout, sizeof(timeout), "sed -n "
 	    "'s/^ldap_timeout = //p' %s/authd.conf", itest.dir), 0);
 	timeout[strcspn(timeout, "\n")] = '\0';
@@ -393,7 +393,7 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 	int i, k, status, bad = 0;
 
 	for (k = 0; k < 6; k++) {
-		snprintf(name, sizeof(name), "olga%d", k);
+		snprintf(name, sizeof(name), "queue%d", k);
 		itest_add_person(name, 20020 + k, PW_GOOD);
 	}
 	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
@@ -402,14 +402,14 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(itest_login(svc, "olga0", PW_GOOD, &run), PAM_SUCCESS);
+		ck_assert_int_eq(itest_login(svc, "queue0", PW_GOOD, &run), PAM_SUCCESS);
 	for (k = 0; k < 6; k++) {
 		kids[k] = fork();
 		ck_assert_int_ge(kids[k], 0);
 		if (kids[k] != 0)
 			continue;
 		/* each child its own person, one wrong password among four */
-		snprintf(name, sizeof(name), "olga%d", k);
+		snprintf(name, sizeof(name), "queue%d", k);
 		for (i = 0; i < 4; i++) {
 			int wrong = i == 1;
 
@@ -424,9 +424,9 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	}
 	ck_assert_int_eq(bad, 0);
-	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=olga",
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=queue",
 	    "result=success", NULL), 2 + 6 * 3);
-	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=olga",
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=queue",
 	    "result=auth_err", "wrong\\x20password", NULL), 6);
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
 	    pool : "16"), 0);
@@ -463,7 +463,7 @@ START_TEST(directory_stops_under_load)
 	FILE *f;
 
 	for (k = 0; k < 6; k++) {
-		snprintf(name, sizeof(name), "pia%d", k);
+		snprintf(name, sizeof(name), "load%d", k);
 		itest_add_person(name, 20030 + k, PW_GOOD);
 	}
 	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
@@ -472,16 +472,16 @@ START_TEST(directory_stops_under_load)
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	before = itest_authd_pid();
-	ck_assert_int_eq(itest_login(svc, "pia0", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "load0", PW_GOOD, &run), PAM_SUCCESS);
 	snprintf(stop, sizeof(stop), "%s/stop-logins", itest.dir);
-	base = itest_audit_count("event=authenticate", "user=pia", NULL);
-	ok = itest_audit_count("user=pia", "result=success", NULL);
+	base = itest_audit_count("event=authenticate", "user=load", NULL);
+	ok = itest_audit_count("user=load", "result=success", NULL);
 	for (k = 0; k < 6; k++) {
 		kids[k] = fork();
 		ck_assert_int_ge(kids[k], 0);
 		if (kids[k] != 0)
 			continue;
-		snprintf(name, sizeof(name), "pia%d", k);
+		snprintf(name, sizeof(name), "load%d", k);
 		for (i = 0; access(stop, F_OK) != 0 && i < 5000; i++) {
 			r = itest_login(svc, name, PW_GOOD, &run);
 			if (r != PAM_SUCCESS && r != PAM_AUTHINFO_UNAVAIL)
@@ -493,14 +493,14 @@ START_TEST(directory_stops_under_load)
 		fprintf(f, "%d\n", i);
 		_exit(fclose(f) == 0 ? 0 : 1);
 	}
-	ck_assert(audit_reaches("user=pia", "result=success", ok + 12));
+	ck_assert(audit_reaches("user=load", "result=success", ok + 12));
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
-	ck_assert(audit_reaches("user=pia", "result=authinfo_unavail", 6));
+	ck_assert(audit_reaches("user=load", "result=authinfo_unavail", 6));
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
-	ok = itest_audit_count("user=pia", "result=success", NULL);
-	ck_assert(audit_reaches("user=pia", "result=success", ok + 12));
+	ok = itest_audit_count("user=load", "result=success", NULL);
+	ck_assert(audit_reaches("user=load", "result=success", ok + 12));
 	ck_assert_int_eq(itest_sh("touch %s", stop), 0);
 	for (k = 0; k < 6; k++) {
 		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
@@ -514,15 +514,104 @@ START_TEST(directory_stops_under_load)
 	}
 	ck_assert_int_eq(bad, 0);
 	/* one record for every login, none lost, none twice */
-	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=pia", NULL),
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=load", NULL),
 	    base + total);
 	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_eq(itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
 	    itest.builddir, itest.audit_log), 0);
-	ck_assert_int_eq(itest_login(svc, "pia0", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "load0", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
 	    pool : "16"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
+/* A config value of authd's ("" when unset). */
+static void
+conf_value(const char *key, char *out, size_t outsz)
+{
+	ck_assert_int_eq(itest_sh_out(out, outsz, "sed -n 's#^%s = ##p' "
+	    "%s/authd.conf", key, itest.dir), 0);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/*
+ * ldap:// with StartTLS (the default for ldap:// URIs). slapd gets a
+ * certificate from a CA made here and refuses every operation without a
+ * security layer (olcSecurity ssf=1; ldapi counts as one); authd reaches it
+ * at ldap://127.0.0.1 trusting that CA: logins are let in and refused as
+ * usual, one after another and several at once, so both the workers' and
+ * the event loop's own binds go over TLS.
+ */
+START_TEST(starttls_to_the_directory)
+{
+	char uri[256], old_uri[256], ca[300];
+	struct pam_run run;
+	pid_t kids[4];
+	int i, k, status, bad = 0;
+
+	itest_add_person("tilda", 20040, PW_GOOD);
+	ck_assert_int_eq(itest_sh("set -e; d=%s/tls; mkdir -p $d; cd $d; "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+	    "-nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=authd-test-ca "
+	    "2>/dev/null; openssl req -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr "
+	    "-subj /CN=127.0.0.1 2>/dev/null; printf 'subjectAltName=IP:127.0.0.1\\n' "
+	    "> ext; openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+	    "-CAcreateserial -out srv.pem -days 2 -extfile ext 2>/dev/null",
+	    itest.dir), 0);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<LDIF\n"
+	    "dn: cn=config\nchangetype: modify\nreplace: olcTLSCACertificateFile\n"
+	    "olcTLSCACertificateFile: %s/tls/ca.pem\n-\n"
+	    "replace: olcTLSCertificateFile\nolcTLSCertificateFile: %s/tls/srv.pem\n-\n"
+	    "replace: olcTLSCertificateKeyFile\n"
+	    "olcTLSCertificateKeyFile: %s/tls/srv.key\n-\n"
+	    "replace: olcSecurity\nolcSecurity: ssf=1\nLDIF\n", itest.ldapi_uri,
+	    itest.dir, itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh_out(uri, sizeof(uri), "eval \"$('%s/ldap_schema/"
+	    "authd-slapd' env %s/slapd)\" && printf %%s \"$LDAP_URI\"",
+	    itest.srcdir, itest.dir), 0);
+	uri[strcspn(uri, "\n")] = '\0';
+	ck_assert_msg(strncmp(uri, "ldap://", 7) == 0, "LDAP_URI: %s", uri);
+	/* without a security layer slapd refuses; with StartTLS it answers */
+	ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=tilda,ou=people,%s "
+	    "-w '%s' >/dev/null 2>&1", uri, itest.base_dn, PW_GOOD), 0);
+	ck_assert_int_eq(itest_sh("LDAPTLS_CACERT=%s/tls/ca.pem ldapwhoami -ZZ -x "
+	    "-H '%s' -D uid=tilda,ou=people,%s -w '%s' >/dev/null", itest.dir, uri,
+	    itest.base_dn, PW_GOOD), 0);
+
+	conf_value("ldap_uri", old_uri, sizeof(old_uri));
+	snprintf(ca, sizeof(ca), "%s/tls/ca.pem", itest.dir);
+	ck_assert_int_eq(itest_set_conf("ldap_uri", uri), 0);
+	ck_assert_int_eq(itest_set_conf("ldap_ca_file", ca), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(itest_login(svc, "tilda", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "tilda", PW_BAD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "nobody-tls", PW_BAD, &run), PAM_AUTH_ERR);
+	for (k = 0; k < 4; k++) {
+		kids[k] = fork();
+		ck_assert_int_ge(kids[k], 0);
+		if (kids[k] != 0)
+			continue;
+		for (i = 0; i < 5; i++)
+			if (itest_login(svc, "tilda", PW_GOOD, &run) != PAM_SUCCESS)
+				_exit(1);
+		_exit(0);
+	}
+	for (k = 0; k < 4; k++) {
+		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=tilda ",
+	    "result=success", NULL), 3 + 4 * 5);
+
+	ck_assert_int_eq(itest_set_conf("ldap_uri", old_uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<LDIF\n"
+	    "dn: cn=config\nchangetype: modify\ndelete: olcSecurity\nLDIF\n",
+	    itest.ldapi_uri), 0);
 }
 END_TEST
 
@@ -733,6 +822,7 @@ login_suite(void)
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
+	tcase_add_test(tc, starttls_to_the_directory);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
