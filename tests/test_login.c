@@ -314,6 +314,28 @@ START_TEST(directory_down_then_back)
 }
 END_TEST
 
+/* A config value of authd's ("" when unset). */
+static void
+conf_value(const char *key, char *out, size_t outsz)
+{
+	ck_assert_int_eq(itest_sh_out(out, outsz, "sed -n 's#^%s = ##p' "
+	    "%s/authd.conf", key, itest.dir), 0);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* Wait for n children; how many did not exit 0. */
+static int
+wait_kids(const pid_t *kids, int n)
+{
+	int k, status, bad = 0;
+
+	for (k = 0; k < n; k++) {
+		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	return bad;
+}
+
 /* A request sits unread in slapd's socket (slapd is frozen). */
 static int
 slapd_has_unread_request(void)
@@ -337,9 +359,7 @@ START_TEST(hung_directory_holds_up_nobody)
 	int fd, i, status;
 
 	itest_add_person("nora", 20019, PW_GOOD);
-	ck_assert_int_eq(itest_sh_out(timeout, sizeof(timeout), "sed -n "
-	    "'s/^ldap_timeout = //p' %s/authd.conf", itest.dir), 0);
-	timeout[strcspn(timeout, "\n")] = '\0';
+	conf_value("ldap_timeout", timeout, sizeof(timeout));
 	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	/* the first logins connect the loop's bind handles */
@@ -390,15 +410,13 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 	struct pam_run run;
 	pid_t kids[6];
 	char pool[32], name[32];
-	int i, k, status, bad = 0;
+	int i, k;
 
 	for (k = 0; k < 6; k++) {
 		snprintf(name, sizeof(name), "queue%d", k);
 		itest_add_person(name, 20020 + k, PW_GOOD);
 	}
-	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
-	    "'s/^ldap_bind_pool_size = //p' %s/authd.conf", itest.dir), 0);
-	pool[strcspn(pool, "\n")] = '\0';
+	conf_value("ldap_bind_pool_size", pool, sizeof(pool));
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	for (i = 0; i < 2; i++)
@@ -419,11 +437,7 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 		}
 		_exit(0);
 	}
-	for (k = 0; k < 6; k++) {
-		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
-		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-	}
-	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(wait_kids(kids, 6), 0);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=queue",
 	    "result=success", NULL), 2 + 6 * 3);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=queue",
@@ -459,16 +473,14 @@ START_TEST(directory_stops_under_load)
 	char stop[256], pool[32], name[32], path[300];
 	struct pam_run run;
 	pid_t kids[6], before;
-	int i, k, r, status, bad = 0, total = 0, base, ok;
+	int i, k, r, total = 0, base, ok;
 	FILE *f;
 
 	for (k = 0; k < 6; k++) {
 		snprintf(name, sizeof(name), "load%d", k);
 		itest_add_person(name, 20030 + k, PW_GOOD);
 	}
-	ck_assert_int_eq(itest_sh_out(pool, sizeof(pool), "sed -n "
-	    "'s/^ldap_bind_pool_size = //p' %s/authd.conf", itest.dir), 0);
-	pool[strcspn(pool, "\n")] = '\0';
+	conf_value("ldap_bind_pool_size", pool, sizeof(pool));
 	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	before = itest_authd_pid();
@@ -502,9 +514,8 @@ START_TEST(directory_stops_under_load)
 	ok = itest_audit_count("user=load", "result=success", NULL);
 	ck_assert(audit_reaches("user=load", "result=success", ok + 12));
 	ck_assert_int_eq(itest_sh("touch %s", stop), 0);
+	ck_assert_int_eq(wait_kids(kids, 6), 0);
 	for (k = 0; k < 6; k++) {
-		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
-		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 		snprintf(path, sizeof(path), "%s/kid%d", itest.dir, k);
 		if ((f = fopen(path, "r")) != NULL) {
 			if (fscanf(f, "%d", &i) == 1)
@@ -512,7 +523,6 @@ START_TEST(directory_stops_under_load)
 			fclose(f);
 		}
 	}
-	ck_assert_int_eq(bad, 0);
 	/* one record for every login, none lost, none twice */
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=load", NULL),
 	    base + total);
@@ -525,15 +535,6 @@ START_TEST(directory_stops_under_load)
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 }
 END_TEST
-
-/* A config value of authd's ("" when unset). */
-static void
-conf_value(const char *key, char *out, size_t outsz)
-{
-	ck_assert_int_eq(itest_sh_out(out, outsz, "sed -n 's#^%s = ##p' "
-	    "%s/authd.conf", key, itest.dir), 0);
-	out[strcspn(out, "\n")] = '\0';
-}
 
 /*
  * ldap:// with StartTLS (the default for ldap:// URIs). slapd gets a
@@ -548,7 +549,7 @@ START_TEST(starttls_to_the_directory)
 	char uri[256], old_uri[256], ca[300];
 	struct pam_run run;
 	pid_t kids[4];
-	int i, k, status, bad = 0;
+	int i, k;
 
 	itest_add_person("tilda", 20040, PW_GOOD);
 	ck_assert_int_eq(itest_sh("set -e; d=%s/tls; mkdir -p $d; cd $d; "
@@ -599,11 +600,7 @@ START_TEST(starttls_to_the_directory)
 				_exit(1);
 		_exit(0);
 	}
-	for (k = 0; k < 4; k++) {
-		ck_assert_int_eq(waitpid(kids[k], &status, 0), kids[k]);
-		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-	}
-	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(wait_kids(kids, 4), 0);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=tilda ",
 	    "result=success", NULL), 3 + 4 * 5);
 
