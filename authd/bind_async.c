@@ -14,6 +14,8 @@
 
 /* After a failed connect, logins bind on workers this long before the next try. */
 #define CONNECT_BACKOFF_MS 1000
+/* At most this many handles (ldap_bind_pool_size's upper bound). */
+#define BA_MAX 64
 
 struct ba_req {
 	struct ba_req *next;
@@ -39,8 +41,8 @@ struct ba_connect {
 	struct dir_pool *dir;
 	int want;
 	int got;
-	struct ldap *ld[64];
-	int fd[64];
+	struct ldap *ld[BA_MAX];
+	int fd[BA_MAX];
 	char err[256];
 };
 
@@ -317,10 +319,10 @@ bind_async_new(struct loop *loop, struct worker_pool *workers,
 	int i;
 
 	*ba_r = NULL;
-	if (n < 1 || n > (int)(sizeof(((struct ba_connect *)0)->ld) /
-	    sizeof(struct ldap *)))
-		n = n < 1 ? 1 : (int)(sizeof(((struct ba_connect *)0)->ld) /
-		    sizeof(struct ldap *));
+	if (n < 1)
+		n = 1;
+	if (n > BA_MAX)
+		n = BA_MAX;
 	if ((ba = calloc(1, sizeof(*ba))) == NULL)
 		return AUTHD_ERR_NOMEM;
 	if ((ba->h = calloc((size_t)n, sizeof(*ba->h))) == NULL) {

@@ -160,6 +160,24 @@ dir_set_options(struct dir_conn *c, LDAP *ld, const char *uri)
 	return ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 }
 
+/* A reply with nothing in it yet. */
+static void
+dir_reply_init(struct dir_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->pp_error = PP_noError;
+	r->pp_expire = r->pp_grace = -1;
+}
+
+/* What a bind said before anything came back. */
+static void
+dir_bind_result_init(struct dir_bind_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->grace_left = -1;
+	res->expire_in = -1;
+}
+
 /*
  * The reply ldap_result() returned n for (res): its code, diagnostic and
  * ppolicy control; n == 0 is a timeout.
@@ -173,9 +191,7 @@ dir_read_reply(LDAP *ld, int n, LDAPMessage *res, struct dir_reply *r,
 	ber_int_t expire = -1, grace = -1;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	r->pp_error = PP_noError;
-	r->pp_expire = r->pp_grace = -1;
+	dir_reply_init(r);
 	if (res_r != NULL)
 		*res_r = NULL;
 	if (n == 0) {
@@ -260,9 +276,7 @@ dir_simple_bind(struct dir_conn *c, LDAP *ld, const char *dn,
 
 	if ((rc = dir_bind_request(ld, dn, password, ppolicy, &msgid)) !=
 	    LDAP_SUCCESS) {
-		memset(r, 0, sizeof(*r));
-		r->pp_error = PP_noError;
-		r->pp_expire = r->pp_grace = -1;
+		dir_reply_init(r);
 		r->code = rc;
 		return rc;
 	}
@@ -801,9 +815,7 @@ dir_password_bind(struct dir_conn *c, const char *dn, const char *password,
 	struct dir_reply r;
 	int st;
 
-	memset(res_r, 0, sizeof(*res_r));
-	res_r->grace_left = -1;
-	res_r->expire_in = -1;
+	dir_bind_result_init(res_r);
 	if (target == NULL)
 		return DIR_INVALID;
 	if ((st = dir_user_bind(c, target, password, &r)) != DIR_OK)
@@ -872,9 +884,7 @@ dir_bind_receive(LDAP *ld, int msgid, int timing, struct dir_bind_result *res_r,
 	struct dir_reply r;
 	int n;
 
-	memset(res_r, 0, sizeof(*res_r));
-	res_r->grace_left = -1;
-	res_r->expire_in = -1;
+	dir_bind_result_init(res_r);
 	if ((n = ldap_result(ld, msgid, LDAP_MSG_ALL, &zero, &res)) == 0)
 		return 0;
 	dir_read_reply(ld, n, res, &r, NULL);
