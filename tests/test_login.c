@@ -401,6 +401,35 @@ START_TEST(hung_directory_holds_up_nobody)
 END_TEST
 
 /*
+ * Six people PREFIX0..PREFIX5 (uids from uid0), and authd restarted with
+ * one bind connection on its event loop; pool gets the setting it had.
+ */
+static void
+six_people_one_bind_connection(const char *prefix, long uid0, char *pool,
+    size_t poolsz)
+{
+	char name[32];
+	int k;
+
+	for (k = 0; k < 6; k++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, k);
+		itest_add_person(name, uid0 + k, PW_GOOD);
+	}
+	conf_value("ldap_bind_pool_size", pool, poolsz);
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+
+/* authd restarted with the bind connections it had before. */
+static void
+restore_bind_connections(const char *pool)
+{
+	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
+	    pool : "16"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+
+/*
  * More logins at once than the event loop has bind connections: they wait
  * their turn and each gets its own answer (a right password in, a wrong one
  * out), with one record each.
@@ -412,13 +441,7 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 	char pool[32], name[32];
 	int i, k;
 
-	for (k = 0; k < 6; k++) {
-		snprintf(name, sizeof(name), "queue%d", k);
-		itest_add_person(name, 20020 + k, PW_GOOD);
-	}
-	conf_value("ldap_bind_pool_size", pool, sizeof(pool));
-	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
+	six_people_one_bind_connection("queue", 20020, pool, sizeof(pool));
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(itest_login(svc, "queue0", PW_GOOD, &run), PAM_SUCCESS);
 	for (k = 0; k < 6; k++) {
@@ -442,9 +465,7 @@ START_TEST(logins_queue_for_the_loops_bind_connections)
 	    "result=success", NULL), 2 + 6 * 3);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=queue",
 	    "result=auth_err", "wrong\\x20password", NULL), 6);
-	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
-	    pool : "16"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
+	restore_bind_connections(pool);
 }
 END_TEST
 
@@ -476,13 +497,7 @@ START_TEST(directory_stops_under_load)
 	int i, k, r, total = 0, base, ok;
 	FILE *f;
 
-	for (k = 0; k < 6; k++) {
-		snprintf(name, sizeof(name), "load%d", k);
-		itest_add_person(name, 20030 + k, PW_GOOD);
-	}
-	conf_value("ldap_bind_pool_size", pool, sizeof(pool));
-	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
+	six_people_one_bind_connection("load", 20030, pool, sizeof(pool));
 	before = itest_authd_pid();
 	ck_assert_int_eq(itest_login(svc, "load0", PW_GOOD, &run), PAM_SUCCESS);
 	snprintf(stop, sizeof(stop), "%s/stop-logins", itest.dir);
@@ -530,9 +545,7 @@ START_TEST(directory_stops_under_load)
 	ck_assert_int_eq(itest_sh("'%s/authctl/authctl' audit verify '%s' >/dev/null",
 	    itest.builddir, itest.audit_log), 0);
 	ck_assert_int_eq(itest_login(svc, "load0", PW_GOOD, &run), PAM_SUCCESS);
-	ck_assert_int_eq(itest_set_conf("ldap_bind_pool_size", pool[0] != '\0' ?
-	    pool : "16"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
+	restore_bind_connections(pool);
 }
 END_TEST
 
