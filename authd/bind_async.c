@@ -57,6 +57,7 @@ struct bind_async {
 	struct ba_req *queue, *queue_tail;
 	struct ba_connect *connecting; /* the job in flight, or NULL */
 	uint64_t retry_at;             /* no connect job before this */
+	int resting;                   /* the last connect job opened none */
 };
 
 static void
@@ -216,11 +217,18 @@ connect_done(struct job *job, int cancelled)
 	(void)cancelled;
 	if (ba != NULL) {
 		ba->connecting = NULL;
+		if (cj->got > 0 && ba->resting) {
+			authd_log(LOG_NOTICE, "bind_async: %d connection(s) to the "
+			    "directory open again; binds are back on the event loop",
+			    cj->got);
+			ba->resting = 0;
+		}
 		if (cj->got < cj->want) {
 			authd_log(LOG_NOTICE, "bind_async: %s; binds go to "
 			    "workers for now", cj->err[0] != '\0' ? cj->err :
 			    "cannot connect");
 			ba->retry_at = loop_now_ms() + CONNECT_BACKOFF_MS;
+			ba->resting = cj->got == 0 && ba->connected == 0;
 		}
 	}
 	for (i = 0; ba != NULL && i < ba->n && k < cj->got; i++) {

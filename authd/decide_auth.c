@@ -422,10 +422,11 @@ decide_auth_bind_ahead(struct plan *p, const char **dn_r,
 
 /*
  * Whether decide_authenticate needs no directory connection: the password
- * alone, bound ahead, and nothing to search after it. Only a privileged
- * account whose password was right needs its grant searched: a wrong one is
- * refused here like anyone's, in the same time (nothing tells from outside
- * that a name is a privileged account's).
+ * alone, bound ahead, and nothing to search after it. A privileged account
+ * never gets here today: priv_force_mfa makes its policy need possession, so
+ * its password is never bound ahead (decide_auth_bind_ahead). Should that
+ * rule change, its grant must still be searched after a right password; a
+ * wrong one would be refused here like anyone's.
  */
 static int
 decide_auth_local(struct plan *p)

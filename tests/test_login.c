@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/itest.h"
@@ -335,6 +336,83 @@ wait_kids(const pid_t *kids, int n)
 	}
 	return bad;
 }
+
+/* Lines of authd.log holding phrase. */
+static int
+log_lines(const char *phrase)
+{
+	char out[32];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "grep -c -F '%s' "
+	    "%s/authd.log || true", phrase, itest.dir), 0);
+	return atoi(out);
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * With the directory gone, the event loop's bind connections are tried again
+ * at most once a second (each failed try says so in authd.log), not once per
+ * login; the logins meanwhile go to the workers and are refused as
+ * unavailable. When the directory is back, the loop opens its connections
+ * again and says so. No failure delay here, so the logins come faster than
+ * one a second (and all while authd's copy of the login policies is fresh:
+ * without it nothing is decided on the loop). The bound on the tries is the
+ * test's own elapsed time, so a slow machine makes it looser, never false.
+ */
+START_TEST(loop_binds_rest_while_directory_down)
+{
+	static const char tried[] = "binds go to workers for now";
+	static const char back[] = "binds are back on the event loop";
+	struct pam_run run;
+	struct timespec t0;
+	char delay[32];
+	int i, tries, backs;
+	double secs;
+	pid_t before;
+
+	itest_add_person("yui", 20050, PW_GOOD);
+	conf_value("fail_delay_ms", delay, sizeof(delay));
+	ck_assert_int_eq(itest_set_conf("fail_delay_ms", "0"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	before = itest_authd_pid();
+	ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	tries = log_lines(tried);
+	backs = log_lines(back);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 12; i++)
+		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run),
+		    PAM_AUTHINFO_UNAVAIL);
+	secs = seconds_since(&t0);
+	tries = log_lines(tried) - tries;
+	/* the directory back first: the later tests need it whatever happens here */
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ck_assert_msg(tries >= 1, "the loop never tried to connect");
+	ck_assert_msg(tries <= (int)secs + 2, "%d connect tries in %.1f s for 12 "
+	    "logins: not resting a second between them", tries, secs);
+	/* logins work at once (workers); within about a second the loop is back */
+	for (i = 0; i < 100 && log_lines(back) == backs; i++) {
+		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
+		usleep(50000);
+	}
+	ck_assert_msg(log_lines(back) == backs + 1, "authd.log never said the "
+	    "loop's bind connections were open again");
+	ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_authd_pid(), before);
+	ck_assert_int_eq(itest_set_conf("fail_delay_ms", delay), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
 
 /* A request sits unread in slapd's socket (slapd is frozen). */
 static int
@@ -829,6 +907,7 @@ login_suite(void)
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, directory_down_then_back);
+	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
