@@ -544,8 +544,10 @@ on_bound(void *arg, int status, const struct dir_bind_result *res)
 	struct verify_input *in;
 	const char *dn;
 
-	if (status != BIND_ASYNC_ELSEWHERE &&
-	    decide_auth_bind_ahead(j->plan, &dn, &in)) {
+	if (status == BIND_ASYNC_ELSEWHERE)
+		authd_log(LOG_DEBUG, "authenticate: the loop's bind was given "
+		    "up; a worker binds");
+	else if (decide_auth_bind_ahead(j->plan, &dn, &in)) {
 		in->bound = 1;
 		in->bound_status = status;
 		in->bound_result = *res;
@@ -570,10 +572,14 @@ collect_next(struct conn *c)
 			return;
 		j->plan = cv->plan;
 		cv->plan = NULL;
-		if (decide_auth_bind_ahead(j->plan, &dn, &in) &&
-		    bind_async_start(c->srv->binds, dn, in->secret, on_bound,
-		    j) == AUTHD_OK)
-			return;
+		if (decide_auth_bind_ahead(j->plan, &dn, &in)) {
+			if ((r = bind_async_start(c->srv->binds, dn, in->secret,
+			    on_bound, j)) == AUTHD_OK)
+				return;
+			authd_log(LOG_DEBUG, "authenticate: the loop cannot bind "
+			    "now (%s); a worker binds", r == AUTHD_ERR_IO ?
+			    "no connection open" : authd_strerror(r));
+		}
 		run(j);
 		return;
 	}

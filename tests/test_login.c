@@ -362,7 +362,8 @@ seconds_since(const struct timespec *t0)
  * at most once a second (each failed try says so in authd.log), not once per
  * login; the logins meanwhile go to the workers and are refused as
  * unavailable. When the directory is back, the loop opens its connections
- * again and says so. No failure delay here, so the logins come faster than
+ * again and says so, and from then on binds every password itself (authd's
+ * debug log names each bind handed to a worker). No failure delay here, so the logins come faster than
  * one a second (and all while authd's copy of the login policies is fresh:
  * without it nothing is decided on the loop). The bound on the tries is the
  * test's own elapsed time, so a slow machine makes it looser, never false.
@@ -371,10 +372,11 @@ START_TEST(loop_binds_rest_while_directory_down)
 {
 	static const char tried[] = "binds go to workers for now";
 	static const char back[] = "binds are back on the event loop";
+	static const char on_worker[] = "a worker binds";
 	struct pam_run run;
 	struct timespec t0;
 	char delay[32];
-	int i, tries, backs;
+	int i, tries, backs, workers;
 	double secs;
 	pid_t before;
 
@@ -388,16 +390,20 @@ START_TEST(loop_binds_rest_while_directory_down)
 	    itest.srcdir, itest.dir), 0);
 	tries = log_lines(tried);
 	backs = log_lines(back);
+	workers = log_lines(on_worker);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 12; i++)
 		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run),
 		    PAM_AUTHINFO_UNAVAIL);
 	secs = seconds_since(&t0);
 	tries = log_lines(tried) - tries;
+	workers = log_lines(on_worker) - workers;
 	/* the directory back first: the later tests need it whatever happens here */
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
 	ck_assert_msg(tries >= 1, "the loop never tried to connect");
+	ck_assert_msg(workers >= 1, "no bind handed to a worker while the loop "
+	    "had no connection");
 	ck_assert_msg(tries <= (int)secs + 2, "%d connect tries in %.1f s for 12 "
 	    "logins: not resting a second between them", tries, secs);
 	/* logins work at once (workers); within about a second the loop is back */
@@ -407,7 +413,12 @@ START_TEST(loop_binds_rest_while_directory_down)
 	}
 	ck_assert_msg(log_lines(back) == backs + 1, "authd.log never said the "
 	    "loop's bind connections were open again");
-	ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
+	/* from now on the loop binds: no login's bind is handed to a worker */
+	workers = log_lines(on_worker);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "yui", PW_BAD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(log_lines(on_worker), workers);
 	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_eq(itest_set_conf("fail_delay_ms", delay), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
