@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ struct ba_handle {
 	struct loop_timer timer;
 	struct ba_req *req;          /* the bind in flight; NULL: idle */
 	int msgid;
+	int quiet;                   /* idle, watched for the server's close only */
 };
 
 /* The worker job that connects handles. */
@@ -116,6 +119,14 @@ send_on(struct ba_handle *h, struct ba_req *r)
 	if (loop_timer_after(ba->loop, &h->timer, (uint64_t)ba->timeout_ms) !=
 	    AUTHD_OK)
 		return AUTHD_ERR_INVALID;
+	/* its reply must wake the loop (and what came idle is read with it) */
+	if (h->quiet) {
+		if (loop_mod(ba->loop, &h->src, EPOLLIN | EPOLLRDHUP) != AUTHD_OK) {
+			loop_timer_cancel(ba->loop, &h->timer);
+			return AUTHD_ERR_IO;
+		}
+		h->quiet = 0;
+	}
 	if ((st = dir_bind_send(ba->dir, h->ld, r->dn, r->password,
 	    &h->msgid)) != DIR_OK) {
 		loop_timer_cancel(ba->loop, &h->timer);
@@ -149,6 +160,37 @@ next_queued(struct ba_handle *h)
 	}
 }
 
+/*
+ * An idle handle is readable. When the server closed it, 0. When bytes
+ * came that answer no request (a TLS 1.3 server's session tickets arrive
+ * just after the handshake; a notice of disconnection), they are left for
+ * libldap to read with the next bind's reply, and until then the handle is
+ * watched only for the server's close, so that a readable socket does not
+ * wake the loop over and over: 1.
+ */
+static int
+idle_bytes(struct ba_handle *h, uint32_t events)
+{
+	char c;
+	ssize_t n;
+
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		return 0;
+	do
+		n = recv(h->src.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK))
+		return 0;
+	if (n == -1 || h->quiet)
+		return 1;               /* nothing there after all */
+	if (loop_mod(h->ba->loop, &h->src, EPOLLRDHUP) != AUTHD_OK)
+		return 0;
+	h->quiet = 1;
+	authd_log(LOG_DEBUG, "bind_async: bytes on an idle connection (TLS "
+	    "session tickets?); read with its next bind");
+	return 1;
+}
+
 static void
 on_reply(struct loop_source *src, uint32_t events)
 {
@@ -160,12 +202,12 @@ on_reply(struct loop_source *src, uint32_t events)
 	if (h->ld == NULL)
 		return;
 	if (h->req == NULL) {
-		/* Nothing asked: the server closed, or said it will. */
+		if (idle_bytes(h, events))
+			return;
 		authd_log(LOG_DEBUG, "bind_async: an idle connection closed");
 		drop(h);
 		return;
 	}
-	(void)events;
 	got = dir_bind_receive(h->ld, h->msgid, h->req->dn == NULL, &res, &st);
 	if (got == 0)
 		return;                 /* part of the reply: more will come */
@@ -236,7 +278,9 @@ connect_done(struct job *job, int cancelled)
 		if (h->ld != NULL)
 			continue;
 		h->src.fd = cj->fd[k];
-		if (loop_add(ba->loop, &h->src, EPOLLIN) != AUTHD_OK) {
+		h->quiet = 0;
+		if (loop_add(ba->loop, &h->src, EPOLLIN | EPOLLRDHUP) !=
+		    AUTHD_OK) {
 			h->src.fd = -1;
 			break;
 		}

@@ -26,4 +26,4 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += scripts/authd-local
 
 TESTS += tests/pamtester.sh
-EXTRA_DIST += tests/pamtester.sh
+EXTRA_DIST += tests/pamtester.sh tests/tls-front.py

@@ -646,14 +646,10 @@ END_TEST
  * usual, one after another and several at once, so both the workers' and
  * the event loop's own binds go over TLS.
  */
-START_TEST(starttls_to_the_directory)
+/* A CA and a certificate for 127.0.0.1 signed by it, in DIR/tls. */
+static void
+make_test_certs(void)
 {
-	char uri[256], old_uri[256], ca[300];
-	struct pam_run run;
-	pid_t kids[4];
-	int i, k;
-
-	itest_add_person("tilda", 20040, PW_GOOD);
 	ck_assert_int_eq(itest_sh("set -e; d=%s/tls; mkdir -p $d; cd $d; "
 	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
 	    "-nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=authd-test-ca "
@@ -663,6 +659,40 @@ START_TEST(starttls_to_the_directory)
 	    "> ext; openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
 	    "-CAcreateserial -out srv.pem -days 2 -extfile ext 2>/dev/null",
 	    itest.dir), 0);
+}
+
+/* slapd's ldap:// URI (plain LDAP on 127.0.0.1). */
+static void
+slapd_ldap_uri(char *uri, size_t urisz)
+{
+	ck_assert_int_eq(itest_sh_out(uri, urisz, "eval \"$('%s/ldap_schema/"
+	    "authd-slapd' env %s/slapd)\" && printf %%s \"$LDAP_URI\"",
+	    itest.srcdir, itest.dir), 0);
+	uri[strcspn(uri, "\n")] = '\0';
+	ck_assert_msg(strncmp(uri, "ldap://", 7) == 0, "LDAP_URI: %s", uri);
+}
+
+/*
+ * slapd asks no security layer of plain LDAP (deleting olcSecurity would
+ * leave the running server's requirement in place until a restart).
+ */
+static void
+no_security_layer_needed(void)
+{
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<LDIF\n"
+	    "dn: cn=config\nchangetype: modify\nreplace: olcSecurity\n"
+	    "olcSecurity: ssf=0\nLDIF\n", itest.ldapi_uri), 0);
+}
+
+START_TEST(starttls_to_the_directory)
+{
+	char uri[256], old_uri[256], ca[300];
+	struct pam_run run;
+	pid_t kids[4];
+	int i, k;
+
+	itest_add_person("tilda", 20040, PW_GOOD);
+	make_test_certs();
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<LDIF\n"
 	    "dn: cn=config\nchangetype: modify\nreplace: olcTLSCACertificateFile\n"
 	    "olcTLSCACertificateFile: %s/tls/ca.pem\n-\n"
@@ -671,11 +701,7 @@ START_TEST(starttls_to_the_directory)
 	    "olcTLSCertificateKeyFile: %s/tls/srv.key\n-\n"
 	    "replace: olcSecurity\nolcSecurity: ssf=1\nLDIF\n", itest.ldapi_uri,
 	    itest.dir, itest.dir, itest.dir), 0);
-	ck_assert_int_eq(itest_sh_out(uri, sizeof(uri), "eval \"$('%s/ldap_schema/"
-	    "authd-slapd' env %s/slapd)\" && printf %%s \"$LDAP_URI\"",
-	    itest.srcdir, itest.dir), 0);
-	uri[strcspn(uri, "\n")] = '\0';
-	ck_assert_msg(strncmp(uri, "ldap://", 7) == 0, "LDAP_URI: %s", uri);
+	slapd_ldap_uri(uri, sizeof(uri));
 	/* without a security layer slapd refuses; with StartTLS it answers */
 	ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=tilda,ou=people,%s "
 	    "-w '%s' >/dev/null 2>&1", uri, itest.base_dn, PW_GOOD), 0);
@@ -708,9 +734,64 @@ START_TEST(starttls_to_the_directory)
 
 	ck_assert_int_eq(itest_set_conf("ldap_uri", old_uri), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
-	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<LDIF\n"
-	    "dn: cn=config\nchangetype: modify\ndelete: olcSecurity\nLDIF\n",
-	    itest.ldapi_uri), 0);
+	no_security_layer_needed();
+}
+END_TEST
+
+/*
+ * A TLS 1.3 server sends session tickets just after the handshake (OpenSSL
+ * does by default; Debian's slapd, built with GnuTLS, does not): they make
+ * the event loop's idle bind connections readable with nothing for LDAP in
+ * them. Such a connection must stay open, not be taken for a closed one:
+ * here slapd is reached through a TLS 1.3 front end that sends tickets
+ * (tests/tls-front.py, Python's OpenSSL), and once the loop's connections
+ * are open, logins are judged on them, none handed to a worker, none
+ * reopened.
+ */
+START_TEST(tls13_session_tickets_keep_the_loops_connections)
+{
+	static const char on_worker[] = "a worker binds";
+	static const char closed[] = "an idle connection closed";
+	char uri[256], old_uri[256], port[32], ca[300], front[300];
+	struct pam_run run;
+	int i, workers, drops, conns;
+
+	itest_add_person("ume", 20051, PW_GOOD);
+	no_security_layer_needed();   /* the front end speaks plain LDAP to slapd */
+	make_test_certs();
+	slapd_ldap_uri(uri, sizeof(uri));
+	ck_assert_int_eq(itest_sh("cd %s/tls && rm -f front.port && "
+	    "{ python3 '%s/tests/tls-front.py' srv.pem srv.key $(echo '%s' | "
+	    "sed 's#^ldap://##; s#/.*##; s#:# #') front.port >front.log 2>&1 & "
+	    "echo $! >front.pid; } && for i in $(seq 1 100); do "
+	    "[ -s front.port ] && exit 0; sleep 0.05; done; exit 1",
+	    itest.dir, itest.srcdir, uri), 0);
+	ck_assert_int_eq(itest_sh_out(port, sizeof(port), "cat %s/tls/front.port",
+	    itest.dir), 0);
+	port[strcspn(port, "\n")] = '\0';
+	snprintf(front, sizeof(front), "ldaps://127.0.0.1:%s", port);
+	snprintf(ca, sizeof(ca), "%s/tls/ca.pem", itest.dir);
+	conf_value("ldap_uri", old_uri, sizeof(old_uri));
+	ck_assert_int_eq(itest_set_conf("ldap_uri", front), 0);
+	ck_assert_int_eq(itest_set_conf("ldap_ca_file", ca), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	/* the first login opens the loop's connections; their tickets follow */
+	ck_assert_int_eq(itest_login(svc, "ume", PW_GOOD, &run), PAM_SUCCESS);
+	usleep(500000);
+	workers = log_lines(on_worker);
+	drops = log_lines(closed);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(itest_login(svc, "ume", i == 2 ? PW_BAD : PW_GOOD,
+		    &run), i == 2 ? PAM_AUTH_ERR : PAM_SUCCESS);
+		usleep(200000);
+	}
+	conns = itest_sh("grep -q 'TLSv1.3 tickets=2' %s/tls/front.log", itest.dir);
+	ck_assert_int_eq(itest_set_conf("ldap_uri", old_uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	(void)itest_sh("kill $(cat %s/tls/front.pid)", itest.dir);
+	ck_assert_msg(conns == 0, "the front end did not speak TLS 1.3 with tickets");
+	ck_assert_int_eq(log_lines(closed), drops);
+	ck_assert_int_eq(log_lines(on_worker), workers);
 }
 END_TEST
 
@@ -923,6 +1004,7 @@ login_suite(void)
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
 	tcase_add_test(tc, starttls_to_the_directory);
+	tcase_add_test(tc, tls13_session_tickets_keep_the_loops_connections);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
