@@ -274,7 +274,8 @@ server_teardown(struct server *srv)
 	server_close_listeners(srv);
 	/* Conversations in progress are abandoned; their jobs finish unheard. */
 	conn_close_all(srv);
-	/* binds in flight go to the workers, which cancel them */
+	/* binds in flight are made again by the workers, which finish what
+	 * they hold (each bounded by ldap_timeout), audited, before they stop */
 	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
 	/* the searches post to revoke: stop them first */
