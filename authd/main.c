@@ -274,8 +274,8 @@ server_teardown(struct server *srv)
 	server_close_listeners(srv);
 	/* Conversations in progress are abandoned; their jobs finish unheard. */
 	conn_close_all(srv);
-	/* binds in flight are made again by the workers, which finish what
-	 * they hold (each bounded by ldap_timeout), audited, before they stop */
+	/* binds in flight go to the workers: one a worker takes before it
+	 * stops is made there (bounded by ldap_timeout), the rest cancelled */
 	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
 	/* the searches post to revoke: stop them first */
