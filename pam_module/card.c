@@ -35,7 +35,12 @@
 #define ANSWER_CANCELLED  1
 #define ANSWER_NO_DEVICE  2
 
-/* Variables a PKCS#11 module may need; everything else stays behind. */
+/*
+ * Variables a PKCS#11 module may need; everything else stays behind. Read
+ * with secure_getenv: in a setuid program (su, sudo) the environment is the
+ * invoking user's, and a configuration file of theirs would have the helper,
+ * running as root, load a module or write a file of their choosing.
+ */
 static const char *const pass_env[] = {
 	"SOFTHSM2_CONF", "OPENSC_CONF", "PCSCLITE_CSOCK_NAME", NULL
 };
@@ -66,7 +71,7 @@ spawn_helper(const struct pamauthd_opts *o, struct helper *h)
 	h->pid = -1;
 	h->fd = -1;
 	for (i = 0; pass_env[i] != NULL && n + 1 < sizeof(env) / sizeof(env[0]); i++) {
-		const char *v = getenv(pass_env[i]);
+		const char *v = secure_getenv(pass_env[i]);
 		char *e;
 
 		if (v != NULL && asprintf(&e, "%s=%s", pass_env[i], v) >= 0)
