@@ -18,6 +18,7 @@
 /* Keys of pam_set_data(); the ENV names from authd get the same prefix. */
 #define PAMAUTHD_DATA_PREFIX        "pam_authd:"
 #define PAMAUTHD_DATA_PASSWORD      "pam_authd:password"  /* until chauthtok */
+#define PAMAUTHD_DATA_CHANGE_DUE    "pam_authd:change_due" /* acct_mgmt said so */
 #define PAMAUTHD_DATA_CONN          "pam_authd:conn"      /* kept between stages */
 #define PAMAUTHD_ENV_LOGIN_ID       "AUTHD_LOGIN_ID"
 #define PAMAUTHD_ENV_SESSION_ID     "AUTHD_SESSION_ID"
@@ -97,6 +98,7 @@ const char *pamauthd_get_id(pam_handle_t *pamh, const char *name);
 /* stages.c: the pam_sm_* bodies. */
 int pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv);
 int pamauthd_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv);
+int pamauthd_setcred(pam_handle_t *pamh);
 int pamauthd_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
 int pamauthd_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv);
 int pamauthd_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv);

@@ -42,7 +42,9 @@ free_secret_data(pam_handle_t *pamh, void *data, int error_status)
  * libpam clears PAM_AUTHTOK when pam_authenticate returns, but a login whose
  * password must change goes on to chauthtok, which needs the current
  * password to bind as the person. Keep a copy only until acct_mgmt says no
- * change is due, the session opens, or chauthtok used it.
+ * change is due, setcred comes without a change due (a screen locker that
+ * keeps its handle may never call acct_mgmt or pam_end), the session opens,
+ * or chauthtok used it.
  */
 static void
 keep_password(pam_handle_t *pamh)
@@ -70,8 +72,30 @@ kept_password(pam_handle_t *pamh)
 static void
 drop_password(pam_handle_t *pamh)
 {
+	const void *due = NULL;
+
 	if (kept_password(pamh) != NULL)
 		(void)pam_set_data(pamh, PAMAUTHD_DATA_PASSWORD, NULL, NULL);
+	if (pam_get_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, &due) == PAM_SUCCESS &&
+	    due != NULL)
+		(void)pam_set_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, NULL, NULL);
+}
+
+static int
+change_due(pam_handle_t *pamh)
+{
+	const void *due = NULL;
+
+	return pam_get_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, &due) ==
+	    PAM_SUCCESS && due != NULL;
+}
+
+int
+pamauthd_setcred(pam_handle_t *pamh)
+{
+	if (!change_due(pamh))
+		drop_password(pamh);
+	return PAM_SUCCESS;
 }
 
 int
@@ -115,6 +139,8 @@ pamauthd_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	req.login_id = pamauthd_get_id(pamh, PAMAUTHD_ENV_LOGIN_ID);
 	if ((r = pamauthd_request(pamh, &o, flags, &req)) != PAM_NEW_AUTHTOK_REQD)
 		drop_password(pamh);
+	else if (kept_password(pamh) != NULL)
+		(void)pam_set_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, (void *)"1", NULL);
 	return r;
 }
 
