@@ -190,8 +190,11 @@ syncer_main(void *arg)
 			if (j->audit_end > end)
 				end = j->audit_end;
 		r = authd_audit_sync(p->audit, end);
+		/* each its own answer too: one written before a failed sync is
+		 * not covered by this one's success (no fdatasync again) */
 		for (j = last = batch; j != NULL; last = j, j = j->next)
-			j->audit_lost = r != AUTHD_OK;
+			j->audit_lost = r != AUTHD_OK ||
+			    authd_audit_sync(p->audit, j->audit_end) != AUTHD_OK;
 		if (r != AUTHD_OK)
 			authd_log(LOG_ERR, "audit: records not synced to disk: "
 			    "their decisions are refused");

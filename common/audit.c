@@ -66,7 +66,16 @@ struct authd_audit {
 	char hash[HASH_HEX_LEN + 1];
 	off_t known_size;
 	int torn_tail;       /* the file ends inside a record (a crash mid-write) */
-	off_t synced_upto;   /* the file's bytes below this are on disk */
+	/*
+	 * What is on disk, counted in the bytes this handle appended (not file
+	 * offsets: another process may cut the file). Up to synced_upto: synced.
+	 * In (failed_from, failed_upto]: written before a failed fdatasync was
+	 * seen, so perhaps lost even if a later one succeeds (Linux reports a
+	 * writeback error once, and the pages it failed to write are clean).
+	 */
+	unsigned long long appended;
+	unsigned long long synced_upto;
+	unsigned long long failed_from, failed_upto;
 	char *line;          /* AUDIT_LINE_MAX + 2 bytes for the record being written (lock) */
 };
 
@@ -320,7 +329,6 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 	flock(a->fd, LOCK_UN);
 	if (r != AUTHD_OK)
 		goto out;
-	a->synced_upto = a->known_size;
 	*a_r = a;
 	a = NULL;
  out:
@@ -481,6 +489,7 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *ev,
 	a->seq = rec.seq;
 	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
 	a->known_size = st.st_size + (off_t)len;
+	a->appended += len;
 	a->torn_tail = 0;
 	*body_r = body;
 	*len_r = len;
@@ -494,30 +503,39 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *ev,
  * the login rate at the disk's sync rate.
  */
 int
-authd_audit_sync(struct authd_audit *a, off_t end)
+authd_audit_sync(struct authd_audit *a, off_t end_off)
 {
-	off_t written;
+	unsigned long long written, end = (unsigned long long)end_off;
 	int r = AUTHD_OK, err = 0;
 
-	if (end <= 0)
+	if (end_off <= 0)
 		return AUTHD_OK;
 	pthread_mutex_lock(&a->sync_lock);
-	if (a->synced_upto < end) {
+	if (end > a->failed_from && end <= a->failed_upto) {
+		/* a failed sync may have dropped it, whatever comes after */
+		err = EIO;
+		r = AUTHD_ERR_AUDIT;
+	} else if (a->synced_upto < end) {
 		/* Everything written before this fdatasync starts is covered by it. */
 		pthread_mutex_lock(&a->lock);
-		written = a->known_size;
+		written = a->appended;
 		pthread_mutex_unlock(&a->lock);
 		if (fdatasync(a->fd) == -1) {
 			err = errno;
 			r = AUTHD_ERR_AUDIT;
-		}
-		else if (written > a->synced_upto)
+			/* what was written until now may be in the pages it failed on */
+			pthread_mutex_lock(&a->lock);
+			if (a->failed_upto == 0)
+				a->failed_from = a->synced_upto;
+			a->failed_upto = a->appended;
+			pthread_mutex_unlock(&a->lock);
+		} else if (written > a->synced_upto)
 			a->synced_upto = written;
 	}
 	pthread_mutex_unlock(&a->sync_lock);
 	if (r != AUTHD_OK)
-		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records up to byte %lld "
-		    "not synced to disk: %s", (long long)end, strerror(err));
+		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records not synced to "
+		    "disk: %s", strerror(err));
 	return r;
 }
 
@@ -543,7 +561,7 @@ authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
 	locked = 1;
 	r = append_locked(a, ev, a->line, &body, &len);
 	if (r == AUTHD_OK && a->fsync_each && sync_end_r != NULL)
-		*sync_end_r = a->known_size;
+		*sync_end_r = (off_t)a->appended;
  out:
 	if (locked)
 		flock(a->fd, LOCK_UN);

@@ -46,10 +46,12 @@ int authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev
 /*
  * The same in two halves, so that one fdatasync can serve the records of
  * many threads without any of them waiting for it: write the record
- * (*sync_end_r = the offset to sync up to, or 0 when the handle does not
- * sync each record), then, from any thread, make the file durable up to that
- * offset. Until authd_audit_sync() returns AUTHD_OK for it, a record may be
- * lost in a crash: nothing that depends on it may be granted.
+ * (*sync_end_r = how far to sync, counted in the bytes this handle has
+ * appended, or 0 when the handle does not sync each record), then, from any
+ * thread, make the file durable up to there. Until authd_audit_sync()
+ * returns AUTHD_OK for it, a record may be lost in a crash: nothing that
+ * depends on it may be granted. A record written before a failed sync is
+ * never reported synced (a later fdatasync's success does not cover it).
  */
 int authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
     off_t *sync_end_r);

@@ -4,11 +4,13 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +22,24 @@
 #include "audit.h"
 #include "err.h"
 #include "log.h"
+
+/*
+ * audit.c's fdatasync is this one (the executable's symbol comes first):
+ * it fails while sync_fail is set, as a disk does when a write-back fails,
+ * and counts the calls.
+ */
+static int sync_fail, sync_calls;
+
+int
+fdatasync(int fd)
+{
+	sync_calls++;
+	if (sync_fail) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
 
 static char dir[PATH_MAX];
 static char logpath[PATH_MAX + 32];
@@ -464,6 +484,72 @@ START_TEST(failed_write_refuses)
 }
 END_TEST
 
+/* Write one record; *end_r: how far to sync for it. */
+static void
+write_one(struct authd_audit *a, const char *user, off_t *end_r)
+{
+	struct authd_audit_event ev = {
+		.event = "authenticate", .user = user, .service = "login",
+		.peer_pid = 1, .result = "success", .reason = "password accepted",
+	};
+
+	ck_assert_int_eq(authd_audit_write(a, &ev, end_r), AUTHD_OK);
+	ck_assert_int_gt(*end_r, 0);
+}
+
+/*
+ * Linux reports a failed write-back to one fdatasync only, and the pages it
+ * could not write are clean after it: a later fdatasync succeeds without
+ * them. So a record written before a failed sync is never reported synced,
+ * while records written after it are, once a sync succeeds.
+ */
+START_TEST(failed_sync_is_not_forgotten)
+{
+	struct authd_audit *a = NULL;
+	off_t end_a, end_b, end_c;
+
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "test", 1, &a), AUTHD_OK);
+	write_one(a, "ua", &end_a);
+	ck_assert_int_eq(authd_audit_sync(a, end_a), AUTHD_OK);
+	write_one(a, "ub", &end_b);
+	sync_fail = 1;
+	ck_assert_int_eq(authd_audit_sync(a, end_b), AUTHD_ERR_AUDIT);
+	sync_fail = 0;
+	/* the disk answers again: B is still not known to be on it */
+	ck_assert_int_eq(authd_audit_sync(a, end_b), AUTHD_ERR_AUDIT);
+	write_one(a, "uc", &end_c);
+	ck_assert_int_eq(authd_audit_sync(a, end_c), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_sync(a, end_b), AUTHD_ERR_AUDIT);
+	/* A was on disk before the failure */
+	ck_assert_int_eq(authd_audit_sync(a, end_a), AUTHD_OK);
+	authd_audit_close(&a);
+}
+END_TEST
+
+/*
+ * Someone cuts the file under a running writer (logrotate's copytruncate,
+ * or "> audit.log"): the next record still waits for its own fdatasync.
+ */
+START_TEST(sync_after_the_file_was_cut)
+{
+	struct authd_audit *a = NULL;
+	off_t end;
+	int i, calls;
+
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "test", 1, &a), AUTHD_OK);
+	for (i = 0; i < 5; i++) {
+		write_one(a, "before", &end);
+		ck_assert_int_eq(authd_audit_sync(a, end), AUTHD_OK);
+	}
+	ck_assert_int_eq(truncate(logpath, 0), 0);
+	write_one(a, "after", &end);
+	calls = sync_calls;
+	ck_assert_int_eq(authd_audit_sync(a, end), AUTHD_OK);
+	ck_assert_int_eq(sync_calls, calls + 1);
+	authd_audit_close(&a);
+}
+END_TEST
+
 START_TEST(bad_extra_refused)
 {
 	struct authd_audit *a = NULL;
@@ -637,6 +723,8 @@ audit_suite(void)
 	tcase_add_test(tc, two_processes);
 	tcase_add_test(tc, threads_share_handle);
 	tcase_add_test(tc, failed_write_refuses);
+	tcase_add_test(tc, failed_sync_is_not_forgotten);
+	tcase_add_test(tc, sync_after_the_file_was_cut);
 	tcase_add_test(tc, bad_extra_refused);
 	tcase_add_test(tc, escaping_round_trip);
 	tcase_add_test(tc, garbage_file);
