@@ -448,7 +448,9 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	struct plan_method *pw = NULL, *m;
 	struct verify_result res;
 	struct verify_ctx ctx;
-	char reason[512], why[384], extra[1024], cats[64], gextra[512];
+	char reason[512], why[384], extra[2048], cats[64], gextra[512];
+	/* from the directory: escaped, so that a space or '=' adds no field */
+	char pol[4 * POLICY_NAME_MAX + 1], cred[4 * sizeof(j->credential) + 1];
 	unsigned proven = 0;
 	size_t i;
 	int result = AUTHD_R_AUTH_ERR;
@@ -596,9 +598,12 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		snprintf(reason, sizeof(reason), "no random login id");
 		goto out;
 	}
+	authd_audit_escape(p->pol.name, pol, sizeof(pol));
+	authd_audit_escape(j->credential, cred, sizeof(cred));
 	snprintf(extra, sizeof(extra), " login_id=%s policy=%s factors=%s "
-	    "categories=%s%s%s", j->login_id, p->pol.name, j->factors, cats,
-	    j->credential[0] != '\0' ? " credential=" : "", j->credential);
+	    "categories=%s%s%s", j->login_id, pol, j->factors, cats,
+	    j->credential[0] != '\0' ? " credential=" : "",
+	    j->credential[0] != '\0' ? cred : "");
 	grant_extra(j, gextra, sizeof(gextra));
 	snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%s", gextra);
 	success_lines(j, &p->acct, &res.bind);
@@ -608,7 +613,8 @@ out:
 	if (result != AUTHD_R_SUCCESS) {
 		note_factors(j, proven);
 		snprintf(extra, sizeof(extra), " policy=%s factors=%s",
-		    p->pol.name, j->factors[0] != '\0' ? j->factors : "none");
+		    authd_audit_escape(p->pol.name, pol, sizeof(pol)),
+		    j->factors[0] != '\0' ? j->factors : "none");
 	}
 	decide_finish(j, "authenticate", result, reason,
 	    extra[0] != '\0' ? extra : NULL);

@@ -125,6 +125,28 @@ START_TEST(default_keeps_password_logins)
 }
 END_TEST
 
+/*
+ * A policy's name comes from the directory and goes into the audit record
+ * escaped: a space or an '=' in it adds no field of its own (a name such as
+ * "x result=success" must not read as a second result).
+ */
+START_TEST(policy_name_escaped_in_audit)
+{
+	struct pam_run run;
+
+	itest_add_person("ida", 21090, PW_GOOD);
+	ck_assert_int_eq(login("authd-named", "ida", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(login("authd-named", "ida", NULL, &run, "Wrong-Horse-1x",
+	    NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("user=ida", "service=authd-named",
+	    "result=success", "policy=x\\x20result\\x3dsuccess factors=", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("user=ida", "service=authd-named",
+	    "result=auth_err", "policy=x\\x20result\\x3dsuccess factors=", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("user=ida", "policy=x result", NULL), 0);
+}
+END_TEST
+
 START_TEST(two_factor_policy_refuses_password_only)
 {
 	struct pam_run run;
@@ -292,7 +314,8 @@ static void
 setup_policies(void)
 {
 	static const char *const services[] = { "authd-mfa", "authd-2of",
-	    "authd-remote", "authd-broken", "authd-other", "authd-plain" };
+	    "authd-remote", "authd-broken", "authd-other", "authd-plain",
+	    "authd-named" };
 	size_t i;
 
 	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
@@ -318,6 +341,14 @@ setup_policies(void)
 	    "authdPolicyMethod: password\nauthdPolicyMethod: totp");
 	add_policy("test-3a", "authdPolicyService: authd-test\nauthdPolicyClass: 3A\n"
 	    "authdPolicyRequire: knowledge\nauthdPolicyMethod: password");
+	if (itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=x result\\3Dsuccess,ou=policies,%s\nobjectClass: authdPolicy\n"
+	    "cn: x result=success\nauthdPolicyService: authd-named\n"
+	    "authdPolicyRequire: knowledge\nauthdPolicyMethod: password\nLDIF\n",
+	    itest.ldapi_uri, itest.base_dn) != 0) {
+		fprintf(stderr, "could not add the policy named with a space\n");
+		exit(1);
+	}
 }
 
 static Suite *
@@ -331,6 +362,7 @@ mfa_suite(void)
 	suite_add_tcase(s, units);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, default_keeps_password_logins);
+	tcase_add_test(tc, policy_name_escaped_in_audit);
 	tcase_add_test(tc, two_factor_policy_refuses_password_only);
 	tcase_add_test(tc, password_twice_is_one_category);
 	tcase_add_test(tc, unknown_person_same_prompts);
