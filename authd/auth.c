@@ -889,6 +889,9 @@ open_session_done(struct job *j, int cancelled)
 	}
 	if (session_add(c->srv->sessions, &s) != 0) {
 		authd_log(LOG_ERR, "session registry: cannot add %s", s.id);
+		/* the record said success: a later one says it did not open */
+		auth_audit_async(c->srv, "open_session", &j->req,
+		    AUTHD_R_SESSION_ERR, "session registry full or out of memory");
 		if (conn_send_result(c, AUTHD_R_SESSION_ERR, NULL, 0) == AUTHD_OK)
 			conn_request_done(c);
 		goto out;
