@@ -785,6 +785,8 @@ START_TEST(test_forced_change)
 	fk->acct_result = AUTHD_R_NEW_AUTHTOK_REQD;
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	/* setcred before the change (test_setcred_drops_kept_password) */
+	ck_assert_int_eq(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
 	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
 	    PAM_SUCCESS);
 	ck_assert_int_eq(log.prompts, 2);
@@ -813,7 +815,8 @@ END_TEST
  * An application that keeps its handle (a screen locker) may call only
  * authenticate and setcred: the password the module keeps for a forced
  * change must not outlive setcred then. With a change due (acct_mgmt said
- * so) it stays for chauthtok, whichever of setcred and chauthtok comes first.
+ * so) it stays for chauthtok, whichever of setcred and chauthtok comes
+ * first (test_forced_change).
  */
 START_TEST(test_setcred_drops_kept_password)
 {
@@ -832,29 +835,6 @@ START_TEST(test_setcred_drops_kept_password)
 	ck_assert_int_eq(fk->nreqs, 2);
 	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_CHAUTHTOK);
 	ck_assert_str_eq(fk->seen[1].old_authtok, "");
-}
-END_TEST
-
-START_TEST(test_setcred_keeps_password_when_change_due)
-{
-	struct convlog log;
-	struct pam_conv conv;
-	pam_handle_t *pamh;
-
-	fake_start(script_password);
-	write_service(fk->sock, NULL, "");
-	pamh = start_pam(&log, &conv);
-	fk->acct_result = AUTHD_R_NEW_AUTHTOK_REQD;
-	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
-	ck_assert_int_eq(pam_setcred(pamh, PAM_ESTABLISH_CRED), PAM_SUCCESS);
-	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
-	    PAM_SUCCESS);
-	pam_end(pamh, PAM_SUCCESS);
-	assert_script_ok();
-	ck_assert_int_eq(fk->nreqs, 3);
-	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_CHAUTHTOK);
-	ck_assert_str_eq(fk->seen[2].old_authtok, PASSWORD);
 }
 END_TEST
 
@@ -1288,7 +1268,6 @@ pam_module_suite(void)
 	tcase_add_test(tc, test_session_ids);
 	tcase_add_test(tc, test_forced_change);
 	tcase_add_test(tc, test_setcred_drops_kept_password);
-	tcase_add_test(tc, test_setcred_keeps_password_when_change_due);
 	tcase_add_test(tc, test_maxtries);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_unknown_step);
