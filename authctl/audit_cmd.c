@@ -33,7 +33,7 @@ actl_audit_verify(struct actl *a, int argc, char **argv)
 	};
 	char why[512];
 	const char *explain;
-	size_t records = 0, bad_line = 0;
+	size_t records = 0, bad_line = 0, torn_line = 0;
 	int c, r;
 
 	optind = 0;
@@ -45,7 +45,13 @@ actl_audit_verify(struct actl *a, int argc, char **argv)
 	if (argc - optind != 1)
 		return actl_usage("audit", "verify");
 	why[0] = '\0';
-	r = authd_audit_verify(argv[optind], &records, &bad_line, why, sizeof(why));
+	r = authd_audit_verify(argv[optind], &records, &bad_line, &torn_line, why,
+	    sizeof(why));
+	if (r == AUTHD_OK && torn_line > 0) {
+		printf("%s: %zu records, chain intact; line %zu: %s\n", argv[optind],
+		    records, torn_line, strip_prefix(why, argv[optind], torn_line));
+		return ACTL_OK;
+	}
 	if (r == AUTHD_OK) {
 		printf("%s: %zu records, chain intact\n", argv[optind], records);
 		return ACTL_OK;

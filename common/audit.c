@@ -221,6 +221,19 @@ pread_full(int fd, char *buf, size_t len, off_t off)
  * crash in the middle of write() leaves; the chain continues from the record
  * before it and verification reports the torn line.
  */
+/* Whether line (no newline) is a record whose hash holds, after seq/prev. */
+static int
+whole_record(const char *line, size_t len, unsigned long long seq,
+    const char *prev, struct audit_rec *rec)
+{
+	char hash[HASH_HEX_LEN + 1];
+
+	return parse_record(line, len, rec) == AUTHD_OK && rec->seq == seq + 1 &&
+	    memcmp(rec->prev, prev, HASH_HEX_LEN) == 0 &&
+	    record_hash(rec->prev, line, rec->hashed_len, hash) == AUTHD_OK &&
+	    memcmp(hash, rec->hash, HASH_HEX_LEN) == 0;
+}
+
 static int
 load_tail(struct authd_audit *a, off_t size)
 {
@@ -248,8 +261,13 @@ load_tail(struct authd_audit *a, off_t size)
 	for (end = n; end > 0 && buf[end - 1] != '\n'; end--)
 		;
 	if (end == 0) {
-		/* Only a torn first record: the chain starts afresh. */
+		/* Only a torn first record: the chain starts afresh (or from it,
+		 * when all but its newline was written). */
 		if ((off_t)n == size) {
+			if (whole_record(buf, n, 0, zero_hash, &rec)) {
+				a->seq = rec.seq;
+				memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+			}
 			a->known_size = size;
 			r = AUTHD_OK;
 		}
@@ -265,6 +283,15 @@ load_tail(struct authd_audit *a, off_t size)
 	a->seq = rec.seq;
 	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
 	a->hash[HASH_HEX_LEN] = '\0';
+	/*
+	 * Torn after its last byte but the newline: the record is whole, and
+	 * the chain goes on from it (the next append ends the line first).
+	 */
+	if (a->torn_tail && whole_record(buf + end + 1, n - end - 1, a->seq,
+	    a->hash, &rec)) {
+		a->seq = rec.seq;
+		memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+	}
 	a->known_size = size;
 	r = AUTHD_OK;
  out:
@@ -666,7 +693,7 @@ explain_gap(struct verifier *v, unsigned long long last, unsigned long long seq,
 /* Check one line against the chain so far; AUTHD_OK or AUTHD_ERR_AUDIT with why. */
 static int
 check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
-    char *why, size_t whylen)
+    char *why, size_t whylen, int *malformed_r)
 {
 	char hash[HASH_HEX_LEN + 1];
 	struct audit_rec rec;
@@ -680,6 +707,7 @@ check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
 	if (parse_record(v->line, v->len, &rec) != AUTHD_OK) {
 		setwhy(why, whylen, "line %lu: malformed record (not a complete "
 		    "audit record)", n);
+		*malformed_r = 1;
 		return AUTHD_ERR_AUDIT;
 	}
 	if (record_hash(rec.prev, v->line, rec.hashed_len, hash) != AUTHD_OK) {
@@ -718,20 +746,41 @@ check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
 	return AUTHD_OK;
 }
 
+/*
+ * Whether the line is the start of the record that would follow last_seq,
+ * cut short: what a crash in the middle of a write leaves, which the next
+ * writer ends with a newline before its own record (load_tail).
+ */
+static int
+torn_fragment(const struct verifier *v, unsigned long long last_seq)
+{
+	char lead[32];
+	size_t n;
+
+	n = (size_t)snprintf(lead, sizeof(lead), "seq=%llu ", last_seq + 1);
+	if (!v->has_newline || v->len == 0)
+		return 0;
+	return memcmp(v->line, lead, v->len < n ? v->len : n) == 0;
+}
+
 int
 authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
-    char *why, size_t whylen)
+    size_t *torn_line_r, char *why, size_t whylen)
 {
 	struct verifier v = { 0 };
-	char last_hash[HASH_HEX_LEN + 1];
+	char last_hash[HASH_HEX_LEN + 1], torn_why[160] = "";
 	unsigned long long last_seq = 0;
+	unsigned long torn = 0;     /* a torn line waiting for its successor */
+	unsigned long line;
 	size_t records = 0;
-	int r, fd;
+	int r, fd, malformed;
 
 	if (records_r != NULL)
 		*records_r = 0;
 	if (bad_line_r != NULL)
 		*bad_line_r = 0;
+	if (torn_line_r != NULL)
+		*torn_line_r = 0;
 	setwhy(why, whylen, "intact");
 	memcpy(last_hash, zero_hash, sizeof(last_hash));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
@@ -761,14 +810,45 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 			setwhy(why, whylen, "%s: read error", path);
 			goto out;
 		}
-		if ((r = check_line(&v, &last_seq, last_hash, why, whylen))
-		    != AUTHD_OK) {
+		malformed = 0;
+		line = v.lineno;    /* check_line may read on to explain a gap */
+		if ((r = check_line(&v, &last_seq, last_hash, why, whylen,
+		    &malformed)) != AUTHD_OK) {
+			/* one torn line, if the record after it continues the chain */
+			if (malformed && torn == 0 && torn_fragment(&v, last_seq)) {
+				torn = line;
+				continue;
+			}
+			if (torn != 0)
+				setwhy(why, whylen, "line %lu: malformed record (not "
+				    "a complete audit record, and the next does not "
+				    "continue the chain over it)", torn);
 			if (bad_line_r != NULL)
-				*bad_line_r = records + 1;
+				*bad_line_r = torn != 0 ? torn : line;
 			goto out;
+		}
+		if (torn != 0) {
+			if (torn_line_r != NULL && *torn_line_r == 0) {
+				*torn_line_r = torn;
+				snprintf(torn_why, sizeof(torn_why), "line %lu: a "
+				    "record cut short by a crash, stepped over (the "
+				    "chain continues across it)", torn);
+			}
+			torn = 0;
 		}
 		records++;
 	}
+	if (torn != 0) {
+		/* nothing after it: not known to be a crash's doing */
+		setwhy(why, whylen, "line %lu: malformed record (not a complete "
+		    "audit record)", torn);
+		if (bad_line_r != NULL)
+			*bad_line_r = torn;
+		r = AUTHD_ERR_AUDIT;
+		goto out;
+	}
+	if (torn_why[0] != '\0')
+		setwhy(why, whylen, "%s", torn_why);
 	r = AUTHD_OK;
  out:
 	if (records_r != NULL)

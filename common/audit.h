@@ -62,10 +62,13 @@ void authd_audit_close(struct authd_audit **ap);
  * Check the chain of the file at path. Returns AUTHD_OK when intact; otherwise
  * AUTHD_ERR_AUDIT with *bad_line_r = the 1-based line of the first record
  * that is altered, missing before it, or out of order, and a one-line
- * explanation in why.
+ * explanation in why. A record cut short by a crash (the start of the
+ * record that follows, ended by the next writer's newline) is stepped over
+ * when the record after it continues the chain: AUTHD_OK with *torn_line_r
+ * = its line (the first such; 0 when none) and why saying so.
  */
 int authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
-    char *why, size_t whylen);
+    size_t *torn_line_r, char *why, size_t whylen);
 
 /* Escape a value for an audit line into out; returns out. */
 char *authd_audit_escape(const char *in, char *out, size_t outsz);

@@ -176,6 +176,13 @@ expect 1 "$DIR/edited.log: line 3:" "audit verify: an edited record"
 sed '2d' "$ETC/audit.log" >"$DIR/cut.log"
 run root audit verify "$DIR/cut.log"
 expect 1 "$DIR/cut.log: line 2:" "audit verify: a removed record"
+# A crash in the middle of writing record 3: the next writer ends the line
+# and writes record 3 again, chained to record 2.
+{ sed -n '1,2p' "$ETC/audit.log"; printf 'seq=3 time=2026\n'; sed -n '3,$p' "$ETC/audit.log"; } \
+    >"$DIR/torn.log"
+run root audit verify "$DIR/torn.log"
+expect 0 "$DIR/torn.log: $n records, chain intact; line 3: a record cut short by a crash" \
+    "audit verify: a record torn by a crash is stepped over"
 run root audit verify
 expect 2 "usage:" "audit verify without a file"
 run root user disable --help

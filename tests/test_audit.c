@@ -136,10 +136,12 @@ write_lines(const char *path, char lines[][2048], const size_t *order, size_t n)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+static size_t torn_line;     /* from the last verify() */
+
 static int
 verify(const char *path, size_t *records_r, size_t *bad_r, char *why, size_t whylen)
 {
-	return authd_audit_verify(path, records_r, bad_r, why, whylen);
+	return authd_audit_verify(path, records_r, bad_r, &torn_line, why, whylen);
 }
 
 START_TEST(ten_records_verify)
@@ -316,14 +318,55 @@ START_TEST(truncated_last_line)
 
 	/*
 	 * A writer carries on after the torn record (refusing every login
-	 * forever would be worse); the torn line stays visible to verify.
+	 * forever would be worse), ending its line first. verify steps over it,
+	 * says where it was, and checks everything after it.
 	 */
-	write_records(logpath, 11, 11);
-	ck_assert_uint_eq(read_lines(logpath, lines, 16), 11);
+	write_records(logpath, 11, 12);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 12);
 	ck_assert(strncmp(lines[10], "seq=10 ", 7) == 0);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 11);
+	ck_assert_uint_eq(torn_line, 10);
+	ck_assert_str_eq(why, "line 10: a record cut short by a crash, stepped over "
+	    "(the chain continues across it)");
+	/* an edit after the torn line is still found */
+	lines[11][20] ^= 1;
+	write_lines(logpath, lines, (size_t[]){ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11 }, 12);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 12);
+	/* a line that is not the start of the next record is not stepped over */
+	lines[11][20] ^= 1;
+	snprintf(lines[9], sizeof(lines[9]), "seq=7 forged\n");
+	write_lines(logpath, lines, (size_t[]){ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    11 }, 12);
 	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
 	ck_assert_uint_eq(bad, 10);
-	ck_assert_str_eq(why, "line 10: malformed record (not a complete audit record)");
+	/* nor one the record after it does not continue the chain over */
+	snprintf(lines[9], sizeof(lines[9]), "seq=10 time=\n");
+	write_lines(logpath, lines, (size_t[]){ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11 },
+	    11);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 10);
+}
+END_TEST
+
+/* Cut just before its newline, a record is whole: the chain goes on from it. */
+START_TEST(record_cut_before_its_newline)
+{
+	char lines[16][2048], why[256];
+	size_t order[5] = { 0, 1, 2, 3, 4 }, records, bad;
+
+	write_records(logpath, 1, 5);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 5);
+	lines[4][strlen(lines[4]) - 1] = '\0';
+	write_lines(logpath, lines, order, 5);
+	write_records(logpath, 6, 6);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 6);
+	ck_assert(strncmp(lines[5], "seq=6 ", 6) == 0);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 6);
+	ck_assert_uint_eq(torn_line, 0);
 }
 END_TEST
 
@@ -718,6 +761,7 @@ audit_suite(void)
 	tcase_add_test(tc, duplicated_record);
 	tcase_add_test(tc, spliced_chains);
 	tcase_add_test(tc, truncated_last_line);
+	tcase_add_test(tc, record_cut_before_its_newline);
 	tcase_add_test(tc, removed_tail_is_not_detectable);
 	tcase_add_test(tc, two_writers_interleaved);
 	tcase_add_test(tc, two_processes);
