@@ -332,9 +332,11 @@ on_delay_over(struct loop_timer *t)
 
 	if (c->closed || c->conv == NULL || c->conv->phase != PH_DELAY)
 		return;
+	conn_ref(c);        /* a send that fails closes it */
 	if (conn_send_result(c, c->conv->pending_result, NULL, 0) == AUTHD_OK)
 		conn_request_done(c);
 	conn_flush(c);
+	conn_unref(c);
 }
 
 /* A refusal is answered after fail_delay_ms, from a timer, never by sleeping. */
@@ -345,6 +347,8 @@ send_result_delayed(struct conn *c, int result)
 
 	c->conv->phase = PH_DELAY;
 	c->conv->pending_result = result;
+	/* nothing the client sends meanwhile is read: the answer is decided */
+	conn_set_busy(c);
 	if (ms <= 0 || conn_delay(c, (uint64_t)ms, on_delay_over) != AUTHD_OK) {
 		if (conn_send_result(c, result, NULL, 0) == AUTHD_OK)
 			conn_request_done(c);
@@ -980,6 +984,17 @@ auth_on_request(struct conn *c, const struct authd_msg *m)
 		return AUTHD_ERR_NOMEM;
 	if ((r = parse_items(c, m, &c->conv->req)) != AUTHD_OK)
 		return r;
+	/*
+	 * Sessions are opened and closed by login programs, which run as root.
+	 * From anyone else a session would name processes for authd to end
+	 * (its PID field), fill the session table, or write a last login.
+	 */
+	if ((m->type == AUTHD_MSG_OPEN_SESSION ||
+	    m->type == AUTHD_MSG_CLOSE_SESSION) && c->peer_uid != 0) {
+		finish_now(c, AUTHD_R_PERM_DENIED, "sessions are opened and "
+		    "closed by root (a login program), not by this caller");
+		return AUTHD_OK;
+	}
 	switch (m->type) {
 	case AUTHD_MSG_AUTHENTICATE:
 		return start_authenticate(c, m);

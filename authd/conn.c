@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static const uint64_t answer_fields = BIT(AUTHD_F_ANSWER) |
 
 static void conn_on_event(struct loop_source *src, uint32_t events);
 static void conn_on_deadline(struct loop_timer *t);
+static void conn_deadline(struct conn *c);
 
 static const char *
 state_name(enum conn_state s)
@@ -141,13 +143,16 @@ conn_new(struct server *srv, int fd, int privileged)
 	authd_log(LOG_DEBUG, "conn %llu: accepted uid=%ld pid=%ld (%s socket)",
 	    (unsigned long long)c->id, (long)c->peer_uid, (long)c->peer_pid,
 	    privileged ? "privileged" : "user");
+	conn_ref(c);
 	conn_set_timer(c, HELLO_TIMEOUT_MS);
 	/*
 	 * A client writes its HELLO as soon as connect() returns, often before
 	 * the loop gets to accept(): read it now rather than after another
 	 * epoll_wait (one wakeup fewer per login; EAGAIN costs one read).
 	 */
-	conn_on_event(&c->src, EPOLLIN);
+	if (!c->closed)
+		conn_on_event(&c->src, EPOLLIN);
+	conn_unref(c);
 }
 
 void
@@ -193,14 +198,23 @@ conn_ref(struct conn *c)
 	c->refs++;
 }
 
+static void
+conn_free(struct loop_deferred *d)
+{
+	struct conn *c = (struct conn *)((char *)d - offsetof(struct conn, reap));
+
+	authd_buf_free(&c->rbuf);
+	authd_buf_free(&c->wbuf);
+	free(c);
+}
+
 void
 conn_unref(struct conn *c)
 {
 	if (--c->refs > 0)
 		return;
-	authd_buf_free(&c->rbuf);
-	authd_buf_free(&c->wbuf);
-	free(c);
+	/* not now: an event of this round may still point at it */
+	loop_defer(c->srv->loop, &c->reap, conn_free);
 }
 
 void
@@ -372,6 +386,14 @@ conn_on_deadline(struct loop_timer *t)
 {
 	struct conn *c = t->arg;
 
+	conn_ref(c);        /* what it calls may close it */
+	conn_deadline(c);
+	conn_unref(c);
+}
+
+static void
+conn_deadline(struct conn *c)
+{
 	switch (c->state) {
 	case CONN_ANSWER:
 		authd_log(LOG_NOTICE, "conn %llu: no answer within %d s",

@@ -42,6 +42,7 @@ struct conn {
 	struct authd_buf *rbuf;
 	struct authd_buf *wbuf;
 	struct conv *conv;           /* the request in progress */
+	struct loop_deferred reap;   /* freed after the round it was let go in */
 };
 
 /* Listener callback: accept new connections. */

@@ -25,7 +25,28 @@ struct loop {
 	struct loop_timer **heap;
 	size_t nheap;
 	size_t heap_alloc;
+	struct loop_deferred *deferred;
 };
+
+void
+loop_defer(struct loop *l, struct loop_deferred *d,
+    void (*run)(struct loop_deferred *d))
+{
+	d->run = run;
+	d->next = l->deferred;
+	l->deferred = d;
+}
+
+static void
+loop_run_deferred(struct loop *l)
+{
+	struct loop_deferred *d;
+
+	while ((d = l->deferred) != NULL) {
+		l->deferred = d->next;
+		d->run(d);
+	}
+}
 
 uint64_t
 loop_now_ms(void)
@@ -59,6 +80,7 @@ loop_free(struct loop **loopp)
 
 	if (loopp == NULL || (l = *loopp) == NULL)
 		return;
+	loop_run_deferred(l);
 	close(l->epfd);
 	free(l->heap);
 	free(l);
@@ -223,6 +245,7 @@ loop_run(struct loop *l)
 			src = evs[i].data.ptr;
 			src->on_event(src, evs[i].events);
 		}
+		loop_run_deferred(l);
 	}
 	return AUTHD_OK;
 }

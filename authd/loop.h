@@ -18,6 +18,16 @@ struct loop_source {
 	void *arg;
 };
 
+/*
+ * Work put off until the events of the current round are handled: an object
+ * freed in a callback may still have an event of its own later in the same
+ * round, whose pointer epoll already handed out. Embedded in the object.
+ */
+struct loop_deferred {
+	struct loop_deferred *next;
+	void (*run)(struct loop_deferred *d);
+};
+
 /* A deadline on the monotonic clock, in milliseconds. */
 struct loop_timer {
 	uint64_t when;
@@ -40,6 +50,10 @@ int loop_timer_after(struct loop *l, struct loop_timer *t, uint64_t ms);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 
 uint64_t loop_now_ms(void);
+
+/* Run d->run(d) once this round's events are handled (or at loop_free). */
+void loop_defer(struct loop *l, struct loop_deferred *d,
+    void (*run)(struct loop_deferred *d));
 
 /* Serve until loop_stop(); AUTHD_OK or a negative error of epoll. */
 int loop_run(struct loop *l);

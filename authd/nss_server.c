@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ struct nss_conn {
 	uint32_t events;
 	struct authd_buf *rbuf;
 	struct authd_buf *wbuf;    /* the answer being sent */
+	struct loop_deferred reap; /* freed after the round it was let go in */
 };
 
 struct nss_job {
@@ -89,14 +91,24 @@ ns_unref(struct nss_server *ns)
 }
 
 static void
-nss_conn_unref(struct nss_conn *c)
+nss_conn_free(struct loop_deferred *d)
 {
-	if (--c->refs > 0)
-		return;
+	struct nss_conn *c = (struct nss_conn *)((char *)d -
+	    offsetof(struct nss_conn, reap));
+
 	authd_buf_free(&c->rbuf);
 	authd_buf_free(&c->wbuf);
 	ns_unref(c->ns);
 	free(c);
+}
+
+static void
+nss_conn_unref(struct nss_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	/* not now: an event of this round may still point at it */
+	loop_defer(c->ns->srv->loop, &c->reap, nss_conn_free);
 }
 
 static void

@@ -222,20 +222,29 @@ START_TEST(non_root_caller_only_self)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct pam_run run;
-		int other, self;
+		pam_handle_t *pamh;
+		int other, self, session;
 
 		if (setgid(20010) != 0 || setuid(20010) != 0)
 			_exit(90);
 		other = itest_login("authd-user", "kai", PW_GOOD, &run);
 		self = itest_login("authd-user", "jun", PW_GOOD, &run);
-		_exit(other == PAM_AUTH_ERR && self == PAM_SUCCESS ? 0 :
-		    other == PAM_SUCCESS ? 91 : 92);
+		/* a session, even its own, is not for it to open (root's) */
+		pamh = itest_pam_start("authd-user", "jun", &run);
+		session = pam_open_session(pamh, 0);
+		itest_pam_end(pamh, session);
+		_exit(other == PAM_AUTH_ERR && self == PAM_SUCCESS &&
+		    session == PAM_PERM_DENIED ? 0 : other == PAM_SUCCESS ? 91 :
+		    session != PAM_PERM_DENIED ? 93 : 92);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "child status %d (91: tested another user's password)", st);
+	    "child status %d (91: tested another user's password; 93: opened "
+	    "a session)", st);
 	ck_assert_int_ge(itest_audit_count("user=kai", "peer_uid=20010",
 	    "result=auth_err", NULL), 1);
+	ck_assert_int_eq(itest_audit_wait("event=open_session", "user=jun",
+	    "result=perm_denied"), 1);
 }
 END_TEST
 
