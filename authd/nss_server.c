@@ -3,11 +3,14 @@
  * worker job that reads the directory and encodes the whole answer; the loop
  * thread only reads requests and writes answers, never waits.
  *
- * Bounds: a request is at most NSS_REQ_MAX bytes; an idle connection or one
- * that does not take its answer within NSS_IO_TIMEOUT_MS is closed; at most
- * max_clients NSS connections; at most NSS_ENUM_CONCURRENT enumerations at
- * once (others get TRYAGAIN), each at most NSS_ENUM_MAX entries and
- * NSS_ENUM_BYTES bytes (the rest is left out, and logged).
+ * Bounds: a request is at most NSS_REQ_MAX bytes; a first request comes
+ * within NSS_FIRST_REQUEST_MS; an idle connection or one that does not take
+ * its answer within NSS_IO_TIMEOUT_MS is closed; at most max_clients NSS
+ * connections, NSS_CONNS_PER_UID of them a user's (root's are not limited);
+ * at most max_clients lookups queued or running, and NSS_ENUM_CONCURRENT
+ * enumerations until their answers are sent (others get TRYAGAIN), each at
+ * most NSS_ENUM_MAX entries and NSS_ENUM_BYTES bytes (the rest is left out,
+ * and logged).
  */
 #include "config.h"
 
@@ -40,6 +43,11 @@
 #define NSS_ANSWER_MAX       (AUTHD_NSS_HEADER_LEN + AUTHD_NSS_MAX_BODY)
 #define NSS_MAX_GIDS         4096
 #define NSS_ACCEPT_PAUSE_MS  200
+#define NSS_END_ROOM         64
+/* A lookup's request comes right after connect (the module's deadline for
+ * the whole lookup is 1.5 s); one user's connections are few at a time. */
+#define NSS_FIRST_REQUEST_MS 2000
+#define NSS_CONNS_PER_UID    64
 
 struct nss_conn;
 
@@ -50,7 +58,8 @@ struct nss_server {
 	int refs;                  /* its own + one per connection */
 	int closed;
 	size_t n_conns;
-	int n_enum;                /* enumerations in flight */
+	int n_enum;                /* enumerations in flight or being sent */
+	size_t n_jobs;             /* lookups queued or running */
 	struct loop_timer pause;   /* out of descriptors: accept again later */
 	struct nss_conn *conns;
 };
@@ -63,6 +72,8 @@ struct nss_conn {
 	int refs;                  /* the list's + one per job in flight */
 	int closed;
 	int busy;                  /* a job or an answer in flight */
+	int holds_enum;            /* its wbuf is an enumeration (n_enum) */
+	uid_t uid;                 /* the peer's (SO_PEERCRED) */
 	uint32_t events;
 	struct authd_buf *rbuf;
 	struct authd_buf *wbuf;    /* the answer being sent */
@@ -112,6 +123,15 @@ nss_conn_unref(struct nss_conn *c)
 }
 
 static void
+release_enum(struct nss_conn *c)
+{
+	if (c->holds_enum) {
+		c->holds_enum = 0;
+		c->ns->n_enum--;
+	}
+}
+
+static void
 nss_conn_close(struct nss_conn *c)
 {
 	struct nss_server *ns = c->ns;
@@ -119,6 +139,7 @@ nss_conn_close(struct nss_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	release_enum(c);
 	loop_timer_cancel(ns->srv->loop, &c->timer);
 	loop_del(ns->srv->loop, &c->src);
 	close(c->src.fd);
@@ -175,6 +196,7 @@ nss_conn_flush(struct nss_conn *c)
 		}
 	}
 	authd_buf_free(&c->wbuf);
+	release_enum(c);
 	c->busy = 0;
 	nss_conn_watch(c, EPOLLIN | EPOLLRDHUP, NSS_IO_TIMEOUT_MS);
 	nss_conn_process(c);
@@ -195,22 +217,41 @@ nss_conn_answer_status(struct nss_conn *c, uint8_t status)
 
 /* ---- worker side ---- */
 
+/*
+ * Entries are encoded in a scratch buffer and put into the answer whole: one
+ * that does not fit stops the walk without leaving half a frame behind.
+ */
+static int
+put_frame(struct authd_buf *out, struct authd_buf **f)
+{
+	/* room kept for an enumeration's END (answers are made that much larger) */
+	int r = authd_buf_room(out) < authd_buf_len(*f) + NSS_END_ROOM ||
+	    authd_buf_put(out, authd_buf_ptr(*f), authd_buf_len(*f)) != AUTHD_OK;
+
+	authd_buf_free(f);
+	return r;
+}
+
 static int
 put_passwd(void *arg, const struct dir_nss_passwd *pw)
 {
-	struct authd_buf *out = arg;
+	struct authd_buf *f;
 	size_t start;
 
-	if (authd_nss_frame_begin(out, AUTHD_NSS_PASSWD, &start) != AUTHD_OK ||
-	    authd_nss_add_str(out, AUTHD_NSS_F_NAME, pw->name) != AUTHD_OK ||
-	    authd_nss_add_u32(out, AUTHD_NSS_F_ID, pw->uid) != AUTHD_OK ||
-	    authd_nss_add_u32(out, AUTHD_NSS_F_GID, pw->gid) != AUTHD_OK ||
-	    authd_nss_add_str(out, AUTHD_NSS_F_GECOS, pw->gecos) != AUTHD_OK ||
-	    authd_nss_add_str(out, AUTHD_NSS_F_HOME, pw->home) != AUTHD_OK ||
-	    authd_nss_add_str(out, AUTHD_NSS_F_SHELL, pw->shell) != AUTHD_OK ||
-	    authd_nss_frame_end(out, start) != AUTHD_OK)
-		return 1;   /* out is full: stop the walk */
-	return 0;
+	if ((f = authd_buf_new(NSS_ANSWER_MAX)) == NULL)
+		return 1;
+	if (authd_nss_frame_begin(f, AUTHD_NSS_PASSWD, &start) != AUTHD_OK ||
+	    authd_nss_add_str(f, AUTHD_NSS_F_NAME, pw->name) != AUTHD_OK ||
+	    authd_nss_add_u32(f, AUTHD_NSS_F_ID, pw->uid) != AUTHD_OK ||
+	    authd_nss_add_u32(f, AUTHD_NSS_F_GID, pw->gid) != AUTHD_OK ||
+	    authd_nss_add_str(f, AUTHD_NSS_F_GECOS, pw->gecos) != AUTHD_OK ||
+	    authd_nss_add_str(f, AUTHD_NSS_F_HOME, pw->home) != AUTHD_OK ||
+	    authd_nss_add_str(f, AUTHD_NSS_F_SHELL, pw->shell) != AUTHD_OK ||
+	    authd_nss_frame_end(f, start) != AUTHD_OK) {
+		authd_buf_free(&f);
+		return 1;
+	}
+	return put_frame(arg, &f);   /* out is full: stop the walk */
 }
 
 /* One GROUP frame in a scratch buffer first: members that do not fit are
@@ -240,7 +281,7 @@ put_group(void *arg, const struct dir_nss_group *gr)
 	}
 	if (authd_nss_frame_end(f, start) != AUTHD_OK)
 		goto out;
-	r = authd_buf_put(out, authd_buf_ptr(f), authd_buf_len(f)) != AUTHD_OK;
+	return put_frame(out, &f);
  out:
 	authd_buf_free(&f);
 	return r;
@@ -332,8 +373,14 @@ nss_job_done(struct job *jj, int cancelled)
 	struct nss_job *j = (struct nss_job *)jj;
 	struct nss_conn *c = j->conn;
 
-	if (j->is_enum)
-		c->ns->n_enum--;
+	c->ns->n_jobs--;
+	if (j->is_enum) {
+		/* an enumeration's answer counts until it is sent (or dropped) */
+		if (!cancelled && !c->closed)
+			c->holds_enum = 1;
+		else
+			c->ns->n_enum--;
+	}
 	if (!cancelled && !c->closed) {
 		c->wbuf = j->out;
 		j->out = NULL;
@@ -412,19 +459,22 @@ nss_conn_request(struct nss_conn *c, const struct authd_nss_frame *f)
 		nss_conn_answer_status(c, AUTHD_NSS_S_DISABLED);
 		return;
 	}
-	if (j->is_enum && ns->n_enum >= NSS_ENUM_CONCURRENT) {
+	/* connections closed with their lookup queued still count here */
+	if ((j->is_enum && ns->n_enum >= NSS_ENUM_CONCURRENT) ||
+	    ns->n_jobs >= (size_t)srv->conf->max_clients) {
 		free(j);
 		nss_conn_answer_status(c, AUTHD_NSS_S_TRYAGAIN);
 		return;
 	}
-	if (srv->workers == NULL || (j->out = authd_buf_new(j->is_enum ?
-	    NSS_ENUM_BYTES : NSS_ANSWER_MAX)) == NULL) {
+	if (srv->workers == NULL || (j->out = authd_buf_new((j->is_enum ?
+	    NSS_ENUM_BYTES : NSS_ANSWER_MAX) + NSS_END_ROOM)) == NULL) {
 		free(j);
 		nss_conn_answer_status(c, AUTHD_NSS_S_UNAVAIL);
 		return;
 	}
 	if (j->is_enum)
 		ns->n_enum++;
+	ns->n_jobs++;
 	j->conn = c;
 	c->refs++;
 	c->busy = 1;
@@ -437,6 +487,7 @@ nss_conn_request(struct nss_conn *c, const struct authd_nss_frame *f)
 static void
 nss_conn_process(struct nss_conn *c)
 {
+	uint8_t req[NSS_REQ_MAX];
 	struct authd_nss_frame f;
 	size_t used;
 	int r;
@@ -447,15 +498,24 @@ nss_conn_process(struct nss_conn *c)
 	    &f, &used);
 	if (r == AUTHD_ERR_INCOMPLETE)
 		return;
-	if (r != AUTHD_OK || f.type >= AUTHD_NSS_PASSWD) {
+	if (r != AUTHD_OK || f.type >= AUTHD_NSS_PASSWD || used > sizeof(req)) {
 		authd_log(LOG_NOTICE, "nss: protocol error: %s",
 		    r != AUTHD_OK ? authd_strerror(r) : "an answer sent as request");
 		nss_conn_close(c);
 		return;
 	}
+	/*
+	 * Taken off the buffer before it is answered: an answer made at once
+	 * (a malformed request, enumeration off) goes on to the next request,
+	 * never back to this one.
+	 */
+	memcpy(req, authd_buf_ptr(c->rbuf), used);
+	authd_buf_consume(c->rbuf, used);
+	if (authd_nss_frame_check(req, used, &f, &used) != AUTHD_OK) {
+		nss_conn_close(c);
+		return;
+	}
 	nss_conn_request(c, &f);
-	if (!c->closed)
-		authd_buf_consume(c->rbuf, used);
 }
 
 static void
@@ -496,11 +556,35 @@ nss_conn_on_event(struct loop_source *src, uint32_t events)
 	nss_conn_unref(c);
 }
 
+/* How many connections the peer's uid has open (root's are not counted). */
+static size_t
+conns_of(const struct nss_server *ns, uid_t uid)
+{
+	const struct nss_conn *c;
+	size_t n = 0;
+
+	for (c = ns->conns; c != NULL; c = c->next)
+		n += c->uid == uid;
+	return n;
+}
+
 static void
 nss_conn_new(struct nss_server *ns, int fd)
 {
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	struct nss_conn *c;
 
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    len != sizeof(cred)) {
+		close(fd);
+		return;
+	}
+	/* one user cannot take every slot from the others (and from root) */
+	if (cred.uid != 0 && conns_of(ns, cred.uid) >= NSS_CONNS_PER_UID) {
+		close(fd);
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->rbuf = authd_buf_new(NSS_REQ_MAX)) == NULL) {
 		free(c);
@@ -509,6 +593,7 @@ nss_conn_new(struct nss_server *ns, int fd)
 	}
 	c->ns = ns;
 	c->refs = 1;
+	c->uid = cred.uid;
 	c->src.fd = fd;
 	c->src.on_event = nss_conn_on_event;
 	c->src.arg = c;
@@ -525,7 +610,7 @@ nss_conn_new(struct nss_server *ns, int fd)
 		c->next->prev = c;
 	ns->conns = c;
 	ns->n_conns++;
-	nss_conn_watch(c, c->events, NSS_IO_TIMEOUT_MS);
+	nss_conn_watch(c, c->events, NSS_FIRST_REQUEST_MS);
 }
 
 static void

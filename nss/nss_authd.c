@@ -26,11 +26,12 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* Set in authd itself: it must never wait for its own answer. */
+/* Set in authd itself: it must never wait for its own answer. Not honoured
+ * in a set-user-ID program: a user could switch directory names off there. */
 static int
 disabled(void)
 {
-	return getenv("AUTHD_NSS_SELF") != NULL;
+	return secure_getenv("AUTHD_NSS_SELF") != NULL;
 }
 
 /* Copy a field into the caller's buffer: 0, or -1 when it does not fit. */

@@ -6,8 +6,13 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
 #include <check.h>
 #include <dlfcn.h>
+#include <poll.h>
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
@@ -291,6 +296,122 @@ START_TEST(enumeration_on_by_config)
 }
 END_TEST
 
+static int
+nss_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[sizeof(itest.dir) + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/nss.sock", itest.dir);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Bytes the peer sent within ms (0: it closed or sent nothing; -1: error). */
+static ssize_t
+read_for(int fd, char *out, size_t outsz, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n, total = 0;
+
+	while ((size_t)total < outsz && poll(&p, 1, ms) == 1) {
+		if ((n = read(fd, out + total, outsz - (size_t)total)) <= 0)
+			break;
+		total += n;
+		ms = 200;       /* what follows at once */
+	}
+	return total;
+}
+
+/*
+ * A malformed request (a lookup without its name or uid) is answered once:
+ * an answer made at once (malformed, enumeration off, too busy) went back
+ * to the same request, hundreds of times, filling the log and the stack.
+ */
+START_TEST(refused_requests_answered_once)
+{
+	static const unsigned char no_name[] = { 0x41, 0x4e, 1, 1, 0, 0, 0, 0 };
+	static const unsigned char no_uid[] = { 0x41, 0x4e, 1, 2, 0, 0, 0, 0 };
+	char out[65536];
+	struct passwd pw;
+	ssize_t n, one;
+	int fd, err;
+
+	ck_assert_int_ge(fd = nss_connect(), 0);
+	ck_assert_int_eq(write(fd, no_name, sizeof(no_name)), (ssize_t)sizeof(no_name));
+	one = read_for(fd, out, sizeof(out), 5000);
+	ck_assert_int_gt(one, 8);
+	ck_assert_int_le(one, 16);
+	close(fd);
+	ck_assert_int_ge(fd = nss_connect(), 0);
+	/* two at once: two answers, not one each over and over */
+	ck_assert_int_eq(write(fd, no_uid, sizeof(no_uid)), (ssize_t)sizeof(no_uid));
+	ck_assert_int_eq(write(fd, no_uid, sizeof(no_uid)), (ssize_t)sizeof(no_uid));
+	n = read_for(fd, out, sizeof(out), 5000);
+	ck_assert_int_eq(n, 2 * one);
+	close(fd);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+}
+END_TEST
+
+/* Whether the peer closed fd within ms. */
+static int
+closed_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
+}
+
+/*
+ * One user cannot take every NSS connection: past NSS_CONNS_PER_UID (64)
+ * its connections are closed at once, while root's lookups go on.
+ */
+START_TEST(one_user_cannot_take_every_connection)
+{
+	struct passwd pw;
+	pid_t pid;
+	int st, err;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fds[64], fd, i;
+
+		if (setgid(30999) != 0 || setuid(30999) != 0)
+			_exit(90);
+		for (i = 0; i < 64; i++)
+			if ((fds[i] = nss_connect()) < 0)
+				_exit(91);
+		/* the 65th: closed by authd without a word */
+		if ((fd = nss_connect()) < 0)
+			_exit(92);
+		if (!closed_within(fd, 1500))
+			_exit(93);
+		/* an earlier one is still open (its first request is awaited) */
+		if (closed_within(fds[0], 0))
+			_exit(94);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d "
+	    "(93: the 65th connection was served)", st);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+}
+END_TEST
+
 START_TEST(authd_stuck_or_stopped_unavailable)
 {
 	struct passwd pw;
@@ -346,6 +467,8 @@ nss_suite(void)
 	tcase_add_test(tc, root_never_from_directory);
 	tcase_add_test(tc, enumeration_off_by_default);
 	tcase_add_test(tc, enumeration_on_by_config);
+	tcase_add_test(tc, refused_requests_answered_once);
+	tcase_add_test(tc, one_user_cannot_take_every_connection);
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
 	suite_add_tcase(s, tc);
 	return s;
