@@ -21,6 +21,7 @@
 #define CLOSING_TIMEOUT_MS 10000   /* to deliver the last frames */
 #define WBUF_MAX           (4 * AUTHD_FRAME_MAX)
 #define ACCEPT_BATCH       64
+#define USER_CONNS_PER_UID 16      /* connections of one uid on the user socket */
 
 /* Which fields each kind of client frame may carry. */
 #define BIT(tag) (UINT64_C(1) << (tag))
@@ -92,9 +93,22 @@ conn_watch(struct conn *c, uint32_t events)
 	c->events = events;
 }
 
+/* How many connections uid has open on the user socket. */
+static size_t
+user_conns_of(const struct server *srv, uid_t uid)
+{
+	const struct conn *c;
+	size_t n = 0;
+
+	for (c = srv->conns; c != NULL; c = c->next)
+		n += !c->privileged_socket && c->peer_uid == uid;
+	return n;
+}
+
 static void
 conn_new(struct server *srv, int fd, int privileged)
 {
+	static time_t last_log;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct conn *c;
@@ -103,6 +117,18 @@ conn_new(struct server *srv, int fd, int privileged)
 	    len != sizeof(cred)) {
 		authd_log(LOG_ERR, "SO_PEERCRED: %s", strerror(errno));
 		close(fd);
+		return;
+	}
+	/* one user cannot take the user socket from the others */
+	if (!privileged && cred.uid != 0 &&
+	    user_conns_of(srv, cred.uid) >= USER_CONNS_PER_UID) {
+		close(fd);
+		if (time(NULL) != last_log) {
+			last_log = time(NULL);
+			authd_log(LOG_WARNING, "uid %ld has %d connections on the "
+			    "user socket; more refused", (long)cred.uid,
+			    USER_CONNS_PER_UID);
+		}
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -140,6 +166,7 @@ conn_new(struct server *srv, int fd, int privileged)
 		c->next->prev = c;
 	srv->conns = c;
 	srv->n_conns++;
+	srv->n_user_conns += !privileged;
 	authd_log(LOG_DEBUG, "conn %llu: accepted uid=%ld pid=%ld (%s socket)",
 	    (unsigned long long)c->id, (long)c->peer_uid, (long)c->peer_pid,
 	    privileged ? "privileged" : "user");
@@ -178,7 +205,10 @@ conn_on_accept(struct loop_source *src, uint32_t events)
 				authd_log(LOG_ERR, "accept: %s", strerror(errno));
 			return;
 		}
-		if (srv->n_conns >= (size_t)srv->conf->max_clients) {
+		/* each socket has max_clients of its own: the user socket's
+		 * callers never keep root's login programs out */
+		if ((li->privileged ? srv->n_conns - srv->n_user_conns :
+		    srv->n_user_conns) >= (size_t)srv->conf->max_clients) {
 			/* Refused by closing: the client sees EOF at once. */
 			close(fd);
 			if (time(NULL) != last_refusal_log) {
@@ -239,6 +269,7 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	srv->n_conns--;
+	srv->n_user_conns -= !c->privileged_socket;
 	authd_log(LOG_DEBUG, "conn %llu: closed", (unsigned long long)c->id);
 	conn_unref(c);   /* the list's reference; a job may still hold one */
 }

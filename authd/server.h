@@ -60,6 +60,7 @@ struct server {
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;
+	size_t n_user_conns;            /* of them, on the user socket */
 	uint64_t next_conn_id;
 };
 

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,6 +303,59 @@ START_TEST(garbage_leaves_authd_serving)
 	close(idle);
 	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_eq(kill(before, 0), 0);
+}
+END_TEST
+
+/*
+ * One user cannot take the user socket from the others: past 16 of its
+ * connections, more are closed at once; root's logins go on.
+ */
+START_TEST(user_socket_connections_per_uid)
+{
+	struct pam_run run;
+	pid_t pid;
+	int st;
+
+	itest_add_person("lio", 20052, PW_GOOD);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct pollfd p = { .events = POLLIN };
+		int fds[17], i;
+		char c;
+
+		if (setgid(20052) != 0 || setuid(20052) != 0 ||
+		    strlen(itest.user_socket) >= sizeof(sa.sun_path))
+			_exit(90);
+		memcpy(sa.sun_path, itest.user_socket, strlen(itest.user_socket) + 1);
+		for (i = 0; i < 17; i++)
+			if ((fds[i] = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+			    connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) != 0)
+				_exit(91);
+		/* the 17th: closed without a word; the first still open */
+		p.fd = fds[16];
+		if (poll(&p, 1, 5000) != 1 || read(fds[16], &c, 1) != 0)
+			_exit(92);
+		p.fd = fds[0];
+		if (poll(&p, 1, 0) != 0)
+			_exit(93);
+		/* its own login works again once it lets go of them (when authd
+		 * has seen them close) */
+		for (i = 0; i < 16; i++)
+			close(fds[i]);
+		for (i = 0; i < 100; i++) {
+			if (itest_login("authd-user", "lio", PW_GOOD, &run) ==
+			    PAM_SUCCESS)
+				_exit(0);
+			usleep(50000);
+		}
+		_exit(94);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d "
+	    "(92: the 17th connection was kept)", st);
+	ck_assert_int_eq(itest_login(svc, "lio", PW_GOOD, &run), PAM_SUCCESS);
 }
 END_TEST
 
@@ -1007,6 +1061,7 @@ login_suite(void)
 	tcase_add_test(tc, last_login_shown_next_time);
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
+	tcase_add_test(tc, user_socket_connections_per_uid);
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
