@@ -458,7 +458,14 @@ authenticate_done(struct job *j, int cancelled)
 	e.grant_max_session = j->grant_max_session;
 	e.grant_emergency = j->grant_emergency;
 	e.created = time(NULL);
-	login_ids_add(c->srv->login_ids, &e);
+	/*
+	 * Kept for root's callers only: their sessions (root's alone) are tied
+	 * to it, and a user able to log in as themselves over and over on the
+	 * user socket must not push root's logins out of the ring (a privileged
+	 * session would lose the grant that ends it).
+	 */
+	if (c->peer_uid == 0)
+		login_ids_add(c->srv->login_ids, &e);
 	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
 	if (conn_send_result(c, AUTHD_R_SUCCESS, envp, 1) == AUTHD_OK)
 		conn_request_done(c);
