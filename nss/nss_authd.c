@@ -34,6 +34,21 @@ disabled(void)
 	return secure_getenv("AUTHD_NSS_SELF") != NULL;
 }
 
+/*
+ * A name no directory entry can have (empty, too long, with a newline, which
+ * the protocol cannot carry): NOTFOUND without asking, never UNAVAIL, so that
+ * nsswitch.conf's [NOTFOUND=...] rules see what is true.
+ */
+static int
+no_such_name(const char *name, int *errnop)
+{
+	if (name != NULL && name[0] != '\0' && strlen(name) <= AUTHD_NSS_NAME_MAX &&
+	    strchr(name, '\n') == NULL)
+		return 0;
+	*errnop = ENOENT;
+	return 1;
+}
+
 /* Copy a field into the caller's buffer: 0, or -1 when it does not fit. */
 static int
 put_str(char **p, size_t *left, const struct authd_nss_field *fld, char **out)
@@ -284,10 +299,8 @@ EXPORT enum nss_status
 _nss_authd_getpwnam_r(const char *name, struct passwd *pw, char *buf,
     size_t buflen, int *errnop)
 {
-	if (name == NULL || name[0] == '\0' || strlen(name) > AUTHD_NSS_NAME_MAX) {
-		*errnop = ENOENT;
+	if (no_such_name(name, errnop))
 		return NSS_STATUS_NOTFOUND;
-	}
 	return lookup_passwd(AUTHD_NSS_GETPWNAM, name, 0, pw, buf, buflen, errnop);
 }
 
@@ -306,10 +319,8 @@ EXPORT enum nss_status
 _nss_authd_getgrnam_r(const char *name, struct group *gr, char *buf,
     size_t buflen, int *errnop)
 {
-	if (name == NULL || name[0] == '\0' || strlen(name) > AUTHD_NSS_NAME_MAX) {
-		*errnop = ENOENT;
+	if (no_such_name(name, errnop))
 		return NSS_STATUS_NOTFOUND;
-	}
 	return lookup_group(AUTHD_NSS_GETGRNAM, name, 0, gr, buf, buflen, errnop);
 }
 
@@ -336,10 +347,8 @@ _nss_authd_initgroups_dyn(const char *user, gid_t group, long int *start,
 	long int i, added = 0;
 	gid_t gid, *g;
 
-	if (user == NULL || user[0] == '\0' || strlen(user) > AUTHD_NSS_NAME_MAX) {
-		*errnop = ENOENT;
+	if (no_such_name(user, errnop))
 		return NSS_STATUS_NOTFOUND;
-	}
 	if ((st = ask(AUTHD_NSS_INITGROUPS, user, 0, &c, &f, errnop)) !=
 	    NSS_STATUS_SUCCESS)
 		return st;

@@ -167,6 +167,9 @@ START_TEST(unknown_not_found)
 	ck_assert_int_eq(err, ENOENT);
 	ck_assert_int_eq(p_getpwuid(39999, &pw, buf, sizeof(buf), &err),
 	    NSS_STATUS_NOTFOUND);
+	/* a name no entry can have is not found, not "unavailable" */
+	ck_assert_int_eq(p_getpwnam("nina\nx", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
 	/* getent: exit 2 is "not found" */
 	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
 	    "%s getent passwd nosuchperson", wrap), 2);
