@@ -891,7 +891,16 @@ open_session_done(struct job *j, int cancelled)
 		s.role_max_session = e->grant_max_session;
 	}
 	s.opened_ms = deadline_now_ms();
-	if (revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
+	/*
+	 * A privileged session lasts as long as the grant its login was let in
+	 * under: without that login (another module authenticated, or its id is
+	 * unknown here) nothing would end it.
+	 */
+	if (j->privileged && s.grant_dn[0] == '\0')
+		snprintf(why, sizeof(why), "a privileged session must follow its "
+		    "login through authd (its grant ends it); no such login");
+	if ((j->privileged && s.grant_dn[0] == '\0') ||
+	    revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
 		auth_audit_async(c->srv, "open_session", &j->req,
 		    AUTHD_R_PERM_DENIED, why);
 		if (conn_send_result(c, AUTHD_R_PERM_DENIED, NULL, 0) == AUTHD_OK)

@@ -7,6 +7,7 @@
 #include "decide.h"
 #include "err.h"
 #include "messages.h"
+#include "privileged.h"
 #include "secret.h"
 #include "server.h"
 
@@ -67,6 +68,7 @@ decide_open_session(struct job *j, struct dir_conn *dc)
 	}
 	snprintf(j->acct_dn, sizeof(j->acct_dn), "%s", acct.dn);
 	j->uid_number = acct.uid_number;
+	j->privileged = priv_is_privileged(&acct);
 	snprintf(extra, sizeof(extra), " session_id=%s%s%s", j->session_id,
 	    j->req.login_id[0] != '\0' ? " login_id=" : "",
 	    j->req.login_id[0] != '\0' ? login_id : "");

@@ -50,6 +50,7 @@ struct job {
 	char session_id[SESSION_ID_LEN + 1];
 	char acct_dn[512];
 	long uid_number;
+	int privileged;                       /* open_session: a privileged account's */
 	int must_change;
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */

@@ -314,6 +314,33 @@ START_TEST(idle_timeout_warned_then_ended)
 END_TEST
 
 
+/*
+ * A privileged session is tied to the grant its login was let in under;
+ * one opened without that login (another module authenticated it) would
+ * have nothing to end it, and is refused.
+ */
+START_TEST(privileged_session_needs_its_login)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	int r;
+
+	pamh = itest_pam_start(SERVICE, "sprv", &run);
+	r = pam_open_session(pamh, 0);
+	itest_pam_end(pamh, r);
+	ck_assert_int_eq(r, PAM_PERM_DENIED);
+	ck_assert_int_eq(itest_audit_wait("event=open_session", "user=sprv",
+	    "result=perm_denied"), 1);
+	/* a regular account's session opens the same way */
+	pamh = itest_pam_start(SERVICE, "smax", &run);
+	r = pam_open_session(pamh, 0);
+	if (r == PAM_SUCCESS)
+		(void)pam_close_session(pamh, 0);
+	itest_pam_end(pamh, r);
+	ck_assert_int_eq(r, PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(privileged_session_ends_with_its_grant)
 {
 	struct term t;
@@ -384,6 +411,7 @@ limits_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, absolute_limit_warned_then_ended);
+	tcase_add_test(tc, privileged_session_needs_its_login);
 	tcase_add_test(tc, privileged_session_ends_with_its_grant);
 	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);
 	tcase_add_test(tc, idle_timeout_warned_then_ended);
