@@ -377,7 +377,16 @@ main(int argc, char **argv)
 		return ACTL_USAGE;
 	}
 	authd_log_open("authctl", 0, 0);   /* syslog: LOG_AUTHPRIV, never blocking */
+	/* libldap reads no ldaprc or LDAP* variable: a file in the current
+	 * folder or the caller's home would steer root's TLS checks */
+	setenv("LDAPNOINIT", "1", 1);
 	ret = run_command(&a, c, argc - 1, argv + 1);
+	/* what was printed (a generated password, a CRL) must have gone out */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && ret == ACTL_OK) {
+		fprintf(stderr, "authctl: cannot write the output: %s\n",
+		    strerror(errno));
+		ret = ACTL_FAIL;
+	}
 	actl_record_close(&a);
 	actl_disconnect(&a);
 	if (a.conf_inited)

@@ -245,9 +245,16 @@ open_safe(const char *path, int secret, int *fd_r, char *err, size_t errlen)
 	int fd, r;
 
 	*fd_r = -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+	/* a secret is read from the file named, never through a link */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    (secret ? O_NOFOLLOW : 0))) == -1) {
 		int e = errno;
 
+		if (e == ELOOP && secret) {
+			seterr(err, errlen, "%s: a symbolic link; give the file "
+			    "itself", path);
+			return AUTHD_ERR_PERM;
+		}
 		seterr(err, errlen, "%s: cannot open: %s", path, strerror(e));
 		return e == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
 	}

@@ -160,6 +160,11 @@ chmod 0644 "$DIR/yamada.pw"
 run root -H "$LDAPI_URI" -b "$BASE_DN" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada.pw" \
     user list
 expect 1 "yamada.pw" "a password file readable by others is refused"
+chmod 0600 "$DIR/yamada.pw"
+ln -sf "$DIR/yamada.pw" "$DIR/yamada-link.pw"
+run root -H "$LDAPI_URI" -b "$BASE_DN" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada-link.pw" \
+    user list
+expect 1 "a symbolic link" "a password file given through a symbolic link is refused"
 
 # The audit log: every change above, chained.
 grep -q 'event=user_add user=kimura .*result=success' "$ETC/audit.log" &&
@@ -183,6 +188,9 @@ expect 1 "$DIR/cut.log: line 2:" "audit verify: a removed record"
 run root audit verify "$DIR/torn.log"
 expect 0 "$DIR/torn.log: $n records, chain intact; line 3: a record cut short by a crash" \
     "audit verify: a record torn by a crash is stepped over"
+"$AUTHCTL" audit verify "$ETC/audit.log" >/dev/full 2>"$DIR/err"
+rc=$? out="" err=$(cat "$DIR/err")
+expect 1 "cannot write the output" "output that cannot be written is a failure"
 run root audit verify
 expect 2 "usage:" "audit verify without a file"
 run root user disable --help
