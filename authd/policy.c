@@ -40,6 +40,7 @@ static struct {
 	pthread_mutex_t mu;
 	struct policy v[POLICY_MAX];
 	size_t n;
+	int too_many;    /* more than POLICY_MAX: which applies is unknown */
 	time_t loaded;
 	int have;
 } cache = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -322,6 +323,7 @@ load_locked(struct dir_conn *dc, const struct authd_conf *conf)
 	if (st == DIR_NOT_FOUND) {
 		/* No policy folder: every login gets the default. */
 		cache.n = 0;
+		cache.too_many = 0;
 		goto done;
 	}
 	if (st != DIR_OK)
@@ -329,9 +331,12 @@ load_locked(struct dir_conn *dc, const struct authd_conf *conf)
 	for (e = ldap_first_entry(ld, res); e != NULL && n < POLICY_MAX;
 	    e = ldap_next_entry(ld, e))
 		read_policy(ld, e, &cache.v[n++]);
-	if (truncated || e != NULL)
+	/* The one left out may be the one that applies: refuse, not guess. */
+	cache.too_many = truncated || e != NULL;
+	if (cache.too_many)
 		authd_log(LOG_ERR, "more than %d login policies under %s: "
-		    "the rest are ignored", POLICY_MAX, conf->policy_dn);
+		    "logins are refused until some are removed", POLICY_MAX,
+		    conf->policy_dn);
 	ldap_msgfree(res);
 	cache.n = n;
 done:
@@ -421,7 +426,12 @@ policy_for(struct dir_conn *dc, const struct authd_conf *conf,
 			best_s = s;
 		}
 	}
-	if (best != NULL) {
+	if (cache.too_many) {
+		snprintf(eff_r->name, sizeof(eff_r->name), "too-many");
+		eff_r->invalid = 1;
+		snprintf(eff_r->error, sizeof(eff_r->error), "more than %d login "
+		    "policies in the directory", POLICY_MAX);
+	} else if (best != NULL) {
 		snprintf(eff_r->name, sizeof(eff_r->name), "%s", best->name);
 		eff_r->req = remote && best->has_remote_req ? best->remote_req :
 		    best->req;

@@ -147,6 +147,36 @@ START_TEST(policy_name_escaped_in_audit)
 }
 END_TEST
 
+/*
+ * authd reads at most 64 login policies. With more, the one that applies
+ * may be among those left out: every login is refused (and audited, and
+ * logged) until some are removed, rather than a laxer policy applied.
+ */
+START_TEST(too_many_policies_refuse)
+{
+	struct pam_run run;
+
+	itest_add_person("ivo", 21091, PW_GOOD);
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 60); do printf 'dn: cn=flood%%d,"
+	    "ou=policies,%s\\nobjectClass: authdPolicy\\ncn: flood%%d\\n"
+	    "authdPolicyService: flood%%d\\nauthdPolicyRequire: knowledge\\n"
+	    "authdPolicyMethod: password\\n\\n' $i $i $i; done | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", itest.base_dn,
+	    itest.ldapi_uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(login("authd-test", "ivo", NULL, &run, PW_GOOD, NULL),
+	    PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("user=ivo", "result=auth_err",
+	    "more\\x20than\\x2064\\x20login\\x20policies", NULL), 1);
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 60); do echo "
+	    "cn=flood$i,ou=policies,%s; done | ldapdelete -Q -Y EXTERNAL -H '%s'",
+	    itest.base_dn, itest.ldapi_uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(login("authd-test", "ivo", NULL, &run, PW_GOOD, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(two_factor_policy_refuses_password_only)
 {
 	struct pam_run run;
@@ -363,6 +393,7 @@ mfa_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, default_keeps_password_logins);
 	tcase_add_test(tc, policy_name_escaped_in_audit);
+	tcase_add_test(tc, too_many_policies_refuse);
 	tcase_add_test(tc, two_factor_policy_refuses_password_only);
 	tcase_add_test(tc, password_twice_is_one_category);
 	tcase_add_test(tc, unknown_person_same_prompts);
