@@ -222,6 +222,17 @@ collected(struct plan *p, const struct verifier *v)
 	return NULL;
 }
 
+static int
+any_collected(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].state == PM_COLLECTED)
+			return 1;
+	return 0;
+}
+
 /* A decoy: spend a bind like a real attempt and refuse. */
 static int
 check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
@@ -244,9 +255,15 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case PLAN_UNKNOWN:
 	case PLAN_PEER:
 	case PLAN_INVALID:
-		/* The timing entry: an unknown user costs one real bind too. */
+		/*
+		 * The timing entry: an unknown user costs one real bind too.
+		 * Without a password, a real person's failed factor costs the
+		 * bind that counts it (refuse_counted): so does any factor here.
+		 */
 		if (pw != NULL)
 			(void)verify_password_bind(dc, NULL, pw->in, &br);
+		else if (any_collected(p))
+			(void)plan_burn_attempt(dc, NULL);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");
 		else if (p->why == PLAN_PEER)

@@ -177,6 +177,38 @@ START_TEST(too_many_policies_refuse)
 }
 END_TEST
 
+/* Failed binds recorded on authd's timing entry (ppolicy's pwdFailureTime). */
+static int
+timing_failures(void)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -Q -LLL -Y "
+	    "EXTERNAL -H '%s' -b cn=authd-timing,ou=system,%s -s base "
+	    "pwdFailureTime | grep -c '^pwdFailureTime:' || true",
+	    itest.ldapi_uri, itest.base_dn), 0);
+	return atoi(out);
+}
+
+/*
+ * Under a policy without the password, a real person's wrong code costs a
+ * bind (the one that counts it toward the lockout); an unknown name's wrong
+ * code costs one too, on the timing entry, so that the time taken does not
+ * tell them apart.
+ */
+START_TEST(unknown_name_code_costs_a_bind)
+{
+	struct pam_run run;
+	int before;
+
+	before = timing_failures();
+	ck_assert_int_eq(login("authd-codeonly", "nobody-codes", NULL, &run,
+	    "123456", NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(run.prompts, 1);
+	ck_assert_int_eq(timing_failures(), before + 1);
+}
+END_TEST
+
 START_TEST(two_factor_policy_refuses_password_only)
 {
 	struct pam_run run;
@@ -345,7 +377,7 @@ setup_policies(void)
 {
 	static const char *const services[] = { "authd-mfa", "authd-2of",
 	    "authd-remote", "authd-broken", "authd-other", "authd-plain",
-	    "authd-named" };
+	    "authd-named", "authd-codeonly" };
 	size_t i;
 
 	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
@@ -371,6 +403,8 @@ setup_policies(void)
 	    "authdPolicyMethod: password\nauthdPolicyMethod: totp");
 	add_policy("test-3a", "authdPolicyService: authd-test\nauthdPolicyClass: 3A\n"
 	    "authdPolicyRequire: knowledge\nauthdPolicyMethod: password");
+	add_policy("code-only", "authdPolicyService: authd-codeonly\n"
+	    "authdPolicyRequire: possession\nauthdPolicyMethod: totp");
 	if (itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: cn=x result\\3Dsuccess,ou=policies,%s\nobjectClass: authdPolicy\n"
 	    "cn: x result=success\nauthdPolicyService: authd-named\n"
@@ -394,6 +428,7 @@ mfa_suite(void)
 	tcase_add_test(tc, default_keeps_password_logins);
 	tcase_add_test(tc, policy_name_escaped_in_audit);
 	tcase_add_test(tc, too_many_policies_refuse);
+	tcase_add_test(tc, unknown_name_code_costs_a_bind);
 	tcase_add_test(tc, two_factor_policy_refuses_password_only);
 	tcase_add_test(tc, password_twice_is_one_category);
 	tcase_add_test(tc, unknown_person_same_prompts);
