@@ -166,9 +166,32 @@ fail(struct verify_result *res, int status, const char *reason,
 	snprintf(res->message, sizeof(res->message), "%s", message);
 }
 
+/* The directory says, now, whether the card is one of the person's active. */
+static int
+active_in_directory(struct dir_conn *dc, const struct verify_ctx *ctx,
+    const struct card_reg *reg, struct verify_result *res_r)
+{
+	struct card_enrolment now;
+	size_t i;
+	int st;
+
+	memset(&now, 0, sizeof(now));
+	if ((st = dir_card_load_active(dc, ctx->acct->dn, now.regs,
+	    CARD_MAX_ACTIVE, &now.n)) != DIR_OK) {
+		fail(res_r, st, "card state: directory unavailable", "");
+		return -1;
+	}
+	for (i = 0; i < now.n; i++)
+		if (memcmp(now.regs[i].fpr, reg->fpr, CARD_FPR_LEN) == 0)
+			return 0;
+	fail(res_r, DIR_INVALID, "card no longer active", "");
+	return -1;
+}
+
 /*
- * After the signature: is the card still active? 0 when it is (or no card
- * view runs: the load's directory read stands), else res_r says why not.
+ * After the signature: is the card still active? 0 when it is, else res_r
+ * says why not. Without a card view the directory is asked again: the read
+ * made when the login began may be older than a revocation since.
  */
 static int
 still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
@@ -176,13 +199,10 @@ still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
 {
 	struct card_view *cv = card_view_global();
 	struct card_status cs;
-	struct card_enrolment now;
 	char fpr[CARD_FPR_HEX_LEN + 1], why[160];
-	size_t i;
-	int st;
 
 	if (cv == NULL)
-		return 0;
+		return active_in_directory(dc, ctx, reg, res_r);
 	card_fpr_hex(reg->fpr, fpr);
 	switch (card_view_lookup(cv, fpr, &cs)) {
 	case CARD_VIEW_FOUND:
@@ -199,17 +219,7 @@ still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
 		return -1;
 	case CARD_VIEW_RECENT:
 		/* the view is behind, not yet stale: ask the directory */
-		memset(&now, 0, sizeof(now));
-		if ((st = dir_card_load_active(dc, ctx->acct->dn, now.regs,
-		    CARD_MAX_ACTIVE, &now.n)) != DIR_OK) {
-			fail(res_r, st, "card state: directory unavailable", "");
-			return -1;
-		}
-		for (i = 0; i < now.n; i++)
-			if (memcmp(now.regs[i].fpr, reg->fpr, CARD_FPR_LEN) == 0)
-				return 0;
-		fail(res_r, DIR_INVALID, "card no longer active", "");
-		return -1;
+		return active_in_directory(dc, ctx, reg, res_r);
 	default:
 		/* the host's state, not the person's: not a failed factor */
 		snprintf(why, sizeof(why), "card status cannot be confirmed: the "
