@@ -343,6 +343,62 @@ actl_person_dn(const struct actl *a, const char *uid)
 	return dn;
 }
 
+/* Bytes of the UTF-8 sequence starting at p (at most n), 0 if it is none. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* U+0080-U+009F: C1 controls (0x9b starts a CSI on some terminals) */
+	if (p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	return len;
+}
+
+char *
+actl_printable(char *s, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *in = (const unsigned char *)s;
+	char out[4096];
+	size_t i = 0, o = 0, n = strlen(s), k;
+
+	while (i < n && o + 5 < sizeof(out)) {
+		if (in[i] >= 0x20 && in[i] < 0x7f) {
+			out[o++] = (char)in[i++];
+		} else if ((k = utf8_len(in + i, n - i)) > 0) {
+			if (o + k + 1 >= sizeof(out))
+				break;
+			memcpy(out + o, in + i, k);
+			o += k;
+			i += k;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[in[i] >> 4];
+			out[o++] = hex[in[i] & 15];
+			i++;
+		}
+	}
+	out[o] = '\0';
+	if (cap > 0)
+		snprintf(s, cap, "%s", out);
+	return s;
+}
+
 int
 actl_first_value(struct actl *a, LDAPMessage *e, const char *attr,
     char *out, size_t outsz)

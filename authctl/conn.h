@@ -38,6 +38,13 @@ char *actl_filter_escape(const char *value);
 /* "uid=UID,PEOPLE" (uid already checked by actl_valid_uid), malloc'd. */
 char *actl_person_dn(const struct actl *a, const char *uid);
 /* The first value of attr in e into out ("" when absent); returns the number of values. */
+/*
+ * s made safe to print in place (at most cap bytes with its NUL): a control
+ * character, a C1 control (U+0080-U+009F) or a byte that is not UTF-8 is
+ * written \xNN, so that text from the directory cannot drive a terminal.
+ * Returns s.
+ */
+char *actl_printable(char *s, size_t cap);
 int actl_first_value(struct actl *a, LDAPMessage *e, const char *attr,
     char *out, size_t outsz);
 

@@ -530,12 +530,19 @@ list_one(struct actl *a, LDAPMessage *e, void *arg)
 			    "OVERDUE since" : "due", due);
 		}
 	}
+	/* the requester wrote most of these: never raw to a terminal */
+	actl_printable(g.cn, sizeof(g.cn));
+	actl_printable(g.state, sizeof(g.state));
+	actl_printable(g.creator, sizeof(g.creator));
+	actl_printable(g.reason, sizeof(g.reason));
 	if (lc->n++ == 0)
 		printf("%-16s %-16s %-12s %-10s %-24s %-24s %s\n", "ID", "ROLE",
 		    "HOLDER", "STATE", "FROM", "UNTIL", "FLAGS");
+	rdn_value(g.role, role, sizeof(role));
+	rdn_value(g.holder, holder, sizeof(holder));
 	printf("%-16s %-16s %-12s %-10s %-24s %-24s %s\n", g.cn,
-	    rdn_value(g.role, role, sizeof(role)),
-	    rdn_value(g.holder, holder, sizeof(holder)), g.state,
+	    actl_printable(role, sizeof(role)),
+	    actl_printable(holder, sizeof(holder)), g.state,
 	    actl_local_time(g.from, from, sizeof(from)),
 	    actl_local_time(g.until, until, sizeof(until)), flags);
 	if (lc->report)

@@ -45,7 +45,12 @@ print_value(const char *attr, const struct berval *v)
 			return;
 		}
 	}
-	printf("  %-24s %.*s\n", attr, (int)v->bv_len, v->bv_val);
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text), "%.*s", (int)v->bv_len, v->bv_val);
+		printf("  %-24s %s\n", attr, actl_printable(text, sizeof(text)));
+	}
 }
 
 static void
@@ -106,6 +111,12 @@ print_summary(struct actl *a, LDAPMessage *e)
 		pw_failures = ldap_count_values_len(vals);
 		ldap_value_free_len(vals);
 	}
+	/* written by PAM clients (the host) and by people: never raw to a tty */
+	actl_printable(state, sizeof(state));
+	actl_printable(reason, sizeof(reason));
+	actl_printable(type, sizeof(type));
+	actl_printable(host, sizeof(host));
+	actl_printable(svc, sizeof(svc));
 
 	printf("\n  %-24s %s%s%s%s\n", "lifecycle state",
 	    state[0] != '\0' ? state : "active (no state set)",

@@ -74,6 +74,16 @@ expect 2 "is not a date" "an impossible date is a usage error"
 
 run "$ADMIN" "${C[@]}" user show kimura
 expect 0 "Jiro Kimura" "user show"
+# A last-login host is written by PAM clients: a terminal escape in it is
+# shown escaped, never sent to the administrator's terminal raw.
+printf 'dn: uid=kimura,%s\nchangetype: modify\nreplace: authdLastLoginHost\nauthdLastLoginHost: evil\033[2Jhost\xc2\x9b\n' \
+    "$PEOPLE" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null
+run "$ADMIN" "${C[@]}" user show kimura
+if [[ "$out" == *$'\033'* || "$out" == *$'\xc2\x9b'* ]]; then
+	fail "user show printed a terminal escape raw"
+else
+	expect 0 'evil\x1b[2Jhost\xc2\x9b' "user show escapes control characters from the directory"
+fi
 [[ "$out" == *"lifecycle state"*active* && "$out" == *"until 2031-03-31 23:59:59"* ]] &&
     ok "user show: lifecycle and validity in local time" || fail "user show: $out"
 
