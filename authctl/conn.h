@@ -37,7 +37,6 @@ int actl_search(struct actl *a, const char *base, int scope, const char *filter,
 char *actl_filter_escape(const char *value);
 /* "uid=UID,PEOPLE" (uid already checked by actl_valid_uid), malloc'd. */
 char *actl_person_dn(const struct actl *a, const char *uid);
-/* The first value of attr in e into out ("" when absent); returns the number of values. */
 /*
  * s made safe to print in place (at most cap bytes with its NUL): a control
  * character, a C1 control (U+0080-U+009F) or a byte that is not UTF-8 is
@@ -45,6 +44,7 @@ char *actl_person_dn(const struct actl *a, const char *uid);
  * Returns s.
  */
 char *actl_printable(char *s, size_t cap);
+/* The first value of attr in e into out ("" when absent); returns the number of values. */
 int actl_first_value(struct actl *a, LDAPMessage *e, const char *attr,
     char *out, size_t outsz);
 

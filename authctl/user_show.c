@@ -22,7 +22,7 @@ static const char *const hidden[] = {
 static void
 print_value(const char *attr, const struct berval *v)
 {
-	char buf[128];
+	char buf[128], text[1024];
 	time_t t;
 	size_t i;
 
@@ -45,12 +45,8 @@ print_value(const char *attr, const struct berval *v)
 			return;
 		}
 	}
-	{
-		char text[1024];
-
-		snprintf(text, sizeof(text), "%.*s", (int)v->bv_len, v->bv_val);
-		printf("  %-24s %s\n", attr, actl_printable(text, sizeof(text)));
-	}
+	snprintf(text, sizeof(text), "%.*s", (int)v->bv_len, v->bv_val);
+	printf("  %-24s %s\n", attr, actl_printable(text, sizeof(text)));
 }
 
 static void

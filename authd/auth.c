@@ -861,6 +861,7 @@ open_session_done(struct job *j, int cancelled)
 	struct session s;
 	char env[64], why[128];
 	const char *envp[1] = { env };
+	int no_grant;
 
 	if (c == NULL)
 		goto out;
@@ -896,11 +897,11 @@ open_session_done(struct job *j, int cancelled)
 	 * under: without that login (another module authenticated, or its id is
 	 * unknown here) nothing would end it.
 	 */
-	if (j->privileged && s.grant_dn[0] == '\0')
+	no_grant = j->privileged && s.grant_dn[0] == '\0';
+	if (no_grant)
 		snprintf(why, sizeof(why), "a privileged session must follow its "
 		    "login through authd (its grant ends it); no such login");
-	if ((j->privileged && s.grant_dn[0] == '\0') ||
-	    revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
+	if (no_grant || revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
 		auth_audit_async(c->srv, "open_session", &j->req,
 		    AUTHD_R_PERM_DENIED, why);
 		if (conn_send_result(c, AUTHD_R_PERM_DENIED, NULL, 0) == AUTHD_OK)

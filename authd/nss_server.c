@@ -556,7 +556,7 @@ nss_conn_on_event(struct loop_source *src, uint32_t events)
 	nss_conn_unref(c);
 }
 
-/* How many connections the peer's uid has open (root's are not counted). */
+/* How many connections uid has open. */
 static size_t
 conns_of(const struct nss_server *ns, uid_t uid)
 {

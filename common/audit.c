@@ -215,12 +215,6 @@ pread_full(int fd, char *buf, size_t len, off_t off)
 	return AUTHD_OK;
 }
 
-/*
- * Find the chain's end in the last size bytes of the file: the seq and hash
- * of the last complete record. A last line without its newline is what a
- * crash in the middle of write() leaves; the chain continues from the record
- * before it and verification reports the torn line.
- */
 /* Whether line (no newline) is a record whose hash holds, after seq/prev. */
 static int
 whole_record(const char *line, size_t len, unsigned long long seq,
@@ -234,6 +228,12 @@ whole_record(const char *line, size_t len, unsigned long long seq,
 	    memcmp(hash, rec->hash, HASH_HEX_LEN) == 0;
 }
 
+/*
+ * Find the chain's end in the last size bytes of the file: the seq and hash
+ * of the last complete record. A last line without its newline is what a
+ * crash in the middle of write() leaves; the chain continues from the record
+ * before it and verification reports the torn line.
+ */
 static int
 load_tail(struct authd_audit *a, off_t size)
 {

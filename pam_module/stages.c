@@ -69,18 +69,6 @@ kept_password(pam_handle_t *pamh)
 	return v;
 }
 
-static void
-drop_password(pam_handle_t *pamh)
-{
-	const void *due = NULL;
-
-	if (kept_password(pamh) != NULL)
-		(void)pam_set_data(pamh, PAMAUTHD_DATA_PASSWORD, NULL, NULL);
-	if (pam_get_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, &due) == PAM_SUCCESS &&
-	    due != NULL)
-		(void)pam_set_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, NULL, NULL);
-}
-
 static int
 change_due(pam_handle_t *pamh)
 {
@@ -88,6 +76,15 @@ change_due(pam_handle_t *pamh)
 
 	return pam_get_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, &due) ==
 	    PAM_SUCCESS && due != NULL;
+}
+
+static void
+drop_password(pam_handle_t *pamh)
+{
+	if (kept_password(pamh) != NULL)
+		(void)pam_set_data(pamh, PAMAUTHD_DATA_PASSWORD, NULL, NULL);
+	if (change_due(pamh))
+		(void)pam_set_data(pamh, PAMAUTHD_DATA_CHANGE_DUE, NULL, NULL);
 }
 
 int

@@ -8,13 +8,11 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -252,14 +250,9 @@ END_TEST
 static int
 raw_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = itest_unix_connect(path);
 
-	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
 }
 
@@ -320,25 +313,17 @@ START_TEST(user_socket_connections_per_uid)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
-		struct pollfd p = { .events = POLLIN };
 		int fds[17], i;
-		char c;
 
-		if (setgid(20052) != 0 || setuid(20052) != 0 ||
-		    strlen(itest.user_socket) >= sizeof(sa.sun_path))
+		if (setgid(20052) != 0 || setuid(20052) != 0)
 			_exit(90);
-		memcpy(sa.sun_path, itest.user_socket, strlen(itest.user_socket) + 1);
 		for (i = 0; i < 17; i++)
-			if ((fds[i] = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
-			    connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) != 0)
+			if ((fds[i] = itest_unix_connect(itest.user_socket)) < 0)
 				_exit(91);
 		/* the 17th: closed without a word; the first still open */
-		p.fd = fds[16];
-		if (poll(&p, 1, 5000) != 1 || read(fds[16], &c, 1) != 0)
+		if (!itest_closed_within(fds[16], 5000))
 			_exit(92);
-		p.fd = fds[0];
-		if (poll(&p, 1, 0) != 0)
+		if (itest_closed_within(fds[0], 0))
 			_exit(93);
 		/* its own login works again once it lets go of them (when authd
 		 * has seen them close) */

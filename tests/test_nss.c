@@ -6,8 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -302,21 +300,10 @@ END_TEST
 static int
 nss_connect(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char path[sizeof(itest.dir) + 16];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/nss.sock", itest.dir);
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return itest_unix_connect(path);
 }
 
 /* Bytes the peer sent within ms (0: it closed or sent nothing; -1: error). */
@@ -367,16 +354,6 @@ START_TEST(refused_requests_answered_once)
 }
 END_TEST
 
-/* Whether the peer closed fd within ms. */
-static int
-closed_within(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char c;
-
-	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
-}
-
 /*
  * One user cannot take every NSS connection: past NSS_CONNS_PER_UID (64)
  * its connections are closed at once, while root's lookups go on.
@@ -400,10 +377,10 @@ START_TEST(one_user_cannot_take_every_connection)
 		/* the 65th: closed by authd without a word */
 		if ((fd = nss_connect()) < 0)
 			_exit(92);
-		if (!closed_within(fd, 1500))
+		if (!itest_closed_within(fd, 1500))
 			_exit(93);
 		/* an earlier one is still open (its first request is awaited) */
-		if (closed_within(fds[0], 0))
+		if (itest_closed_within(fds[0], 0))
 			_exit(94);
 		_exit(0);
 	}

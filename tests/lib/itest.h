@@ -35,6 +35,12 @@ int itest_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int itest_sh_out(char *out, size_t outsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A connection to the UNIX stream socket at path, or -1 (no assertion: also
+ * for forked children). */
+int itest_unix_connect(const char *path);
+/* Whether the peer closed fd within ms. */
+int itest_closed_within(int fd, int ms);
+
 /* Add a person uid=NAME with uidNumber and password (no must-change). */
 void itest_add_person(const char *name, long uid_number, const char *password);
 /* Replace one attribute of a person as the directory's root. */
