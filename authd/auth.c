@@ -179,6 +179,7 @@ parse_items(const struct conn *c, const struct authd_msg *m, struct req_items *i
 	int r;
 
 	it->type = m->type;
+	it->version = c->version;
 	it->peer_uid = c->peer_uid;
 	it->peer_pid = c->peer_pid;
 	if ((r = authd_msg_get_str(m, AUTHD_F_SERVICE, it->service,
@@ -467,7 +468,8 @@ authenticate_done(struct job *j, int cancelled)
 	if (c->peer_uid == 0)
 		login_ids_add(c->srv->login_ids, &e);
 	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
-	if (conn_send_result(c, AUTHD_R_SUCCESS, envp, 1) == AUTHD_OK)
+	if (conn_send_result_ahead(c, AUTHD_R_SUCCESS, envp, 1,
+	    j->acct_ahead_ms) == AUTHD_OK)
 		conn_request_done(c);
 out:
 	job_release(j);

@@ -28,6 +28,7 @@ struct server;
 /* The PAM items of a request, copied out of its frame. */
 struct req_items {
 	uint8_t type;                        /* AUTHD_MSG_* */
+	uint8_t version;                     /* the connection's protocol version */
 	char user[AUTHD_STRING_MAX + 1];
 	char service[AUTHD_STRING_MAX + 1];
 	char tty[AUTHD_STRING_MAX + 1];

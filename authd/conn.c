@@ -338,6 +338,13 @@ conn_send_step(struct conn *c, uint8_t kind, const char *text)
 int
 conn_send_result(struct conn *c, int result, const char *const *env, size_t nenv)
 {
+	return conn_send_result_ahead(c, result, env, nenv, 0);
+}
+
+int
+conn_send_result_ahead(struct conn *c, int result, const char *const *env,
+    size_t nenv, uint32_t acct_ahead_ms)
+{
 	size_t start, i;
 	int r;
 
@@ -351,6 +358,9 @@ conn_send_result(struct conn *c, int result, const char *const *env, size_t nenv
 	for (i = 0; i < nenv; i++)
 		if ((r = authd_frame_add_str(c->wbuf, AUTHD_F_ENV, env[i])) != AUTHD_OK)
 			goto out;
+	if (acct_ahead_ms > 0 && (r = authd_frame_add_u32(c->wbuf,
+	    AUTHD_F_ACCT_AHEAD_MS, acct_ahead_ms)) != AUTHD_OK)
+		goto out;
 	r = authd_frame_end(c->wbuf, start);
 out:
 	if (r != AUTHD_OK) {

@@ -52,6 +52,9 @@ void conn_on_accept(struct loop_source *src, uint32_t events);
 int conn_send_step(struct conn *c, uint8_t kind, const char *text);
 int conn_send_result(struct conn *c, int result, const char *const *env,
     size_t nenv);
+/* The same, with AUTHD_F_ACCT_AHEAD_MS when not 0 (a successful AUTHENTICATE). */
+int conn_send_result_ahead(struct conn *c, int result, const char *const *env,
+    size_t nenv, uint32_t acct_ahead_ms);
 
 /* Send what is queued; called after each batch of frames. */
 void conn_flush(struct conn *c);

@@ -458,6 +458,8 @@ decide_auth_local(struct plan *p)
 	    (!priv_is_privileged(&p->acct) || pw->in->bound_status != DIR_OK);
 }
 
+static void acct_ahead(struct job *j, const struct dir_account *acct);
+
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
 {
@@ -635,6 +637,8 @@ out:
 	}
 	decide_finish(j, "authenticate", result, reason,
 	    extra[0] != '\0' ? extra : NULL);
+	if (j->result == AUTHD_R_SUCCESS)
+		acct_ahead(j, &p->acct);
 }
 
 /* The account's state, dates and type; AUTHD_R_SUCCESS when it may log in. */
@@ -703,6 +707,39 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 	snprintf(reason, reasonlen, "account valid (type %s)",
 	    acct->type[0] != '\0' ? acct->type : "regular");
 	return AUTHD_R_SUCCESS;
+}
+
+/*
+ * acct_mgmt decided with a successful authentication (acct_ahead_ms): login
+ * programs ask it right after, and the module answers it from this decision,
+ * saving a round trip and a second wait for the disk. Only the plain case is
+ * decided ahead: an account that may log in, with nothing to tell. A
+ * privileged account (its grant is read again when asked), a password to
+ * change and every refusal are left to ACCT_MGMT. The record says so, and
+ * is synced with the authentication's before its answer leaves.
+ */
+static void
+acct_ahead(struct job *j, const struct dir_account *acct)
+{
+	int ms = j->srv->conf->acct_ahead_ms;
+	size_t nlines = j->nlines;
+	char reason[300], extra[64];
+
+	/* ACCT_AHEAD_MS is a version-2 field: a version-1 module asks anyway */
+	if (ms <= 0 || j->req.version < 2 || priv_is_privileged(acct) ||
+	    j->must_change || j->grace_left >= 0)
+		return;
+	j->hint_must_change = 0;
+	j->hint_grace = -1;
+	if (account_verdict(j, acct, reason, sizeof(reason)) != AUTHD_R_SUCCESS) {
+		j->nlines = nlines;    /* its messages are ACCT_MGMT's to show */
+		return;
+	}
+	snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+	    "; decided with the authentication, for acct_mgmt within %d ms", ms);
+	snprintf(extra, sizeof(extra), " login_id=%s", j->login_id);
+	if (job_audit(j, "acct_mgmt", AUTHD_R_SUCCESS, reason, extra) == AUTHD_OK)
+		j->acct_ahead_ms = (uint32_t)ms;
 }
 
 /*

@@ -55,6 +55,7 @@ struct job {
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */
 	int plan_ended;                       /* authenticate: the plan job decided */
+	uint32_t acct_ahead_ms;               /* authenticate: acct_mgmt decided too */
 	int need_dir;                         /* run on the loop (dc NULL) could not decide */
 	char factors[64];                     /* authenticate: "password,totp" */
 	unsigned categories;                  /* authenticate: FACTOR_* proven */

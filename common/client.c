@@ -3,7 +3,7 @@
  * socket, so that every connect, read and write waits at most the caller's
  * timeout (a login program must never hang on a stuck daemon).
  *
- * Offering a single version, the client has nothing to learn from the
+ * Offering a single version (AUTHD_CLIENT_VERSION), the client has nothing to learn from the
  * server's HELLO before it speaks: HELLO leaves with the first request in one
  * send(), and the server's HELLO is read in front of the first answer. That
  * saves a round trip per connection (doc/protocol.md, section 5).
@@ -32,7 +32,7 @@ struct authd_client {
 	dev_t dev;              /* the socket's identity: see fd_is_ours() */
 	ino_t ino;
 	int timeout_ms;
-	uint8_t version;        /* negotiated; 1 until the server's HELLO */
+	uint8_t version;        /* AUTHD_CLIENT_VERSION, the only one offered */
 	int hello_pending;      /* HELLO queued or sent, the answer not read yet */
 	int broken;             /* an error happened: never reuse */
 	uint8_t last_type;      /* of the last frame received; 0 while a frame
@@ -178,12 +178,13 @@ queue_hello(struct authd_client *c)
 	size_t start;
 	int r;
 
+	/* HELLO itself always goes as version 1, which every server reads. */
 	if ((r = authd_frame_begin(b, AUTHD_PROTO_VERSION_MIN, AUTHD_MSG_HELLO,
 	    &start)) != AUTHD_OK ||
 	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MIN,
-	    AUTHD_PROTO_VERSION_MIN)) != AUTHD_OK ||
+	    AUTHD_CLIENT_VERSION)) != AUTHD_OK ||
 	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MAX,
-	    AUTHD_PROTO_VERSION_MAX)) != AUTHD_OK ||
+	    AUTHD_CLIENT_VERSION)) != AUTHD_OK ||
 	    (r = authd_frame_add_str(b, AUTHD_F_CLIENT, CLIENT_NAME)) != AUTHD_OK ||
 	    (r = authd_frame_end(b, start)) != AUTHD_OK)
 		return r;
@@ -209,7 +210,7 @@ read_hello(struct authd_client *c)
 		return AUTHD_ERR_BAD_TYPE;
 	if ((r = authd_msg_get_u8(&msg, AUTHD_F_VERSION, &v)) != AUTHD_OK)
 		return r;
-	if (v < AUTHD_PROTO_VERSION_MIN || v > AUTHD_PROTO_VERSION_MAX)
+	if (v != AUTHD_CLIENT_VERSION)
 		return AUTHD_ERR_BAD_VERSION;
 	c->version = v;
 	return AUTHD_OK;
@@ -235,7 +236,7 @@ authd_client_connect(const char *path, int timeout_ms, int flags,
 		return AUTHD_ERR_NOMEM;
 	c->fd = -1;
 	c->timeout_ms = timeout_ms;
-	c->version = AUTHD_PROTO_VERSION_MIN;
+	c->version = AUTHD_CLIENT_VERSION;
 	if ((c->wbuf = authd_buf_new(AUTHD_FRAME_MAX)) == NULL ||
 	    (c->rbuf = authd_buf_new(AUTHD_FRAME_MAX * 2)) == NULL) {
 		r = AUTHD_ERR_NOMEM;
@@ -255,10 +256,6 @@ authd_client_connect(const char *path, int timeout_ms, int flags,
 	    (r = check_peer_root(c->fd)) != AUTHD_OK)
 		goto out;
 	if ((r = queue_hello(c)) != AUTHD_OK)
-		goto out;
-	/* Several versions: what the first request may say depends on the answer. */
-	if (AUTHD_PROTO_VERSION_MIN != AUTHD_PROTO_VERSION_MAX &&
-	    (r = authd_client_handshake(c)) != AUTHD_OK)
 		goto out;
 	*c_r = c;
 	c = NULL;

@@ -72,6 +72,7 @@ static const struct conf_key conf_keys[] = {
 	INT("client_timeout", client_timeout, 1, 3600),
 	INT("max_clients", max_clients, 1, 65536),
 	INT("fail_delay_ms", fail_delay_ms, 0, 10000),
+	INT("acct_ahead_ms", acct_ahead_ms, 0, 5000),
 	INT("view_staleness", view_staleness, 0, 86400),
 	STR("system_class", K_CLASS, system_class),
 	STR("policy_dn", K_STRING, policy_dn),
@@ -143,6 +144,7 @@ authd_conf_init(struct authd_conf *c)
 	c->client_timeout = 120;
 	c->max_clients = 1024;
 	c->fail_delay_ms = 1000;
+	c->acct_ahead_ms = 1000;
 	c->view_staleness = 30;
 	c->totp_window = 1;
 	c->session_warn = 300;

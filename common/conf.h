@@ -38,6 +38,9 @@ struct authd_conf {
 	int client_timeout;         /* client_timeout, seconds a client may take to answer, 1..3600, default 120 */
 	int max_clients;            /* max_clients, 1..65536, default 1024 */
 	int fail_delay_ms;          /* fail_delay_ms: delay before a refusal, 0..10000, default 1000 */
+	int acct_ahead_ms;          /* acct_ahead_ms: acct_mgmt decided with a successful authentication
+	                               serves the module's acct_mgmt this long, 0..5000, default 1000;
+	                               0: every acct_mgmt asks authd */
 	int view_staleness;         /* view_staleness, seconds the in-memory view answers after its
 	                               persistent search broke, 0..86400, default 30; 0: no view */
 	/* multi-factor login (each key's owner validates its value further) */

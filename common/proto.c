@@ -10,7 +10,7 @@
 enum { TAG_UNKNOWN = 0, TAG_ONCE = 1, TAG_REPEAT = 2 };
 
 static int
-tag_kind(uint16_t tag)
+tag_kind(uint16_t tag, uint8_t version)
 {
 	switch (tag) {
 	case AUTHD_F_VERSION_MIN: case AUTHD_F_VERSION_MAX: case AUTHD_F_VERSION:
@@ -23,6 +23,8 @@ tag_kind(uint16_t tag)
 	case AUTHD_F_SIGNATURE: case AUTHD_F_CERT: case AUTHD_F_ANSWER_STATUS:
 	case AUTHD_F_RESULT:
 		return TAG_ONCE;
+	case AUTHD_F_ACCT_AHEAD_MS:
+		return version >= 2 ? TAG_ONCE : TAG_UNKNOWN;
 	case AUTHD_F_CRED_ID: case AUTHD_F_ENV:
 		return TAG_REPEAT;
 	default:
@@ -59,7 +61,7 @@ decode_fields(const uint8_t *p, size_t len, struct authd_msg *msg)
 		tag = get_be16(p + off);
 		flen = get_be16(p + off + 2);
 		off += 4;
-		if ((kind = tag_kind(tag)) == TAG_UNKNOWN)
+		if ((kind = tag_kind(tag, msg->version)) == TAG_UNKNOWN)
 			return AUTHD_ERR_BAD_FIELD;
 		if (flen > AUTHD_FIELD_MAX)
 			return AUTHD_ERR_TOO_LONG;

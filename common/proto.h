@@ -16,7 +16,8 @@
  * in the header, carrying VERSION_MIN and VERSION_MAX; the server answers HELLO
  * with the VERSION it chose (the highest both support) or RESULT
  * AUTHD_R_PROTOCOL_ERR when there is none. Every later frame carries the
- * chosen version in its header.
+ * chosen version in its header. Version 2 adds AUTHD_F_ACCT_AHEAD_MS; a
+ * version-1 frame carrying it is malformed.
  *
  * A request (AUTHENTICATE, ACCT_MGMT, OPEN_SESSION, CLOSE_SESSION, CHAUTHTOK)
  * starts a conversation. The server then sends any number of STEP frames and
@@ -33,8 +34,10 @@
 #include "buf.h"
 
 #define AUTHD_PROTO_MAGIC        0x4144u
-#define AUTHD_PROTO_VERSION_MIN  1
-#define AUTHD_PROTO_VERSION_MAX  1
+#define AUTHD_PROTO_VERSION_MIN  1   /* versions a decoder and authd accept */
+#define AUTHD_PROTO_VERSION_MAX  2
+#define AUTHD_CLIENT_VERSION     2   /* the one version common/client.c offers,
+                                        so that its request goes with HELLO */
 #define AUTHD_FRAME_HEADER_LEN   8
 #define AUTHD_FRAME_MAX_BODY     16384
 #define AUTHD_FRAME_MAX          (AUTHD_FRAME_HEADER_LEN + AUTHD_FRAME_MAX_BODY)
@@ -97,6 +100,11 @@ enum authd_field_tag {
 	AUTHD_F_RESULT = 50,          /* u8: enum authd_result */
 	AUTHD_F_ENV = 51,             /* string NAME=VALUE for the PAM environment;
 	                                 may repeat */
+	AUTHD_F_ACCT_AHEAD_MS = 52,   /* u32: RESULT of AUTHENTICATE, success only:
+	                                 authd also decided ACCT_MGMT (success,
+	                                 no message) and recorded it; the module
+	                                 may answer its own acct_mgmt with it
+	                                 within this many milliseconds */
 	AUTHD_F_FIELD_MAX_TAG = 63
 };
 

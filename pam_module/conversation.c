@@ -180,6 +180,8 @@ handle_result(struct pamauthd_ctx *ctx, const struct authd_msg *msg)
 		    "reading the result");
 	if ((r = pamauthd_apply_env(ctx->pamh, msg)) != PAM_SUCCESS)
 		return r;
+	if (ctx->type == AUTHD_MSG_AUTHENTICATE && result == AUTHD_R_SUCCESS)
+		pamauthd_ahead_note(ctx->pamh, msg);
 	pamauthd_debug(ctx, "result from authd: %s", authd_result_name(result));
 	return pamauthd_map_result(result);
 }

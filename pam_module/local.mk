@@ -8,6 +8,7 @@ pam_module_libpam_authd_impl_la_SOURCES = \
 	pam_module/request.c \
 	pam_module/conversation.c \
 	pam_module/env.c \
+	pam_module/ahead.c \
 	pam_module/stages.c
 pam_module_libpam_authd_impl_la_CFLAGS = $(AM_CFLAGS) -fPIC
 

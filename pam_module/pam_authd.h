@@ -20,6 +20,7 @@
 #define PAMAUTHD_DATA_PASSWORD      "pam_authd:password"  /* until chauthtok */
 #define PAMAUTHD_DATA_CHANGE_DUE    "pam_authd:change_due" /* acct_mgmt said so */
 #define PAMAUTHD_DATA_CONN          "pam_authd:conn"      /* kept between stages */
+#define PAMAUTHD_DATA_ACCT_AHEAD    "pam_authd:acct_ahead" /* ahead.c */
 #define PAMAUTHD_ENV_LOGIN_ID       "AUTHD_LOGIN_ID"
 #define PAMAUTHD_ENV_SESSION_ID     "AUTHD_SESSION_ID"
 
@@ -54,6 +55,7 @@ struct pamauthd_ctx {
 	const struct pamauthd_opts *opts;
 	struct authd_client *client;
 	int pam_flags;
+	uint8_t type;              /* the request's AUTHD_MSG_* */
 	int store_authtok;         /* authenticate: first hidden answer -> PAM_AUTHTOK */
 };
 
@@ -94,6 +96,16 @@ int pamauthd_step_fido2(struct pamauthd_ctx *ctx, uint8_t kind,
 int pamauthd_apply_env(pam_handle_t *pamh, const struct authd_msg *msg);
 /* An id an earlier stage received (module data first, then the PAM environment). */
 const char *pamauthd_get_id(pam_handle_t *pamh, const char *name);
+
+/*
+ * ahead.c: acct_mgmt decided by authd with the authentication. note: keep
+ * it from AUTHENTICATE's RESULT (nothing when absent); take: 1 when this
+ * acct_mgmt may return it (in time, same items), and forget it either way;
+ * drop: forget it.
+ */
+void pamauthd_ahead_note(pam_handle_t *pamh, const struct authd_msg *msg);
+int pamauthd_ahead_take(pam_handle_t *pamh);
+void pamauthd_ahead_drop(pam_handle_t *pamh);
 
 /* stages.c: the pam_sm_* bodies. */
 int pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv);

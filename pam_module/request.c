@@ -265,6 +265,7 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 		pam_syslog(pamh, LOG_ERR, "no user name");
 		return PAM_USER_UNKNOWN;
 	}
+	ctx.type = req->type;
 	ctx.store_authtok = req->type == AUTHD_MSG_AUTHENTICATE;
 	pamauthd_debug(&ctx, "request %u for %s via %s (authtok %s, old %s)",
 	    req->type, user, o->socket_path, req->authtok ? "***" : "none",

@@ -117,6 +117,7 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 		req.flags |= AUTHD_REQ_NO_PROMPT;
 	}
 	drop_password(pamh);
+	pamauthd_ahead_drop(pamh);
 	if ((r = pamauthd_request(pamh, &o, flags, &req)) == PAM_SUCCESS)
 		keep_password(pamh);
 	return r;
@@ -130,6 +131,15 @@ pamauthd_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int r;
 
 	pamauthd_parse_options(pamh, argc, argv, &o);
+	if (pamauthd_ahead_take(pamh)) {
+		struct pamauthd_ctx ctx = { .pamh = pamh, .opts = &o };
+
+		/* authd decided it with the authentication and recorded it */
+		pamauthd_debug(&ctx, "acct_mgmt: success, decided by authd "
+		    "with the authentication");
+		drop_password(pamh);
+		return PAM_SUCCESS;
+	}
 	req.flags = request_flags(flags);
 	if ((flags & PAM_DISALLOW_NULL_AUTHTOK) != 0)
 		req.flags |= AUTHD_REQ_DISALLOW_NULL;

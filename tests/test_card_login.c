@@ -128,8 +128,8 @@ START_TEST(password_and_card)
 	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "P:PIN for card1: ") != NULL,
 	    "shown: %s", run.shown);
-	ck_assert_int_eq(itest_audit_count("user=alice", "service=" SERVICE,
-	    "result=success", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=alice",
+	    "service=" SERVICE, "result=success", NULL), 1);
 }
 END_TEST
 

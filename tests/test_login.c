@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "err.h"
 #include "lib/itest.h"
+#include "proto.h"
 
 #define PW_GOOD "Correct-Horse-7"
 #define PW_BAD  "Wrong-Horse-7x"
@@ -893,6 +896,170 @@ START_TEST(expiry_warning_and_grace_logins)
 }
 END_TEST
 
+/* One PAM handle: authenticate answering password, then acct_mgmt. */
+static int
+login_then_acct(const char *user, const char *password, const char *tty_after,
+    int pause_ms, struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = password;
+	run->nanswers = 1;
+	pamh = itest_pam_start(svc, user, run);
+	if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS) {
+		if (tty_after != NULL)
+			pam_set_item(pamh, PAM_TTY, tty_after);
+		usleep((useconds_t)pause_ms * 1000);
+		r = pam_acct_mgmt(pamh, 0);
+	}
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+#define DECIDED_AHEAD "decided\\x20with\\x20the\\x20authentication"
+
+/*
+ * authd decides acct_mgmt with a successful authentication and records it
+ * then (acct_ahead_ms): the module's acct_mgmt right after is answered from
+ * it, with no second record. Another terminal, a refusal, or a call after
+ * the time ask authd as before.
+ */
+START_TEST(acct_mgmt_decided_with_authentication)
+{
+	struct pam_run run;
+	char ahead[32];
+
+	itest_add_person("ahead", 20053, PW_GOOD);
+	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 0, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "result=success", DECIDED_AHEAD, NULL), 1);
+
+	/* the items changed between the stages: authd is asked */
+	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, "pts/8", 0, &run),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "tty=pts/8", "result=success", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    DECIDED_AHEAD, NULL), 2);
+
+	/* a refusal is never decided ahead: acct_mgmt shows it as before */
+	itest_set_attr("ahead", "authdAccountState", "disabled");
+	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 0, &run),
+	    PAM_ACCT_EXPIRED);
+	ck_assert_msg(strstr(run.shown, "E:Your account is disabled.") != NULL,
+	    "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "result=acct_expired", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    DECIDED_AHEAD, NULL), 2);
+	itest_set_attr("ahead", "authdAccountState", "active");
+
+	/* past acct_ahead_ms (1 ms here), authd is asked */
+	conf_value("acct_ahead_ms", ahead, sizeof(ahead));
+	ck_assert_int_eq(itest_set_conf("acct_ahead_ms", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 20, &run), PAM_SUCCESS);
+	/* 1 + 2 (ahead, then asked on pts/8) + 0 (refused) + 2 (ahead, asked) */
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "result=success", NULL), 5);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "result=success", "within\\x201\\x20ms", NULL), 1);
+	ck_assert_int_eq(itest_set_conf("acct_ahead_ms", ahead[0] != '\0' ?
+	    ahead : "1000"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
+/* A frame of an older client, speaking protocol version 1 only. */
+static void
+v1_request(int fd, uint8_t type, const char *user, const char *password)
+{
+	struct authd_buf *b = authd_buf_new(AUTHD_FRAME_MAX * 2);
+	size_t start;
+
+	ck_assert_ptr_nonnull(b);
+	if (type == AUTHD_MSG_AUTHENTICATE) {
+		ck_assert_int_eq(authd_frame_begin(b, 1, AUTHD_MSG_HELLO, &start), AUTHD_OK);
+		ck_assert_int_eq(authd_frame_add_u8(b, AUTHD_F_VERSION_MIN, 1), AUTHD_OK);
+		ck_assert_int_eq(authd_frame_add_u8(b, AUTHD_F_VERSION_MAX, 1), AUTHD_OK);
+		ck_assert_int_eq(authd_frame_end(b, start), AUTHD_OK);
+	}
+	ck_assert_int_eq(authd_frame_begin(b, 1, type, &start), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_SERVICE, svc), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_USER, user), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_TTY, "pts/7"), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_u32(b, AUTHD_F_FLAGS,
+	    AUTHD_REQ_SILENT | AUTHD_REQ_NO_PROMPT), AUTHD_OK);
+	if (password != NULL)
+		ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_AUTHTOK, password),
+		    AUTHD_OK);
+	ck_assert_int_eq(authd_frame_end(b, start), AUTHD_OK);
+	ck_assert_int_eq(write(fd, authd_buf_ptr(b), authd_buf_len(b)),
+	    (ssize_t)authd_buf_len(b));
+	authd_buf_free(&b);
+}
+
+/* Read frames until a RESULT; its result, and whether ACCT_AHEAD_MS came. */
+static int
+v1_result(int fd, int *ahead_r)
+{
+	static uint8_t in[AUTHD_FRAME_MAX * 2];
+	static size_t have;
+	struct timeval tv = { 10, 0 };
+	struct authd_msg m;
+	size_t used;
+	uint8_t result;
+	ssize_t n;
+	int r;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		while ((r = authd_frame_decode(in, have, &m, &used)) ==
+		    AUTHD_ERR_INCOMPLETE) {
+			n = read(fd, in + have, sizeof(in) - have);
+			ck_assert_msg(n > 0, "authd closed or said nothing");
+			have += (size_t)n;
+		}
+		ck_assert_int_eq(r, AUTHD_OK);
+		ck_assert_int_eq(m.version, 1);
+		if (m.type == AUTHD_MSG_RESULT) {
+			ck_assert_int_eq(authd_msg_get_u8(&m, AUTHD_F_RESULT,
+			    &result), AUTHD_OK);
+			*ahead_r = authd_msg_field(&m, AUTHD_F_ACCT_AHEAD_MS) != NULL;
+		}
+		memmove(in, in + used, have - used);
+		have -= used;
+		if (m.type == AUTHD_MSG_RESULT)
+			return result;
+	}
+}
+
+/*
+ * An older pam_authd.so speaks version 1: authd serves it, and decides
+ * nothing ahead for it (version 1 has no ACCT_AHEAD_MS; it asks acct_mgmt).
+ */
+START_TEST(version_1_client_served)
+{
+	int fd, ahead = -1;
+
+	itest_add_person("older", 20054, PW_GOOD);
+	fd = raw_connect(itest.socket);
+	v1_request(fd, AUTHD_MSG_AUTHENTICATE, "older", PW_GOOD);
+	ck_assert_int_eq(v1_result(fd, &ahead), AUTHD_R_SUCCESS);
+	ck_assert_int_eq(ahead, 0);
+	v1_request(fd, AUTHD_MSG_ACCT_MGMT, "older", NULL);
+	ck_assert_int_eq(v1_result(fd, &ahead), AUTHD_R_SUCCESS);
+	close(fd);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=older",
+	    "result=success", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=older",
+	    DECIDED_AHEAD, NULL), 0);
+}
+END_TEST
+
 START_TEST(audit_chain_verifies)
 {
 	struct pam_run run;
@@ -1055,6 +1222,8 @@ login_suite(void)
 	tcase_add_test(tc, starttls_to_the_directory);
 	tcase_add_test(tc, tls13_session_tickets_keep_the_loops_connections);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
+	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
+	tcase_add_test(tc, version_1_client_served);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
 	tcase_add_test(tc, no_login_when_its_record_is_not_synced);

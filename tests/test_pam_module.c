@@ -204,7 +204,7 @@ srv_result(struct fake *f, int fd, uint8_t result, const char *env1,
 {
 	size_t st;
 
-	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_RESULT, &st);
+	authd_frame_begin(f->wbuf, AUTHD_CLIENT_VERSION, AUTHD_MSG_RESULT, &st);
 	authd_frame_add_u8(f->wbuf, AUTHD_F_RESULT, result);
 	if (env1 != NULL)
 		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env1);
@@ -243,7 +243,7 @@ srv_hello(struct fake *f, struct fconn *c)
 		return -1;
 	}
 	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_HELLO, &st);
-	authd_frame_add_u8(f->wbuf, AUTHD_F_VERSION, 1);
+	authd_frame_add_u8(f->wbuf, AUTHD_F_VERSION, AUTHD_CLIENT_VERSION);
 	authd_frame_end(f->wbuf, st);
 	srv_flush(f, c->fd);
 	c->hello = 1;
@@ -386,7 +386,7 @@ srv_step(struct fake *f, int fd, uint8_t kind, const char *text)
 {
 	size_t st;
 
-	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_STEP, &st);
+	authd_frame_begin(f->wbuf, AUTHD_CLIENT_VERSION, AUTHD_MSG_STEP, &st);
 	authd_frame_add_u8(f->wbuf, AUTHD_F_STEP_KIND, kind);
 	if (text != NULL)
 		authd_frame_add_str(f->wbuf, AUTHD_F_TEXT, text);

@@ -376,7 +376,8 @@ START_TEST(bad_version)
 
 	raw_header(&r, AUTHD_PROTO_MAGIC, 0, AUTHD_MSG_HELLO, 0);
 	ck_assert_int_eq(decode(&r, &m), AUTHD_ERR_BAD_VERSION);
-	raw_header(&r, AUTHD_PROTO_MAGIC, 2, AUTHD_MSG_HELLO, 0);
+	raw_header(&r, AUTHD_PROTO_MAGIC, AUTHD_PROTO_VERSION_MAX + 1,
+	    AUTHD_MSG_HELLO, 0);
 	ck_assert_int_eq(decode(&r, &m), AUTHD_ERR_BAD_VERSION);
 	raw_header(&r, AUTHD_PROTO_MAGIC, 255, AUTHD_MSG_HELLO, 0);
 	ck_assert_int_eq(decode(&r, &m), AUTHD_ERR_BAD_VERSION);
@@ -412,6 +413,29 @@ START_TEST(bad_unknown_field)
 		ck_assert_msg(decode(&r, &m) == AUTHD_ERR_BAD_FIELD,
 		    "tag %u accepted", (unsigned)tags[i]);
 	}
+}
+END_TEST
+
+/* ACCT_AHEAD_MS (52) came with version 2: malformed in a version-1 frame. */
+START_TEST(version2_field)
+{
+	struct raw r;
+	struct authd_msg m;
+	uint32_t ms = 0;
+	int v;
+
+	for (v = 1; v <= 2; v++) {
+		raw_header(&r, AUTHD_PROTO_MAGIC, (uint8_t)v, AUTHD_MSG_RESULT, 0);
+		raw_field(&r, AUTHD_F_RESULT, 1, "\0");
+		raw_field(&r, AUTHD_F_ACCT_AHEAD_MS, 4, "\0\0\3\xe8");
+		raw_fix_length(&r);
+		ck_assert_int_eq(decode(&r, &m), v == 1 ? AUTHD_ERR_BAD_FIELD :
+		    AUTHD_OK);
+	}
+	ck_assert_int_eq(m.version, 2);
+	ck_assert_int_eq(authd_msg_get_u32(&m, AUTHD_F_ACCT_AHEAD_MS, &ms),
+	    AUTHD_OK);
+	ck_assert_uint_eq(ms, 1000);
 }
 END_TEST
 
@@ -591,7 +615,8 @@ START_TEST(incremental_bad_header_early)
 	ck_assert_int_eq(decode(&r, &m), AUTHD_ERR_BAD_MAGIC);
 
 	/* Bad version: known after 3 bytes. */
-	raw_header(&r, AUTHD_PROTO_MAGIC, 2, AUTHD_MSG_HELLO, 0);
+	raw_header(&r, AUTHD_PROTO_MAGIC, AUTHD_PROTO_VERSION_MAX + 1,
+	    AUTHD_MSG_HELLO, 0);
 	r.len = 2;
 	ck_assert_int_eq(decode(&r, &m), AUTHD_ERR_INCOMPLETE);
 	r.len = 3;
@@ -673,6 +698,7 @@ proto_suite(void)
 	tcase_add_test(tc, bad_oversized_field);
 	tcase_add_test(tc, bad_magic);
 	tcase_add_test(tc, bad_version);
+	tcase_add_test(tc, version2_field);
 	tcase_add_test(tc, bad_type);
 	tcase_add_test(tc, bad_unknown_field);
 	tcase_add_test(tc, bad_duplicate_field);
