@@ -165,20 +165,32 @@ collect_invalid(struct actl *a, LDAPMessage *e, void *arg)
 	return 0;
 }
 
-/* Write the whole text to path through a temporary file and rename. */
+/*
+ * Write the whole text to path through a temporary file and rename. The
+ * temporary name is made by mkstemp (O_EXCL, unpredictable): a name
+ * guessed in advance, such as a symlink planted in a shared folder, is
+ * never opened.
+ */
 static int
 write_atomically(const char *path, const char *text)
 {
 	char *tmp = NULL;
 	FILE *f = NULL;
-	int ret = -1;
+	int fd, ret = -1;
 
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
 		goto out;
 	}
-	if ((f = fopen(tmp, "w")) == NULL)
+	if ((fd = mkstemp(tmp)) == -1) {
+		free(tmp);
+		tmp = NULL;
 		goto out;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		goto out;
+	}
 	if (fputs(text, f) == EOF || fflush(f) != 0 || fchmod(fileno(f), 0644) != 0) {
 		fclose(f);
 		goto out;
