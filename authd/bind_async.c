@@ -225,14 +225,33 @@ on_reply(struct loop_source *src, uint32_t events)
 	next_queued(h);
 }
 
+/*
+ * No reply in time. The bind was sent and the directory may still act on
+ * it (a frozen server works through its socket when it resumes; ppolicy
+ * counts a wrong password then): it is never sent again, on a worker or
+ * elsewhere, or one wrong password would count twice. The login is refused
+ * as unavailable and the connection given up.
+ */
 static void
 on_timeout(struct loop_timer *t)
 {
 	struct ba_handle *h = t->arg;
+	struct ba_req *r = h->req;
+	struct dir_bind_result res;
 
-	authd_log(LOG_NOTICE, "bind_async: no reply within %d ms; the bind "
-	    "goes to a worker", h->ba->timeout_ms);
+	authd_log(LOG_NOTICE, "bind_async: no reply within %d ms; the login "
+	    "is refused as unavailable (its bind is not sent again)",
+	    h->ba->timeout_ms);
+	h->req = NULL;
 	drop(h);
+	if (r == NULL)
+		return;
+	memset(&res, 0, sizeof(res));
+	res.grace_left = -1;
+	res.expire_in = -1;
+	snprintf(res.message, sizeof(res.message), "bind: no reply within %d ms",
+	    h->ba->timeout_ms);
+	finish(r, DIR_UNAVAILABLE, &res);
 }
 
 /* Worker thread: connect the handles asked for. */

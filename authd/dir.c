@@ -759,6 +759,12 @@ dir_user_bind(struct dir_conn *c, const char *dn, const char *password,
 			return DIR_OK;
 		dir_reply_error(c, "bind", r);
 		dir_handle_drop(c, &c->bind);
+		/*
+		 * Sent, unanswered: the server may still act on it (ppolicy
+		 * counting a wrong password), so it is not sent again.
+		 */
+		if (r->code == LDAP_TIMEOUT)
+			break;
 	}
 	return DIR_UNAVAILABLE;
 }

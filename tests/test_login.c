@@ -487,9 +487,8 @@ slapd_has_unread_request(void)
 /*
  * A directory that stops answering without going away (frozen): the login
  * waiting on its bind holds up nobody else's conversation, is refused
- * cleanly after ldap_timeout (the event loop's bind hands over to a worker,
- * which times out too), and logins work again when the directory answers,
- * without a restart of authd.
+ * cleanly after ldap_timeout (its bind is not sent again), and logins work
+ * again when the directory answers, without a restart of authd.
  */
 START_TEST(hung_directory_holds_up_nobody)
 {
@@ -529,11 +528,70 @@ START_TEST(hung_directory_holds_up_nobody)
 	ck_assert_int_eq(kill(slapd, SIGCONT), 0);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "the login during the freeze was not refused as unavailable");
-	ck_assert_int_eq(itest_sh("grep -q 'no reply within 1000 ms; the bind goes "
-	    "to a worker' %s/authd.log", itest.dir), 0);
+	ck_assert_int_eq(itest_sh("grep -q 'no reply within 1000 ms; the login "
+	    "is refused as unavailable' %s/authd.log", itest.dir), 0);
 	ck_assert_int_eq(itest_login(svc, "nora", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_int_ge(itest_audit_count("user=nora", "result=authinfo_unavail",
 	    NULL), 1);
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", timeout[0] != '\0' ?
+	    timeout : "5"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
+/* Values of pwdFailureTime on a person's entry (ppolicy's failure count). */
+static int
+failures_of(const char *uid)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -Q -LLL -Y "
+	    "EXTERNAL -H '%s' -b uid=%s,ou=people,%s -s base pwdFailureTime | "
+	    "grep -c '^pwdFailureTime:' || true", itest.ldapi_uri, uid,
+	    itest.base_dn), 0);
+	return atoi(out);
+}
+
+/*
+ * A wrong password whose bind the directory does not answer within
+ * ldap_timeout is refused as unavailable, and counts once toward the
+ * lockout when the directory comes back: the bind is sent once and its late
+ * reply taken, not sent again on a worker (which counted it twice).
+ */
+START_TEST(unanswered_wrong_password_counts_once)
+{
+	struct pam_run run;
+	pid_t slapd, child;
+	char pid[32], timeout[32];
+	int i, status;
+
+	itest_add_person("stall", 20055, PW_GOOD);
+	conf_value("ldap_timeout", timeout, sizeof(timeout));
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(itest_login(svc, "stall", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(failures_of("stall"), 0);
+	ck_assert_int_eq(itest_sh_out(pid, sizeof(pid), "cat %s/slapd/slapd.pid",
+	    itest.dir), 0);
+	slapd = (pid_t)atol(pid);
+	ck_assert_int_gt(slapd, 1);
+	ck_assert_int_eq(kill(slapd, SIGSTOP), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(itest_login(svc, "stall", PW_BAD, &run) ==
+		    PAM_AUTHINFO_UNAVAIL ? 0 : 1);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_int_eq(kill(slapd, SIGCONT), 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the wrong password during the freeze was not refused as unavailable");
+	/* the directory works through what it was sent, then nothing more comes */
+	for (i = 0; i < 100 && failures_of("stall") == 0; i++)
+		usleep(50 * 1000);
+	usleep(500 * 1000);
+	ck_assert_int_eq(failures_of("stall"), 1);
+	ck_assert_int_eq(itest_login(svc, "stall", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_set_conf("ldap_timeout", timeout[0] != '\0' ?
 	    timeout : "5"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
@@ -1217,6 +1275,7 @@ login_suite(void)
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
+	tcase_add_test(tc, unanswered_wrong_password_counts_once);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
 	tcase_add_test(tc, starttls_to_the_directory);
