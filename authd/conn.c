@@ -358,8 +358,9 @@ conn_send_result_ahead(struct conn *c, int result, const char *const *env,
 	for (i = 0; i < nenv; i++)
 		if ((r = authd_frame_add_str(c->wbuf, AUTHD_F_ENV, env[i])) != AUTHD_OK)
 			goto out;
-	if (acct_ahead_ms > 0 && (r = authd_frame_add_u32(c->wbuf,
-	    AUTHD_F_ACCT_AHEAD_MS, acct_ahead_ms)) != AUTHD_OK)
+	/* a version-2 field: never on a version-1 connection */
+	if (acct_ahead_ms > 0 && c->version >= 2 && (r = authd_frame_add_u32(
+	    c->wbuf, AUTHD_F_ACCT_AHEAD_MS, acct_ahead_ms)) != AUTHD_OK)
 		goto out;
 	r = authd_frame_end(c->wbuf, start);
 out:

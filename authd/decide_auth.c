@@ -458,7 +458,7 @@ decide_auth_local(struct plan *p)
 	    (!priv_is_privileged(&p->acct) || pw->in->bound_status != DIR_OK);
 }
 
-static void acct_ahead(struct job *j, const struct dir_account *acct);
+static void acct_ahead(struct job *j, struct dir_conn *dc, const char *dn);
 
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
@@ -638,7 +638,7 @@ out:
 	decide_finish(j, "authenticate", result, reason,
 	    extra[0] != '\0' ? extra : NULL);
 	if (j->result == AUTHD_R_SUCCESS)
-		acct_ahead(j, &p->acct);
+		acct_ahead(j, dc, p->acct.dn);
 }
 
 /* The account's state, dates and type; AUTHD_R_SUCCESS when it may log in. */
@@ -719,19 +719,27 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
  * is synced with the authentication's before its answer leaves.
  */
 static void
-acct_ahead(struct job *j, const struct dir_account *acct)
+acct_ahead(struct job *j, struct dir_conn *dc, const char *dn)
 {
 	int ms = j->srv->conf->acct_ahead_ms;
 	size_t nlines = j->nlines;
+	struct dir_account acct;
 	char reason[300], extra[64];
 
 	/* ACCT_AHEAD_MS is a version-2 field: a version-1 module asks anyway */
-	if (ms <= 0 || j->req.version < 2 || priv_is_privileged(acct) ||
-	    j->must_change || j->grace_left >= 0)
+	if (ms <= 0 || j->req.version < 2 || j->must_change || j->grace_left >= 0)
+		return;
+	/*
+	 * The account as it is now, as ACCT_MGMT would read it: the plan's
+	 * reading is from before the person typed (a conversation may last
+	 * minutes, and the account may have been disabled meanwhile).
+	 */
+	if (decide_lookup(j, dc, &acct) != DIR_OK || strcmp(acct.dn, dn) != 0 ||
+	    !decide_peer_may_act(j, &acct) || priv_is_privileged(&acct))
 		return;
 	j->hint_must_change = 0;
 	j->hint_grace = -1;
-	if (account_verdict(j, acct, reason, sizeof(reason)) != AUTHD_R_SUCCESS) {
+	if (account_verdict(j, &acct, reason, sizeof(reason)) != AUTHD_R_SUCCESS) {
 		j->nlines = nlines;    /* its messages are ACCT_MGMT's to show */
 		return;
 	}

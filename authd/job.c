@@ -89,7 +89,7 @@ job_audit(struct job *j, const char *event, int result, const char *reason,
 void
 job_audit_lost(struct job *j)
 {
-	int granted = j->result == AUTHD_R_SUCCESS;
+	int granted = j->result == AUTHD_R_SUCCESS, ahead = j->acct_ahead_ms > 0;
 
 	authd_log(LOG_ERR, "%s for %s: its audit record is not on disk; "
 	    "refused", j->head.ops->name, j->req.user);
@@ -102,6 +102,11 @@ job_audit_lost(struct job *j)
 		auth_audit_async(j->srv, j->head.ops->name, &j->req,
 		    AUTHD_R_SYSTEM_ERR, "refused: the record of its success "
 		    "could not be synced to disk");
+	/* and of the acct_mgmt decided with it, which nobody will use */
+	if (granted && ahead)
+		auth_audit_async(j->srv, "acct_mgmt", &j->req, AUTHD_R_SYSTEM_ERR,
+		    "refused: the record of the authentication it was decided "
+		    "with could not be synced to disk");
 }
 
 void
@@ -112,6 +117,7 @@ job_refuse_unrecorded(struct job *j)
 	/* No login is granted unless its record was written. */
 	j->result = AUTHD_R_SYSTEM_ERR;
 	j->nlines = 0;
+	j->acct_ahead_ms = 0;
 	j->login_id[0] = '\0';
 	j->session_id[0] = '\0';
 }

@@ -32,7 +32,8 @@ struct authd_client {
 	dev_t dev;              /* the socket's identity: see fd_is_ours() */
 	ino_t ino;
 	int timeout_ms;
-	uint8_t version;        /* AUTHD_CLIENT_VERSION, the only one offered */
+	uint8_t version;        /* the only one offered: AUTHD_CLIENT_VERSION,
+	                           or 1 (AUTHD_CLIENT_VERSION1) */
 	int hello_pending;      /* HELLO queued or sent, the answer not read yet */
 	int broken;             /* an error happened: never reuse */
 	uint8_t last_type;      /* of the last frame received; 0 while a frame
@@ -181,10 +182,10 @@ queue_hello(struct authd_client *c)
 	/* HELLO itself always goes as version 1, which every server reads. */
 	if ((r = authd_frame_begin(b, AUTHD_PROTO_VERSION_MIN, AUTHD_MSG_HELLO,
 	    &start)) != AUTHD_OK ||
-	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MIN,
-	    AUTHD_CLIENT_VERSION)) != AUTHD_OK ||
-	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MAX,
-	    AUTHD_CLIENT_VERSION)) != AUTHD_OK ||
+	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MIN, c->version)) !=
+	    AUTHD_OK ||
+	    (r = authd_frame_add_u8(b, AUTHD_F_VERSION_MAX, c->version)) !=
+	    AUTHD_OK ||
 	    (r = authd_frame_add_str(b, AUTHD_F_CLIENT, CLIENT_NAME)) != AUTHD_OK ||
 	    (r = authd_frame_end(b, start)) != AUTHD_OK)
 		return r;
@@ -210,9 +211,8 @@ read_hello(struct authd_client *c)
 		return AUTHD_ERR_BAD_TYPE;
 	if ((r = authd_msg_get_u8(&msg, AUTHD_F_VERSION, &v)) != AUTHD_OK)
 		return r;
-	if (v != AUTHD_CLIENT_VERSION)
+	if (v != c->version)
 		return AUTHD_ERR_BAD_VERSION;
-	c->version = v;
 	return AUTHD_OK;
 }
 
@@ -236,7 +236,8 @@ authd_client_connect(const char *path, int timeout_ms, int flags,
 		return AUTHD_ERR_NOMEM;
 	c->fd = -1;
 	c->timeout_ms = timeout_ms;
-	c->version = AUTHD_CLIENT_VERSION;
+	c->version = (flags & AUTHD_CLIENT_VERSION1) != 0 ? 1 :
+	    AUTHD_CLIENT_VERSION;
 	if ((c->wbuf = authd_buf_new(AUTHD_FRAME_MAX)) == NULL ||
 	    (c->rbuf = authd_buf_new(AUTHD_FRAME_MAX * 2)) == NULL) {
 		r = AUTHD_ERR_NOMEM;

@@ -13,6 +13,8 @@
 struct authd_client;
 
 #define AUTHD_CLIENT_CHECK_OWNER 0x1   /* refuse a socket not owned by root */
+#define AUTHD_CLIENT_VERSION1    0x2   /* offer version 1, for an authd that
+                                          knows no later one */
 
 /*
  * Connect to the socket at path and send HELLO. When the client offers one

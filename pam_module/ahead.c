@@ -13,16 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "pam_authd.h"
 
 /* The PAM items a decision was made for, as authd saw them in the request. */
-static const int ahead_items[] = { PAM_USER, PAM_RHOST, PAM_TTY, PAM_RUSER };
+static const int ahead_items[] = {
+	PAM_SERVICE, PAM_USER, PAM_RHOST, PAM_TTY, PAM_RUSER
+};
 #define NITEMS (sizeof(ahead_items) / sizeof(ahead_items[0]))
 
 struct ahead {
 	uint64_t until_ms;                       /* CLOCK_MONOTONIC */
+	pid_t pid;                               /* a forked child asks authd */
 	char item[NITEMS][AUTHD_STRING_MAX + 1];
 };
 
@@ -78,6 +82,7 @@ pamauthd_ahead_note(pam_handle_t *pamh, const struct authd_msg *msg)
 	    ms == 0 || (a = calloc(1, sizeof(*a))) == NULL)
 		return;
 	a->until_ms = now_ms() + ms;
+	a->pid = getpid();
 	for (i = 0; i < NITEMS; i++)
 		if (get_item(pamh, i, a->item[i], sizeof(a->item[i])) < 0) {
 			free(a);
@@ -101,7 +106,7 @@ pamauthd_ahead_take(pam_handle_t *pamh)
 	    v == NULL)
 		return 0;
 	a = v;
-	ok = now_ms() < a->until_ms;
+	ok = a->pid == getpid() && now_ms() < a->until_ms;
 	for (i = 0; ok && i < NITEMS; i++)
 		ok = get_item(pamh, i, cur, sizeof(cur)) >= 0 &&
 		    strcmp(cur, a->item[i]) == 0;

@@ -54,14 +54,21 @@ connect_error(pam_handle_t *pamh, const struct pamauthd_opts *o, int err)
 
 /* Connect; HELLO leaves with the first request (client.h). */
 static int
-connect_authd(pam_handle_t *pamh, const struct pamauthd_opts *o,
+connect_authd_as(pam_handle_t *pamh, const struct pamauthd_opts *o, int flags,
     struct authd_client **c_r)
 {
 	int r;
 
 	r = authd_client_connect(o->socket_path, o->timeout_ms,
-	    AUTHD_CLIENT_CHECK_OWNER, c_r);
+	    AUTHD_CLIENT_CHECK_OWNER | flags, c_r);
 	return r == AUTHD_OK ? PAM_SUCCESS : connect_error(pamh, o, r);
+}
+
+static int
+connect_authd(pam_handle_t *pamh, const struct pamauthd_opts *o,
+    struct authd_client **c_r)
+{
+	return connect_authd_as(pamh, o, 0, c_r);
 }
 
 /* The connection a PAM handle keeps between stages (module data). */
@@ -258,7 +265,7 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 	struct pamauthd_ctx ctx = { .pamh = pamh, .opts = o, .pam_flags = pam_flags };
 	struct kept_conn *kept;
 	const char *user = NULL, *doing;
-	int r, reused;
+	int r, reused, version1 = 0;
 
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL ||
 	    *user == '\0') {
@@ -273,8 +280,8 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 	kept = kept_get(pamh);
 	for (;;) {
 		reused = (ctx.client = kept_take(kept, o)) != NULL;
-		if (!reused &&
-		    (r = connect_authd(pamh, o, &ctx.client)) != PAM_SUCCESS)
+		if (!reused && (r = connect_authd_as(pamh, o, version1 ?
+		    AUTHD_CLIENT_VERSION1 : 0, &ctx.client)) != PAM_SUCCESS)
 			goto out;
 		if ((r = build_request(pamh, ctx.client, user, req)) != AUTHD_OK) {
 			pam_syslog(pamh, LOG_ERR, "cannot build request: %s",
@@ -284,6 +291,19 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 		}
 		if ((r = send_request(ctx.client, &doing)) == AUTHD_OK)
 			break;
+		/*
+		 * An authd older than this module knows version 1 only: it
+		 * refuses our HELLO and ignores the request, which is sent
+		 * again, once, offering version 1 (during an upgrade, until
+		 * authd is restarted).
+		 */
+		if (!reused && !version1 && r == AUTHD_ERR_BAD_VERSION) {
+			pamauthd_debug(&ctx, "authd speaks protocol version 1 "
+			    "only; asking again in it");
+			authd_client_close(&ctx.client);
+			version1 = 1;
+			continue;
+		}
 		/*
 		 * authd closes a connection idle for client_timeout; it may
 		 * have done so just now. Nothing of an answer came: nothing

@@ -102,6 +102,8 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 	struct pamauthd_req req = { .type = AUTHD_MSG_AUTHENTICATE };
 	int r;
 
+	/* a decision made with an earlier authentication is void from now */
+	pamauthd_ahead_drop(pamh);
 	pamauthd_parse_options(pamh, argc, argv, &o);
 	req.flags = request_flags(flags);
 	if ((flags & PAM_DISALLOW_NULL_AUTHTOK) != 0)
@@ -117,7 +119,6 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 		req.flags |= AUTHD_REQ_NO_PROMPT;
 	}
 	drop_password(pamh);
-	pamauthd_ahead_drop(pamh);
 	if ((r = pamauthd_request(pamh, &o, flags, &req)) == PAM_SUCCESS)
 		keep_password(pamh);
 	return r;

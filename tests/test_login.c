@@ -1031,6 +1031,57 @@ START_TEST(acct_mgmt_decided_with_authentication)
 }
 END_TEST
 
+/*
+ * The conversation of a login during whose password prompt an
+ * administrator disables the account: the prompt is answered only once
+ * authd's view has the change (another handle's acct_mgmt says so).
+ */
+static int
+conv_disabled_meanwhile(int num, const struct pam_message **msgs,
+    struct pam_response **resp_r, void *data)
+{
+	struct pam_run other;
+	int i, tries;
+
+	(void)data;
+	if (num != 1 || msgs[0]->msg_style != PAM_PROMPT_ECHO_OFF) {
+		*resp_r = calloc((size_t)num, sizeof(**resp_r));
+		return *resp_r != NULL ? PAM_SUCCESS : PAM_BUF_ERR;
+	}
+	itest_set_attr("leaver", "authdAccountState", "disabled");
+	for (tries = 0; tries < 100 &&
+	    acct_mgmt_for("leaver", &other) != PAM_ACCT_EXPIRED; tries++)
+		usleep(50 * 1000);
+	if ((*resp_r = calloc(1, sizeof(**resp_r))) == NULL ||
+	    ((*resp_r)[0].resp = strdup(PW_GOOD)) == NULL)
+		return PAM_BUF_ERR;
+	for (i = 1; i < num; i++)
+		(*resp_r)[i].resp = NULL;
+	return PAM_SUCCESS;
+}
+
+/*
+ * acct_mgmt decided ahead judges the account as it is when the password
+ * has been checked, not as the plan read it before the prompt: an account
+ * disabled while its holder typed is refused by acct_mgmt.
+ */
+START_TEST(acct_ahead_reads_the_account_again)
+{
+	struct pam_conv c = { conv_disabled_meanwhile, NULL };
+	pam_handle_t *pamh = NULL;
+
+	itest_add_person("leaver", 20056, PW_GOOD);
+	ck_assert_int_eq(pam_start_confdir(svc, "leaver", &c, itest.confdir,
+	    &pamh), PAM_SUCCESS);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_ACCT_EXPIRED);
+	pam_end(pamh, PAM_ACCT_EXPIRED);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=leaver",
+	    DECIDED_AHEAD, NULL), 0);
+	itest_set_attr("leaver", "authdAccountState", "active");
+}
+END_TEST
+
 /* A frame of an older client, speaking protocol version 1 only. */
 static void
 v1_request(int fd, uint8_t type, const char *user, const char *password)
@@ -1282,6 +1333,7 @@ login_suite(void)
 	tcase_add_test(tc, tls13_session_tickets_keep_the_loops_connections);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
+	tcase_add_test(tc, acct_ahead_reads_the_account_again);
 	tcase_add_test(tc, version_1_client_served);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);

@@ -79,6 +79,8 @@ struct fake {
 	script_fn script;
 	uint8_t acct_result;     /* what script_password answers to ACCT_MGMT */
 	int reject_version;      /* answer HELLO with RESULT PROTOCOL_ERR */
+	int only_version1;       /* as an authd older than version 2 */
+	uint8_t version;         /* the version the last HELLO agreed on */
 	int hello_after_request; /* answer HELLO only once the request is here */
 	int close_after_auth;    /* close after the AUTHENTICATE result (idle) */
 	int drop_reused;         /* close on a reused connection's next request */
@@ -204,7 +206,7 @@ srv_result(struct fake *f, int fd, uint8_t result, const char *env1,
 {
 	size_t st;
 
-	authd_frame_begin(f->wbuf, AUTHD_CLIENT_VERSION, AUTHD_MSG_RESULT, &st);
+	authd_frame_begin(f->wbuf, f->version, AUTHD_MSG_RESULT, &st);
 	authd_frame_add_u8(f->wbuf, AUTHD_F_RESULT, result);
 	if (env1 != NULL)
 		authd_frame_add_str(f->wbuf, AUTHD_F_ENV, env1);
@@ -232,7 +234,8 @@ srv_hello(struct fake *f, struct fconn *c)
 	}
 	/* The same read brought the request: HELLO did not wait for ours. */
 	c->pipelined = srv_buffered(c);
-	if (f->reject_version) {
+	f->version = 1;
+	if (f->reject_version || (f->only_version1 && lo > 1)) {
 		/* As authd: RESULT PROTOCOL_ERR, and the rest is ignored. */
 		srv_result(f, c->fd, AUTHD_R_PROTOCOL_ERR, NULL, NULL);
 		srv_wait_close(f, c->fd);
@@ -242,8 +245,9 @@ srv_hello(struct fake *f, struct fconn *c)
 		srv_fail(f, "conn %d: no request before our HELLO", c->id);
 		return -1;
 	}
-	authd_frame_begin(f->wbuf, 1, AUTHD_MSG_HELLO, &st);
-	authd_frame_add_u8(f->wbuf, AUTHD_F_VERSION, AUTHD_CLIENT_VERSION);
+	f->version = hi < AUTHD_PROTO_VERSION_MAX ? hi : AUTHD_PROTO_VERSION_MAX;
+	authd_frame_begin(f->wbuf, f->version, AUTHD_MSG_HELLO, &st);
+	authd_frame_add_u8(f->wbuf, AUTHD_F_VERSION, f->version);
 	authd_frame_end(f->wbuf, st);
 	srv_flush(f, c->fd);
 	c->hello = 1;
@@ -386,7 +390,7 @@ srv_step(struct fake *f, int fd, uint8_t kind, const char *text)
 {
 	size_t st;
 
-	authd_frame_begin(f->wbuf, AUTHD_CLIENT_VERSION, AUTHD_MSG_STEP, &st);
+	authd_frame_begin(f->wbuf, f->version, AUTHD_MSG_STEP, &st);
 	authd_frame_add_u8(f->wbuf, AUTHD_F_STEP_KIND, kind);
 	if (text != NULL)
 		authd_frame_add_str(f->wbuf, AUTHD_F_TEXT, text);
@@ -922,6 +926,32 @@ START_TEST(test_no_common_version)
 }
 END_TEST
 
+START_TEST(test_old_authd_version1)
+{
+	struct convlog log;
+	struct pam_conv conv;
+	pam_handle_t *pamh;
+
+	/* authd not yet restarted after an upgrade of the module */
+	fake_start(script_password);
+	fk->only_version1 = 1;
+	write_service(fk->sock, NULL, "");
+	pamh = start_pam(&log, &conv);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(log.prompts, 1);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	assert_script_ok();
+	/* refused once, then both requests on one version-1 connection */
+	ck_assert_int_eq(fk->nconns, 2);
+	ck_assert_int_eq(fk->nreqs, 2);
+	ck_assert_int_eq(fk->version, 1);
+	ck_assert_int_eq(fk->seen[0].conn, 1);
+	ck_assert_int_eq(fk->seen[1].conn, 1);
+	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+}
+END_TEST
+
 START_TEST(test_timeout)
 {
 	struct convlog log;
@@ -1273,6 +1303,7 @@ pam_module_suite(void)
 	tcase_add_test(tc, test_unknown_step);
 	tcase_add_test(tc, test_closed_midway);
 	tcase_add_test(tc, test_no_common_version);
+	tcase_add_test(tc, test_old_authd_version1);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_not_root_owned);
 	tcase_add_test(tc, test_not_a_socket);
