@@ -485,6 +485,31 @@ slapd_has_unread_request(void)
 }
 
 /*
+ * authd restarted with ldap_timeout = 1 (timeout gets the setting it had),
+ * and user logged in three times (the loop's bind connections are open):
+ * slapd's pid, for SIGSTOP and SIGCONT.
+ */
+static pid_t
+directory_after_logins(const char *user, char *timeout, size_t len)
+{
+	struct pam_run run;
+	char pid[32];
+	pid_t slapd;
+	int i;
+
+	conf_value("ldap_timeout", timeout, len);
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(itest_login(svc, user, PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh_out(pid, sizeof(pid), "cat %s/slapd/slapd.pid",
+	    itest.dir), 0);
+	slapd = (pid_t)atol(pid);
+	ck_assert_int_gt(slapd, 1);
+	return slapd;
+}
+
+/*
  * A directory that stops answering without going away (frozen): the login
  * waiting on its bind holds up nobody else's conversation, is refused
  * cleanly after ldap_timeout (its bind is not sent again), and logins work
@@ -494,20 +519,11 @@ START_TEST(hung_directory_holds_up_nobody)
 {
 	struct pam_run run;
 	pid_t slapd, child;
-	char pid[32], timeout[32];
+	char timeout[32];
 	int fd, i, status;
 
 	itest_add_person("nora", 20019, PW_GOOD);
-	conf_value("ldap_timeout", timeout, sizeof(timeout));
-	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
-	/* the first logins connect the loop's bind handles */
-	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(itest_login(svc, "nora", PW_GOOD, &run), PAM_SUCCESS);
-	ck_assert_int_eq(itest_sh_out(pid, sizeof(pid), "cat %s/slapd/slapd.pid",
-	    itest.dir), 0);
-	slapd = (pid_t)atol(pid);
-	ck_assert_int_gt(slapd, 1);
+	slapd = directory_after_logins("nora", timeout, sizeof(timeout));
 	ck_assert_int_eq(kill(slapd, SIGSTOP), 0);
 	child = fork();
 	ck_assert_int_ge(child, 0);
@@ -562,20 +578,12 @@ START_TEST(unanswered_wrong_password_counts_once)
 {
 	struct pam_run run;
 	pid_t slapd, child;
-	char pid[32], timeout[32];
+	char timeout[32];
 	int i, status;
 
 	itest_add_person("stall", 20055, PW_GOOD);
-	conf_value("ldap_timeout", timeout, sizeof(timeout));
-	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
-	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(itest_login(svc, "stall", PW_GOOD, &run), PAM_SUCCESS);
+	slapd = directory_after_logins("stall", timeout, sizeof(timeout));
 	ck_assert_int_eq(failures_of("stall"), 0);
-	ck_assert_int_eq(itest_sh_out(pid, sizeof(pid), "cat %s/slapd/slapd.pid",
-	    itest.dir), 0);
-	slapd = (pid_t)atol(pid);
-	ck_assert_int_gt(slapd, 1);
 	ck_assert_int_eq(kill(slapd, SIGSTOP), 0);
 	child = fork();
 	ck_assert_int_ge(child, 0);
