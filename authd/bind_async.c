@@ -191,6 +191,32 @@ idle_bytes(struct ba_handle *h, uint32_t events)
 	return 1;
 }
 
+/*
+ * h's bind was sent and will not be answered (why): the directory may
+ * still act on it (a frozen server works through its socket when it
+ * resumes; ppolicy counts a wrong password then), so it is never sent
+ * again, on a worker or elsewhere, or one wrong password would count
+ * twice. The login is refused as unavailable and the connection given up.
+ */
+static void
+refuse_unanswered(struct ba_handle *h, const char *why)
+{
+	struct ba_req *r = h->req;
+	struct dir_bind_result res;
+
+	authd_log(LOG_NOTICE, "bind_async: %s; the login is refused as "
+	    "unavailable (its bind is not sent again)", why);
+	h->req = NULL;
+	drop(h);
+	if (r == NULL)
+		return;
+	memset(&res, 0, sizeof(res));
+	res.grace_left = -1;
+	res.expire_in = -1;
+	snprintf(res.message, sizeof(res.message), "bind: %s", why);
+	finish(r, DIR_UNAVAILABLE, &res);
+}
+
 static void
 on_reply(struct loop_source *src, uint32_t events)
 {
@@ -212,9 +238,8 @@ on_reply(struct loop_source *src, uint32_t events)
 	if (got == 0)
 		return;                 /* part of the reply: more will come */
 	if (got < 0) {
-		authd_log(LOG_NOTICE, "bind_async: connection lost; the bind "
-		    "goes to a worker");
-		drop(h);
+		/* the server may have read it before it went: not sent again */
+		refuse_unanswered(h, "connection lost before the reply");
 		return;
 	}
 	loop_timer_cancel(h->ba->loop, &h->timer);
@@ -225,33 +250,15 @@ on_reply(struct loop_source *src, uint32_t events)
 	next_queued(h);
 }
 
-/*
- * No reply in time. The bind was sent and the directory may still act on
- * it (a frozen server works through its socket when it resumes; ppolicy
- * counts a wrong password then): it is never sent again, on a worker or
- * elsewhere, or one wrong password would count twice. The login is refused
- * as unavailable and the connection given up.
- */
+/* No reply in time. */
 static void
 on_timeout(struct loop_timer *t)
 {
 	struct ba_handle *h = t->arg;
-	struct ba_req *r = h->req;
-	struct dir_bind_result res;
+	char why[64];
 
-	authd_log(LOG_NOTICE, "bind_async: no reply within %d ms; the login "
-	    "is refused as unavailable (its bind is not sent again)",
-	    h->ba->timeout_ms);
-	h->req = NULL;
-	drop(h);
-	if (r == NULL)
-		return;
-	memset(&res, 0, sizeof(res));
-	res.grace_left = -1;
-	res.expire_in = -1;
-	snprintf(res.message, sizeof(res.message), "bind: no reply within %d ms",
-	    h->ba->timeout_ms);
-	finish(r, DIR_UNAVAILABLE, &res);
+	snprintf(why, sizeof(why), "no reply within %d ms", h->ba->timeout_ms);
+	refuse_unanswered(h, why);
 }
 
 /* Worker thread: connect the handles asked for. */

@@ -295,7 +295,7 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	case DIR_UNAVAILABLE:
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
 		snprintf(reason, reasonlen, "directory unavailable: %s",
-		    dir_conn_error(dc));
+		    br.message[0] != '\0' ? br.message : dir_conn_error(dc));
 		return AUTHD_R_AUTHINFO_UNAVAIL;
 	default:
 		snprintf(reason, reasonlen, "wrong password; policy %s needs %s; "
@@ -317,6 +317,8 @@ refuse_counted(struct job *j, struct dir_conn *dc, const char *why,
 		return AUTHD_R_MAXTRIES;
 	}
 	snprintf(reason, reasonlen, "%s%s", why, st == DIR_INVALID ? "" :
+	    st == DIR_UNAVAILABLE ? "; the directory did not confirm the "
+	    "failure's count (it counts it if it got the bind)" :
 	    "; the failure could not be counted");
 	return AUTHD_R_AUTH_ERR;
 }

@@ -23,12 +23,15 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <ldap.h>
@@ -744,26 +747,62 @@ dir_account_lookup(struct dir_conn *c, const char *user,
 	return DIR_UNAVAILABLE;
 }
 
-/* A user's bind on the bind handle, retried once on another server. */
+/*
+ * A kept handle the server has closed (a restart, an idle timeout): its
+ * socket reads as ended. Bytes waiting (a notice of disconnection, TLS
+ * session tickets) leave it to the next reply's reading.
+ */
+static int
+dir_handle_closed(LDAP *ld)
+{
+	struct pollfd pfd = { .events = POLLIN | POLLRDHUP };
+	char byte;
+	ssize_t n;
+
+	if (ldap_get_option(ld, LDAP_OPT_DESC, &pfd.fd) != LDAP_OPT_SUCCESS ||
+	    pfd.fd < 0)
+		return 1;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP))
+		return 1;
+	do
+		n = recv(pfd.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/*
+ * A user's bind on the bind handle, tried again on another server only
+ * when the first one never had it: the request could not be sent, or the
+ * server answered busy or unavailable. Once a server may have read it
+ * (no reply in time, the connection lost while waiting) it is not sent
+ * again: ppolicy would count a wrong password twice.
+ */
 static int
 dir_user_bind(struct dir_conn *c, const char *dn, const char *password,
     struct dir_reply *r)
 {
-	int attempt, st;
+	int attempt, st, msgid, rc;
 
 	for (attempt = 0; attempt < 2; attempt++) {
+		if (c->bind.ld != NULL && dir_handle_closed(c->bind.ld))
+			dir_handle_drop(c, &c->bind);
 		if ((st = dir_handle_ready(c, &c->bind, 0)) != DIR_OK)
 			return st;
-		if (!dir_is_down(dir_simple_bind(c, c->bind.ld, dn, password, 1,
-		    r)))
+		if ((rc = dir_bind_request(c->bind.ld, dn, password, 1,
+		    &msgid)) == LDAP_SUCCESS)
+			rc = dir_wait_reply(c, c->bind.ld, msgid, r, NULL);
+		else {
+			dir_reply_init(r);
+			r->code = rc;
+			msgid = -1;      /* not sent */
+		}
+		if (!dir_is_down(rc))
 			return DIR_OK;
 		dir_reply_error(c, "bind", r);
 		dir_handle_drop(c, &c->bind);
-		/*
-		 * Sent, unanswered: the server may still act on it (ppolicy
-		 * counting a wrong password), so it is not sent again.
-		 */
-		if (r->code == LDAP_TIMEOUT)
+		if (msgid != -1 && rc != LDAP_BUSY && rc != LDAP_UNAVAILABLE)
 			break;
 	}
 	return DIR_UNAVAILABLE;

@@ -163,12 +163,20 @@ int
 pamauthd_probe(pam_handle_t *pamh, const struct pamauthd_opts *o)
 {
 	struct authd_client *c = NULL;
-	int r;
+	int r, h = AUTHD_OK;
 
 	/* A fresh connection and a HELLO answered: authd really is there. */
 	if ((r = connect_authd(pamh, o, &c)) == PAM_SUCCESS &&
-	    (r = authd_client_handshake(c)) != AUTHD_OK)
-		r = connect_error(pamh, o, r);
+	    (h = authd_client_handshake(c)) == AUTHD_ERR_BAD_VERSION) {
+		/* an authd older than this module: version 1 (see below) */
+		authd_client_close(&c);
+		h = AUTHD_OK;
+		if ((r = connect_authd_as(pamh, o, AUTHD_CLIENT_VERSION1, &c)) ==
+		    PAM_SUCCESS)
+			h = authd_client_handshake(c);
+	}
+	if (r == PAM_SUCCESS && h != AUTHD_OK)
+		r = connect_error(pamh, o, h);
 	/* The change itself, the next call, may use it. */
 	if (r == PAM_SUCCESS)
 		kept_put(kept_get(pamh), o, &c);
@@ -297,7 +305,8 @@ pamauthd_request(pam_handle_t *pamh, const struct pamauthd_opts *o,
 		 * again, once, offering version 1 (during an upgrade, until
 		 * authd is restarted).
 		 */
-		if (!reused && !version1 && r == AUTHD_ERR_BAD_VERSION) {
+		if (!reused && !version1 && doing == NULL &&
+		    r == AUTHD_ERR_BAD_VERSION) {
 			pamauthd_debug(&ctx, "authd speaks protocol version 1 "
 			    "only; asking again in it");
 			authd_client_close(&ctx.client);

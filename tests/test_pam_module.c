@@ -940,15 +940,20 @@ START_TEST(test_old_authd_version1)
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(log.prompts, 1);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	/* passwd's preliminary check reaches it too */
+	ck_assert_int_eq(pam_chauthtok(pamh, 0), PAM_SUCCESS);
 	pam_end(pamh, PAM_SUCCESS);
 	assert_script_ok();
 	/* refused once, then both requests on one version-1 connection */
-	ck_assert_int_eq(fk->nconns, 2);
-	ck_assert_int_eq(fk->nreqs, 2);
-	ck_assert_int_eq(fk->version, 1);
 	ck_assert_int_eq(fk->seen[0].conn, 1);
 	ck_assert_int_eq(fk->seen[1].conn, 1);
 	ck_assert_int_eq(fk->seen[1].type, AUTHD_MSG_ACCT_MGMT);
+	/* the probe: refused once, then version 1, which the change uses */
+	ck_assert_int_eq(fk->nconns, 4);
+	ck_assert_int_eq(fk->nreqs, 3);
+	ck_assert_int_eq(fk->seen[2].conn, 3);
+	ck_assert_int_eq(fk->seen[2].type, AUTHD_MSG_CHAUTHTOK);
+	ck_assert_int_eq(fk->version, 1);
 }
 END_TEST
 
