@@ -142,6 +142,7 @@ dir_set_options(struct dir_conn *c, LDAP *ld, const char *uri)
 	const struct authd_conf *conf = c->pool->conf;
 	struct timeval tv;
 	int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
+	int keep_idle = 60, keep_probes = 3, keep_interval = 20;
 	int rc;
 
 	dir_timeval(c, &tv);
@@ -151,6 +152,14 @@ dir_set_options(struct dir_conn *c, LDAP *ld, const char *uri)
 	    (rc = ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF)))
 		return rc;
+	/*
+	 * TCP keepalive: a connection a firewall forgot while idle is found
+	 * dead within about two minutes, not by a login's bind timing out
+	 * (which is not sent again). Not every libldap has them: best effort.
+	 */
+	(void)ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_IDLE, &keep_idle);
+	(void)ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_PROBES, &keep_probes);
+	(void)ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_INTERVAL, &keep_interval);
 	if (!dir_uri_wants_tls(conf, uri))
 		return LDAP_SUCCESS;
 	if (conf->ldap_ca_file != NULL && (rc = ldap_set_option(ld,
