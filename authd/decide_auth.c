@@ -460,7 +460,8 @@ decide_auth_local(struct plan *p)
 	    (!priv_is_privileged(&p->acct) || pw->in->bound_status != DIR_OK);
 }
 
-static void acct_ahead(struct job *j, struct dir_conn *dc, const char *dn);
+static int acct_ahead(struct job *j, struct dir_conn *dc, const char *dn,
+    char *reason, size_t reasonlen, char *extra, size_t extralen);
 
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
@@ -470,11 +471,13 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	struct verify_result res;
 	struct verify_ctx ctx;
 	char reason[512], why[384], extra[2048], cats[64], gextra[512];
+	char ahead_reason[300], ahead_extra[64];
 	/* from the directory: escaped, so that a space or '=' adds no field */
 	char pol[4 * POLICY_NAME_MAX + 1], cred[4 * sizeof(j->credential) + 1];
+	struct job_record recs[2];
 	unsigned proven = 0;
-	size_t i;
-	int result = AUTHD_R_AUTH_ERR;
+	size_t i, n = 1;
+	int result = AUTHD_R_AUTH_ERR, ahead_ms;
 
 	memset(&res, 0, sizeof(res));
 	res.bind.grace_left = -1;
@@ -637,10 +640,19 @@ out:
 		    authd_audit_escape(p->pol.name, pol, sizeof(pol)),
 		    j->factors[0] != '\0' ? j->factors : "none");
 	}
-	decide_finish(j, "authenticate", result, reason,
-	    extra[0] != '\0' ? extra : NULL);
-	if (j->result == AUTHD_R_SUCCESS)
-		acct_ahead(j, dc, p->acct.dn);
+	recs[0] = (struct job_record){ "authenticate", result, reason,
+	    extra[0] != '\0' ? extra : NULL };
+	/* acct_mgmt decided with it goes in the same write: both or neither */
+	if (result == AUTHD_R_SUCCESS &&
+	    (ahead_ms = acct_ahead(j, dc, p->acct.dn, ahead_reason,
+	    sizeof(ahead_reason), ahead_extra, sizeof(ahead_extra))) > 0)
+		recs[n++] = (struct job_record){ "acct_mgmt", AUTHD_R_SUCCESS,
+		    ahead_reason, ahead_extra };
+	j->result = result;
+	if (job_audit_n(j, recs, n) != AUTHD_OK)
+		job_refuse_unrecorded(j);
+	else if (n == 2)
+		j->acct_ahead_ms = (uint32_t)ahead_ms;
 }
 
 /* The account's state, dates and type; AUTHD_R_SUCCESS when it may log in. */
@@ -718,19 +730,21 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
  * decided ahead: an account that may log in, with nothing to tell. A
  * privileged account (its grant is read again when asked), a password to
  * change and every refusal are left to ACCT_MGMT. The record says so, and
- * is synced with the authentication's before its answer leaves.
+ * is written with the authentication's, in the same write. Returns the
+ * milliseconds the decision is good for, with its record's reason and
+ * extra; 0 when acct_mgmt must ask.
  */
-static void
-acct_ahead(struct job *j, struct dir_conn *dc, const char *dn)
+static int
+acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
+    size_t reasonlen, char *extra, size_t extralen)
 {
 	int ms = j->srv->conf->acct_ahead_ms;
 	size_t nlines = j->nlines;
 	struct dir_account acct;
-	char reason[300], extra[64];
 
 	/* ACCT_AHEAD_MS is a version-2 field: a version-1 module asks anyway */
 	if (ms <= 0 || j->req.version < 2 || j->must_change || j->grace_left >= 0)
-		return;
+		return 0;
 	/*
 	 * The account as it is now, as ACCT_MGMT would read it: the plan's
 	 * reading is from before the person typed (a conversation may last
@@ -738,18 +752,17 @@ acct_ahead(struct job *j, struct dir_conn *dc, const char *dn)
 	 */
 	if (decide_lookup(j, dc, &acct) != DIR_OK || strcmp(acct.dn, dn) != 0 ||
 	    !decide_peer_may_act(j, &acct) || priv_is_privileged(&acct))
-		return;
+		return 0;
 	j->hint_must_change = 0;
 	j->hint_grace = -1;
-	if (account_verdict(j, &acct, reason, sizeof(reason)) != AUTHD_R_SUCCESS) {
+	if (account_verdict(j, &acct, reason, reasonlen) != AUTHD_R_SUCCESS) {
 		j->nlines = nlines;    /* its messages are ACCT_MGMT's to show */
-		return;
+		return 0;
 	}
-	snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+	snprintf(reason + strlen(reason), reasonlen - strlen(reason),
 	    "; decided with the authentication, for acct_mgmt within %d ms", ms);
-	snprintf(extra, sizeof(extra), " login_id=%s", j->login_id);
-	if (job_audit(j, "acct_mgmt", AUTHD_R_SUCCESS, reason, extra) == AUTHD_OK)
-		j->acct_ahead_ms = (uint32_t)ms;
+	snprintf(extra, extralen, " login_id=%s", j->login_id);
+	return ms;
 }
 
 /*

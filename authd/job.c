@@ -51,39 +51,53 @@ job_add_line(struct job *j, uint8_t kind, const char *text)
 }
 
 int
-job_audit(struct job *j, const char *event, int result, const char *reason,
-    const char *extra)
+job_audit_n(struct job *j, const struct job_record *recs, size_t n)
 {
-	struct authd_audit_event ev;
+	struct authd_audit_event ev[AUTHD_AUDIT_BATCH_MAX];
 	char user[200], service[200];
 	off_t end = 0;
+	size_t i;
 	int r;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.event = event;
-	ev.user = j->req.user;
-	ev.service = j->req.service;
-	ev.tty = j->req.tty;
-	ev.rhost = j->req.rhost;
-	ev.peer_uid = j->req.peer_uid;
-	ev.peer_pid = j->req.peer_pid;
-	ev.result = authd_result_name(result);
-	ev.reason = reason;
-	ev.extra = extra;
+	if (n == 0 || n > AUTHD_AUDIT_BATCH_MAX)
+		return AUTHD_ERR_INVALID;
+	memset(ev, 0, sizeof(ev));
+	for (i = 0; i < n; i++) {
+		ev[i].event = recs[i].event;
+		ev[i].user = j->req.user;
+		ev[i].service = j->req.service;
+		ev[i].tty = j->req.tty;
+		ev[i].rhost = j->req.rhost;
+		ev[i].peer_uid = j->req.peer_uid;
+		ev[i].peer_pid = j->req.peer_pid;
+		ev[i].result = authd_result_name(recs[i].result);
+		ev[i].reason = recs[i].reason;
+		ev[i].extra = recs[i].extra;
+	}
 	/* Written now, synced for many jobs at once before done() (worker.c). */
-	r = authd_audit_write(j->srv->audit, &ev, &end);
+	r = authd_audit_write_n(j->srv->audit, ev, n, &end);
 	if (end > j->head.audit_end)
 		j->head.audit_end = end;
 	/* syslog has the record itself; this line is for the daemon's own log. */
 	authd_audit_escape(j->req.user, user, sizeof(user));
 	authd_audit_escape(j->req.service, service, sizeof(service));
-	authd_log(r == AUTHD_OK ? LOG_DEBUG : LOG_ERR,
-	    "%s user=%s service=%s peer_uid=%ld peer_pid=%ld result=%s reason=%s%s",
-	    event, user, service,
-	    (long)j->req.peer_uid, (long)j->req.peer_pid,
-	    authd_result_name(result), reason,
-	    r == AUTHD_OK ? "" : " (AUDIT RECORD NOT WRITTEN)");
+	for (i = 0; i < n; i++)
+		authd_log(r == AUTHD_OK ? LOG_DEBUG : LOG_ERR, "%s user=%s "
+		    "service=%s peer_uid=%ld peer_pid=%ld result=%s reason=%s%s",
+		    recs[i].event, user, service, (long)j->req.peer_uid,
+		    (long)j->req.peer_pid, authd_result_name(recs[i].result),
+		    recs[i].reason, r == AUTHD_OK ? "" :
+		    " (AUDIT RECORD NOT WRITTEN)");
 	return r;
+}
+
+int
+job_audit(struct job *j, const char *event, int result, const char *reason,
+    const char *extra)
+{
+	struct job_record rec = { event, result, reason, extra };
+
+	return job_audit_n(j, &rec, 1);
 }
 
 void

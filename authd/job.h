@@ -79,6 +79,14 @@ void job_add_line(struct job *j, uint8_t kind, const char *text);
  */
 int job_audit(struct job *j, const char *event, int result, const char *reason,
     const char *extra);
+/* One decision's records (up to AUTHD_AUDIT_BATCH_MAX), written together or not at all. */
+struct job_record {
+	const char *event;
+	int result;
+	const char *reason;
+	const char *extra;                    /* or NULL */
+};
+int job_audit_n(struct job *j, const struct job_record *recs, size_t n);
 /* job_ops.audit_lost of every request: a success becomes a refusal. */
 void job_audit_lost(struct job *j);
 /* A success whose record is missing becomes SYSTEM_ERR, with nothing granted. */

@@ -43,6 +43,7 @@
 #define VALUE_ESC_MAX    (4 * AUTHD_STRING_MAX + 1)  /* a protocol string, escaped */
 #define EXTRA_MAX        8192
 #define AUDIT_LINE_MAX   65536          /* one record with its newline */
+#define LINE_BUF         (AUDIT_LINE_MAX + 2)   /* with a torn tail's newline */
 #define TAIL_READ_MAX    (2 * AUDIT_LINE_MAX + 2)
 #define PREV_KEY         " prev="
 #define HASH_KEY         " hash="
@@ -76,7 +77,7 @@ struct authd_audit {
 	unsigned long long appended;
 	unsigned long long synced_upto;
 	unsigned long long failed_from, failed_upto;
-	char *line;          /* AUDIT_LINE_MAX + 2 bytes for the record being written (lock) */
+	char *line;          /* AUTHD_AUDIT_BATCH_MAX * LINE_BUF: records being written (lock) */
 };
 
 /* A parsed record: a line without its newline. */
@@ -321,7 +322,7 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 		return AUTHD_ERR_NOMEM;
 	}
 	a->fsync_each = fsync_each;
-	if ((a->line = malloc(AUDIT_LINE_MAX + 2)) == NULL) {
+	if ((a->line = malloc(AUTHD_AUDIT_BATCH_MAX * LINE_BUF)) == NULL) {
 		r = AUTHD_ERR_NOMEM;
 		goto out;
 	}
@@ -424,7 +425,7 @@ valid_extra(const char *extra)
 }
 
 /*
- * Write the record for ev into line (AUDIT_LINE_MAX + 2 bytes), preceded by a
+ * Write the record for ev into line (LINE_BUF bytes), preceded by a
  * newline if the file ends in a torn record; *len_r is the bytes to write and
  * *body_r the record itself (for syslog).
  */
@@ -436,7 +437,7 @@ format_record(struct authd_audit *a, const struct authd_audit_event *ev,
 	char rhost[VALUE_ESC_MAX], event[VALUE_ESC_MAX], result[VALUE_ESC_MAX];
 	char reason[VALUE_ESC_MAX], uid[32], pid[32], stamp[32];
 	char hash[HASH_HEX_LEN + 1];
-	size_t cap = AUDIT_LINE_MAX + 2, lead, n;
+	size_t cap = LINE_BUF, lead, n;
 	struct timespec ts;
 	struct tm tm;
 	int w, r;
@@ -484,43 +485,61 @@ format_record(struct authd_audit *a, const struct authd_audit_event *ev,
 	return AUTHD_OK;
 }
 
-/* Called with the mutex and the file lock held. */
+/*
+ * Called with the mutex and the file lock held: the n records, chained, in
+ * one write (all or none). Record i is at a->line + off[i], len[i] bytes,
+ * the record itself from body[i] (after a torn tail's newline).
+ */
 static int
-append_locked(struct authd_audit *a, const struct authd_audit_event *ev,
-    char *line, size_t *body_r, size_t *len_r)
+append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
+    size_t n, size_t *off, size_t *body, size_t *len)
 {
 	struct audit_rec rec;
 	struct stat st;
-	size_t len, body;
+	unsigned long long seq;
+	char hash[HASH_HEX_LEN + 1];
+	size_t i, total = 0;
 	ssize_t w;
+	int torn, r = AUTHD_ERR_AUDIT;
 
 	if (fstat(a->fd, &st) == -1)
 		return AUTHD_ERR_AUDIT;
 	/* Another process (or handle) wrote since: take up the chain from its end. */
 	if (st.st_size != a->known_size && load_tail(a, st.st_size) != AUTHD_OK)
 		return AUTHD_ERR_AUDIT;
-	if (format_record(a, ev, line, &len, &body) != AUTHD_OK)
-		return AUTHD_ERR_AUDIT;
+	/* Each record chains on the one before it, not yet written. */
+	seq = a->seq;
+	memcpy(hash, a->hash, sizeof(hash));
+	torn = a->torn_tail;
+	for (i = 0; i < n; i++) {
+		off[i] = total;
+		if (format_record(a, &evs[i], a->line + total, &len[i],
+		    &body[i]) != AUTHD_OK || parse_record(a->line + total +
+		    body[i], len[i] - body[i] - 1, &rec) != AUTHD_OK)
+			goto undo;
+		a->seq = rec.seq;
+		memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+		a->torn_tail = 0;
+		total += len[i];
+	}
 	do
-		w = write(a->fd, line, len);
+		w = write(a->fd, a->line, total);
 	while (w == -1 && errno == EINTR);
-	if (w < 0 || (size_t)w != len) {
-		/* Take back a partial record so the next one starts on a clean line. */
+	if (w < 0 || (size_t)w != total) {
+		/* Take back a partial write so the next record starts on a clean line. */
 		if (w > 0 && ftruncate(a->fd, st.st_size) == -1)
 			a->known_size = -1;   /* unknown: re-read the tail next time */
-		return AUTHD_ERR_AUDIT;
+		goto undo;
 	}
-	/* The record is in the file whatever fdatasync says: follow it. */
-	if (parse_record(line + body, len - body - 1, &rec) != AUTHD_OK)
-		return AUTHD_ERR_AUDIT;
-	a->seq = rec.seq;
-	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
-	a->known_size = st.st_size + (off_t)len;
-	a->appended += len;
-	a->torn_tail = 0;
-	*body_r = body;
-	*len_r = len;
+	/* The records are in the file whatever fdatasync says: the chain follows them. */
+	a->known_size = st.st_size + (off_t)total;
+	a->appended += total;
 	return AUTHD_OK;
+ undo:
+	a->seq = seq;
+	memcpy(a->hash, hash, sizeof(hash));
+	a->torn_tail = torn;
+	return r;
 }
 
 /*
@@ -567,17 +586,21 @@ authd_audit_sync(struct authd_audit *a, off_t end_off)
 }
 
 int
-authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
-    off_t *sync_end_r)
+authd_audit_write_n(struct authd_audit *a, const struct authd_audit_event *evs,
+    size_t n, off_t *sync_end_r)
 {
 	char event[VALUE_ESC_MAX], user[VALUE_ESC_MAX];
-	size_t body = 0, len = 0;
+	size_t off[AUTHD_AUDIT_BATCH_MAX], body[AUTHD_AUDIT_BATCH_MAX];
+	size_t len[AUTHD_AUDIT_BATCH_MAX], i;
 	int r, locked = 0;
 
 	if (sync_end_r != NULL)
 		*sync_end_r = 0;
-	if (a == NULL || ev == NULL || !valid_extra(ev->extra))
+	if (a == NULL || evs == NULL || n == 0 || n > AUTHD_AUDIT_BATCH_MAX)
 		return AUTHD_ERR_INVALID;
+	for (i = 0; i < n; i++)
+		if (!valid_extra(evs[i].extra))
+			return AUTHD_ERR_INVALID;
 	pthread_mutex_lock(&a->lock);
 	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
 		;
@@ -586,24 +609,33 @@ authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
 		goto out;
 	}
 	locked = 1;
-	r = append_locked(a, ev, a->line, &body, &len);
+	r = append_locked(a, evs, n, off, body, len);
 	if (r == AUTHD_OK && a->fsync_each && sync_end_r != NULL)
 		*sync_end_r = (off_t)a->appended;
  out:
 	if (locked)
 		flock(a->fd, LOCK_UN);
 	/* Still under the lock: syslog sees the records in the chain's order. */
-	if (r == AUTHD_OK)
-		/* syslog gets the record without its chain fields. */
-		authd_syslog(LOG_AUTHPRIV | LOG_INFO, "audit %.*s",
-		    (int)(len - body - 1 - CHAIN_SUFFIX_LEN), a->line + body);
-	else
-		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record for event=%s "
-		    "user=%s could not be written",
-		    authd_audit_escape(ev->event, event, sizeof(event)),
-		    authd_audit_escape(ev->user, user, sizeof(user)));
+	for (i = 0; i < n; i++)
+		if (r == AUTHD_OK)
+			/* syslog gets the record without its chain fields. */
+			authd_syslog(LOG_AUTHPRIV | LOG_INFO, "audit %.*s",
+			    (int)(len[i] - body[i] - 1 - CHAIN_SUFFIX_LEN),
+			    a->line + off[i] + body[i]);
+		else
+			authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: a record "
+			    "for event=%s user=%s could not be written",
+			    authd_audit_escape(evs[i].event, event, sizeof(event)),
+			    authd_audit_escape(evs[i].user, user, sizeof(user)));
 	pthread_mutex_unlock(&a->lock);
 	return r;
+}
+
+int
+authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
+    off_t *sync_end_r)
+{
+	return authd_audit_write_n(a, ev, 1, sync_end_r);
 }
 
 int

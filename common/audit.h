@@ -55,6 +55,14 @@ int authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev
  */
 int authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
     off_t *sync_end_r);
+/*
+ * The records evs[0..n-1] (n at most AUTHD_AUDIT_BATCH_MAX), chained in that
+ * order, in one write: all are written or none is (one decision's records,
+ * such as an authentication and the acct_mgmt decided with it).
+ */
+#define AUTHD_AUDIT_BATCH_MAX 2
+int authd_audit_write_n(struct authd_audit *a,
+    const struct authd_audit_event *evs, size_t n, off_t *sync_end_r);
 int authd_audit_sync(struct authd_audit *a, off_t end);
 void authd_audit_close(struct authd_audit **ap);
 

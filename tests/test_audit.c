@@ -527,6 +527,91 @@ START_TEST(failed_write_refuses)
 }
 END_TEST
 
+/* An authentication and the acct_mgmt decided with it, as authd writes them. */
+static int
+write_pair(struct authd_audit *a, const char *user, const char *bad_extra,
+    off_t *end_r)
+{
+	struct authd_audit_event ev[2] = {
+		{ .event = "authenticate", .user = user, .service = "login",
+		  .tty = "/dev/tty1", .peer_uid = 0, .peer_pid = 1234,
+		  .result = "success", .reason = "password accepted",
+		  .extra = " login_id=00ff" },
+		{ .event = "acct_mgmt", .user = user, .service = "login",
+		  .tty = "/dev/tty1", .peer_uid = 0, .peer_pid = 1234,
+		  .result = "success", .reason = "account valid",
+		  .extra = bad_extra != NULL ? bad_extra : " login_id=00ff" },
+	};
+
+	return authd_audit_write_n(a, ev, 2, end_r);
+}
+
+START_TEST(records_written_together)
+{
+	char lines[8][2048], why[256];
+	struct authd_audit *a = NULL;
+	size_t records, bad, n;
+	struct stat st;
+	off_t end, size1;
+	pid_t pid;
+	int status;
+
+	write_records(logpath, 1, 1);
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	size1 = st.st_size;
+	ck_assert_int_eq(authd_audit_open(logpath, "host1", "test", 1, &a), AUTHD_OK);
+	/* both, chained in order, and one sync offset covering both */
+	ck_assert_int_eq(write_pair(a, "u2", NULL, &end), AUTHD_OK);
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	ck_assert_int_eq(end, st.st_size - size1);
+	ck_assert_int_eq(authd_audit_sync(a, end), AUTHD_OK);
+	/* an invalid second record: neither is written */
+	ck_assert_int_eq(write_pair(a, "u3", " bad\nextra", &end),
+	    AUTHD_ERR_INVALID);
+	ck_assert_int_eq(end, 0);
+	ck_assert_int_eq(authd_audit_write_n(a, NULL, 0, &end), AUTHD_ERR_INVALID);
+	authd_audit_close(&a);
+	n = read_lines(logpath, lines, 8);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_ptr_nonnull(strstr(lines[1], "seq=2 "));
+	ck_assert_ptr_nonnull(strstr(lines[1], "event=authenticate user=u2 "));
+	ck_assert_ptr_nonnull(strstr(lines[2], "seq=3 "));
+	ck_assert_ptr_nonnull(strstr(lines[2], "event=acct_mgmt user=u2 "));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 3);
+
+	/* Room for the first record but not the second: neither stays. */
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		struct rlimit rl;
+		int ok;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (authd_audit_open(logpath, "host1", "test", 1, &a) != AUTHD_OK)
+			_exit(2);
+		rl.rlim_cur = rl.rlim_max = (rlim_t)st.st_size +
+		    strlen(lines[1]) + 10;
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(3);
+		ok = write_pair(a, "u4", NULL, &end) == AUTHD_ERR_AUDIT;
+		authd_audit_close(&a);
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(read_lines(logpath, lines, 8), 3);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 3);
+	/* the chain goes on from the last record written */
+	write_records(logpath, 5, 5);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 4);
+}
+END_TEST
+
 /* Write one record; *end_r: how far to sync for it. */
 static void
 write_one(struct authd_audit *a, const char *user, off_t *end_r)
@@ -767,6 +852,7 @@ audit_suite(void)
 	tcase_add_test(tc, two_processes);
 	tcase_add_test(tc, threads_share_handle);
 	tcase_add_test(tc, failed_write_refuses);
+	tcase_add_test(tc, records_written_together);
 	tcase_add_test(tc, failed_sync_is_not_forgotten);
 	tcase_add_test(tc, sync_after_the_file_was_cut);
 	tcase_add_test(tc, bad_extra_refused);
