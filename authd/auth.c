@@ -557,6 +557,8 @@ on_bound(void *arg, int status, const struct dir_bind_result *res)
 	struct verify_input *in;
 	const char *dn;
 
+	struct worker_pool *workers = j->srv->workers;
+
 	if (status == BIND_ASYNC_ELSEWHERE)
 		authd_log(LOG_DEBUG, "authenticate: the loop's bind was given "
 		    "up; a worker binds");
@@ -566,6 +568,7 @@ on_bound(void *arg, int status, const struct dir_bind_result *res)
 		in->bound_result = *res;
 	}
 	run(j);
+	worker_pool_arrived(workers);
 }
 
 /* Start the next planned method; when every input is in, check them. */
@@ -587,8 +590,10 @@ collect_next(struct conn *c)
 		cv->plan = NULL;
 		if (decide_auth_bind_ahead(j->plan, &dn, &in)) {
 			if ((r = bind_async_start(c->srv->binds, dn, in->secret,
-			    on_bound, j)) == AUTHD_OK)
+			    on_bound, j)) == AUTHD_OK) {
+				worker_pool_expect(c->srv->workers);
 				return;
+			}
 			authd_log(LOG_DEBUG, "authenticate: the loop cannot bind "
 			    "now (%s); a worker binds", r == AUTHD_ERR_IO ?
 			    "no connection open" : authd_strerror(r));

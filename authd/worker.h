@@ -55,6 +55,14 @@ int worker_pool_new(struct loop *loop, struct dir_pool *dir,
  * without the directory) goes through the syncer like any other, then done.
  */
 void worker_pool_finish(struct worker_pool *pool, struct job_head *job);
+/*
+ * On the loop thread: a decision is on its way without a worker (the
+ * loop's own bind is in flight); the syncer gathering records waits for it
+ * as for a running job, until worker_pool_arrived() after its record (if
+ * any) was handed on.
+ */
+void worker_pool_expect(struct worker_pool *pool);
+void worker_pool_arrived(struct worker_pool *pool);
 /* Stop the threads after their current job; queued jobs finish as cancelled. */
 void worker_pool_free(struct worker_pool **poolp);
 void worker_pool_submit(struct worker_pool *pool, struct job_head *job);
