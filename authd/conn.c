@@ -256,9 +256,7 @@ conn_close(struct conn *c)
 		return;
 	c->closed = 1;
 	loop_timer_cancel(srv->loop, &c->timer);
-	loop_del(srv->loop, &c->src);
-	close(c->src.fd);
-	c->src.fd = -1;
+	loop_close(srv->loop, &c->src);
 	auth_conv_free(&c->conv);
 	authd_buf_reset(c->rbuf);
 	authd_buf_reset(c->wbuf);

@@ -118,6 +118,15 @@ loop_del(struct loop *l, struct loop_source *src)
 	(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, src->fd, NULL);
 }
 
+void
+loop_close(struct loop *l, struct loop_source *src)
+{
+	(void)l;
+	if (src->fd != -1)
+		close(src->fd);
+	src->fd = -1;
+}
+
 /* The timer heap: a binary min-heap on `when`; each timer knows its slot. */
 
 static void

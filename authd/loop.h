@@ -43,6 +43,12 @@ void loop_free(struct loop **loopp);
 int loop_add(struct loop *l, struct loop_source *src, uint32_t events);
 int loop_mod(struct loop *l, struct loop_source *src, uint32_t events);
 void loop_del(struct loop *l, struct loop_source *src);
+/*
+ * Close a source's fd, which nothing else holds (not duplicated, and authd
+ * does not fork once serving): its last close takes it out of the epoll set
+ * without an EPOLL_CTL_DEL, a system call less for every connection.
+ */
+void loop_close(struct loop *l, struct loop_source *src);
 
 void loop_timer_init(struct loop_timer *t, void (*on_expire)(struct loop_timer *), void *arg);
 /* Arm (or re-arm) t to fire at now + ms. */

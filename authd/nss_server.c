@@ -141,9 +141,7 @@ nss_conn_close(struct nss_conn *c)
 	c->closed = 1;
 	release_enum(c);
 	loop_timer_cancel(ns->srv->loop, &c->timer);
-	loop_del(ns->srv->loop, &c->src);
-	close(c->src.fd);
-	c->src.fd = -1;
+	loop_close(ns->srv->loop, &c->src);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
