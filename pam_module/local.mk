@@ -14,8 +14,14 @@ pam_module_libpam_authd_impl_la_CFLAGS = $(AM_CFLAGS) -fPIC
 
 pammod_LTLIBRARIES = pam_module/pam_authd.la
 pam_module_pam_authd_la_SOURCES = pam_module/pam_authd.c
+# -z nodelete: libpam loads the module for every handle and unloads it at
+# pam_end; a program that starts many (a display manager, a gateway, the
+# benchmark) then maps and relocates it once, not once per login. Its one
+# process-wide state, the FIDO2 plugin's entry point (fido2_load.c, meant to
+# be loaded once per process), now lives as long as the plugin it points
+# into; what a login decides stays in its handle (pam_set_data).
 pam_module_pam_authd_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-Wl,--version-script=$(top_srcdir)/pam_module/export.sym
+	-Wl,--version-script=$(top_srcdir)/pam_module/export.sym -Wl,-z,nodelete
 pam_module_pam_authd_la_LIBADD = pam_module/libpam_authd_impl.la \
 	libauthd_common.la $(PAM_LIBS)
 EXTRA_pam_module_pam_authd_la_DEPENDENCIES = $(top_srcdir)/pam_module/export.sym

@@ -4,6 +4,7 @@
  * It must not bring libfido2, libcrypto and their kind into every login
  * either, neither as its own DT_NEEDED nor through what it needs: they live
  * in the FIDO2 plugin beside it, which in turn exports its one function.
+ * It stays loaded once loaded (check_stays_loaded).
  * The module's path comes from the build (PAM_AUTHD_SO) or argv[1]; the
  * plugin is looked for in the same directory, as the module does.
  */
@@ -132,6 +133,25 @@ check_loaded(const char *path)
 	return bad;
 }
 
+/*
+ * Loaded once per process, not once per PAM handle: libpam's dlclose() at
+ * pam_end leaves it mapped (-z nodelete, pam_module/local.mk). Called after
+ * check_loaded() has opened and closed it.
+ */
+static int
+check_stays_loaded(const char *path)
+{
+	void *h;
+
+	if ((h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD)) == NULL) {
+		fprintf(stderr, "%s was unloaded by dlclose(): every PAM handle "
+		    "would load it again (link it with -z nodelete)\n", path);
+		return 1;
+	}
+	dlclose(h);
+	return 0;
+}
+
 /* The plugin is where the module looks for it: beside the module. */
 static int
 plugin_path(const char *module, char *path, size_t pathsz)
@@ -154,6 +174,7 @@ main(int argc, char **argv)
 
 	/* first: what an earlier dlopen() loaded may stay (libcrypto does) */
 	bad = check_loaded(module);
+	bad |= check_stays_loaded(module);
 	bad |= check_needed(module);
 	bad |= exports_check(module, wanted, NWANTED);
 	if (!bad)
