@@ -33,9 +33,14 @@ job_free(struct job **jp)
 {
 	if (jp == NULL || *jp == NULL)
 		return;
+	/* The plan wipes the inputs it collected (passwords, codes). */
 	plan_free(&(*jp)->plan);
-	/* The whole struct: it held passwords. */
-	explicit_bzero(*jp, sizeof(**jp));
+	/*
+	 * The job's own secrets (job.h: old_pw, new_pw); not all 17 KB of it,
+	 * twice for every login.
+	 */
+	explicit_bzero((*jp)->old_pw, sizeof((*jp)->old_pw));
+	explicit_bzero((*jp)->new_pw, sizeof((*jp)->new_pw));
 	free(*jp);
 	*jp = NULL;
 }

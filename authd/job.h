@@ -33,6 +33,7 @@ struct job {
 	/* inputs */
 	struct req_items req;
 	struct plan *plan;                    /* authenticate: owned while in flight */
+	/* Its only secrets, wiped by job_free(): a secret added here must be too. */
 	char old_pw[AUTHD_SECRET_MAX + 1];
 	char new_pw[AUTHD_SECRET_MAX + 1];
 	char dn[512];                         /* close_session: from the registry */

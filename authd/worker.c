@@ -24,8 +24,8 @@
  * this long, so that one fdatasync serves them all. Jobs started later do
  * not hold it up; alone (one login at a time) it never waits. Fewer syncs
  * are less work for every CPU: with {SSHA} at 16 clients a login's share of
- * the machine fell by about a tenth when the loop's binds were waited for
- * too (bench/README.md).
+ * the machine fell from about 215 to 178 us of CPU when the loop's binds
+ * were waited for too (bench/README.md).
  */
 #define SYNC_GATHER_NS 400000
 

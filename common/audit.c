@@ -169,6 +169,19 @@ parse_record(const char *line, size_t len, struct audit_rec *rec)
 	return AUTHD_OK;
 }
 
+/*
+ * SHA-256 fetched once: EVP_sha256() in a digest's init looks the
+ * implementation up again every time (OpenSSL 3), for every record.
+ */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /* hash = SHA-256(prev || " " || line[0..hashed_len)), as lowercase hex. */
 static int
 record_hash(const char *prev, const char *line, size_t hashed_len,
@@ -180,9 +193,12 @@ record_hash(const char *prev, const char *line, size_t hashed_len,
 	EVP_MD_CTX *ctx;
 	int r = AUTHD_ERR_CRYPTO;
 
+	(void)pthread_once(&sha256_once, sha256_fetch);
+	if (sha256_md == NULL)
+		return AUTHD_ERR_CRYPTO;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return AUTHD_ERR_NOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex(ctx, sha256_md, NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, prev, HASH_HEX_LEN) != 1 ||
 	    EVP_DigestUpdate(ctx, " ", 1) != 1 ||
 	    EVP_DigestUpdate(ctx, line, hashed_len) != 1 ||
@@ -426,17 +442,16 @@ valid_extra(const char *extra)
 
 /*
  * Write the record for ev into line (LINE_BUF bytes), preceded by a
- * newline if the file ends in a torn record; *len_r is the bytes to write and
- * *body_r the record itself (for syslog).
+ * newline if the file ends in a torn record; *len_r is the bytes to write,
+ * *body_r where the record itself starts (for syslog), hash its hash.
  */
 static int
 format_record(struct authd_audit *a, const struct authd_audit_event *ev,
-    char *line, size_t *len_r, size_t *body_r)
+    char *line, size_t *len_r, size_t *body_r, char hash[HASH_HEX_LEN + 1])
 {
 	char user[VALUE_ESC_MAX], service[VALUE_ESC_MAX], tty[VALUE_ESC_MAX];
 	char rhost[VALUE_ESC_MAX], event[VALUE_ESC_MAX], result[VALUE_ESC_MAX];
 	char reason[VALUE_ESC_MAX], uid[32], pid[32], stamp[32];
-	char hash[HASH_HEX_LEN + 1];
 	size_t cap = LINE_BUF, lead, n;
 	struct timespec ts;
 	struct tm tm;
@@ -494,10 +509,9 @@ static int
 append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
     size_t n, size_t *off, size_t *body, size_t *len)
 {
-	struct audit_rec rec;
 	struct stat st;
 	unsigned long long seq;
-	char hash[HASH_HEX_LEN + 1];
+	char hash[HASH_HEX_LEN + 1], next[HASH_HEX_LEN + 1];
 	size_t i, total = 0;
 	ssize_t w;
 	int torn, r = AUTHD_ERR_AUDIT;
@@ -514,11 +528,10 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
 	for (i = 0; i < n; i++) {
 		off[i] = total;
 		if (format_record(a, &evs[i], a->line + total, &len[i],
-		    &body[i]) != AUTHD_OK || parse_record(a->line + total +
-		    body[i], len[i] - body[i] - 1, &rec) != AUTHD_OK)
+		    &body[i], next) != AUTHD_OK)
 			goto undo;
-		a->seq = rec.seq;
-		memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+		a->seq++;
+		memcpy(a->hash, next, HASH_HEX_LEN);
 		a->torn_tail = 0;
 		total += len[i];
 	}
