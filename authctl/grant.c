@@ -487,11 +487,20 @@ actl_grant_revoke(struct actl *a, int argc, char **argv)
 	return ACTL_OK;
 }
 
-/* Is g an emergency grant still waiting for its approval? */
+/*
+ * Is g an emergency grant still waiting for its approval (grant_details()
+ * read)? Told by the approval child, which only the role's approvers may
+ * add (the ACLs), not by the grant's state: the requester and the holder
+ * may write that (to revoke), and a state set to "approved" by hand must
+ * not take an unapproved emergency use off the report. Revoked or denied
+ * without an approval, it can no longer be used, and is not listed.
+ */
 static int
 emergency_open(const struct grant *g)
 {
-	return g->emergency && strcasecmp(g->state, AUTHD_GRANT_REQUESTED) == 0;
+	return g->emergency && !g->have_approval &&
+	    strcasecmp(g->state, AUTHD_GRANT_REVOKED) != 0 &&
+	    strcasecmp(g->state, AUTHD_GRANT_DENIED) != 0;
 }
 
 struct list_ctx {
@@ -510,7 +519,7 @@ list_one(struct actl *a, LDAPMessage *e, void *arg)
 	char role[80], holder[80], from[40], until[40], flags[160];
 
 	take_grant(a, e, &g);
-	if (lc->report && !emergency_open(&g))
+	if (lc->report && !g.emergency)
 		return 0;
 	if (lc->state != NULL && strcasecmp(g.state, lc->state) != 0)
 		return 0;
@@ -518,6 +527,8 @@ list_one(struct actl *a, LDAPMessage *e, void *arg)
 	    g.until <= lc->now)
 		return 0;
 	grant_details(a, &g);
+	if (lc->report && !emergency_open(&g))
+		return 0;
 	flags[0] = '\0';
 	if (g.emergency) {
 		snprintf(flags, sizeof(flags), "EMERGENCY");

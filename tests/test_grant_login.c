@@ -415,6 +415,30 @@ START_TEST(emergency_flagged_and_reported)
 }
 END_TEST
 
+/*
+ * The requester may write its grant's state (to revoke it); "approved"
+ * written by hand takes an unapproved emergency use off the report only
+ * if the report trusts the state (it did).
+ */
+START_TEST(report_not_fooled_by_state)
+{
+	char id[32], out[8192];
+
+	request(&pe, "web-admin", "--for 1h --emergency", id, sizeof(id));
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\n"
+	    "replace: authdGrantState\nauthdGrantState: approved\nLDIF\n",
+	    pe.uid, pe.uid, itest.ldapi_uri, id, itest.base_dn), 0);
+	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant list"), 0);
+	ck_assert_msg(strstr(out, id) != NULL && strstr(out, "approved") != NULL,
+	    "%s", out);
+	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant report"), 0);
+	ck_assert_msg(strstr(out, id) != NULL && strstr(out, "UNAPPROVED") != NULL,
+	    "%s", out);
+}
+END_TEST
+
 START_TEST(default_names_refused)
 {
 	struct pam_run run;
@@ -549,6 +573,7 @@ grant_login_suite(void)
 	tcase_add_test(tc, approved_login_and_window);
 	tcase_add_test(tc, hand_written_not_honoured);
 	tcase_add_test(tc, emergency_flagged_and_reported);
+	tcase_add_test(tc, report_not_fooled_by_state);
 	tcase_add_test(tc, default_names_refused);
 	tcase_add_test(tc, contractor_cannot_touch_privileged);
 	tcase_add_test(tc, delegation_needs_ciso);
