@@ -6,7 +6,9 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,12 +34,47 @@ open_log(struct actl *a)
 	else if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	if ((r = authd_audit_open(path, host, "authctl", a->conf.audit_fsync,
-	    &a->audit)) != AUTHD_OK) {
+	/* authd's log or none: never a new file (one rotated away meanwhile) */
+	if ((r = authd_audit_open(path, host, "authctl", AUTHD_AUDIT_EXISTING |
+	    (a->conf.audit_fsync ? AUTHD_AUDIT_FSYNC : 0), &a->audit)) != AUTHD_OK) {
 		fprintf(stderr, "authctl: cannot open the audit log %s: %s; "
 		    "recording in syslog only\n", path, authd_strerror(r));
 		a->audit = NULL;
 	}
+}
+
+/*
+ * Who is behind a root authctl, as far as the system says: the login uid
+ * the kernel keeps from the login (pam_loginuid; unset is 4294967295), and
+ * sudo's SUDO_USER. Neither is proof against root, who may set both; they
+ * say who logged in and ran sudo when nobody forged them. " key=value"
+ * pairs (escaped), or "".
+ */
+static void
+behind_root(char *out, size_t outsz)
+{
+	char buf[32], esc[400];
+	const char *sudo_user;
+	unsigned long luid;
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	if (getuid() != 0)
+		return;
+	if ((fd = open("/proc/self/loginuid", O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			luid = strtoul(buf, NULL, 10);
+			if (luid != 4294967295UL)
+				snprintf(out, outsz, " loginuid=%lu", luid);
+		}
+	}
+	if ((sudo_user = getenv("SUDO_USER")) != NULL && *sudo_user != '\0')
+		snprintf(out + strlen(out), outsz - strlen(out), " sudo_user=%s",
+		    authd_audit_escape(sudo_user, esc, sizeof(esc)));
 }
 
 void
@@ -45,7 +82,7 @@ actl_record(struct actl *a, const char *event, const char *user,
     const char *result, const char *reason)
 {
 	struct authd_audit_event ev;
-	char actor[1024], extra[1100];
+	char actor[1024], behind[480], extra[1600];
 	const char *tty;
 	int r;
 
@@ -53,7 +90,8 @@ actl_record(struct actl *a, const char *event, const char *user,
 		open_log(a);
 	authd_audit_escape(a->actor != NULL ? a->actor : "unknown", actor,
 	    sizeof(actor));
-	snprintf(extra, sizeof(extra), " actor=%s", actor);
+	behind_root(behind, sizeof(behind));
+	snprintf(extra, sizeof(extra), " actor=%s%s", actor, behind);
 	if (a->audit != NULL) {
 		memset(&ev, 0, sizeof(ev));
 		tty = ttyname(STDIN_FILENO);
@@ -72,9 +110,10 @@ actl_record(struct actl *a, const char *event, const char *user,
 		fprintf(stderr, "authctl: cannot append to the audit log %s: %s\n",
 		    a->conf.audit_log, authd_strerror(r));
 	}
-	authd_syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s",
+	authd_syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s%s",
 	    event, user, (unsigned long)getuid(), result,
-	    reason != NULL ? reason : "", a->actor != NULL ? a->actor : "unknown");
+	    reason != NULL ? reason : "", a->actor != NULL ? a->actor : "unknown",
+	    behind);
 }
 
 void

@@ -262,7 +262,7 @@ open_audit(struct server *srv, char *err, size_t errlen)
 	if ((r = loop_mkdir_parents(conf->audit_log, 0750, err, errlen)) != AUTHD_OK)
 		return r;
 	if ((r = authd_audit_open(conf->audit_log, conf->host_name, "authd",
-	    conf->audit_fsync, &srv->audit)) != AUTHD_OK)
+	    conf->audit_fsync ? AUTHD_AUDIT_FSYNC : 0, &srv->audit)) != AUTHD_OK)
 		snprintf(err, errlen, "%s: cannot open the audit log: %s",
 		    conf->audit_log, authd_strerror(r));
 	return r;

@@ -318,7 +318,7 @@ load_tail(struct authd_audit *a, off_t size)
 
 int
 authd_audit_open(const char *path, const char *host, const char *prog,
-    int fsync_each, struct authd_audit **a_r)
+    int flags, struct authd_audit **a_r)
 {
 	struct authd_audit *a = NULL;
 	struct stat st;
@@ -337,7 +337,7 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 		free(a);
 		return AUTHD_ERR_NOMEM;
 	}
-	a->fsync_each = fsync_each;
+	a->fsync_each = (flags & AUTHD_AUDIT_FSYNC) != 0;
 	if ((a->line = malloc(AUTHD_AUDIT_BATCH_MAX * LINE_BUF)) == NULL) {
 		r = AUTHD_ERR_NOMEM;
 		goto out;
@@ -345,8 +345,8 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 	authd_audit_escape(host, a->host, sizeof(a->host));
 	authd_audit_escape(prog, a->prog, sizeof(a->prog));
 	/* O_RDWR: the tail is read back with pread(); O_APPEND keeps writes at the end. */
-	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-	    O_NOCTTY, 0600);
+	a->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    ((flags & AUTHD_AUDIT_EXISTING) != 0 ? 0 : O_CREAT), 0600);
 	if (a->fd == -1) {
 		r = errno == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
 		goto out;

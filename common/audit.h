@@ -34,10 +34,15 @@ struct authd_audit_event {
 /*
  * Open (creating 0600) the log at path for appending; reads the last record
  * to continue the chain. prog names the writer ("authd", "authctl").
- * fsync_each: fdatasync after every record.
+ * flags: AUTHD_AUDIT_FSYNC, fdatasync after every record (1, as the
+ * fsync_each of old); AUTHD_AUDIT_EXISTING, never create the file (a
+ * writer that only joins authd's log: a log rotated away meanwhile must
+ * not be replaced by one of its own).
  */
+#define AUTHD_AUDIT_FSYNC    1
+#define AUTHD_AUDIT_EXISTING 2
 int authd_audit_open(const char *path, const char *host, const char *prog,
-    int fsync_each, struct authd_audit **a_r);
+    int flags, struct authd_audit **a_r);
 /*
  * AUTHD_OK only when the whole record has been written to the file, and
  * synced to disk when the handle was opened with fsync_each. Thread-safe.

@@ -176,6 +176,15 @@ run root -H "$LDAPI_URI" -b "$BASE_DN" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada-l
     user list
 expect 1 "a symbolic link" "a password file given through a symbolic link is refused"
 
+# root acting through sudo: the record names who ran sudo beside the actor.
+install -m 0644 "$ETC/authd.conf" "$DIR/root.conf"    # root reads only root's
+SUDO_USER=sato run root -c "$DIR/root.conf" -D "uid=yamada,$PEOPLE" -y "$DIR/yamada.pw" \
+    user suspend kimura --reason "sudo check"
+expect 0 "" "root's authctl (via sudo) acts"
+grep -q 'event=user_suspend user=kimura .*actor=uid\\x3dyamada,.* sudo_user=sato' \
+    "$ETC/audit.log" && ok "the audit record names the sudo user" ||
+    fail "no sudo_user in: $(grep user_suspend "$ETC/audit.log" | tail -1)"
+
 # The audit log: every change above, chained.
 grep -q 'event=user_add user=kimura .*result=success' "$ETC/audit.log" &&
     grep -q 'actor=uid\\x3dyamada' "$ETC/audit.log" &&

@@ -188,6 +188,25 @@ START_TEST(empty_and_missing)
 }
 END_TEST
 
+/* authctl joins authd's log: a missing one (rotated away) is not created. */
+START_TEST(existing_only)
+{
+	struct authd_audit *a = NULL;
+	struct stat st;
+
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "authctl",
+	    AUTHD_AUDIT_EXISTING | AUTHD_AUDIT_FSYNC, &a), AUTHD_ERR_IO);
+	ck_assert_ptr_null(a);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(stat(logpath, &st), -1);
+	write_records(logpath, 1, 2);
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "authctl",
+	    AUTHD_AUDIT_EXISTING, &a), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u3", "success"), AUTHD_OK);
+	authd_audit_close(&a);
+}
+END_TEST
+
 START_TEST(file_mode)
 {
 	struct stat st;
@@ -838,6 +857,7 @@ audit_suite(void)
 	tcase_add_test(tc, ten_records_verify);
 	tcase_add_test(tc, syslog_copy_never_blocks);
 	tcase_add_test(tc, empty_and_missing);
+	tcase_add_test(tc, existing_only);
 	tcase_add_test(tc, file_mode);
 	tcase_add_test(tc, edited_record);
 	tcase_add_test(tc, deleted_record);
