@@ -976,6 +976,41 @@ START_TEST(expiry_warning_and_grace_logins)
 }
 END_TEST
 
+/*
+ * One PAM handle: authenticate answering password, then acct_mgmt, after
+ * setting item (PAM_TTY, PAM_SERVICE; 0: none) to value, in a child
+ * process of this one when in_child.
+ */
+static int
+login_then_acct_changed(const char *user, const char *password, int item,
+    const char *value, int in_child, struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	pid_t pid;
+	int r, status;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = password;
+	run->nanswers = 1;
+	pamh = itest_pam_start(svc, user, run);
+	if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS) {
+		if (item != 0)
+			ck_assert_int_eq(pam_set_item(pamh, item, value), PAM_SUCCESS);
+		if (!in_child)
+			r = pam_acct_mgmt(pamh, 0);
+		else {
+			ck_assert_int_ne(pid = fork(), -1);
+			if (pid == 0)
+				_exit(pam_acct_mgmt(pamh, 0));
+			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+			ck_assert(WIFEXITED(status));
+			r = WEXITSTATUS(status);
+		}
+	}
+	itest_pam_end(pamh, r);
+	return r;
+}
+
 /* One PAM handle: authenticate answering password, then acct_mgmt. */
 static int
 login_then_acct(const char *user, const char *password, const char *tty_after,
@@ -1003,13 +1038,13 @@ login_then_acct(const char *user, const char *password, const char *tty_after,
 /*
  * authd decides acct_mgmt with a successful authentication and records it
  * then (acct_ahead_ms): the module's acct_mgmt right after is answered from
- * it, with no second record. Another terminal, a refusal, or a call after
- * the time ask authd as before.
+ * it, with no second record. Another terminal, another service, another
+ * process, a refusal, or a call after the time ask authd as before.
  */
 START_TEST(acct_mgmt_decided_with_authentication)
 {
 	struct pam_run run;
-	char ahead[32];
+	char ahead[32], again[64];
 
 	itest_add_person("ahead", 20053, PW_GOOD);
 	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 0, &run), PAM_SUCCESS);
@@ -1025,6 +1060,22 @@ START_TEST(acct_mgmt_decided_with_authentication)
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
 	    DECIDED_AHEAD, NULL), 2);
 
+	/* another service (the same handle, the same stack), another process:
+	 * authd is asked */
+	ck_assert_int_eq(itest_sh("cp '%s/%s' '%s/%s-again'", itest.confdir, svc,
+	    itest.confdir, svc), 0);
+	snprintf(again, sizeof(again), "%s-again", svc);
+	ck_assert_int_eq(login_then_acct_changed("ahead", PW_GOOD, PAM_SERVICE,
+	    again, 0, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "-again ", "result=success", NULL), 1);
+	ck_assert_int_eq(login_then_acct_changed("ahead", PW_GOOD, 0, NULL, 1,
+	    &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    "result=success", NULL), 7);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
+	    DECIDED_AHEAD, NULL), 4);
+
 	/* a refusal is never decided ahead: acct_mgmt shows it as before */
 	itest_set_attr("ahead", "authdAccountState", "disabled");
 	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 0, &run),
@@ -1034,7 +1085,7 @@ START_TEST(acct_mgmt_decided_with_authentication)
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
 	    "result=acct_expired", NULL), 1);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
-	    DECIDED_AHEAD, NULL), 2);
+	    DECIDED_AHEAD, NULL), 4);
 	itest_set_attr("ahead", "authdAccountState", "active");
 
 	/* past acct_ahead_ms (1 ms here), authd is asked */
@@ -1042,9 +1093,10 @@ START_TEST(acct_mgmt_decided_with_authentication)
 	ck_assert_int_eq(itest_set_conf("acct_ahead_ms", "1"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_eq(login_then_acct("ahead", PW_GOOD, NULL, 20, &run), PAM_SUCCESS);
-	/* 1 + 2 (ahead, then asked on pts/8) + 0 (refused) + 2 (ahead, asked) */
+	/* 1 + 2 (ahead, then asked on pts/8) + 2 + 2 (ahead, then asked for
+	 * sshd, in a child) + 0 (refused) + 2 (ahead, asked) */
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
-	    "result=success", NULL), 5);
+	    "result=success", NULL), 9);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
 	    "result=success", "within\\x201\\x20ms", NULL), 1);
 	ck_assert_int_eq(itest_set_conf("acct_ahead_ms", ahead[0] != '\0' ?
