@@ -1377,6 +1377,14 @@ START_TEST(no_login_when_its_record_is_not_synced)
 	    "result=system_err"), 1);
 	ck_assert_int_eq(itest_audit_reason("sora", "system_err",
 	    "could not be synced to disk"), 1);
+	/* and the acct_mgmt decided with it, written in the same write */
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=sora",
+	    "result=success", NULL), 3);
+	ck_assert_int_eq(itest_audit_wait("event=acct_mgmt", "user=sora",
+	    "result=system_err"), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=sora",
+	    "result=system_err", "the\\x20authentication\\x20it\\x20was\\x20"
+	    "decided\\x20with\\x20could\\x20not\\x20be\\x20synced", NULL), 1);
 }
 END_TEST
 
