@@ -75,25 +75,7 @@ member(const char *group, const char *uid, const char *op)
 static void
 enroll(struct priv *p)
 {
-	char out[8192], *e;
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
-	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
-	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
-	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
-	    "echo $? >enroll-rc.%s) & "
-	    "exec 3>fifo.%s; "
-	    "for i in $(seq 1 400); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
-	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
-	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
-	    "echo \"$s\"; cat enroll-rc.%s",
-	    itest.dir, p->name, p->name, ADM, ADM, itest.builddir, itest.dir,
-	    p->name, p->name, p->name, p->name, p->name, p->name, p->name, p->name), 0);
-	ck_assert_ptr_nonnull(e = strchr(out, '\n'));
-	*e = '\0';
-	snprintf(p->secret, sizeof(p->secret), "%.100s", out);
-	ck_assert_msg(strlen(p->secret) >= 32 && e[1] == '0',
-	    "enrolment of %s failed; see %s/enroll.%s", p->name, itest.dir, p->name);
+	itest_totp_enroll(ADM, p->name, p->secret, sizeof(p->secret));
 }
 
 static void
@@ -111,17 +93,14 @@ add_priv(struct priv *p)
 static int
 login(struct priv *p, struct pam_run *run)
 {
-	char code[16], out[64];
+	char code[16];
 	pam_handle_t *pamh;
 	int r;
 
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
-	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"", p->secret,
-	    p->offset), 0);
+	itest_totp_code(p->secret, p->offset, code, sizeof(code));
 	p->offset += 30;
 	ck_assert_msg(p->offset <= 270, "too many logins of %s for the TOTP window",
 	    p->name);
-	snprintf(code, sizeof(code), "%.6s", out);
 	memset(run, 0, sizeof(*run));
 	run->answers[0] = PW;
 	run->answers[1] = code;

@@ -122,40 +122,14 @@ static char totp_secret[128];
 static void
 enroll(const char *uid)
 {
-	char out[8192], *e;
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
-	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
-	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
-	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
-	    "echo $? >enroll-rc.%s) & "
-	    "exec 3>fifo.%s; "
-	    "for i in $(seq 1 200); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
-	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
-	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
-	    "echo \"$s\"; cat enroll-rc.%s",
-	    itest.dir, uid, uid, ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir,
-	    uid, uid, uid, uid, uid, uid, uid, uid), 0);
-	ck_assert_ptr_nonnull(e = strchr(out, '\n'));
-	*e = '\0';
-	snprintf(totp_secret, sizeof(totp_secret), "%.*s",
-	    (int)sizeof(totp_secret) - 1, out);
-	ck_assert_msg(strlen(totp_secret) >= 32 && strncmp(e + 1, "0", 1) == 0,
-	    "TOTP enrolment failed; see %s/enroll.%s", itest.dir, uid);
+	itest_totp_enroll(ADMIN_UID, uid, totp_secret, sizeof(totp_secret));
 }
 
 /* The TOTP code at now + offset seconds. */
 static void
 code_at(long offset, char *code, size_t codesz)
 {
-	char out[64];
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
-	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"",
-	    totp_secret, offset), 0);
-	out[strcspn(out, "\n")] = '\0';
-	ck_assert_uint_eq(strlen(out), 6);
-	snprintf(code, codesz, "%s", out);
+	itest_totp_code(totp_secret, offset, code, codesz);
 }
 
 /* authctl as the person with uid; its output in out. */

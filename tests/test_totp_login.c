@@ -25,51 +25,18 @@
 static const char *svc = "authd-test";
 static const char *svc2 = "authd-second";
 
-/*
- * Enrol uid's token as the administrator, answering the first code from the
- * printed URI with oathtool (for the step before now, so that the current
- * step is still free for a login). Fills secret (base32).
- */
+/* Enrol uid's token as the administrator; the seed into secret. */
 static void
 enroll(const char *uid, char *secret, size_t secretsz)
 {
-	char out[8192], *p, *e;
-	int rc;
-
-	rc = itest_sh_out(out, sizeof(out),
-	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
-	    "(setpriv --reuid=%d --regid=%d --clear-groups '%s/authctl/authctl' "
-	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
-	    "echo $? >enroll-rc.%s) & "
-	    "exec 3>fifo.%s; "
-	    "for i in $(seq 1 200); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
-	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
-	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
-	    "echo \"$s\"; cat enroll-rc.%s",
-	    itest.dir, uid, uid, ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir,
-	    uid, uid, uid, uid, uid, uid, uid, uid);
-	ck_assert_int_eq(rc, 0);
-	p = out;
-	ck_assert_ptr_nonnull(e = strchr(p, '\n'));
-	*e = '\0';
-	snprintf(secret, secretsz, "%.*s", (int)secretsz - 1, p);
-	ck_assert_msg(strlen(secret) >= 32, "no secret; see %s/enroll.%s", itest.dir, uid);
-	ck_assert_msg(strncmp(e + 1, "0", 1) == 0, "authctl failed: %s; see %s/enroll.%s",
-	    e + 1, itest.dir, uid);
+	itest_totp_enroll(ADMIN_UID, uid, secret, secretsz);
 }
 
 /* The code of secret at now + offset seconds. */
 static void
 code_at(const char *secret, long offset, char *code, size_t codesz)
 {
-	char out[64];
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out),
-	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"", secret,
-	    offset), 0);
-	out[strcspn(out, "\n")] = '\0';
-	ck_assert_uint_eq(strlen(out), 6);
-	snprintf(code, codesz, "%s", out);
+	itest_totp_code(secret, offset, code, codesz);
 }
 
 /* Password then code; returns the PAM result. */

@@ -187,6 +187,49 @@ itest_add_person(const char *name, long uid_number, const char *password)
 }
 
 void
+itest_totp_enroll(long admin_uid, const char *uid, char *secret,
+    size_t secretsz)
+{
+	char out[8192], *e;
+
+	if (itest_sh_out(out, sizeof(out),
+	    "cd %s || exit 1; rm -f fifo.%s; mkfifo fifo.%s || exit 1; "
+	    "(setpriv --reuid=%ld --regid=%ld --clear-groups '%s/authctl/authctl' "
+	    "-c %s/authd.conf totp enroll %s <fifo.%s >enroll.%s 2>&1; "
+	    "echo $? >enroll-rc.%s) & "
+	    "exec 3>fifo.%s; "
+	    "for i in $(seq 1 400); do grep -q otpauth enroll.%s && break; sleep 0.05; done; "
+	    "s=$(sed -n 's/.*secret=\\([A-Z2-7]*\\).*/\\1/p' enroll.%s); "
+	    "oathtool --totp -b \"$s\" -N \"@$(( $(date +%%s) - 30 ))\" >&3; exec 3>&-; wait; "
+	    "echo \"$s\"; cat enroll-rc.%s",
+	    itest.dir, uid, uid, admin_uid, admin_uid, itest.builddir, itest.dir,
+	    uid, uid, uid, uid, uid, uid, uid, uid) != 0 ||
+	    (e = strchr(out, '\n')) == NULL)
+		die("TOTP enrolment of %s failed; see %s/enroll.%s", uid,
+		    itest.dir, uid);
+	*e = '\0';
+	snprintf(secret, secretsz, "%.*s", (int)secretsz - 1, out);
+	if (strlen(secret) < 32 || e[1] != '0')
+		die("TOTP enrolment of %s failed; see %s/enroll.%s", uid,
+		    itest.dir, uid);
+}
+
+void
+itest_totp_code(const char *secret, long offset, char *code, size_t codesz)
+{
+	char out[64];
+
+	if (itest_sh_out(out, sizeof(out),
+	    "oathtool --totp -b '%s' -N \"@$(( $(date +%%s) + %ld ))\"", secret,
+	    offset) != 0)
+		die("oathtool failed");
+	out[strcspn(out, "\n")] = '\0';
+	if (strlen(out) != 6)
+		die("oathtool gave \"%s\", not a 6-digit code", out);
+	snprintf(code, codesz, "%s", out);
+}
+
+void
 itest_set_attr(const char *name, const char *attr, const char *value)
 {
 	if (itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"

@@ -43,6 +43,17 @@ int itest_closed_within(int fd, int ms);
 
 /* Add a person uid=NAME with uidNumber and password (no must-change). */
 void itest_add_person(const char *name, long uid_number, const char *password);
+/*
+ * Enrol uid's TOTP token with authctl as the administrator admin_uid (a
+ * member of authd-admins), answering its first code from the printed URI
+ * with oathtool for the step before now (the current step stays free for a
+ * login). The seed, base32, into secret.
+ */
+void itest_totp_enroll(long admin_uid, const char *uid, char *secret,
+    size_t secretsz);
+/* The code of secret at now + offset seconds (oathtool). */
+void itest_totp_code(const char *secret, long offset, char *code,
+    size_t codesz);
 /* Replace one attribute of a person as the directory's root. */
 void itest_set_attr(const char *name, const char *attr, const char *value);
 
