@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "decide.h"
+#include "decoy.h"
 #include "err.h"
 #include "grant.h"
 #include "messages.h"
@@ -92,19 +93,49 @@ stand_in(struct job *j, struct plan *p, enum plan_why why)
 	p->why = why;
 }
 
-/* Every allowed method as if enrolled, with empty enrolments. */
+/*
+ * A decoy: the method set of a real plan of this policy, picked for this
+ * name (decoy.h), asked first, the other allowed methods after it as
+ * candidates; before any real plan, every allowed method. Empty enrolments.
+ */
 static void
-decoy_plan(struct plan *p)
+decoy_plan(struct job *j, struct plan *p)
 {
 	struct verify_enrolment none;
+	unsigned mask = 0, bit;
 	size_t i;
+	int pass, picked;
 
 	plan_clear_methods(p);
 	memset(&none, 0, sizeof(none));
-	for (i = 0; verifiers_all[i] != NULL; i++)
-		if (p->pol.methods & policy_method_bit(verifiers_all[i]->name))
+	picked = decoy_pick(j->srv->decoys, p->pol.name, j->req.user, &mask);
+	for (pass = picked ? 0 : 1; pass < 2; pass++)
+		for (i = 0; verifiers_all[i] != NULL; i++) {
+			bit = 1u << i;
+			if (!(p->pol.methods &
+			    policy_method_bit(verifiers_all[i]->name)) ||
+			    (picked && (pass == 0) != ((mask & bit) != 0)))
+				continue;
 			plan_add(p, verifiers_all[i], &none);
+		}
 	(void)plan_select(p);
+}
+
+/* The methods a plan asks (bit i: verifiers_all[i]), for decoy_note(). */
+static unsigned
+planned_mask(const struct plan *p)
+{
+	unsigned mask = 0;
+	size_t i, k;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->m[i].state != PM_PLANNED)
+			continue;
+		for (k = 0; verifiers_all[k] != NULL; k++)
+			if (verifiers_all[k] == p->m[i].v)
+				mask |= 1u << k;
+	}
+	return mask;
 }
 
 /* The plan job ends the request itself (directory down). */
@@ -154,7 +185,7 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		known = 0;
 	}
 	if (!known) {
-		decoy_plan(p);
+		decoy_plan(j, p);
 		return;
 	}
 	/* Privileged accounts: knowledge + possession whatever the policy says. */
@@ -186,15 +217,17 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		}
 		plan_add(p, verifiers_all[i], &enr);
 	}
-	if (plan_select(p))
+	if (plan_select(p)) {
+		decoy_note(j->srv->decoys, p->pol.name, planned_mask(p));
 		return;
+	}
 	/* Not enough enrolled: say so, but only to whoever knows the password. */
 	for (i = 0; i < p->n; i++)
 		possible |= p->m[i].cats;
 	p->missing = policy_missing(&p->pol.req, possible);
 	plan_names(p, -1, p->enrolled, sizeof(p->enrolled));
 	p->why = PLAN_UNMET;
-	decoy_plan(p);
+	decoy_plan(j, p);
 	return;
 unavailable:
 	job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);

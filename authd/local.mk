@@ -57,6 +57,9 @@ libauthd_dir_la_SOURCES += authd/dir_totp.c authd/dir_totp.h
 libauthd_daemon_la_SOURCES += authd/verify_totp.c
 authd_authd_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) $(CRYPTO_LIBS)
 libauthd_daemon_la_SOURCES += authd/plan.c authd/plan.h
+# Decoy plans drawn from the real ones (decoy.h); log() from libm.
+libauthd_daemon_la_SOURCES += authd/decoy.c authd/decoy.h
+libauthd_daemon_la_LIBADD = -lm
 
 # FIDO2 (authd/fido2.h): assertion verification with libfido2 (fido2.c,
 # shared with authctl and the tests), the credentials in the directory

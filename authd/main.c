@@ -22,12 +22,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "audit.h"
 #include "bind_async.h"
 #include "card_view.h"
 #include "conf.h"
 #include "conn.h"
 #include "deadline.h"
+#include "decoy.h"
 #include "dir.h"
 #include "err.h"
 #include "grant_view.h"
@@ -38,6 +42,7 @@
 #include "secret.h"
 #include "server.h"
 #include "session.h"
+#include "totp.h"
 #include "view.h"
 #include "worker.h"
 
@@ -268,6 +273,36 @@ open_audit(struct server *srv, char *err, size_t errlen)
 	return r;
 }
 
+/*
+ * The decoys' key (decoy.h): from the site key when there is one, so that a
+ * name keeps its decoy across restarts; else random. HMAC(site key, label):
+ * the site key itself never leaves totp.c's use.
+ */
+static int
+start_decoys(const struct authd_conf *conf, struct server *srv)
+{
+	static const char label[] = "authd decoy plans v1";
+	uint8_t site[TOTP_KEY_LEN];
+	unsigned char key[EVP_MAX_MD_SIZE];
+	unsigned int keylen = 0;
+	char err[256];
+	int have = 0, r;
+
+	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0' &&
+	    totp_key_load(conf->totp_key_file, site, err, sizeof(err)) == AUTHD_OK) {
+		have = HMAC(EVP_sha256(), site, sizeof(site),
+		    (const unsigned char *)label, sizeof(label) - 1, key,
+		    &keylen) != NULL && keylen == 32;
+		explicit_bzero(site, sizeof(site));
+	}
+	if (!have)
+		authd_log(LOG_INFO, "decoy plans: no site key, a random key for "
+		    "this run (an unknown name's prompts may change at a restart)");
+	r = decoy_stats_new(have ? key : NULL, have ? keylen : 0, &srv->decoys);
+	explicit_bzero(key, sizeof(key));
+	return r;
+}
+
 static void
 server_teardown(struct server *srv)
 {
@@ -282,6 +317,7 @@ server_teardown(struct server *srv)
 	card_view_free(&srv->card_view);
 	view_free(&srv->view);
 	grant_view_free(&srv->grant_view);
+	decoy_stats_free(&srv->decoys);
 	deadline_free(&srv->deadline);
 	revoke_free(&srv->revoke);
 	dir_pool_free(&srv->dir);
@@ -363,6 +399,10 @@ main(int argc, char **argv)
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "
 		    "or the workers");
+		goto out;
+	}
+	if (start_decoys(&conf, &srv) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: out of memory");
 		goto out;
 	}
 	/* The views after the pool: their searches connect through it. What

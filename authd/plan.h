@@ -12,8 +12,8 @@
  *
  * A decoy plan is played when the person is unknown, the caller may not act
  * for them, the policy is unreadable, or the person cannot meet the policy:
- * the prompts the policy would give a person who enrolled every allowed
- * method, so that the conversation says nothing about who exists.
+ * the prompts of a real plan of the policy, picked for the name (decoy.h),
+ * so that the conversation says nothing about who exists.
  */
 #ifndef AUTHD_PLAN_H
 #define AUTHD_PLAN_H

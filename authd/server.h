@@ -25,6 +25,7 @@ struct card_view;
 struct revoke;
 struct deadline;
 struct grant_view;
+struct decoy_stats;
 
 #define SERVER_N_LISTENERS 2
 
@@ -57,6 +58,7 @@ struct server {
 	struct revoke *revoke;           /* ends revoked sessions (revoke.c) */
 	struct deadline *deadline;       /* sessions that end on time (deadline.c) */
 	struct grant_view *grant_view;   /* the grants followed (grant_view.c); NULL: none */
+	struct decoy_stats *decoys;      /* real plans' method sets (decoy.c); NULL: none */
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;

@@ -195,6 +195,48 @@ START_TEST(password_and_key)
 }
 END_TEST
 
+/*
+ * An unknown name is asked what the policy's real people are asked. Here
+ * the one person who logged in used a TOTP code, so an unknown name is
+ * asked for a code, not told to touch a key, as a decoy of every allowed
+ * method did (the key comes first), which told the name from hers.
+ */
+START_TEST(unknown_prompts_follow_real_plans)
+{
+	struct pam_run run, again;
+	char secret[128], code[16];
+
+	add_policy("decoy-mix", "authd-decoy", "knowledge+possession",
+	    "password fido2 totp");
+	write_service("authd-decoy", 1);
+	itest_add_person("kei", 22006, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "kei");    /* a key at hand */
+	itest_add_person("dora", 22005, PW_GOOD);
+	/* the site key 0640, group = the enrolling administrator */
+	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
+	    ADMIN_UID, itest.dir, itest.dir), 0);
+	itest_totp_enroll(ADMIN_UID, "dora", secret, sizeof(secret));
+	itest_totp_code(secret, 0, code, sizeof(code));
+	ck_assert_int_eq(login("authd-decoy", "dora", NULL, &run, PW_GOOD, code),
+	    PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "P:Verification code: ") != NULL,
+	    "%s", run.shown);
+	ck_assert_int_eq(run.prompts, 2);
+
+	ck_assert_int_eq(login("authd-decoy", "nobody-decoy", NULL, &run, PW_GOOD,
+	    "123456"), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "Touch your security key") == NULL &&
+	    strstr(run.shown, "P:Verification code: ") != NULL, "%s", run.shown);
+	ck_assert_int_eq(run.prompts, 2);
+	/* the same name: the same prompts */
+	ck_assert_int_eq(login("authd-decoy", "nobody-decoy", NULL, &again,
+	    PW_GOOD, "123456"), PAM_AUTH_ERR);
+	ck_assert_str_eq(run.shown, again.shown);
+	ck_assert_int_eq(itest_audit_count("user=nobody-decoy", "result=auth_err",
+	    "unknown\\x20user", NULL), 2);
+}
+END_TEST
+
 START_TEST(biometric_key_alone)
 {
 	struct pam_run run;
@@ -318,6 +360,7 @@ fido2_login_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, password_and_key);
+	tcase_add_test(tc, unknown_prompts_follow_real_plans);
 	tcase_add_test(tc, biometric_key_alone);
 	tcase_add_test(tc, key_without_uv_is_one_factor);
 	tcase_add_test(tc, over_ssh_no_key);

@@ -1,0 +1,108 @@
+/*
+ * Decoy plans drawn from real ones (authd/decoy.h): no pick before a real
+ * plan, one name one pick, picks in proportion to use, and few names moved
+ * when the counts move.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decoy.h"
+#include "err.h"
+
+#define A 0x9u      /* password + totp */
+#define B 0x3u      /* password + card */
+#define NAMES 4000
+
+static const unsigned char key1[32] = { 1 }, key2[32] = { 2 };
+
+static unsigned
+pick(struct decoy_stats *ds, const char *policy, int i)
+{
+	char name[32];
+	unsigned mask = 0;
+
+	snprintf(name, sizeof(name), "name%d", i);
+	ck_assert_int_eq(decoy_pick(ds, policy, name, &mask), 1);
+	return mask;
+}
+
+START_TEST(nothing_before_a_real_plan)
+{
+	struct decoy_stats *ds = NULL;
+	unsigned mask = 0;
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_pick(ds, "default", "nobody", &mask), 0);
+	decoy_note(ds, "default", A);
+	ck_assert_int_eq(decoy_pick(ds, "other", "nobody", &mask), 0);
+	ck_assert_int_eq(decoy_pick(ds, "default", "nobody", &mask), 1);
+	ck_assert_uint_eq(mask, A);
+	decoy_stats_free(&ds);
+	ck_assert_ptr_null(ds);
+}
+END_TEST
+
+START_TEST(in_proportion_and_stable)
+{
+	struct decoy_stats *ds = NULL, *other = NULL;
+	static unsigned before[NAMES];
+	int i, nb = 0, moved = 0, differ = 0;
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_new(key2, sizeof(key2), &other), AUTHD_OK);
+	for (i = 0; i < 300; i++) {
+		decoy_note(ds, "mfa", A);
+		decoy_note(other, "mfa", A);
+	}
+	for (i = 0; i < 100; i++) {
+		decoy_note(ds, "mfa", B);
+		decoy_note(other, "mfa", B);
+	}
+	for (i = 0; i < NAMES; i++) {
+		before[i] = pick(ds, "mfa", i);
+		ck_assert_uint_eq(pick(ds, "mfa", i), before[i]);   /* the same */
+		nb += before[i] == B;
+		differ += pick(other, "mfa", i) != before[i];
+	}
+	/* a quarter of the names look like card users, as a quarter of the plans */
+	ck_assert_msg(nb > NAMES / 4 - NAMES / 20 && nb < NAMES / 4 + NAMES / 20,
+	    "%d of %d", nb, NAMES);
+	/* another key, another assignment */
+	ck_assert_int_gt(differ, NAMES / 10);
+	/* one more real plan of each kind: hardly a name changes its prompts */
+	decoy_note(ds, "mfa", A);
+	decoy_note(ds, "mfa", B);
+	for (i = 0; i < NAMES; i++)
+		moved += pick(ds, "mfa", i) != before[i];
+	ck_assert_msg(moved < NAMES / 100, "%d of %d moved", moved, NAMES);
+	decoy_stats_free(&ds);
+	decoy_stats_free(&other);
+}
+END_TEST
+
+static Suite *
+decoy_suite(void)
+{
+	Suite *s = suite_create("decoy");
+	TCase *tc = tcase_create("decoy");
+
+	tcase_add_test(tc, nothing_before_a_real_plan);
+	tcase_add_test(tc, in_proportion_and_stable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(decoy_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
