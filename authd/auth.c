@@ -554,10 +554,9 @@ static void
 on_bound(void *arg, int status, const struct dir_bind_result *res)
 {
 	struct job *j = arg;
+	struct worker_pool *workers = j->srv->workers;   /* j may be gone after run() */
 	struct verify_input *in;
 	const char *dn;
-
-	struct worker_pool *workers = j->srv->workers;
 
 	if (status == BIND_ASYNC_ELSEWHERE)
 		authd_log(LOG_DEBUG, "authenticate: the loop's bind was given "

@@ -337,7 +337,7 @@ main(int argc, char **argv)
 	struct server srv;
 	struct signals sigs;
 	char err[1024];
-	int ready_fd = -1, status = 1, debug;
+	int ready_fd = -1, status = 1, debug, r;
 
 	parse_options(argc, argv, &opt);
 	tzset();
@@ -401,8 +401,8 @@ main(int argc, char **argv)
 		    "or the workers");
 		goto out;
 	}
-	if (start_decoys(&conf, &srv) != AUTHD_OK) {
-		report_start(&ready_fd, "authd: out of memory");
+	if ((r = start_decoys(&conf, &srv)) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: decoy plans: %s", authd_strerror(r));
 		goto out;
 	}
 	/* The views after the pool: their searches connect through it. What
