@@ -383,6 +383,21 @@ keep_request(struct conv *cv, const struct authd_msg *m)
 	return AUTHD_OK;
 }
 
+/* Wipe the AUTHTOK fields of the kept request (they point into req_bytes). */
+static void
+forget_authtok(struct conv *cv)
+{
+	size_t i, off;
+
+	for (i = 0; i < cv->req_msg.nfields; i++) {
+		if (cv->req_msg.fields[i].tag != AUTHD_F_AUTHTOK)
+			continue;
+		off = (size_t)(cv->req_msg.fields[i].val - cv->req_bytes);
+		explicit_bzero(cv->req_bytes + off, cv->req_msg.fields[i].len);
+		cv->req_msg.fields[i].len = 0;
+	}
+}
+
 /* A verifier's step; device steps carry their challenge and options. */
 static int
 send_verify_step(struct conn *c, const struct verify_step *st)
@@ -608,6 +623,9 @@ collect_next(struct conn *c)
 	memset(&step, 0, sizeof(step));
 	ctx_for(c, (size_t)i, &ctx);
 	r = cv->plan->m[i].v->start(&ctx, &cv->req_msg, in, &step);
+	/* the password took AUTHTOK into its input: no second copy stays */
+	if (cv->plan->m[i].v == &verifier_password)
+		forget_authtok(cv);
 	if (r < 0) {
 		conn_protocol_error(c, "malformed request for a verifier");
 		return;

@@ -48,6 +48,35 @@ START_TEST(right_password_logs_in)
 }
 END_TEST
 
+/*
+ * use_first_pass: the password an earlier module of the stack asked for
+ * (pam_unix, which fails for a person it does not know) goes in the
+ * request (AUTHTOK); pam_authd asks nothing more, and a wrong one is
+ * refused.
+ */
+START_TEST(first_pass_from_the_stack)
+{
+	char first[64];
+	struct pam_run run;
+	int r;
+
+	itest_add_person("fiona", 20061, PW_GOOD);
+	snprintf(first, sizeof(first), "%s-first", svc);
+	ck_assert_int_eq(itest_sh("{ echo 'auth optional pam_unix.so'; "
+	    "sed -e '/^auth/s/$/ use_first_pass/' '%s/%s'; } > '%s/%s'",
+	    itest.confdir, svc, itest.confdir, first), 0);
+	for (r = 0; r < 2; r++) {
+		ck_assert_int_eq(itest_login(first, "fiona", r == 0 ? PW_GOOD :
+		    PW_BAD, &run), r == 0 ? PAM_SUCCESS : PAM_AUTH_ERR);
+		ck_assert_int_eq(run.prompts, 1);
+	}
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=fiona",
+	    "result=success", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=fiona",
+	    "result=auth_err", NULL), 1);
+}
+END_TEST
+
 START_TEST(wrong_password_refused)
 {
 	struct pam_run run;
@@ -1396,6 +1425,7 @@ login_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, right_password_logs_in);
+	tcase_add_test(tc, first_pass_from_the_stack);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, lockout_after_failures);
