@@ -154,7 +154,8 @@ skip_entry(LDAP *ld, LDAPMessage *e, const char *why)
 
 /* name: the name asked for (exact match required) or NULL for any. */
 static int
-fill_passwd(LDAP *ld, LDAPMessage *e, const char *name, struct dir_nss_passwd *pw)
+fill_passwd(LDAP *ld, LDAPMessage *e, const char *name, uint32_t min_id,
+    struct dir_nss_passwd *pw)
 {
 	int r;
 
@@ -164,6 +165,11 @@ fill_passwd(LDAP *ld, LDAPMessage *e, const char *name, struct dir_nss_passwd *p
 	if (get_id(ld, e, "uidNumber", &pw->uid) != 0 ||
 	    get_id(ld, e, "gidNumber", &pw->gid) != 0) {
 		skip_entry(ld, e, "uidNumber or gidNumber missing, 0 or malformed");
+		return 1;
+	}
+	/* the system's own ids: a directory entry never takes one (nor its group) */
+	if (pw->uid < min_id || pw->gid < min_id) {
+		skip_entry(ld, e, "uidNumber or gidNumber below nss_min_id");
 		return 1;
 	}
 	if ((r = get_str(ld, e, "gecos", pw->gecos, sizeof(pw->gecos))) == 1)
@@ -190,7 +196,8 @@ free_members(struct dir_nss_group *gr)
 }
 
 static int
-fill_group(LDAP *ld, LDAPMessage *e, const char *name, struct dir_nss_group *gr)
+fill_group(LDAP *ld, LDAPMessage *e, const char *name, uint32_t min_id,
+    struct dir_nss_group *gr)
 {
 	struct berval **v;
 	size_t i, n;
@@ -200,6 +207,10 @@ fill_group(LDAP *ld, LDAPMessage *e, const char *name, struct dir_nss_group *gr)
 		return name != NULL ? 1 : (skip_entry(ld, e, "no usable cn"), 1);
 	if (get_id(ld, e, "gidNumber", &gr->gid) != 0) {
 		skip_entry(ld, e, "gidNumber missing, 0 or malformed");
+		return 1;
+	}
+	if (gr->gid < min_id) {
+		skip_entry(ld, e, "gidNumber below nss_min_id");
 		return 1;
 	}
 	if ((v = ldap_get_values_len(ld, e, "memberUid")) == NULL)
@@ -238,8 +249,8 @@ groups_base(const struct authd_conf *conf, char *out, size_t outsz)
 /* Search, then call fn for up to max usable entries (0: no bound). */
 static int
 passwd_search(struct dir_conn *c, const char *base, const char *filter,
-    const char *name, size_t max, int *truncated_r, dir_nss_passwd_fn fn,
-    void *arg)
+    const char *name, uint32_t min_id, size_t max, int *truncated_r,
+    dir_nss_passwd_fn fn, void *arg)
 {
 	struct dir_nss_passwd pw;
 	LDAPMessage *res = NULL, *e;
@@ -254,7 +265,7 @@ passwd_search(struct dir_conn *c, const char *base, const char *filter,
 	st = DIR_NOT_FOUND;
 	for (e = ldap_first_entry(ld, res); e != NULL;
 	    e = ldap_next_entry(ld, e)) {
-		if (fill_passwd(ld, e, name, &pw) != 0)
+		if (fill_passwd(ld, e, name, min_id, &pw) != 0)
 			continue;
 		if (max > 0 && n == max) {
 			trunc = 1;
@@ -274,8 +285,8 @@ passwd_search(struct dir_conn *c, const char *base, const char *filter,
 
 static int
 group_search(struct dir_conn *c, const char *base, const char *filter,
-    const char *name, size_t max, int *truncated_r, dir_nss_group_fn fn,
-    void *arg)
+    const char *name, uint32_t min_id, size_t max, int *truncated_r,
+    dir_nss_group_fn fn, void *arg)
 {
 	struct dir_nss_group gr;
 	LDAPMessage *res = NULL, *e;
@@ -290,7 +301,7 @@ group_search(struct dir_conn *c, const char *base, const char *filter,
 	st = DIR_NOT_FOUND;
 	for (e = ldap_first_entry(ld, res); e != NULL;
 	    e = ldap_next_entry(ld, e)) {
-		if ((r = fill_group(ld, e, name, &gr)) < 0) {
+		if ((r = fill_group(ld, e, name, min_id, &gr)) < 0) {
 			st = DIR_ERROR;
 			break;
 		}
@@ -351,8 +362,8 @@ dir_nss_passwd_by_name(struct dir_conn *c, const struct authd_conf *conf,
 	escape_value(name, esc, sizeof(esc));
 	snprintf(filter, sizeof(filter), "(&(objectClass=posixAccount)(uid=%s))",
 	    esc);
-	return passwd_search(c, conf->people_dn, filter, name, 0, NULL,
-	    first_passwd, &f);
+	return passwd_search(c, conf->people_dn, filter, name,
+	    (uint32_t)conf->nss_min_id, 0, NULL, first_passwd, &f);
 }
 
 int
@@ -364,8 +375,8 @@ dir_nss_passwd_by_uid(struct dir_conn *c, const struct authd_conf *conf,
 
 	snprintf(filter, sizeof(filter),
 	    "(&(objectClass=posixAccount)(uidNumber=%lu))", (unsigned long)uid);
-	return passwd_search(c, conf->people_dn, filter, NULL, 0, NULL,
-	    first_passwd, &f);
+	return passwd_search(c, conf->people_dn, filter, NULL,
+	    (uint32_t)conf->nss_min_id, 0, NULL, first_passwd, &f);
 }
 
 int
@@ -374,7 +385,7 @@ dir_nss_passwd_walk(struct dir_conn *c, const struct authd_conf *conf,
 {
 	*truncated_r = 0;
 	return passwd_search(c, conf->people_dn, "(objectClass=posixAccount)",
-	    NULL, max, truncated_r, fn, arg);
+	    NULL, (uint32_t)conf->nss_min_id, max, truncated_r, fn, arg);
 }
 
 int
@@ -389,7 +400,8 @@ dir_nss_group_by_name(struct dir_conn *c, const struct authd_conf *conf,
 	escape_value(name, esc, sizeof(esc));
 	snprintf(filter, sizeof(filter), "(&(objectClass=posixGroup)(cn=%s))", esc);
 	groups_base(conf, base, sizeof(base));
-	return group_search(c, base, filter, name, 0, NULL, first_group, &f);
+	return group_search(c, base, filter, name, (uint32_t)conf->nss_min_id,
+	    0, NULL, first_group, &f);
 }
 
 int
@@ -402,7 +414,8 @@ dir_nss_group_by_gid(struct dir_conn *c, const struct authd_conf *conf,
 	snprintf(filter, sizeof(filter),
 	    "(&(objectClass=posixGroup)(gidNumber=%lu))", (unsigned long)gid);
 	groups_base(conf, base, sizeof(base));
-	return group_search(c, base, filter, NULL, 0, NULL, first_group, &f);
+	return group_search(c, base, filter, NULL, (uint32_t)conf->nss_min_id,
+	    0, NULL, first_group, &f);
 }
 
 int
@@ -413,8 +426,8 @@ dir_nss_group_walk(struct dir_conn *c, const struct authd_conf *conf,
 
 	*truncated_r = 0;
 	groups_base(conf, base, sizeof(base));
-	return group_search(c, base, "(objectClass=posixGroup)", NULL, max,
-	    truncated_r, fn, arg);
+	return group_search(c, base, "(objectClass=posixGroup)", NULL,
+	    (uint32_t)conf->nss_min_id, max, truncated_r, fn, arg);
 }
 
 int
@@ -445,7 +458,8 @@ dir_nss_gids_of(struct dir_conn *c, const struct authd_conf *conf,
 		char who[AUTHD_NSS_NAME_MAX + 1];
 
 		if (has_exact_value(ld, e, "memberUid", name, who, sizeof(who)) &&
-		    get_id(ld, e, "gidNumber", &gid) == 0)
+		    get_id(ld, e, "gidNumber", &gid) == 0 &&
+		    gid >= (uint32_t)conf->nss_min_id)
 			gids[(*n_r)++] = gid;
 	}
 	ldap_msgfree(res);

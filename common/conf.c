@@ -54,6 +54,7 @@ static const struct conf_key conf_keys[] = {
 	STR("user_socket", K_SOCKET, user_socket_path),
 	STR("nss_socket", K_SOCKET, nss_socket_path),
 	STR("nss_enumerate", K_BOOL, nss_enumerate),
+	INT("nss_min_id", nss_min_id, 1, 2147483647),
 	STR("ldap_uri", K_URIS, ldap_uris),
 	STR("ldap_starttls", K_BOOL, ldap_starttls),
 	STR("ldap_ca_file", K_PATH, ldap_ca_file),
@@ -140,6 +141,7 @@ authd_conf_init(struct authd_conf *c)
 	c->ldap_timeout = 5;
 	c->ldap_pool_size = 4;
 	c->ldap_bind_pool_size = 16;
+	c->nss_min_id = 1000;
 	c->audit_fsync = 1;
 	c->client_timeout = 120;
 	c->max_clients = 1024;

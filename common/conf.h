@@ -19,6 +19,7 @@ struct authd_conf {
 	                               who may only act for their own uid; default RUNSTATEDIR/authd/user.sock */
 	char *nss_socket_path;      /* nss_socket; default RUNSTATEDIR/authd/nss.sock */
 	int nss_enumerate;          /* nss_enumerate = yes|no (default no): getent passwd/group with no key */
+	int nss_min_id;             /* nss_min_id (default 1000): lower uid/gid numbers are the system's */
 	char *ldap_uris[AUTHD_CONF_MAX_URIS]; /* ldap_uri: one or more, space separated, tried in order */
 	size_t n_ldap_uris;
 	int ldap_starttls;          /* ldap_starttls = yes|no (default yes for ldap://) */

@@ -235,6 +235,40 @@ START_TEST(root_never_from_directory)
 }
 END_TEST
 
+/*
+ * Ids below nss_min_id (default 1000) are the system's: a directory group
+ * with gid 27 (sudo on Debian) must not put its members in the local sudo
+ * group through initgroups, nor an entry take a system uid.
+ */
+START_TEST(system_ids_never_from_directory)
+{
+	struct passwd pw;
+	struct group gr;
+	long int start = 1, size = 4;
+	gid_t *groups = calloc(4, sizeof(gid_t));
+	int err;
+
+	itest_add_person("sudoer", 30021, PW);
+	add_group("sudo-by-ldap", 27, "sudoer");
+	add_group("fine-group", 40021, "sudoer");
+	groups[0] = 30021;
+	ck_assert_int_eq(p_initgroups("sudoer", 30021, &start, &size, &groups, 0,
+	    &err), NSS_STATUS_SUCCESS);
+	ck_assert_int_eq(start, 2);
+	ck_assert_uint_eq(groups[1], 40021);
+	free(groups);
+	ck_assert_int_eq(p_getgrgid(27, &gr, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	ck_assert_int_eq(p_getgrnam("sudo-by-ldap", &gr, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	itest_add_person("lowuid", 500, PW);
+	ck_assert_int_eq(p_getpwnam("lowuid", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+	ck_assert_int_eq(p_getpwuid(500, &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_NOTFOUND);
+}
+END_TEST
+
 START_TEST(enumeration_off_by_default)
 {
 	struct passwd pw;
@@ -440,6 +474,7 @@ nss_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, passwd_by_name_and_uid);
 	tcase_add_test(tc, groups_and_initgroups);
+	tcase_add_test(tc, system_ids_never_from_directory);
 	tcase_add_test(tc, unknown_not_found);
 	tcase_add_test(tc, added_person_resolves_at_once);
 	tcase_add_test(tc, disabled_and_suspended_still_resolve);
