@@ -129,6 +129,18 @@ else
 fi
 openssl crl -in "$PUB/crl.pem" -noout -text | grep -q "Key Compromise" &&
     ok "a lost card's reason code is keyCompromise" || fail "no keyCompromise reason"
+# --out replaces what is there, a symbolic link included, and never writes
+# through it; no temporary file is left beside it.
+echo "not a crl" >"$DIR/victim"
+ln -sf "$DIR/victim" "$PUB/linked.pem"
+run "$ADMIN" "${C[@]}" card crl --ca-cert "$CA/ca.pem" --ca-key "$CA/ca.key" --out "$PUB/linked.pem"
+expect 0 "CRL of 1 card certificate(s)" "card crl over a symbolic link"
+[ "$(cat "$DIR/victim")" = "not a crl" ] && [ ! -L "$PUB/linked.pem" ] &&
+    openssl crl -in "$PUB/linked.pem" -noout 2>/dev/null &&
+    ok "--out replaced the link, not the file it pointed to" ||
+    fail "--out wrote through a symbolic link: $(ls -l "$PUB/linked.pem"; cat "$DIR/victim")"
+left=$(find "$PUB" -name 'linked.pem.*' -o -name 'crl.pem.*' | wc -l)
+[ "$left" -eq 0 ] && ok "no temporary CRL file left" || fail "$left temporary file(s) left in $PUB"
 
 run "$ADMIN" "${C[@]}" card destroyed LC-1 --date today --method shredded --handler yamada --witness suzuki
 expect 2 "--date wants" "a date that is no date"
