@@ -1006,6 +1006,34 @@ START_TEST(expiry_warning_and_grace_logins)
 END_TEST
 
 /*
+ * Each socket has max_clients of its own: the user socket full (here 4)
+ * closes more of its connections at once, and root's logins through the
+ * other socket go on.
+ */
+START_TEST(max_clients_per_socket)
+{
+	char max[32];
+	struct pam_run run;
+	int fds[5], i;
+
+	itest_add_person("maxi", 20054, PW_GOOD);
+	conf_value("max_clients", max, sizeof(max));
+	ck_assert_int_eq(itest_set_conf("max_clients", "4"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_ge(fds[i] = itest_unix_connect(itest.user_socket), 0);
+	ck_assert(itest_closed_within(fds[4], 5000));
+	ck_assert(!itest_closed_within(fds[0], 0));
+	ck_assert_int_eq(itest_login(svc, "maxi", PW_GOOD, &run), PAM_SUCCESS);
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+	ck_assert_int_eq(itest_set_conf("max_clients", max[0] != '\0' ? max :
+	    "1024"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
+/*
  * One PAM handle: authenticate answering password, then acct_mgmt, after
  * setting item (PAM_TTY, PAM_SERVICE; 0: none) to value, in a child
  * process of this one when in_child.
@@ -1435,6 +1463,7 @@ login_suite(void)
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, user_socket_connections_per_uid);
+	tcase_add_test(tc, max_clients_per_socket);
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
