@@ -110,6 +110,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.audit_fsync, 1);
 	ck_assert_int_eq(c.client_timeout, 120);
 	ck_assert_int_eq(c.max_clients, 1024);
+	ck_assert_int_eq(c.nss_min_id, 1000);
 	ck_assert_int_eq(c.fail_delay_ms, 1000);
 	ck_assert_int_eq(c.debug, 0);
 	ck_assert_ptr_nonnull(strstr(c.socket_path, "/authd/authd.sock"));
@@ -240,6 +241,8 @@ START_TEST(out_of_range)
 	expect_error("ldap_bind_pool_size = 0\n", 1, "ldap_bind_pool_size: 0 is out of range 1..64");
 	expect_error("max_clients = 65537\n", 1,
 	    "max_clients: 65537 is out of range 1..65536");
+	expect_error("nss_min_id = 0\n", 1,
+	    "nss_min_id: 0 is out of range 1..2147483647");
 	expect_error("fail_delay_ms = -1\n", 1, "fail_delay_ms: -1 is out of range 0..10000");
 	expect_error("client_timeout = 99999999999999999999999\n", 1,
 	    "client_timeout: 99999999999999999999999 is out of range 1..3600");
