@@ -1035,12 +1035,12 @@ END_TEST
 
 /*
  * One PAM handle: authenticate answering password, then acct_mgmt, after
- * setting item (PAM_TTY, PAM_SERVICE; 0: none) to value, in a child
- * process of this one when in_child.
+ * setting item (PAM_TTY, PAM_SERVICE; 0: none) to value and pausing
+ * pause_ms, in a child process of this one when in_child.
  */
 static int
 login_then_acct_changed(const char *user, const char *password, int item,
-    const char *value, int in_child, struct pam_run *run)
+    const char *value, int pause_ms, int in_child, struct pam_run *run)
 {
 	pam_handle_t *pamh;
 	pid_t pid;
@@ -1053,6 +1053,7 @@ login_then_acct_changed(const char *user, const char *password, int item,
 	if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS) {
 		if (item != 0)
 			ck_assert_int_eq(pam_set_item(pamh, item, value), PAM_SUCCESS);
+		usleep((useconds_t)pause_ms * 1000);
 		if (!in_child)
 			r = pam_acct_mgmt(pamh, 0);
 		else {
@@ -1068,26 +1069,13 @@ login_then_acct_changed(const char *user, const char *password, int item,
 	return r;
 }
 
-/* One PAM handle: authenticate answering password, then acct_mgmt. */
+/* The same on another tty (NULL: the same) after pause_ms, in this process. */
 static int
 login_then_acct(const char *user, const char *password, const char *tty_after,
     int pause_ms, struct pam_run *run)
 {
-	pam_handle_t *pamh;
-	int r;
-
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = password;
-	run->nanswers = 1;
-	pamh = itest_pam_start(svc, user, run);
-	if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS) {
-		if (tty_after != NULL)
-			pam_set_item(pamh, PAM_TTY, tty_after);
-		usleep((useconds_t)pause_ms * 1000);
-		r = pam_acct_mgmt(pamh, 0);
-	}
-	itest_pam_end(pamh, r);
-	return r;
+	return login_then_acct_changed(user, password, tty_after != NULL ?
+	    PAM_TTY : 0, tty_after, pause_ms, 0, run);
 }
 
 #define DECIDED_AHEAD "decided\\x20with\\x20the\\x20authentication"
@@ -1123,10 +1111,10 @@ START_TEST(acct_mgmt_decided_with_authentication)
 	    itest.confdir, svc), 0);
 	snprintf(again, sizeof(again), "%s-again", svc);
 	ck_assert_int_eq(login_then_acct_changed("ahead", PW_GOOD, PAM_SERVICE,
-	    again, 0, &run), PAM_SUCCESS);
+	    again, 0, 0, &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
 	    "-again ", "result=success", NULL), 1);
-	ck_assert_int_eq(login_then_acct_changed("ahead", PW_GOOD, 0, NULL, 1,
+	ck_assert_int_eq(login_then_acct_changed("ahead", PW_GOOD, 0, NULL, 0, 1,
 	    &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=ahead",
 	    "result=success", NULL), 7);
