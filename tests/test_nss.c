@@ -389,6 +389,24 @@ START_TEST(refused_requests_answered_once)
 END_TEST
 
 /*
+ * A connection that asks nothing is closed after NSS_FIRST_REQUEST_MS (2 s),
+ * not kept for the idle timeout (10 s): the module asks right after connect.
+ */
+START_TEST(silent_connection_closed)
+{
+	struct passwd pw;
+	int fd, err;
+
+	ck_assert_int_ge(fd = nss_connect(), 0);
+	ck_assert(!itest_closed_within(fd, 500));
+	ck_assert(itest_closed_within(fd, 6000));
+	close(fd);
+	ck_assert_int_eq(p_getpwnam("nina", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+}
+END_TEST
+
+/*
  * One user cannot take every NSS connection: past NSS_CONNS_PER_UID (64)
  * its connections are closed at once, while root's lookups go on.
  */
@@ -483,6 +501,7 @@ nss_suite(void)
 	tcase_add_test(tc, enumeration_off_by_default);
 	tcase_add_test(tc, enumeration_on_by_config);
 	tcase_add_test(tc, refused_requests_answered_once);
+	tcase_add_test(tc, silent_connection_closed);
 	tcase_add_test(tc, one_user_cannot_take_every_connection);
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
 	suite_add_tcase(s, tc);
