@@ -6,7 +6,9 @@
  * credential for the relying party authd uses (fido2_rp_id, default the
  * host name), its attestation is verified, and the credential id, public
  * key, AAGUID, UV capability and signature counter are stored, bound as
- * the administrator who acts.
+ * the administrator who acts, with the attestation certificate when the
+ * key gave one: authd checks it against fido2_attestation_roots at each
+ * login before a model on fido2_biometric_aaguids counts as biometric.
  */
 #include "config.h"
 
@@ -24,6 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "authctl.h"
 #include "cmd_fido2.h"
@@ -44,7 +47,10 @@ struct enrolled {
 	char alg[16];
 	char count[16];
 	const char *attestation;
+	char cert_pem[FIDO2_ATT_CERT_MAX];   /* "" for self attestation */
 	int uv_capable;
+	int biometric;                       /* counts as biometric, as now configured */
+	char not_bio[160];                   /* why a listed model does not */
 };
 
 static const char *
@@ -167,6 +173,53 @@ check_attestation(const fido_cred_t *c, const char **kind_r)
 	return 0;
 }
 
+/* The attestation certificate the key gave, in PEM; "" when none. 0 or -1. */
+static int
+attestation_cert_pem(const fido_cred_t *c, char *out, size_t outsz)
+{
+	const unsigned char *der = fido_cred_x5c_ptr(c);
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	char *p;
+	long n;
+	int ret = -1;
+
+	out[0] = '\0';
+	if (der == NULL || fido_cred_x5c_len(c) == 0)
+		return 0;
+	if ((x = d2i_X509(NULL, &der, (long)fido_cred_x5c_len(c))) == NULL ||
+	    (bio = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(bio, x) != 1)
+		goto out;
+	n = BIO_get_mem_data(bio, &p);
+	if (n <= 0 || (size_t)n >= outsz)
+		goto out;
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	ret = 0;
+out:
+	BIO_free(bio);
+	X509_free(x);
+	return ret;
+}
+
+/*
+ * Will the key's user verification count as biometric: its model on
+ * fido2_biometric_aaguids and attested by fido2_attestation_roots (what
+ * authd checks at each login)? Said now, so the administrator knows.
+ */
+static void
+judge_biometric(struct actl *a, const fido_cred_t *c, struct enrolled *en)
+{
+	const uint8_t *aaguid = fido_cred_aaguid_ptr(c);
+
+	en->biometric = 0;
+	en->not_bio[0] = '\0';
+	if (!fido2_aaguid_listed(aaguid, a->conf.fido2_biometric_aaguids))
+		return;
+	en->biometric = fido2_model_attested(a->conf.fido2_attestation_roots,
+	    en->cert_pem, aaguid, en->not_bio, sizeof(en->not_bio));
+}
+
 /* Existing credentials of the person: excluded, so a key enrols once. */
 static int
 exclude_one(struct actl *a, LDAPMessage *e, void *arg)
@@ -215,14 +268,15 @@ store(struct actl *a, const char *person_dn, const char *uid,
 		.bv_val = (char *)fido_cred_id_ptr(c),
 	};
 	struct berval *idvals[2] = { &idv, NULL };
-	char *oc[] = { AUTHD_OC_FIDO_CRED, NULL }, *cn[] = { (char *)en->cn, NULL };
+	char *oc[] = { AUTHD_OC_FIDO_CRED, NULL, NULL };
+	char *cn[] = { (char *)en->cn, NULL };
 	char *pem[] = { (char *)en->pem, NULL }, *alg[] = { (char *)en->alg, NULL };
 	char *rpv[] = { (char *)rp, NULL }, *cnt[] = { (char *)en->count, NULL };
 	char *state[] = { "active", NULL }, *aag[] = { (char *)en->aaguid, NULL };
 	char *uv[] = { en->uv_capable ? "TRUE" : "FALSE", NULL };
 	char *att[] = { (char *)en->attestation, NULL }, *tm[] = { when, NULL };
-	char *desc[] = { (char *)label, NULL };
-	LDAPMod m[13], *mods[14];
+	char *desc[] = { (char *)label, NULL }, *cert[] = { (char *)en->cert_pem, NULL };
+	LDAPMod m[14], *mods[15];
 	struct tm t;
 	time_t now = time(NULL);
 	size_t i, n = 0;
@@ -230,6 +284,8 @@ store(struct actl *a, const char *person_dn, const char *uid,
 
 	gmtime_r(&now, &t);
 	strftime(when, sizeof(when), "%Y%m%d%H%M%SZ", &t);
+	if (en->cert_pem[0] != '\0')
+		oc[1] = AUTHD_OC_FIDO_ATTESTED;
 	memset(m, 0, sizeof(m));
 #define MOD(attr, vals) do { m[n].mod_op = LDAP_MOD_ADD; \
 	m[n].mod_type = (attr); m[n].mod_values = (vals); n++; } while (0)
@@ -246,6 +302,8 @@ store(struct actl *a, const char *person_dn, const char *uid,
 	MOD(AUTHD_AT_FIDO_ENROLLED, tm);
 	if (label != NULL)
 		MOD("description", desc);
+	if (en->cert_pem[0] != '\0')
+		MOD(AUTHD_AT_FIDO_ATT_CERT, cert);
 #undef MOD
 	m[n].mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
 	m[n].mod_type = AUTHD_AT_FIDO_CRED_ID;
@@ -266,12 +324,19 @@ store(struct actl *a, const char *person_dn, const char *uid,
 		free(dn);
 		return ACTL_FAIL;
 	}
-	snprintf(what, sizeof(what), "credential %s, aaguid %s, %s, rp %s",
-	    en->cn, en->aaguid, en->attestation, rp);
+	snprintf(what, sizeof(what), "credential %s, aaguid %s, %s, rp %s%s%s",
+	    en->cn, en->aaguid, en->attestation, rp,
+	    en->biometric ? ", biometric" : en->not_bio[0] != '\0' ?
+	    ", not biometric: " : "", en->not_bio);
 	actl_record(a, "fido2_enroll", uid, "success", what);
 	printf("%s: security key enrolled as %s (aaguid %s, user verification %s, "
-	    "attestation %s)\n", uid, en->cn, en->aaguid,
-	    en->uv_capable ? "yes" : "no", en->attestation);
+	    "attestation %s%s)\n", uid, en->cn, en->aaguid,
+	    en->uv_capable ? "yes" : "no", en->attestation,
+	    en->biometric ? ", biometric model" : "");
+	if (en->not_bio[0] != '\0')
+		fprintf(stderr, "authctl: warning: the key's model is on "
+		    "fido2_biometric_aaguids, but its user verification will count "
+		    "as knowledge (a PIN), not biometric: %s\n", en->not_bio);
 	free(dn);
 	return ACTL_OK;
 }
@@ -351,6 +416,12 @@ actl_fido2_enroll(struct actl *a, int argc, char **argv)
 		    "use (ES256 only)\n");
 		goto out;
 	}
+	if (attestation_cert_pem(c, en.cert_pem, sizeof(en.cert_pem)) != 0) {
+		fprintf(stderr, "authctl: the key's attestation certificate "
+		    "cannot be read\n");
+		goto out;
+	}
+	judge_biometric(a, c, &en);
 	cred_cn(fido_cred_id_ptr(c), fido_cred_id_len(c), en.cn);
 	fido2_aaguid_format(fido_cred_aaguid_ptr(c), en.aaguid);
 	snprintf(en.alg, sizeof(en.alg), "%d", fido_cred_type(c));

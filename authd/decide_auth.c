@@ -504,7 +504,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	struct verify_result res;
 	struct verify_ctx ctx;
 	char reason[512], why[384], extra[2048], cats[64], gextra[512];
-	char ahead_reason[300], ahead_extra[64];
+	char ahead_reason[300], ahead_extra[64], notes[256] = "";
 	/* from the directory: escaped, so that a space or '=' adds no field */
 	char pol[4 * POLICY_NAME_MAX + 1], cred[4 * sizeof(j->credential) + 1];
 	struct job_record recs[2];
@@ -566,6 +566,8 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 			goto out;
 		}
 		proven |= res.categories & m->cats;
+		if (res.note[0] != '\0')
+			snprintf(notes, sizeof(notes), "; %s", res.note);
 		/* the device the session will depend on (the first one) */
 		if (j->credential[0] == '\0' && res.credential[0] != '\0') {
 			snprintf(j->credential, sizeof(j->credential), "%s",
@@ -577,9 +579,9 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	if (!policy_satisfied(&p->pol.req, proven |
 	    (pw != NULL ? FACTOR_KNOWLEDGE : 0))) {
 		policy_categories_str(proven, cats, sizeof(cats));
-		snprintf(why, sizeof(why), "proven %s%s does not meet policy %s (%s)",
-		    cats, pw != NULL ? " (+ knowledge unchecked)" : "", p->pol.name,
-		    p->pol.req.text);
+		snprintf(why, sizeof(why), "proven %s%s does not meet policy %s "
+		    "(%s)%s", cats, pw != NULL ? " (+ knowledge unchecked)" : "",
+		    p->pol.name, p->pol.req.text, notes);
 		result = refuse_counted(j, dc, why, reason, sizeof(reason));
 		goto out;
 	}
@@ -645,9 +647,9 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	result = AUTHD_R_SUCCESS;
 	j->must_change = res.bind.must_change || p->acct.pwd_reset;
 	j->grace_left = res.bind.grace_left;
-	snprintf(reason, sizeof(reason), "%s accepted%s", j->factors,
+	snprintf(reason, sizeof(reason), "%s accepted%s%s", j->factors,
 	    j->must_change ? "; must change (reset)" :
-	    res.bind.grace_left >= 0 ? "; expired, grace login" : "");
+	    res.bind.grace_left >= 0 ? "; expired, grace login" : "", notes);
 	snprintf(j->acct_dn, sizeof(j->acct_dn), "%s", p->acct.dn);
 	if (authd_random_hex(j->login_id, sizeof(j->login_id),
 	    LOGIN_ID_LEN / 2) != AUTHD_OK) {

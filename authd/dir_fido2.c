@@ -69,6 +69,10 @@ parse_cred(LDAP *ld, LDAPMessage *e, struct fido2_cred *c)
 	if (dir_entry_value(ld, e, AUTHD_AT_FIDO_AAGUID, buf, sizeof(buf)) != 1 ||
 	    fido2_aaguid_parse(buf, c->aaguid) != 0)
 		memset(c->aaguid, 0, sizeof(c->aaguid));
+	/* Absent (self attestation) or too long, the model is not attested. */
+	if (dir_entry_value(ld, e, AUTHD_AT_FIDO_ATT_CERT, c->att_cert_pem,
+	    sizeof(c->att_cert_pem)) != 1)
+		c->att_cert_pem[0] = '\0';
 	c->uv_capable = dir_entry_value(ld, e, AUTHD_AT_FIDO_UV, buf, sizeof(buf)) == 1 &&
 	    strcasecmp(buf, "TRUE") == 0;
 	return 0;
@@ -81,7 +85,7 @@ dir_fido2_load(struct dir_conn *c, const char *person_dn,
 	static const char *const attrs[] = {
 		AUTHD_AT_FIDO_CRED_ID, AUTHD_AT_FIDO_PUBKEY, AUTHD_AT_FIDO_ALG,
 		AUTHD_AT_FIDO_AAGUID, AUTHD_AT_FIDO_UV, AUTHD_AT_FIDO_SIGN_COUNT,
-		AUTHD_AT_FIDO_RP_ID, NULL
+		AUTHD_AT_FIDO_RP_ID, AUTHD_AT_FIDO_ATT_CERT, NULL
 	};
 	LDAPMessage *res = NULL, *e;
 	LDAP *ld = NULL;

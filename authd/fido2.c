@@ -16,9 +16,15 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "fido2.h"
 #include "verifier.h"
+
+/* id-fido-gen-ce-aaguid: the model an attestation certificate speaks for. */
+#define OID_FIDO_AAGUID "1.3.6.1.4.1.45724.1.1.4"
 
 /* Flags of authenticator data (WebAuthn 6.1). */
 #define AUTHDATA_UP  0x01
@@ -150,9 +156,8 @@ fido2_aaguid_format(const uint8_t a[16], char out[37])
 	    a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
 }
 
-/* Is aaguid one of the space-separated AAGUIDs of list? */
-static int
-aaguid_listed(const uint8_t aaguid[16], const char *list)
+int
+fido2_aaguid_listed(const uint8_t aaguid[16], const char *list)
 {
 	char word[64];
 	uint8_t cand[16];
@@ -173,14 +178,126 @@ aaguid_listed(const uint8_t aaguid[16], const char *list)
 	return 0;
 }
 
+/*
+ * The AAGUID extension of an attestation certificate, when it has one:
+ * 1 it names aaguid, 0 it has none, -1 it names another or is malformed
+ * or critical (WebAuthn 8.2.1: an OCTET STRING of 16 bytes, not critical).
+ */
+static int
+cert_aaguid_matches(X509 *x, const uint8_t aaguid[16])
+{
+	ASN1_OBJECT *oid;
+	X509_EXTENSION *ext;
+	ASN1_OCTET_STRING *outer, *inner = NULL;
+	const unsigned char *p;
+	int i, r = -1;
+
+	if ((oid = OBJ_txt2obj(OID_FIDO_AAGUID, 1)) == NULL)
+		return -1;
+	i = X509_get_ext_by_OBJ(x, oid, -1);
+	ASN1_OBJECT_free(oid);
+	if (i < 0)
+		return 0;
+	if (X509_get_ext_by_OBJ(x, X509_EXTENSION_get_object(
+	    X509_get_ext(x, i)), i) >= 0)
+		return -1;   /* twice */
+	ext = X509_get_ext(x, i);
+	if (X509_EXTENSION_get_critical(ext) ||
+	    (outer = X509_EXTENSION_get_data(ext)) == NULL)
+		return -1;
+	p = ASN1_STRING_get0_data(outer);
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p,
+	    ASN1_STRING_length(outer))) != NULL &&
+	    p == ASN1_STRING_get0_data(outer) + ASN1_STRING_length(outer) &&
+	    ASN1_STRING_length(inner) == 16 &&
+	    memcmp(ASN1_STRING_get0_data(inner), aaguid, 16) == 0)
+		r = 1;
+	ASN1_OCTET_STRING_free(inner);
+	return r;
+}
+
+int
+fido2_model_attested(const char *roots_file, const char *cert_pem,
+    const uint8_t aaguid[16], char *why, size_t whylen)
+{
+	X509_STORE *roots = NULL;
+	X509_STORE_CTX *sc = NULL;
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	int ok = 0;
+
+	if (roots_file == NULL || *roots_file == '\0') {
+		snprintf(why, whylen, "no fido2_attestation_roots");
+		return 0;
+	}
+	if (cert_pem == NULL || *cert_pem == '\0') {
+		snprintf(why, whylen, "no attestation certificate (self attestation)");
+		return 0;
+	}
+	if ((bio = BIO_new_mem_buf(cert_pem, -1)) == NULL ||
+	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		snprintf(why, whylen, "attestation certificate unreadable");
+		goto out;
+	}
+	/* a CA's certificate speaks for no one key */
+	if (X509_check_ca(x) != 0) {
+		snprintf(why, whylen, "attestation certificate is a CA's");
+		goto out;
+	}
+	if (cert_aaguid_matches(x, aaguid) < 0) {
+		snprintf(why, whylen, "attestation certificate names another AAGUID");
+		goto out;
+	}
+	/* Read at each check, as card_ca_file is: a root taken out of the
+	 * file stops counting at the next login. */
+	if ((roots = X509_STORE_new()) == NULL ||
+	    X509_STORE_load_file(roots, roots_file) != 1) {
+		snprintf(why, whylen, "cannot read fido2_attestation_roots %s",
+		    roots_file);
+		goto out;
+	}
+	/*
+	 * An intermediate in the file is trusted as it is (libfido2 gives
+	 * only the key's own certificate); validity dates are not checked:
+	 * the certificate tells how the key was made, which its expiry
+	 * does not change.
+	 */
+	X509_STORE_set_flags(roots, X509_V_FLAG_PARTIAL_CHAIN |
+	    X509_V_FLAG_NO_CHECK_TIME);
+	if ((sc = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(sc, roots, x, NULL) != 1) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (X509_verify_cert(sc) != 1) {
+		snprintf(why, whylen, "attestation certificate does not chain to "
+		    "fido2_attestation_roots: %s", X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(sc)));
+		goto out;
+	}
+	ok = 1;
+out:
+	X509_STORE_CTX_free(sc);
+	X509_STORE_free(roots);
+	X509_free(x);
+	BIO_free(bio);
+	return ok;
+}
+
 unsigned
-fido2_categories(int uv_done, const uint8_t aaguid[16],
-    const char *biometric_aaguids)
+fido2_categories(int uv_done, const struct fido2_cred *cred,
+    const char *biometric_aaguids, const char *roots_file, char *why,
+    size_t whylen)
 {
 	unsigned c = FACTOR_POSSESSION;
 
-	if (uv_done)
-		c |= aaguid_listed(aaguid, biometric_aaguids) ?
-		    FACTOR_INHERENCE : FACTOR_KNOWLEDGE;
-	return c;
+	if (whylen > 0)
+		why[0] = '\0';
+	if (!uv_done)
+		return c;
+	if (fido2_aaguid_listed(cred->aaguid, biometric_aaguids) &&
+	    fido2_model_attested(roots_file, cred->att_cert_pem, cred->aaguid,
+	    why, whylen))
+		return c | FACTOR_INHERENCE;
+	return c | FACTOR_KNOWLEDGE;
 }

@@ -16,6 +16,7 @@
 
 #define FIDO2_CRED_ID_MAX   1024
 #define FIDO2_PUBKEY_MAX    1024   /* PEM SubjectPublicKeyInfo */
+#define FIDO2_ATT_CERT_MAX  8192   /* PEM attestation certificate */
 #define FIDO2_MAX_CREDS     8
 #define FIDO2_COSE_ES256    (-7)
 
@@ -27,6 +28,7 @@ struct fido2_cred {
 	char pubkey_pem[FIDO2_PUBKEY_MAX];
 	int cose_alg;                 /* only ES256 (-7) is verified */
 	uint8_t aaguid[16];
+	char att_cert_pem[FIDO2_ATT_CERT_MAX];  /* "" for self attestation */
 	int uv_capable;
 	uint32_t sign_count;          /* the last one accepted */
 	char rp_id[256];
@@ -61,17 +63,32 @@ int fido2_verify(const struct fido2_cred *cred, const struct fido2_assertion *a,
 
 /*
  * Factor categories (FACTOR_*) one verified assertion proves: possession;
- * plus inherence when UV was done and the AAGUID is on the biometric
- * allow-list (space-separated AAGUIDs, with or without dashes), else plus
- * knowledge when UV was done (a PIN).
+ * plus inherence when UV was done, the AAGUID is on the biometric
+ * allow-list (space-separated AAGUIDs, with or without dashes) and the
+ * model is attested (fido2_model_attested); else plus knowledge when UV
+ * was done (a PIN). why: when a listed model's UV counted as knowledge,
+ * the reason; else "".
  */
-unsigned fido2_categories(int uv_done, const uint8_t aaguid[16],
-    const char *biometric_aaguids);
+unsigned fido2_categories(int uv_done, const struct fido2_cred *cred,
+    const char *biometric_aaguids, const char *roots_file, char *why,
+    size_t whylen);
+
+/*
+ * Is the key's model what its AAGUID says: its attestation certificate
+ * (PEM, stored at enrolment) is not a CA's, names the same AAGUID if it
+ * names one (id-fido-gen-ce-aaguid), and chains to a certificate of
+ * roots_file (read at each call; validity dates not checked)? 1 yes; 0 no,
+ * with why. The attestation signature itself was checked at enrolment.
+ */
+int fido2_model_attested(const char *roots_file, const char *cert_pem,
+    const uint8_t aaguid[16], char *why, size_t whylen);
 
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (37 bytes with the NUL). */
 void fido2_aaguid_format(const uint8_t aaguid[16], char out[37]);
 /* 32 hex digits, dashes ignored. 0 or -1. */
 int fido2_aaguid_parse(const char *s, uint8_t aaguid_r[16]);
+/* Is aaguid one of list's (separated by spaces, tabs or commas)? 1 or 0. */
+int fido2_aaguid_listed(const uint8_t aaguid[16], const char *list);
 
 /* dir_fido2.c: the directory side, on authd's service connection. */
 

@@ -116,6 +116,9 @@ struct verify_result {
 	                               DIR_UNAVAILABLE, DIR_ERROR ... */
 	unsigned categories;        /* proven, on DIR_OK */
 	char reason[160];           /* for the audit log: "totp code replayed" */
+	char note[200];             /* on DIR_OK, for the audit log: how the factor
+	                               counted when that was less than it could
+	                               ("fido2 not biometric: ..."); "" for none */
 	char message[256];          /* for the person ("" for none). Not sent today:
 	                               a refused attempt never tells the caller
 	                               which factor failed (the audit log does). */

@@ -7,7 +7,8 @@
  * it as required; otherwise it asks for presence only. A UV flag in a
  * verified assertion is signed by the key, so it counts even when it was
  * not asked for. What UV proves: inherence for a model on
- * fido2_biometric_aaguids, knowledge (a PIN) for any other.
+ * fido2_biometric_aaguids whose attestation chains to
+ * fido2_attestation_roots, knowledge (a PIN) for any other.
  */
 #include "config.h"
 
@@ -233,7 +234,7 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	const struct fido2_cred *cred;
 	struct fido2_verdict v;
 	struct fido2_assertion a;
-	char aaguid[37];
+	char aaguid[37], why[160];
 	int st;
 
 	res_r->status = DIR_INVALID;
@@ -276,13 +277,19 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 		return;
 	}
 	res_r->status = DIR_OK;
-	res_r->categories = fido2_categories(v.uv_done, cred->aaguid,
-	    ctx->conf->fido2_biometric_aaguids);
+	res_r->categories = fido2_categories(v.uv_done, cred,
+	    ctx->conf->fido2_biometric_aaguids,
+	    ctx->conf->fido2_attestation_roots, why, sizeof(why));
 	fido2_aaguid_format(cred->aaguid, aaguid);
 	credential_name(in, res_r);
 	snprintf(res_r->reason, sizeof(res_r->reason),
 	    "fido2 key accepted (%s, counter %u, aaguid %s)",
-	    v.uv_done ? "user verified" : "presence", (unsigned)v.new_count, aaguid);
+	    (res_r->categories & FACTOR_INHERENCE) != 0 ? "biometric" :
+	    v.uv_done ? "user verified" : "presence", (unsigned)v.new_count,
+	    aaguid);
+	if (why[0] != '\0')
+		snprintf(res_r->note, sizeof(res_r->note),
+		    "fido2 not biometric: %s", why);
 }
 
 const struct verifier verifier_fido2 = {

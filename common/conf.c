@@ -81,6 +81,7 @@ static const struct conf_key conf_keys[] = {
 	INT("totp_window", totp_window, 0, 10),
 	STR("fido2_rp_id", K_STRING, fido2_rp_id),
 	STR("fido2_biometric_aaguids", K_STRING, fido2_biometric_aaguids),
+	STR("fido2_attestation_roots", K_PATH, fido2_attestation_roots),
 	STR("card_ca_file", K_PATH, card_ca_file),
 	STR("card_crl_file", K_PATH, card_crl_file),
 	STR("host_name", K_STRING, host_name),
@@ -187,6 +188,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->totp_key_file);
 	free_str(&c->fido2_rp_id);
 	free_str(&c->fido2_biometric_aaguids);
+	free_str(&c->fido2_attestation_roots);
 	free_str(&c->card_ca_file);
 	free_str(&c->card_crl_file);
 	free_str(&c->host_name);
@@ -610,6 +612,19 @@ authd_conf_validate(struct authd_conf *c, char *err, size_t errlen)
 	}
 	if (c->banner_file != NULL &&
 	    (r = authd_check_file_safe(c->banner_file, 0, err, errlen)) != AUTHD_OK)
+		return r;
+	/* A listed AAGUID is believed only from an attestation that chains to a root. */
+	if (c->fido2_biometric_aaguids != NULL &&
+	    c->fido2_biometric_aaguids[strspn(c->fido2_biometric_aaguids, " \t,")]
+	    != '\0' && c->fido2_attestation_roots == NULL) {
+		seterr(err, errlen, "%s: fido2_biometric_aaguids needs "
+		    "fido2_attestation_roots: a key's AAGUID is only believed when "
+		    "its attestation chains to one of those certificates", file);
+		return AUTHD_ERR_CONFIG;
+	}
+	if (c->fido2_attestation_roots != NULL &&
+	    (r = authd_check_file_safe(c->fido2_attestation_roots, 0, err,
+	    errlen)) != AUTHD_OK)
 		return r;
 	if ((r = derive(&c->people_dn, "ou=people,", c->base_dn)) != AUTHD_OK ||
 	    (r = derive(&c->timing_dn, "cn=authd-timing,ou=system,", c->base_dn))

@@ -53,6 +53,8 @@ struct authd_conf {
 	char *fido2_rp_id;          /* fido2_rp_id: FIDO2 relying party id; default host_name */
 	char *fido2_biometric_aaguids; /* fido2_biometric_aaguids: space-separated AAGUIDs whose user
 	                               verification is biometric (the allow-list) */
+	char *fido2_attestation_roots; /* fido2_attestation_roots: PEM certificates a listed model's
+	                               attestation must chain to */
 	char *card_ca_file;         /* card_ca_file: PEM CA certificate(s) that issue IC cards */
 	char *card_crl_file;        /* card_crl_file: PEM CRL of that CA, checked when set */
 	char *host_name;            /* host_name; default gethostname() */

@@ -80,6 +80,8 @@
 #define AUTHD_AT_FIDO_RP_ID       "authdFidoRpId"
 #define AUTHD_AT_FIDO_STATE       "authdFidoState"          /* active|revoked */
 #define AUTHD_AT_FIDO_ATTESTATION "authdFidoAttestation"
+#define AUTHD_AT_FIDO_ATT_CERT    "authdFidoAttestationCert" /* PEM */
+#define AUTHD_OC_FIDO_ATTESTED    "authdFidoAttested"       /* aux: has ATT_CERT */
 #define AUTHD_AT_FIDO_ENROLLED    "authdFidoEnrolled"
 #define AUTHD_FIDO_RDN_PREFIX     "fido2-"
 

@@ -498,6 +498,45 @@ START_TEST(banner_file_checked)
 }
 END_TEST
 
+/* A listed biometric model is believed only with roots to check it against. */
+START_TEST(biometric_list_needs_roots)
+{
+	struct authd_conf c;
+	char text[PATH_MAX + 512];
+	const char *r;
+
+	snprintf(text, sizeof(text), "%sfido2_biometric_aaguids = "
+	    "5ca1ab1e-0001-4000-8000-00000000b10e\n", REQUIRED);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)),
+	    AUTHD_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(errbuf, "fido2_biometric_aaguids needs "
+	    "fido2_attestation_roots"));
+	authd_conf_free(&c);
+	/* an empty list needs none */
+	snprintf(text, sizeof(text), "%sfido2_biometric_aaguids = \" , \"\n",
+	    REQUIRED);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)), AUTHD_OK);
+	authd_conf_free(&c);
+	/* the roots: a file no one else may write */
+	r = write_file("roots.pem", 0666, "-----BEGIN CERTIFICATE-----\n");
+	snprintf(text, sizeof(text), "%sfido2_biometric_aaguids = "
+	    "5ca1ab1e-0001-4000-8000-00000000b10e\nfido2_attestation_roots = %s\n",
+	    REQUIRED, r);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)),
+	    AUTHD_ERR_PERM);
+	ck_assert_ptr_nonnull(strstr(errbuf, "writable by group or others"));
+	authd_conf_free(&c);
+	ck_assert_int_eq(chmod(r, 0644), 0);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)), AUTHD_OK);
+	ck_assert_str_eq(c.fido2_attestation_roots, r);
+	authd_conf_free(&c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -521,6 +560,7 @@ conf_suite(void)
 	tcase_add_test(tc, nul_byte);
 	tcase_add_test(tc, secret_file);
 	tcase_add_test(tc, banner_file_checked);
+	tcase_add_test(tc, biometric_list_needs_roots);
 	suite_add_tcase(s, tc);
 	return s;
 }

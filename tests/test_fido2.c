@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,53 @@ verify(const struct made *m, const char *rp, int require_uv,
 	return fido2_verify(&cred, &a, v);
 }
 
+/* The attestation certificates (tests/lib/fido2-attestation.sh), once. */
+static char att_dir[64], roots[96];
+
+static void
+certs_made(void)
+{
+	char cmd[512];
+	const char *src = getenv("AUTHD_SRCDIR");
+
+	if (att_dir[0] != '\0')
+		return;
+	snprintf(att_dir, sizeof(att_dir), "/tmp/authd-fido2-att.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(att_dir));
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/lib/fido2-attestation.sh' %s %s",
+	    src != NULL ? src : ".", att_dir, AAGUID_BIO_TEXT);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(roots, sizeof(roots), "%s/root.pem", att_dir);
+}
+
+static void
+certs_removed(void)
+{
+	char cmd[128];
+
+	if (att_dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", att_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	att_dir[0] = '\0';
+}
+
+/* The text of dir/name into out. */
+static void
+load_text(const char *dir, const char *name, char *out, size_t outsz)
+{
+	char path[160];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(out, 1, outsz - 1, f);
+	ck_assert(feof(f));
+	out[n] = '\0';
+	fclose(f);
+}
+
 static void
 setup(void)
 {
@@ -157,6 +205,7 @@ setup(void)
 static void
 teardown(void)
 {
+	certs_removed();
 	fido_dev_close(dev);
 	fido_dev_free(&dev);
 	softfido2_free(&sf);
@@ -166,13 +215,14 @@ START_TEST(valid_assertion)
 {
 	struct fido2_verdict v;
 	struct made m;
+	char why[160];
 
 	ck_assert_int_eq(assertion(FIDO_OPT_TRUE, FIDO_OPT_OMIT, &m), FIDO_OK);
 	ck_assert_int_eq(verify(&m, RP, 0, &v), DIR_OK);
 	ck_assert_uint_gt(v.new_count, cred.sign_count);
 	ck_assert_int_eq(v.uv_done, 0);
-	ck_assert_uint_eq(fido2_categories(v.uv_done, cred.aaguid, AAGUID_BIO_TEXT),
-	    FACTOR_POSSESSION);
+	ck_assert_uint_eq(fido2_categories(v.uv_done, &cred, AAGUID_BIO_TEXT,
+	    NULL, why, sizeof(why)), FACTOR_POSSESSION);
 }
 END_TEST
 
@@ -256,21 +306,31 @@ START_TEST(user_verification)
 {
 	struct fido2_verdict v;
 	struct made m;
+	char why[160];
 
 	softfido2_set_user(sf, 1, 1);
 	ck_assert_int_eq(assertion(FIDO_OPT_TRUE, FIDO_OPT_TRUE, &m), FIDO_OK);
 	ck_assert_int_eq(verify(&m, RP, 1, &v), DIR_OK);
 	ck_assert_int_eq(v.uv_done, 1);
-	/* a fingerprint key on the allow-list: inherence */
-	ck_assert_uint_eq(fido2_categories(v.uv_done, cred.aaguid,
-	    "00000000-0000-0000-0000-000000000001 " AAGUID_BIO_TEXT),
-	    FACTOR_POSSESSION | FACTOR_INHERENCE);
+	/* a fingerprint key on the allow-list, its model attested: inherence */
+	certs_made();
+	load_text(att_dir, "att.pem", cred.att_cert_pem, sizeof(cred.att_cert_pem));
+	ck_assert_uint_eq(fido2_categories(v.uv_done, &cred,
+	    "00000000-0000-0000-0000-000000000001 " AAGUID_BIO_TEXT, roots, why,
+	    sizeof(why)), FACTOR_POSSESSION | FACTOR_INHERENCE);
+	ck_assert_str_eq(why, "");
 	/* not on the list: UV was a PIN, knowledge */
-	ck_assert_uint_eq(fido2_categories(v.uv_done, cred.aaguid,
-	    "00000000-0000-0000-0000-000000000001"),
+	ck_assert_uint_eq(fido2_categories(v.uv_done, &cred,
+	    "00000000-0000-0000-0000-000000000001", roots, why, sizeof(why)),
 	    FACTOR_POSSESSION | FACTOR_KNOWLEDGE);
-	ck_assert_uint_eq(fido2_categories(v.uv_done, cred.aaguid, NULL),
-	    FACTOR_POSSESSION | FACTOR_KNOWLEDGE);
+	ck_assert_str_eq(why, "");
+	ck_assert_uint_eq(fido2_categories(v.uv_done, &cred, NULL, roots, why,
+	    sizeof(why)), FACTOR_POSSESSION | FACTOR_KNOWLEDGE);
+	/* on the list, but the AAGUID is only the key's word (self attestation) */
+	cred.att_cert_pem[0] = '\0';
+	ck_assert_uint_eq(fido2_categories(v.uv_done, &cred, AAGUID_BIO_TEXT,
+	    roots, why, sizeof(why)), FACTOR_POSSESSION | FACTOR_KNOWLEDGE);
+	ck_assert_ptr_nonnull(strstr(why, "self attestation"));
 
 	/* UV required but the key did only presence */
 	cred.sign_count = v.new_count;
@@ -280,6 +340,83 @@ START_TEST(user_verification)
 	/* the finger is not recognised: the key refuses */
 	softfido2_set_user(sf, 1, 0);
 	ck_assert_int_ne(assertion(FIDO_OPT_TRUE, FIDO_OPT_TRUE, &m), FIDO_OK);
+}
+END_TEST
+
+/* What fido2_model_attested() believes of an attestation certificate. */
+static int
+attested(const char *roots_file, const char *cert_name, char *why, size_t whylen)
+{
+	char pem[FIDO2_ATT_CERT_MAX] = "";
+
+	if (cert_name != NULL)
+		load_text(att_dir, cert_name, pem, sizeof(pem));
+	return fido2_model_attested(roots_file, pem, aaguid_bio, why, whylen);
+}
+
+START_TEST(model_attestation)
+{
+	char why[160], other_roots[128], both[512];
+
+	certs_made();
+	ck_assert_int_eq(attested(roots, "att.pem", why, sizeof(why)), 1);
+	/* another vendor's certificate, whose root the site does not list */
+	ck_assert_int_eq(attested(roots, "other.pem", why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "does not chain to fido2_attestation_roots"));
+	/* the right vendor, but a certificate for another model */
+	ck_assert_int_eq(attested(roots, "wrong.pem", why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "attestation certificate names another AAGUID");
+	/* a root is no key's attestation */
+	ck_assert_int_eq(attested(roots, "root.pem", why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "attestation certificate is a CA's");
+	/* self attestation: nothing to check */
+	ck_assert_int_eq(attested(roots, NULL, why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "self attestation"));
+	ck_assert_int_eq(fido2_model_attested(roots, "-----BEGIN CERTIFICATE-----\nAAAA\n",
+	    aaguid_bio, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "attestation certificate unreadable");
+	/* the roots as they are now: the other vendor alone, both, none */
+	snprintf(other_roots, sizeof(other_roots), "%s/other-root.pem", att_dir);
+	ck_assert_int_eq(attested(other_roots, "att.pem", why, sizeof(why)), 0);
+	ck_assert_int_eq(attested(other_roots, "other.pem", why, sizeof(why)), 1);
+	snprintf(both, sizeof(both), "cat %s %s > %s/both.pem", roots, other_roots,
+	    att_dir);
+	ck_assert_int_eq(system(both), 0);
+	snprintf(both, sizeof(both), "%s/both.pem", att_dir);
+	ck_assert_int_eq(attested(both, "att.pem", why, sizeof(why)), 1);
+	ck_assert_int_eq(attested(both, "other.pem", why, sizeof(why)), 1);
+	snprintf(both, sizeof(both), "%s/missing.pem", att_dir);
+	ck_assert_int_eq(attested(both, "att.pem", why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "cannot read fido2_attestation_roots"));
+	ck_assert_int_eq(attested(NULL, "att.pem", why, sizeof(why)), 0);
+}
+END_TEST
+
+/* The software key attests with a certificate, as a vendor's key does. */
+START_TEST(full_attestation_verifies)
+{
+	fido_cred_t *c = fido_cred_new();
+	uint8_t cdh[32], user[16];
+	char key[128], cert[128];
+
+	certs_made();
+	snprintf(key, sizeof(key), "%s/att.key", att_dir);
+	snprintf(cert, sizeof(cert), "%s/att.pem", att_dir);
+	ck_assert_int_eq(softfido2_set_attestation_cert(sf, key, cert), 0);
+	ck_assert_int_eq(RAND_bytes(cdh, sizeof(cdh)), 1);
+	memset(user, 7, sizeof(user));
+	ck_assert_int_eq(fido_cred_set_type(c, COSE_ES256), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_clientdata_hash(c, cdh, sizeof(cdh)), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_rp(c, RP, "authd"), FIDO_OK);
+	ck_assert_int_eq(fido_cred_set_user(c, user, sizeof(user), "bob",
+	    "Bob", NULL), FIDO_OK);
+	ck_assert_int_eq(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
+	ck_assert_str_eq(fido_cred_fmt(c), "packed");
+	ck_assert_ptr_nonnull(fido_cred_x5c_ptr(c));
+	ck_assert_int_eq(fido_cred_verify(c), FIDO_OK);
+	/* signed by the attestation key, not the new one */
+	ck_assert_int_ne(fido_cred_verify_self(c), FIDO_OK);
+	fido_cred_free(&c);
 }
 END_TEST
 
@@ -324,6 +461,8 @@ fido2_suite(void)
 	tcase_add_test(tc, tampered);
 	tcase_add_test(tc, counter_must_increase);
 	tcase_add_test(tc, user_verification);
+	tcase_add_test(tc, model_attestation);
+	tcase_add_test(tc, full_attestation_verifies);
 	tcase_add_test(tc, aaguid_text);
 	tcase_add_test(tc, unsupported_algorithm);
 	suite_add_tcase(s, tc);

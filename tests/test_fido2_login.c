@@ -36,6 +36,9 @@ static const uint8_t aaguid_plain[16] = {
 
 static struct softfido2 *key;
 static char key_path[256];
+/* the attestation certificates (tests/lib/fido2-attestation.sh) and the
+ * site's fido2_attestation_roots, a copy of root.pem the tests may change */
+static char att_dir[64], roots[96];
 
 /* A PAM service: the module with the key at fido2_device, or none (ssh). */
 static void
@@ -79,21 +82,39 @@ authctl_fido2(char *out, size_t outsz, const char *args)
 	    ADMIN_UID, ADMIN_UID, itest.builddir, itest.dir, args);
 }
 
-/* A fresh key with the given AAGUID, served at key_path, enrolled for uid. */
+/*
+ * A fresh key with the given AAGUID, served at key_path, enrolled for uid;
+ * att: the attestation certificate it gives (att_dir/att.pem with its key),
+ * NULL for self attestation. authctl's output in out.
+ */
 static void
-new_key_enrolled(const uint8_t aaguid[16], int uv, const char *uid)
+new_key_attested(const uint8_t aaguid[16], int uv, const char *uid,
+    const char *att, char *out, size_t outsz)
 {
-	char out[4096], args[512];
+	char args[512], akey[128], acert[128];
 
 	if (key != NULL)
 		softfido2_free(&key);
 	ck_assert_ptr_nonnull(key = softfido2_new(aaguid, uv));
+	if (att != NULL) {
+		snprintf(akey, sizeof(akey), "%s/%s.key", att_dir, att);
+		snprintf(acert, sizeof(acert), "%s/%s.pem", att_dir, att);
+		ck_assert_int_eq(softfido2_set_attestation_cert(key, akey, acert), 0);
+	}
 	ck_assert_int_eq(softfido2_serve(key, key_path), 0);
 	ck_assert_int_eq(itest_sh("chown %d %s", ADMIN_UID, key_path), 0);
 	snprintf(args, sizeof(args), "enroll %s --device unix:%s --name test-key",
 	    uid, key_path);
-	ck_assert_msg(authctl_fido2(out, sizeof(out), args) == 0, "enroll: %s", out);
+	ck_assert_msg(authctl_fido2(out, outsz, args) == 0, "enroll: %s", out);
 	ck_assert_ptr_nonnull(strstr(out, "security key enrolled as fido2-"));
+}
+
+static void
+new_key_enrolled(const uint8_t aaguid[16], int uv, const char *uid)
+{
+	char out[4096];
+
+	new_key_attested(aaguid, uv, uid, NULL, out, sizeof(out));
 }
 
 /* authenticate with the given answers to prompts (NULL-terminated). */
@@ -121,6 +142,15 @@ setup(void)
 {
 	setenv("AUTHD_FIDO2_RP_ID", RP_ID, 1);
 	setenv("AUTHD_FIDO2_BIOMETRIC_AAGUIDS", AAGUID_BIO_TEXT, 1);
+	/* made before authd starts: it checks the roots file is there */
+	snprintf(att_dir, sizeof(att_dir), "/tmp/authd-fido2-att.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(att_dir));
+	ck_assert_int_eq(itest_sh("sh '%s/tests/lib/fido2-attestation.sh' %s %s && "
+	    "cp %s/root.pem %s/roots.pem && chmod 0755 %s",
+	    getenv("AUTHD_SRCDIR") != NULL ? getenv("AUTHD_SRCDIR") : ".",
+	    att_dir, AAGUID_BIO_TEXT, att_dir, att_dir, att_dir), 0);
+	snprintf(roots, sizeof(roots), "%s/roots.pem", att_dir);
+	setenv("AUTHD_FIDO2_ATTESTATION_ROOTS", roots, 1);
 	itest_up(FAIL_DELAY_MS);
 	snprintf(key_path, sizeof(key_path), "%s/fido2.sock", itest.dir);
 	itest_add_person(ADMIN, ADMIN_UID, PW_GOOD);
@@ -130,12 +160,14 @@ setup(void)
 	    ADMIN, itest.base_dn), 0);
 	write_service("authd-fido2", 1);
 	write_service("authd-fido2-bio", 1);
+	write_service("authd-fido2-inh", 1);
 	write_service("authd-fido2-ssh", 0);
 	add_policy("fido2-kp", "authd-fido2", "knowledge+possession", "password fido2");
 	add_policy("fido2-any2", "authd-fido2-bio",
 	    "2of:knowledge,possession,inherence", "fido2");
 	add_policy("fido2-ssh", "authd-fido2-ssh", "knowledge+possession",
 	    "password fido2");
+	add_policy("fido2-inh", "authd-fido2-inh", "possession+inherence", "fido2");
 }
 
 static void
@@ -143,6 +175,7 @@ teardown(void)
 {
 	softfido2_free(&key);
 	ck_assert_int_eq(itest_down(), 0);
+	ck_assert_int_eq(itest_sh("rm -rf %s", att_dir), 0);
 }
 
 START_TEST(password_and_key)
@@ -240,20 +273,81 @@ END_TEST
 START_TEST(biometric_key_alone)
 {
 	struct pam_run run;
+	char out[4096];
 
 	itest_add_person("fbio", 22002, PW_GOOD);
-	new_key_enrolled(aaguid_bio, 1, "fbio");
-	/* the finger is recognised: possession + inherence, two of three */
+	new_key_attested(aaguid_bio, 1, "fbio", "att", out, sizeof(out));
+	ck_assert_msg(strstr(out, "biometric model") != NULL &&
+	    strstr(out, "warning") == NULL, "%s", out);
+	/* the finger is recognised: possession + inherence */
 	softfido2_set_user(key, 1, 1);
-	ck_assert_int_eq(login("authd-fido2-bio", "fbio", NULL, &run, NULL, NULL),
+	ck_assert_int_eq(login("authd-fido2-inh", "fbio", NULL, &run, NULL, NULL),
 	    PAM_SUCCESS);
 	ck_assert_int_eq(run.prompts, 0);
-	ck_assert_int_ge(itest_audit_count("event=authenticate", "user=fbio",
-	    "result=success", "fido2", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=fbio",
+	    "result=success", "possession+inherence", NULL), 1);
 	/* not recognised: the key gives nothing */
 	softfido2_set_user(key, 1, 0);
-	ck_assert_int_ne(login("authd-fido2-bio", "fbio", NULL, &run, NULL, NULL),
+	ck_assert_int_ne(login("authd-fido2-inh", "fbio", NULL, &run, NULL, NULL),
 	    PAM_SUCCESS);
+	/*
+	 * The site takes the vendor's root out of its list: read at each
+	 * login, so the next one no longer counts the finger, without a
+	 * restart; the audit log says why.
+	 */
+	softfido2_set_user(key, 1, 1);
+	ck_assert_int_eq(itest_sh("cp %s/other-root.pem %s", att_dir, roots), 0);
+	ck_assert_int_eq(login("authd-fido2-inh", "fbio", NULL, &run, NULL, NULL),
+	    PAM_AUTH_ERR);
+	itest_sh_out(out, sizeof(out), "grep user=fbio %s | tail -n 1",
+	    itest.audit_log);
+	ck_assert_msg(itest_audit_count("user=fbio", "result=auth_err",
+	    "fido2\\x20not\\x20biometric:\\x20attestation\\x20certificate\\x20does"
+	    "\\x20not\\x20chain", NULL) == 1, "audit: %s", out);
+	ck_assert_int_eq(itest_sh("cp %s/root.pem %s", att_dir, roots), 0);
+	ck_assert_int_eq(login("authd-fido2-inh", "fbio", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+/*
+ * A key that says it is a listed fingerprint model, but whose attestation
+ * does not show it: its own word (self attestation), or a certificate of a
+ * vendor the site does not list. Its user verification counts as a PIN.
+ */
+START_TEST(biometric_model_needs_attestation)
+{
+	struct pam_run run;
+	char out[4096];
+
+	itest_add_person("fself", 22007, PW_GOOD);
+	new_key_attested(aaguid_bio, 1, "fself", NULL, out, sizeof(out));
+	ck_assert_msg(strstr(out, "warning: the key's model is on "
+	    "fido2_biometric_aaguids, but its user verification will count as "
+	    "knowledge (a PIN), not biometric: no attestation certificate "
+	    "(self attestation)") != NULL, "%s", out);
+	softfido2_set_user(key, 1, 1);
+	ck_assert_int_eq(login("authd-fido2-inh", "fself", NULL, &run, NULL, NULL),
+	    PAM_AUTH_ERR);
+	itest_sh_out(out, sizeof(out), "grep user=fself %s | tail -n 1",
+	    itest.audit_log);
+	ck_assert_msg(itest_audit_count("user=fself", "result=auth_err",
+	    "proven\\x20knowledge+possession",
+	    "fido2\\x20not\\x20biometric:\\x20no\\x20attestation", NULL) == 1,
+	    "audit: %s", out);
+	/* two of three: possession and knowledge, as a PIN would give */
+	ck_assert_int_eq(login("authd-fido2-bio", "fself", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+
+	itest_add_person("fother", 22008, PW_GOOD);
+	new_key_attested(aaguid_bio, 1, "fother", "other", out, sizeof(out));
+	ck_assert_msg(strstr(out, "not biometric: attestation certificate does "
+	    "not chain to fido2_attestation_roots") != NULL, "%s", out);
+	softfido2_set_user(key, 1, 1);
+	ck_assert_int_eq(login("authd-fido2-inh", "fother", NULL, &run, NULL,
+	    NULL), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("user=fother", "result=auth_err",
+	    "fido2\\x20not\\x20biometric", NULL), 1);
 }
 END_TEST
 
@@ -362,6 +456,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, password_and_key);
 	tcase_add_test(tc, unknown_prompts_follow_real_plans);
 	tcase_add_test(tc, biometric_key_alone);
+	tcase_add_test(tc, biometric_model_needs_attestation);
 	tcase_add_test(tc, key_without_uv_is_one_factor);
 	tcase_add_test(tc, over_ssh_no_key);
 	tcase_add_test(tc, remove_key);

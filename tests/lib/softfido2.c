@@ -21,6 +21,7 @@
 #include <cbor.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -82,6 +83,9 @@ struct softfido2 {
 	int uv_capable;
 	int present, verified;
 	enum softfido2_att att;
+	EVP_PKEY *att_key;               /* SOFTFIDO2_ATT_PACKED_X5C */
+	uint8_t *att_cert;               /* its certificate, DER */
+	size_t att_cert_len;
 	uint32_t counter;
 	unsigned requests;
 	struct soft_cred creds[MAX_CREDS];
@@ -133,6 +137,8 @@ softfido2_free(struct softfido2 **sfp)
 	softfido2_stop(sf);
 	for (i = 0; i < sf->ncreds; i++)
 		EVP_PKEY_free(sf->creds[i].key);
+	EVP_PKEY_free(sf->att_key);
+	OPENSSL_free(sf->att_cert);
 	pthread_mutex_destroy(&sf->mu);
 	free(sf);
 	*sfp = NULL;
@@ -153,6 +159,41 @@ softfido2_set_attestation(struct softfido2 *sf, enum softfido2_att att)
 	pthread_mutex_lock(&sf->mu);
 	sf->att = att;
 	pthread_mutex_unlock(&sf->mu);
+}
+
+int
+softfido2_set_attestation_cert(struct softfido2 *sf, const char *key_pem,
+    const char *cert_pem)
+{
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL;
+	FILE *f;
+	unsigned char *der = NULL;
+	int len = -1;
+
+	if ((f = fopen(key_pem, "r")) != NULL) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if ((f = fopen(cert_pem, "r")) != NULL) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (key == NULL || x == NULL || (len = i2d_X509(x, &der)) <= 0) {
+		EVP_PKEY_free(key);
+		X509_free(x);
+		return -1;
+	}
+	X509_free(x);
+	pthread_mutex_lock(&sf->mu);
+	EVP_PKEY_free(sf->att_key);
+	OPENSSL_free(sf->att_cert);
+	sf->att_key = key;
+	sf->att_cert = der;
+	sf->att_cert_len = (size_t)len;
+	sf->att = SOFTFIDO2_ATT_PACKED_X5C;
+	pthread_mutex_unlock(&sf->mu);
+	return 0;
 }
 
 void
@@ -470,14 +511,32 @@ make_credential(struct softfido2 *sf, const cbor_item_t *req, uint8_t *out,
 	adlen += coselen;
 
 	if ((m = cbor_new_definite_map(3)) == NULL ||
-	    (att = cbor_new_definite_map(2)) == NULL)
+	    (att = cbor_new_definite_map(sf->att == SOFTFIDO2_ATT_PACKED_X5C ?
+	    3 : 2)) == NULL)
 		goto out;
-	if (sf->att == SOFTFIDO2_ATT_PACKED_SELF) {
-		if (sign_es256(c->key, ad, adlen, cbor_bytestring_handle(cdh),
+	if (sf->att != SOFTFIDO2_ATT_NONE) {
+		/* self: the new key signs; full: the attestation key (WebAuthn 8.2) */
+		if (sign_es256(sf->att == SOFTFIDO2_ATT_PACKED_X5C ? sf->att_key :
+		    c->key, ad, adlen, cbor_bytestring_handle(cdh),
 		    cbor_bytestring_length(cdh), sig, &siglen) < 0 ||
 		    map_put(att, cbor_build_string("alg"), build_int(COSE_ES256)) < 0 ||
 		    map_put(att, cbor_build_string("sig"),
 		    cbor_build_bytestring(sig, siglen)) < 0)
+			goto out;
+	}
+	if (sf->att == SOFTFIDO2_ATT_PACKED_X5C) {
+		cbor_item_t *x5c = cbor_new_definite_array(1),
+		    *der = cbor_build_bytestring(sf->att_cert, sf->att_cert_len);
+		int pushed = x5c != NULL && der != NULL && cbor_array_push(x5c, der);
+
+		if (der != NULL)
+			cbor_decref(&der);   /* the array holds it */
+		if (!pushed) {
+			if (x5c != NULL)
+				cbor_decref(&x5c);
+			goto out;
+		}
+		if (map_put(att, cbor_build_string("x5c"), x5c) < 0)
 			goto out;
 	}
 	if (map_put(m, build_int(1), cbor_build_string(

@@ -25,7 +25,10 @@ struct softfido2;
 /* Attestation statement format that MakeCredential returns. */
 enum softfido2_att {
 	SOFTFIDO2_ATT_PACKED_SELF = 0,  /* "packed", signed by the new key */
-	SOFTFIDO2_ATT_NONE = 1          /* "none" */
+	SOFTFIDO2_ATT_NONE = 1,         /* "none" */
+	SOFTFIDO2_ATT_PACKED_X5C = 2    /* "packed", signed by the attestation
+	                                   key, its certificate in x5c: set by
+	                                   softfido2_set_attestation_cert() */
 };
 
 /* uv_capable: the key announces built-in user verification ("uv": true). */
@@ -40,6 +43,13 @@ void softfido2_free(struct softfido2 **sfp);
  */
 void softfido2_set_user(struct softfido2 *sf, int present, int verified);
 void softfido2_set_attestation(struct softfido2 *sf, enum softfido2_att att);
+/*
+ * Full attestation from now on: the attestation key and its certificate
+ * (PEM files, e.g. made by tests/lib/fido2-attestation.sh) sign what
+ * MakeCredential returns. 0 or -1.
+ */
+int softfido2_set_attestation_cert(struct softfido2 *sf, const char *key_pem,
+    const char *cert_pem);
 /* Set the signature counter (e.g. back, to play a cloned key). */
 void softfido2_set_counter(struct softfido2 *sf, uint32_t counter);
 uint32_t softfido2_counter(const struct softfido2 *sf);
