@@ -22,3 +22,5 @@ tests_test_fido2_login_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib
 tests_test_fido2_login_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(FIDO2_CFLAGS)
 tests_test_fido2_login_LDADD = tests/libitest.la tests/libsoftfido2.la \
 	$(FIDO2_LIBS) $(CHECK_LIBS) $(PAM_LIBS)
+
+EXTRA_DIST += tests/lib/fido2-attestation.sh
