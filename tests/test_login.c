@@ -598,6 +598,53 @@ START_TEST(hung_directory_holds_up_nobody)
 }
 END_TEST
 
+/*
+ * The directory dies while a bind waits in its socket: the connection's
+ * end, not ldap_timeout, refuses the login as unavailable at once (its
+ * bind is not sent again), and logins work when the directory is back.
+ */
+START_TEST(directory_lost_during_bind)
+{
+	struct pam_run run;
+	pid_t slapd, child;
+	char timeout[32];
+	int i, status;
+
+	itest_add_person("vera", 20077, PW_GOOD);
+	slapd = directory_after_logins("vera", timeout, sizeof(timeout));
+	/* long enough that only the lost connection can end the wait */
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", "30"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_login(svc, "vera", PW_GOOD, &run), PAM_SUCCESS);
+	freeze(slapd);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		status = itest_login(svc, "vera", PW_GOOD, &run);
+		_exit(status == PAM_AUTHINFO_UNAVAIL &&
+		    strstr(run.shown, "unreachable") != NULL ? 0 : 1);
+	}
+	for (i = 0; i < 200 && !slapd_has_unread_request(); i++)
+		usleep(50 * 1000);
+	ck_assert_msg(slapd_has_unread_request(), "no bind reached slapd");
+	ck_assert_int_eq(kill(slapd, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	/* back first: the next tests need it whatever this one finds */
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
+	    itest.srcdir, itest.dir), 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the login whose directory died was not refused as unavailable");
+	ck_assert_int_eq(itest_sh("grep -q 'connection lost before the reply; the "
+	    "login is refused as unavailable' %s/authd.log", itest.dir), 0);
+	ck_assert_int_ge(itest_audit_count("user=vera", "result=authinfo_unavail",
+	    NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "vera", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", timeout[0] != '\0' ?
+	    timeout : "5"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
 /* Values of pwdFailureTime on a person's entry (ppolicy's failure count). */
 static int
 failures_of(const char *uid)
@@ -1455,6 +1502,7 @@ login_suite(void)
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
+	tcase_add_test(tc, directory_lost_during_bind);
 	tcase_add_test(tc, unanswered_wrong_password_counts_once);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
