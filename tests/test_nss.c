@@ -483,6 +483,75 @@ START_TEST(authd_stuck_or_stopped_unavailable)
 }
 END_TEST
 
+/* Send an NSS request without fields (an enumeration) on a new connection. */
+static int
+enum_request(void)
+{
+	static const unsigned char enum_pw[] = { 0x41, 0x4e, 1, 6, 0, 0, 0, 0 };
+	int fd;
+
+	ck_assert_int_ge(fd = nss_connect(), 0);
+	ck_assert_int_eq(write(fd, enum_pw, sizeof(enum_pw)), (ssize_t)sizeof(enum_pw));
+	return fd;
+}
+
+/*
+ * At most NSS_ENUM_CONCURRENT (2) enumerations at once, each counted until
+ * its answer is sent: two readers that stop reading hold their places, a
+ * third is told TRYAGAIN at once, lookups go on, and a place is given back
+ * when its reader goes away.
+ */
+START_TEST(enumerations_bounded)
+{
+	/* STATUS frame: header, then tag 8, length 1, TRYAGAIN (3) */
+	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
+	    0, 8, 0, 1, 3 };
+	struct passwd pw;
+	char out[4096];
+	struct pollfd p[2];
+	int a, b, c, err;
+
+	ck_assert_int_eq(itest_set_conf("nss_enumerate", "yes"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	/* more than a socket's buffer of answers (about 90 bytes each) */
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 5000); do printf 'dn: uid=many%%d,"
+	    "ou=people,%s\\nobjectClass: inetOrgPerson\\nobjectClass: posixAccount\\n"
+	    "objectClass: authdAccount\\nuid: many%%d\\ncn: Many %%d\\nsn: Many\\n"
+	    "uidNumber: %%d\\ngidNumber: %%d\\nhomeDirectory: /home/many%%d\\n"
+	    "authdAccountState: active\\n\\n' $i $i $i $((50000 + i)) $((50000 + i)) $i; done | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", itest.base_dn,
+	    itest.ldapi_uri), 0);
+	/* the view has them: the last one resolves */
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 100); do %s getent passwd many5000 "
+	    ">/dev/null && exit 0; sleep 0.1; done; exit 1", wrap), 0);
+	a = enum_request();
+	b = enum_request();
+	/* both answers have begun (and stall, unread, in full sockets) */
+	p[0] = (struct pollfd){ .fd = a, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = b, .events = POLLIN };
+	ck_assert_int_eq(poll(&p[0], 1, 10000), 1);
+	ck_assert_int_eq(poll(&p[1], 1, 10000), 1);
+	c = enum_request();
+	ck_assert_int_eq(read_for(c, out, sizeof(out), 5000), (ssize_t)sizeof(tryagain));
+	ck_assert_mem_eq(out, tryagain, sizeof(tryagain));
+	close(c);
+	ck_assert_int_eq(p_getpwnam("many17", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_uint_eq(pw.pw_uid, 50017);
+	/* a reader gone gives its place back */
+	close(a);
+	c = enum_request();
+	ck_assert_int_gt(read_for(c, out, sizeof(out), 5000), 8);
+	ck_assert_msg(out[3] == 16, "not a passwd entry: type %d", out[3]);
+	close(c);
+	close(b);
+	/* and a whole walk sees them all */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd | grep -c "
+	    "'^many[0-9]*:x:'", wrap), 0);
+	ck_assert_str_eq(out, "5000\n");
+}
+END_TEST
+
 static Suite *
 nss_suite(void)
 {
@@ -504,6 +573,7 @@ nss_suite(void)
 	tcase_add_test(tc, silent_connection_closed);
 	tcase_add_test(tc, one_user_cannot_take_every_connection);
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
+	tcase_add_test(tc, enumerations_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
