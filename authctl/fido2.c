@@ -112,14 +112,26 @@ read_pin(void)
 	return pin;
 }
 
+/* What a memory BIO holds, as a string in out. 0, or -1 when it does not fit. */
+static int
+bio_text(BIO *bio, char *out, size_t outsz)
+{
+	char *p;
+	long n = BIO_get_mem_data(bio, &p);
+
+	if (n <= 0 || (size_t)n >= outsz)
+		return -1;
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	return 0;
+}
+
 static int
 pubkey_pem(const fido_cred_t *c, char *out, size_t outsz)
 {
 	es256_pk_t *pk = NULL;
 	EVP_PKEY *evp = NULL;
 	BIO *bio = NULL;
-	char *p;
-	long n;
 	int ret = -1;
 
 	if ((pk = es256_pk_new()) == NULL ||
@@ -129,12 +141,7 @@ pubkey_pem(const fido_cred_t *c, char *out, size_t outsz)
 	    (bio = BIO_new(BIO_s_mem())) == NULL ||
 	    PEM_write_bio_PUBKEY(bio, evp) != 1)
 		goto out;
-	n = BIO_get_mem_data(bio, &p);
-	if (n <= 0 || (size_t)n >= outsz)
-		goto out;
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	ret = 0;
+	ret = bio_text(bio, out, outsz);
 out:
 	BIO_free(bio);
 	EVP_PKEY_free(evp);
@@ -180,8 +187,6 @@ attestation_cert_pem(const fido_cred_t *c, char *out, size_t outsz)
 	const unsigned char *der = fido_cred_x5c_ptr(c);
 	X509 *x = NULL;
 	BIO *bio = NULL;
-	char *p;
-	long n;
 	int ret = -1;
 
 	out[0] = '\0';
@@ -190,12 +195,7 @@ attestation_cert_pem(const fido_cred_t *c, char *out, size_t outsz)
 	if ((x = d2i_X509(NULL, &der, (long)fido_cred_x5c_len(c))) == NULL ||
 	    (bio = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(bio, x) != 1)
 		goto out;
-	n = BIO_get_mem_data(bio, &p);
-	if (n <= 0 || (size_t)n >= outsz)
-		goto out;
-	memcpy(out, p, (size_t)n);
-	out[n] = '\0';
-	ret = 0;
+	ret = bio_text(bio, out, outsz);
 out:
 	BIO_free(bio);
 	X509_free(x);

@@ -64,9 +64,9 @@ pem_of(const unsigned char *raw, size_t len, char *out, size_t outsz)
 	es256_pk_free(&pk);
 }
 
-/* Make a credential on the key, as authctl fido2 enroll does. */
-static void
-enroll(int uv)
+/* A new credential from the key for RP, as authctl fido2 enroll asks. */
+static fido_cred_t *
+make_cred(int uv)
 {
 	fido_cred_t *c = fido_cred_new();
 	uint8_t cdh[32], user[16];
@@ -82,6 +82,15 @@ enroll(int uv)
 		ck_assert_int_eq(fido_cred_set_uv(c, FIDO_OPT_TRUE), FIDO_OK);
 	ck_assert_int_eq(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
 	ck_assert_str_eq(fido_cred_fmt(c), "packed");
+	return c;
+}
+
+/* Make a credential on the key and keep it in cred, as authd would read it. */
+static void
+enroll(int uv)
+{
+	fido_cred_t *c = make_cred(uv);
+
 	ck_assert_int_eq(fido_cred_verify_self(c), FIDO_OK);
 
 	memset(&cred, 0, sizeof(cred));
@@ -395,23 +404,14 @@ END_TEST
 /* The software key attests with a certificate, as a vendor's key does. */
 START_TEST(full_attestation_verifies)
 {
-	fido_cred_t *c = fido_cred_new();
-	uint8_t cdh[32], user[16];
+	fido_cred_t *c;
 	char key[128], cert[128];
 
 	certs_made();
 	snprintf(key, sizeof(key), "%s/att.key", att_dir);
 	snprintf(cert, sizeof(cert), "%s/att.pem", att_dir);
 	ck_assert_int_eq(softfido2_set_attestation_cert(sf, key, cert), 0);
-	ck_assert_int_eq(RAND_bytes(cdh, sizeof(cdh)), 1);
-	memset(user, 7, sizeof(user));
-	ck_assert_int_eq(fido_cred_set_type(c, COSE_ES256), FIDO_OK);
-	ck_assert_int_eq(fido_cred_set_clientdata_hash(c, cdh, sizeof(cdh)), FIDO_OK);
-	ck_assert_int_eq(fido_cred_set_rp(c, RP, "authd"), FIDO_OK);
-	ck_assert_int_eq(fido_cred_set_user(c, user, sizeof(user), "bob",
-	    "Bob", NULL), FIDO_OK);
-	ck_assert_int_eq(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
-	ck_assert_str_eq(fido_cred_fmt(c), "packed");
+	c = make_cred(0);
 	ck_assert_ptr_nonnull(fido_cred_x5c_ptr(c));
 	ck_assert_int_eq(fido_cred_verify(c), FIDO_OK);
 	/* signed by the attestation key, not the new one */

@@ -553,6 +553,31 @@ freeze(pid_t slapd)
 }
 
 /*
+ * A login of user in a child, started while slapd is frozen: returned once
+ * its bind waits, unread, in slapd's socket. The child exits 0 when the
+ * login is refused as unavailable with the "unreachable" message.
+ */
+static pid_t
+login_waiting_on_directory(const char *user)
+{
+	struct pam_run run;
+	pid_t child;
+	int i, status;
+
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		status = itest_login(svc, user, PW_GOOD, &run);
+		_exit(status == PAM_AUTHINFO_UNAVAIL &&
+		    strstr(run.shown, "unreachable") != NULL ? 0 : 1);
+	}
+	for (i = 0; i < 200 && !slapd_has_unread_request(); i++)
+		usleep(50 * 1000);
+	ck_assert_msg(slapd_has_unread_request(), "no bind reached slapd");
+	return child;
+}
+
+/*
  * A directory that stops answering without going away (frozen): the login
  * waiting on its bind holds up nobody else's conversation, is refused
  * cleanly after ldap_timeout (its bind is not sent again), and logins work
@@ -563,22 +588,12 @@ START_TEST(hung_directory_holds_up_nobody)
 	struct pam_run run;
 	pid_t slapd, child;
 	char timeout[32];
-	int fd, i, status;
+	int fd, status;
 
 	itest_add_person("nora", 20019, PW_GOOD);
 	slapd = directory_after_logins("nora", timeout, sizeof(timeout));
 	freeze(slapd);
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (child == 0) {
-		status = itest_login(svc, "nora", PW_GOOD, &run);
-		_exit(status == PAM_AUTHINFO_UNAVAIL &&
-		    strstr(run.shown, "unreachable") != NULL ? 0 : 1);
-	}
-	/* its bind is in slapd's socket, unread */
-	for (i = 0; i < 200 && !slapd_has_unread_request(); i++)
-		usleep(50 * 1000);
-	ck_assert_msg(slapd_has_unread_request(), "no bind reached slapd");
+	child = login_waiting_on_directory("nora");
 	/* meanwhile authd reads and judges another connection */
 	fd = raw_connect(itest.socket);
 	ck_assert_int_eq(write(fd, "GET / HTTP/1.0\r\n\r\n", 18), 18);
@@ -608,7 +623,7 @@ START_TEST(directory_lost_during_bind)
 	struct pam_run run;
 	pid_t slapd, child;
 	char timeout[32];
-	int i, status;
+	int status;
 
 	itest_add_person("vera", 20077, PW_GOOD);
 	slapd = directory_after_logins("vera", timeout, sizeof(timeout));
@@ -617,16 +632,7 @@ START_TEST(directory_lost_during_bind)
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_eq(itest_login(svc, "vera", PW_GOOD, &run), PAM_SUCCESS);
 	freeze(slapd);
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (child == 0) {
-		status = itest_login(svc, "vera", PW_GOOD, &run);
-		_exit(status == PAM_AUTHINFO_UNAVAIL &&
-		    strstr(run.shown, "unreachable") != NULL ? 0 : 1);
-	}
-	for (i = 0; i < 200 && !slapd_has_unread_request(); i++)
-		usleep(50 * 1000);
-	ck_assert_msg(slapd_has_unread_request(), "no bind reached slapd");
+	child = login_waiting_on_directory("vera");
 	ck_assert_int_eq(kill(slapd, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	/* back first: the next tests need it whatever this one finds */
