@@ -160,9 +160,11 @@ static const struct actl_cmd commands[] = {
 	{ "grant", "report", actl_grant_report, "",
 	  "emergency grants not yet approved, with their approval deadline\n"
 	  "(OVERDUE once passed), who requested them and why." },
-	{ "audit", "verify", actl_audit_verify, "FILE",
+	{ "audit", "verify", actl_audit_verify, "[--checkpoints] FILE",
 	  "check the hash chain of an audit log; names the first altered, removed\n"
-	  "or reordered record." },
+	  "or reordered record. --checkpoints: also against the heads of the chain\n"
+	  "authd keeps in the directory, which show records cut off the end or a\n"
+	  "tail written again." },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1093,8 +1093,9 @@ dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
 }
 
 /* A modify as authd, retried once on another server. */
-int
-dir_service_modify(struct dir_conn *c, const char *dn, LDAPMod **mods,
+/* An add or a modify on the service handle (dir_service_modify, dir_service_add). */
+static int
+service_write(struct dir_conn *c, const char *dn, LDAPMod **mods, int add,
     int *ldap_rc_r)
 {
 	struct dir_reply r;
@@ -1103,7 +1104,8 @@ dir_service_modify(struct dir_conn *c, const char *dn, LDAPMod **mods,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((st = dir_handle_ready(c, &c->svc, 1)) != DIR_OK)
 			return st;
-		rc = ldap_modify_ext(c->svc.ld, dn, mods, NULL, NULL, &msgid);
+		rc = add ? ldap_add_ext(c->svc.ld, dn, mods, NULL, NULL, &msgid) :
+		    ldap_modify_ext(c->svc.ld, dn, mods, NULL, NULL, &msgid);
 		if (rc != LDAP_SUCCESS)
 			r.code = rc;
 		else
@@ -1113,15 +1115,29 @@ dir_service_modify(struct dir_conn *c, const char *dn, LDAPMod **mods,
 		if (r.code == LDAP_SUCCESS)
 			return DIR_OK;
 		if (rc != LDAP_SUCCESS)
-			dir_set_error(c, "modify %s: %s", dn,
+			dir_set_error(c, "%s %s: %s", add ? "add" : "modify", dn,
 			    ldap_err2string(rc));
 		else
-			dir_reply_error(c, "modify", &r);
+			dir_reply_error(c, add ? "add" : "modify", &r);
 		if (!dir_is_down(r.code))
 			return dir_status_of(r.code);
 		dir_handle_drop(c, &c->svc);
 	}
 	return DIR_UNAVAILABLE;
+}
+
+int
+dir_service_modify(struct dir_conn *c, const char *dn, LDAPMod **mods,
+    int *ldap_rc_r)
+{
+	return service_write(c, dn, mods, 0, ldap_rc_r);
+}
+
+int
+dir_service_add(struct dir_conn *c, const char *dn, LDAPMod **mods,
+    int *ldap_rc_r)
+{
+	return service_write(c, dn, mods, 1, ldap_rc_r);
 }
 
 static int

@@ -154,6 +154,10 @@ int dir_service_open(struct dir_pool *pool, struct ldap **ld_r, char *err,
 struct ldapmod;
 int dir_service_modify(struct dir_conn *c, const char *dn, struct ldapmod **mods,
     int *ldap_rc_r);
+/* The same for an add (sent again after a lost connection: it may then
+ * find LDAP_ALREADY_EXISTS, its own first attempt). */
+int dir_service_add(struct dir_conn *c, const char *dn, struct ldapmod **mods,
+    int *ldap_rc_r);
 
 /* GeneralizedTime (RFC 4517, with fraction and offset) to UTC seconds, and
  * back as YYYYmmddHHMMSSZ: 0, or -1 when malformed / out of range. */

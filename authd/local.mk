@@ -8,6 +8,7 @@ libauthd_dir_la_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS) -pthread
 libauthd_dir_la_LIBADD = $(LDAP_LIBS)
 
 libauthd_daemon_la_SOURCES = \
+	authd/checkpoint.c authd/checkpoint.h \
 	authd/server.h authd/server.c \
 	authd/loop.c authd/loop.h \
 	authd/conn.c authd/conn.h \

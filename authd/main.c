@@ -28,6 +28,7 @@
 #include "audit.h"
 #include "bind_async.h"
 #include "card_view.h"
+#include "checkpoint.h"
 #include "conf.h"
 #include "conn.h"
 #include "deadline.h"
@@ -313,6 +314,8 @@ server_teardown(struct server *srv)
 	 * stops is made there (bounded by ldap_timeout), the rest cancelled */
 	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
+	/* the last records' checkpoint, on this thread */
+	checkpointer_free(&srv->checkpoints);
 	/* the searches post to revoke: stop them first */
 	card_view_free(&srv->card_view);
 	view_free(&srv->view);
@@ -410,6 +413,10 @@ main(int argc, char **argv)
 	if (revoke_new(&srv, &srv.revoke) != AUTHD_OK ||
 	    deadline_new(&srv, &srv.deadline) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot set up session ending");
+		goto out;
+	}
+	if (checkpointer_new(&srv, &srv.checkpoints) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: out of memory");
 		goto out;
 	}
 	if (conf.view_staleness > 0) {

@@ -26,6 +26,7 @@ struct revoke;
 struct deadline;
 struct grant_view;
 struct decoy_stats;
+struct checkpointer;
 
 #define SERVER_N_LISTENERS 2
 
@@ -59,6 +60,7 @@ struct server {
 	struct deadline *deadline;       /* sessions that end on time (deadline.c) */
 	struct grant_view *grant_view;   /* the grants followed (grant_view.c); NULL: none */
 	struct decoy_stats *decoys;      /* real plans' method sets (decoy.c); NULL: none */
+	struct checkpointer *checkpoints; /* the audit chain's head in the directory */
 
 	struct conn *conns;              /* live connections */
 	size_t n_conns;

@@ -30,8 +30,9 @@
  * file's tail) leaves a shorter chain that is still intact: nothing in the
  * file itself can tell. Neither can a rewrite of the whole tail by someone who
  * recomputes every hash after the change. Both need an anchor outside the
- * file; signed checkpoints (a later issue) provide it, and syslog, which gets
- * a copy of every record, is a second witness meanwhile.
+ * file: the checkpoints authd adds to the directory (authd/checkpoint.h,
+ * authd_audit_verify_checkpoints) and syslog, which gets a copy of every
+ * record.
  *
  * Also not handled yet: rotation (a handle keeps writing to the file it
  * opened; a new file starts a new chain at seq 1, unlinked to the old one),
@@ -77,6 +78,10 @@ struct authd_audit {
 	unsigned long long appended;
 	unsigned long long synced_upto;
 	unsigned long long failed_from, failed_upto;
+	/* the record that ends what is synced (sync_lock): the chain's head on disk */
+	unsigned long long synced_seq;
+	char synced_hash[HASH_HEX_LEN + 1];
+	char chain[HASH_HEX_LEN + 1];   /* the first record's hash; "" until read (lock) */
 	char *line;          /* AUTHD_AUDIT_BATCH_MAX * LINE_BUF: records being written (lock) */
 };
 
@@ -564,7 +569,8 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
 int
 authd_audit_sync(struct authd_audit *a, off_t end_off)
 {
-	unsigned long long written, end = (unsigned long long)end_off;
+	unsigned long long written, seq, end = (unsigned long long)end_off;
+	char hash[HASH_HEX_LEN + 1];
 	int r = AUTHD_OK, err = 0;
 
 	if (end_off <= 0)
@@ -578,6 +584,8 @@ authd_audit_sync(struct authd_audit *a, off_t end_off)
 		/* Everything written before this fdatasync starts is covered by it. */
 		pthread_mutex_lock(&a->lock);
 		written = a->appended;
+		seq = a->seq;
+		memcpy(hash, a->hash, sizeof(hash));
 		pthread_mutex_unlock(&a->lock);
 		if (fdatasync(a->fd) == -1) {
 			err = errno;
@@ -588,8 +596,11 @@ authd_audit_sync(struct authd_audit *a, off_t end_off)
 				a->failed_from = a->synced_upto;
 			a->failed_upto = a->appended;
 			pthread_mutex_unlock(&a->lock);
-		} else if (written > a->synced_upto)
+		} else if (written > a->synced_upto) {
 			a->synced_upto = written;
+			a->synced_seq = seq;
+			memcpy(a->synced_hash, hash, sizeof(hash));
+		}
 	}
 	pthread_mutex_unlock(&a->sync_lock);
 	if (r != AUTHD_OK)
@@ -662,6 +673,78 @@ authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
 	return authd_audit_sync(a, end);
 }
 
+/*
+ * The hash of the first line of fd when it is the record seq=1: the name of
+ * the file's chain. AUTHD_OK, or AUTHD_ERR_AUDIT when the file does not start
+ * with one (empty, or damaged).
+ */
+static int
+first_record_hash(int fd, char out[HASH_HEX_LEN + 1])
+{
+	struct audit_rec rec;
+	char *buf;
+	ssize_t n;
+	size_t len;
+	int r = AUTHD_ERR_AUDIT;
+
+	if ((buf = malloc(AUDIT_LINE_MAX)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	do
+		n = pread(fd, buf, AUDIT_LINE_MAX, 0);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		for (len = 0; len < (size_t)n && buf[len] != '\n'; len++)
+			;
+		if (len < (size_t)n && parse_record(buf, len, &rec) == AUTHD_OK &&
+		    rec.seq == 1) {
+			memcpy(out, rec.hash, HASH_HEX_LEN);
+			out[HASH_HEX_LEN] = '\0';
+			r = AUTHD_OK;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+int
+authd_audit_head(struct authd_audit *a, struct authd_audit_checkpoint *cp)
+{
+	int r = AUTHD_OK;
+
+	memset(cp, 0, sizeof(*cp));
+	if (a->fsync_each) {
+		pthread_mutex_lock(&a->sync_lock);
+		cp->seq = a->synced_seq;
+		memcpy(cp->hash, a->synced_hash, sizeof(cp->hash));
+		pthread_mutex_unlock(&a->sync_lock);
+	}
+	pthread_mutex_lock(&a->lock);
+	if (!a->fsync_each) {
+		cp->seq = a->seq;
+		memcpy(cp->hash, a->hash, sizeof(cp->hash));
+	}
+	if (cp->seq == 0)
+		r = AUTHD_ERR_MISSING;
+	else if (a->chain[0] == '\0')
+		r = first_record_hash(a->fd, a->chain);
+	memcpy(cp->chain, a->chain, sizeof(cp->chain));
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+int
+authd_audit_chain_of(const char *path, char chain_r[AUTHD_AUDIT_HASH_LEN + 1])
+{
+	int fd, r;
+
+	chain_r[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return AUTHD_ERR_IO;
+	r = first_record_hash(fd, chain_r);
+	close(fd);
+	return r;
+}
+
 /* Verification */
 
 struct verifier {
@@ -705,6 +788,35 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
+}
+
+/* Open path to be read line by line. AUTHD_OK, or an error (with why). */
+static int
+verifier_open(struct verifier *v, const char *path, char *why, size_t whylen)
+{
+	int fd;
+
+	memset(v, 0, sizeof(*v));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		return AUTHD_ERR_IO;
+	}
+	if ((v->f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return AUTHD_ERR_NOMEM;
+	}
+	if ((v->line = malloc(AUDIT_LINE_MAX)) == NULL) {
+		fclose(v->f);
+		return AUTHD_ERR_NOMEM;
+	}
+	return AUTHD_OK;
+}
+
+static void
+verifier_close(struct verifier *v)
+{
+	free(v->line);
+	fclose(v->f);
 }
 
 /*
@@ -818,7 +930,7 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 	unsigned long torn = 0;     /* a torn line waiting for its successor */
 	unsigned long line;
 	size_t records = 0;
-	int r, fd, malformed;
+	int r, malformed;
 
 	if (records_r != NULL)
 		*records_r = 0;
@@ -828,18 +940,8 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 		*torn_line_r = 0;
 	setwhy(why, whylen, "intact");
 	memcpy(last_hash, zero_hash, sizeof(last_hash));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		setwhy(why, whylen, "%s: %s", path, strerror(errno));
-		return AUTHD_ERR_IO;
-	}
-	if ((v.f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return AUTHD_ERR_NOMEM;
-	}
-	if ((v.line = malloc(AUDIT_LINE_MAX)) == NULL) {
-		r = AUTHD_ERR_NOMEM;
-		goto out;
-	}
+	if ((r = verifier_open(&v, path, why, whylen)) != AUTHD_OK)
+		return r;
 	for (;;) {
 		if ((r = next_line(&v)) == 0)
 			break;
@@ -898,7 +1000,77 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
  out:
 	if (records_r != NULL)
 		*records_r = records;
-	free(v.line);
-	fclose(v.f);
+	verifier_close(&v);
+	return r;
+}
+
+static int
+cp_by_seq(const void *x, const void *y)
+{
+	const struct authd_audit_checkpoint *a = x, *b = y;
+
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int
+authd_audit_verify_checkpoints(const char *path,
+    struct authd_audit_checkpoint *cps, size_t n, size_t *matched_r,
+    size_t *bad_line_r, char *why, size_t whylen)
+{
+	struct verifier v = { 0 };
+	struct authd_audit_checkpoint key, *cp;
+	struct audit_rec rec;
+	unsigned long long last = 0;
+	size_t matched = 0, i;
+	int r;
+
+	*matched_r = 0;
+	*bad_line_r = 0;
+	setwhy(why, whylen, "intact");
+	if (n == 0)
+		return AUTHD_OK;
+	qsort(cps, n, sizeof(*cps), cp_by_seq);
+	if ((r = verifier_open(&v, path, why, whylen)) != AUTHD_OK)
+		return r;
+	while ((r = next_line(&v)) == 1) {
+		if (parse_record(v.line, v.len, &rec) != AUTHD_OK)
+			continue;      /* a torn line: authd_audit_verify judges it */
+		if (rec.seq > last)
+			last = rec.seq;
+		key.seq = rec.seq;
+		if ((cp = bsearch(&key, cps, n, sizeof(*cps), cp_by_seq)) == NULL)
+			continue;
+		if (memcmp(cp->hash, rec.hash, HASH_HEX_LEN) != 0) {
+			setwhy(why, whylen, "line %lu: record seq %llu is not the "
+			    "one checkpointed at %s (rewritten since)", v.lineno,
+			    rec.seq, cp->time);
+			*bad_line_r = v.lineno;
+			r = AUTHD_ERR_AUDIT;
+			goto out;
+		}
+		matched++;
+	}
+	if (r < 0) {
+		setwhy(why, whylen, "%s: read error", path);
+		goto out;
+	}
+	r = AUTHD_OK;
+	for (i = 0; i < n; i++)
+		if (cps[i].seq > last) {
+			setwhy(why, whylen, "records removed from the end: the file "
+			    "ends at seq %llu, a checkpoint taken at %s names seq %llu",
+			    last, cps[i].time, cps[i].seq);
+			r = AUTHD_ERR_AUDIT;
+			break;
+		}
+	if (r == AUTHD_OK && matched < n) {
+		/* a checkpoint of a seq the file has, but not as a record */
+		setwhy(why, whylen, "%zu checkpoint(s) name records the file does "
+		    "not hold", n - matched);
+		r = AUTHD_ERR_AUDIT;
+	}
+out:
+	*matched_r = matched;
+	verifier_close(&v);
 	return r;
 }

@@ -83,6 +83,37 @@ void authd_audit_close(struct authd_audit **ap);
 int authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
     size_t *torn_line_r, char *why, size_t whylen);
 
+/*
+ * Checkpoints: the chain's head kept outside the file (authd adds one to the
+ * directory now and then), so that records cut off the end of the file, or
+ * a tail rewritten with every hash computed again, are found. The chain is
+ * named by the hash of the file's first record.
+ */
+#define AUTHD_AUDIT_HASH_LEN 64
+struct authd_audit_checkpoint {
+	unsigned long long seq;
+	char hash[AUTHD_AUDIT_HASH_LEN + 1];
+	char chain[AUTHD_AUDIT_HASH_LEN + 1];
+	char time[32];                     /* when taken, for messages */
+};
+/*
+ * The head of what this handle wrote that is on disk (synced, when it syncs
+ * each record; written otherwise), with the chain's name; time left empty.
+ * AUTHD_OK; AUTHD_ERR_MISSING when nothing yet; AUTHD_ERR_AUDIT when the
+ * file does not start with the record seq=1.
+ */
+int authd_audit_head(struct authd_audit *a, struct authd_audit_checkpoint *cp);
+/* The chain's name of the file at path: the hash of its first record. */
+int authd_audit_chain_of(const char *path, char chain_r[AUTHD_AUDIT_HASH_LEN + 1]);
+/*
+ * Each checkpoint (of this file's chain; sorted here) must name a record of
+ * the file with the same hash. AUTHD_OK with *matched_r = n; else
+ * AUTHD_ERR_AUDIT and why: a record that differs (*bad_line_r its line),
+ * or checkpoints past the file's end (records removed from the end).
+ */
+int authd_audit_verify_checkpoints(const char *path,
+    struct authd_audit_checkpoint *cps, size_t n, size_t *matched_r,
+    size_t *bad_line_r, char *why, size_t whylen);
 /* Escape a value for an audit line into out; returns out. */
 char *authd_audit_escape(const char *in, char *out, size_t outsz);
 

@@ -68,6 +68,7 @@ static const struct conf_key conf_keys[] = {
 	STR("timing_dn", K_STRING, timing_dn),
 	STR("audit_log", K_PATH, audit_log),
 	STR("audit_fsync", K_BOOL, audit_fsync),
+	INT("audit_checkpoint_interval", audit_checkpoint_interval, 0, 86400),
 	STR("banner", K_BANNER, banner),
 	STR("banner_file", K_PATH, banner_file),
 	INT("client_timeout", client_timeout, 1, 3600),
@@ -144,6 +145,7 @@ authd_conf_init(struct authd_conf *c)
 	c->ldap_bind_pool_size = 16;
 	c->nss_min_id = 1000;
 	c->audit_fsync = 1;
+	c->audit_checkpoint_interval = 300;
 	c->client_timeout = 120;
 	c->max_clients = 1024;
 	c->fail_delay_ms = 1000;

@@ -34,6 +34,9 @@ struct authd_conf {
 	char *timing_dn;            /* timing_dn: entry bound for unknown users (equal cost) */
 	char *audit_log;            /* audit_log; default LOCALSTATEDIR/log/authd/audit.log */
 	int audit_fsync;            /* audit_fsync = yes|no, default yes */
+	int audit_checkpoint_interval; /* audit_checkpoint_interval: seconds between checkpoints
+	                               of the audit chain in the directory, 0..86400 (0: none),
+	                               default 300 */
 	char *banner;               /* banner: text shown before login ("\n" allowed) */
 	char *banner_file;          /* banner_file: file whose text is shown before login */
 	int client_timeout;         /* client_timeout, seconds a client may take to answer, 1..3600, default 120 */

@@ -114,4 +114,13 @@
 #define AUTHD_APPROVAL_RDN             "cn=approval"
 #define AUTHD_PRIVILEGED_POLICY_RDN    "cn=privileged"    /* ,ou=policies,BASE: pwdMaxFailure 3 */
 
+/* Audit checkpoints: child entries of ou=audit (common/audit.h) */
+#define AUTHD_OC_CHECKPOINT       "authdAuditCheckpoint"
+#define AUTHD_AT_CP_HOST          "authdCheckpointHost"
+#define AUTHD_AT_CP_CHAIN         "authdCheckpointChain"
+#define AUTHD_AT_CP_SEQ           "authdCheckpointSeq"
+#define AUTHD_AT_CP_HASH          "authdCheckpointHash"
+#define AUTHD_AT_CP_TIME          "authdCheckpointTime"
+#define AUTHD_AUDIT_RDN           "ou=audit"
+
 #endif

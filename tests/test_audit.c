@@ -389,9 +389,85 @@ START_TEST(record_cut_before_its_newline)
 }
 END_TEST
 
+/* A checkpoint of line (0-based) i of lines, as authd would take it. */
+static void
+checkpoint_of(char lines[][2048], size_t i, struct authd_audit_checkpoint *cp)
+{
+	const char *h = strstr(lines[i], " hash=");
+
+	ck_assert_ptr_nonnull(h);
+	memset(cp, 0, sizeof(*cp));
+	cp->seq = i + 1;
+	memcpy(cp->hash, h + 6, AUTHD_AUDIT_HASH_LEN);
+	snprintf(cp->time, sizeof(cp->time), "T%zu", i + 1);
+}
+
+/*
+ * What the file alone cannot show, checkpoints kept elsewhere do: records
+ * cut off the end, and a tail written again with every hash recomputed.
+ */
+START_TEST(checkpoints_find_cut_and_rewritten_tails)
+{
+	char lines[16][2048], why[256], chain[AUTHD_AUDIT_HASH_LEN + 1];
+	struct authd_audit_checkpoint cps[2], head;
+	struct authd_audit *a = NULL;
+	size_t records, bad, matched;
+
+	/* the head authd would checkpoint: the last record synced */
+	ck_assert_int_eq(authd_audit_open(logpath, "host1", "test",
+	    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_ERR_MISSING);
+	ck_assert_int_eq(append_one(a, "u1", "success"), AUTHD_OK);
+	authd_audit_close(&a);
+	write_records(logpath, 2, 10);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 10);
+	ck_assert_int_eq(authd_audit_open(logpath, "host1", "test",
+	    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u11", "success"), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_OK);
+	authd_audit_close(&a);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 11);
+	checkpoint_of(lines, 10, &cps[0]);
+	ck_assert_uint_eq(head.seq, 11);
+	ck_assert_str_eq(head.hash, cps[0].hash);
+	/* the chain is named by its first record */
+	checkpoint_of(lines, 0, &cps[0]);
+	ck_assert_str_eq(head.chain, cps[0].hash);
+	ck_assert_int_eq(authd_audit_chain_of(logpath, chain), AUTHD_OK);
+	ck_assert_str_eq(chain, head.chain);
+
+	checkpoint_of(lines, 7, &cps[0]);
+	checkpoint_of(lines, 2, &cps[1]);
+	ck_assert_int_eq(authd_audit_verify_checkpoints(logpath, cps, 2, &matched,
+	    &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(matched, 2);
+	ck_assert_uint_eq(cps[0].seq, 3);       /* sorted */
+
+	/* the last five lines cut: an intact chain, but seq 8 was checkpointed */
+	write_lines(logpath, lines, (size_t[]){ 0, 1, 2, 3, 4, 5 }, 6);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_verify_checkpoints(logpath, cps, 2, &matched,
+	    &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
+	ck_assert_str_eq(why, "records removed from the end: the file ends at "
+	    "seq 6, a checkpoint taken at T8 names seq 8");
+
+	/* cut after line 4 and written again: a chain that verifies */
+	write_lines(logpath, lines, (size_t[]){ 0, 1, 2, 3 }, 4);
+	write_records(logpath, 105, 112);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(records, 12);
+	ck_assert_int_eq(authd_audit_verify_checkpoints(logpath, cps, 2, &matched,
+	    &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 8);
+	ck_assert_str_eq(why, "line 8: record seq 8 is not the one checkpointed "
+	    "at T8 (rewritten since)");
+	ck_assert_uint_eq(matched, 1);
+}
+END_TEST
+
 /*
  * Cutting records off the END leaves an intact, shorter chain: the file alone
- * cannot show it (signed checkpoints will). This test pins down that limit so
+ * cannot show it (checkpoints kept elsewhere do, above). This test pins down that limit so
  * that nobody believes otherwise.
  */
 START_TEST(removed_tail_is_not_detectable)
@@ -878,6 +954,7 @@ audit_suite(void)
 	tcase_add_test(tc, bad_extra_refused);
 	tcase_add_test(tc, escaping_round_trip);
 	tcase_add_test(tc, garbage_file);
+	tcase_add_test(tc, checkpoints_find_cut_and_rewritten_tails);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -108,6 +108,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.ldap_bind_pool_size, 16);
 	ck_assert_int_eq(c.ldap_starttls, 1);
 	ck_assert_int_eq(c.audit_fsync, 1);
+	ck_assert_int_eq(c.audit_checkpoint_interval, 300);
 	ck_assert_int_eq(c.client_timeout, 120);
 	ck_assert_int_eq(c.max_clients, 1024);
 	ck_assert_int_eq(c.nss_min_id, 1000);
@@ -244,6 +245,8 @@ START_TEST(out_of_range)
 	expect_error("nss_min_id = 0\n", 1,
 	    "nss_min_id: 0 is out of range 1..2147483647");
 	expect_error("fail_delay_ms = -1\n", 1, "fail_delay_ms: -1 is out of range 0..10000");
+	expect_error("audit_checkpoint_interval = 86401\n", 1,
+	    "audit_checkpoint_interval: 86401 is out of range 0..86400");
 	expect_error("client_timeout = 99999999999999999999999\n", 1,
 	    "client_timeout: 99999999999999999999999 is out of range 1..3600");
 	expect_error("client_timeout = -99999999999999999999999\n", 1,

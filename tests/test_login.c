@@ -1352,6 +1352,101 @@ START_TEST(audit_chain_verifies)
 }
 END_TEST
 
+/* The seq of the audit log's last record. */
+static unsigned long long
+last_audit_seq(void)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "tail -n 1 %s | "
+	    "sed -n 's/^seq=\\([0-9]*\\) .*/\\1/p'", itest.audit_log), 0);
+	return strtoull(out, NULL, 10);
+}
+
+/* Whether the directory holds a checkpoint of seq (read as its root). */
+static int
+checkpoint_held(unsigned long long seq)
+{
+	return itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b ou=audit,%s "
+	    "'(&(objectClass=authdAuditCheckpoint)(authdCheckpointSeq=%llu))' dn | "
+	    "grep -q '^dn: cn='", itest.ldapi_uri, itest.base_dn, seq) == 0;
+}
+
+/* authctl audit verify --checkpoints of a copy of the log, as uid; its status. */
+static int
+verify_copy(int uid, char *out, size_t outsz)
+{
+	return itest_sh_out(out, outsz, "setpriv --reuid=%d --regid=%d "
+	    "--clear-groups '%s/authctl/authctl' -H '%s' -b '%s' audit verify "
+	    "--checkpoints %s/audit-copy.log 2>&1", uid, uid, itest.builddir,
+	    itest.ldapi_uri, itest.base_dn, itest.dir);
+}
+
+/*
+ * The head of the audit chain is kept in the directory (ou=audit): what the
+ * file alone cannot show, records cut off its end, is found; authd may add
+ * checkpoints but neither change nor delete them; a clean stop leaves one
+ * of its last record.
+ */
+START_TEST(audit_checkpoints_in_directory)
+{
+	struct pam_run run;
+	unsigned long long seq;
+	char out[1024], dn[512];
+	int i;
+
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	itest_add_person("cato", 20078, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "cato", PW_GOOD, &run), PAM_SUCCESS);
+	seq = last_audit_seq();
+	ck_assert_uint_gt(seq, 0);
+	for (i = 0; i < 100 && !checkpoint_held(seq); i++)
+		usleep(100 * 1000);
+	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu", seq);
+
+	/* an auditor (any person) checks a copy of the log */
+	ck_assert_int_eq(itest_sh("cp %s %s/audit-copy.log && chmod 0644 "
+	    "%s/audit-copy.log", itest.audit_log, itest.dir, itest.dir), 0);
+	ck_assert_msg(verify_copy(20078, out, sizeof(out)) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "chain intact") != NULL &&
+	    strstr(out, "match; the last, taken") != NULL, "%s", out);
+	/* its last record cut off: the chain alone still verifies */
+	ck_assert_int_eq(itest_sh("sed -i '$d' %s/audit-copy.log", itest.dir), 0);
+	ck_assert_int_ne(verify_copy(20078, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "chain intact") != NULL &&
+	    strstr(out, "records removed from the end") != NULL, "%s", out);
+
+	/* authd's own identity can neither delete nor change one */
+	ck_assert_int_eq(itest_sh_out(dn, sizeof(dn), "ldapsearch -Q -LLL -Y "
+	    "EXTERNAL -H '%s' -b ou=audit,%s '(authdCheckpointSeq=%llu)' dn | "
+	    "sed -n 's/^dn: //p' | head -n 1", itest.ldapi_uri, itest.base_dn,
+	    seq), 0);
+	dn[strcspn(dn, "\n")] = '\0';
+	ck_assert_int_eq(itest_sh("ldapdelete -x -H '%s' -D cn=authd,ou=services,%s "
+	    "-y \"$(sed -n 's/^bind_password_file = //p' %s/authd.conf)\" '%s' "
+	    "2>/dev/null", itest.ldapi_uri, itest.base_dn, itest.dir, dn), 50);
+	ck_assert_int_eq(itest_sh("printf 'dn: %s\\nchangetype: modify\\nreplace: "
+	    "authdCheckpointHash\\nauthdCheckpointHash: %064d\\n' | ldapmodify -x "
+	    "-H '%s' -D cn=authd,ou=services,%s -y \"$(sed -n 's/^bind_password_file"
+	    " = //p' %s/authd.conf)\" 2>/dev/null", dn, 0, itest.ldapi_uri,
+	    itest.base_dn, itest.dir), 50);
+	ck_assert(checkpoint_held(seq));
+
+	/* a clean stop checkpoints the last records, whatever the interval */
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "3600"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_login(svc, "cato", PW_GOOD, &run), PAM_SUCCESS);
+	seq = last_audit_seq();
+	ck_assert(!checkpoint_held(seq));
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu at the stop",
+	    seq);
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "300"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+}
+END_TEST
+
 /* Lines of the audit log at path with every needle (up to three). */
 static int
 count_in(const char *path, const char *a, const char *b, const char *c)
@@ -1509,6 +1604,7 @@ login_suite(void)
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, directory_lost_during_bind);
+	tcase_add_test(tc, audit_checkpoints_in_directory);
 	tcase_add_test(tc, unanswered_wrong_password_counts_once);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
