@@ -38,6 +38,7 @@ struct cp_list {
 	struct authd_audit_checkpoint *v;
 	size_t n, cap;
 	int bad;                 /* an entry that is not a checkpoint */
+	int nomem;
 };
 
 static int
@@ -50,8 +51,10 @@ collect_one(struct actl *a, LDAPMessage *e, void *arg)
 
 	if (l->n == l->cap) {
 		l->cap = l->cap == 0 ? 64 : l->cap * 2;
-		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL)
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL) {
+			l->nomem = 1;
 			return 1;
+		}
 		l->v = nv;
 	}
 	cp = &l->v[l->n];
@@ -93,8 +96,12 @@ read_checkpoints(struct actl *a, const char *chain, struct cp_list *l)
 	r = actl_search(a, base, LDAP_SCOPE_ONELEVEL, filter, attrs, collect_one, l);
 	free(base);
 	free(filter);
-	if (r != LDAP_SUCCESS)
+	if (r != LDAP_SUCCESS && !l->nomem)
 		return actl_ldap_error(a, r, "reading the audit checkpoints", NULL, 0);
+	if (l->nomem) {
+		fprintf(stderr, "authctl: out of memory\n");
+		return ACTL_FAIL;
+	}
 	return ACTL_OK;
 }
 

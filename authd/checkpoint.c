@@ -1,6 +1,7 @@
 /* Checkpoints of the audit chain in the directory (checkpoint.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,10 @@ add_checkpoint(struct server *srv, struct dir_conn *dc,
 	snprintf(seq, sizeof(seq), "%llu", head.seq);
 	snprintf(cn, sizeof(cn), "%s-%.16s-%llu", conf->host_name, head.chain,
 	    head.seq);
+	/* a name safe in a DN as it is (the host is in its own attribute) */
+	for (i = 0; cn[i] != '\0'; i++)
+		if (!isalnum((unsigned char)cn[i]) && cn[i] != '.' && cn[i] != '-')
+			cn[i] = '_';
 	if (asprintf(&dn, "cn=%s,%s,%s", cn, AUTHD_AUDIT_RDN, conf->base_dn) < 0)
 		return 0;
 	memset(m, 0, sizeof(m));
