@@ -256,21 +256,55 @@ whole_record(const char *line, size_t len, unsigned long long seq,
  * crash in the middle of write() leaves; the chain continues from the record
  * before it and verification reports the torn line.
  */
+/*
+ * Where the file's content ends when it ends in NUL bytes: blocks whose size
+ * reached the disk before their data did (a crash, with audit_fsync = no or
+ * on a file system without ordered data). Any number of them; *end_r is
+ * size when there are none. AUTHD_OK or AUTHD_ERR_IO.
+ */
+static int
+end_before_zeros(int fd, off_t size, off_t *end_r)
+{
+	char buf[4096];
+	off_t end = size;
+	size_t n, i;
+
+	while (end > 0) {
+		n = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+		if (pread_full(fd, buf, n, end - (off_t)n) != AUTHD_OK)
+			return AUTHD_ERR_IO;
+		for (i = n; i > 0 && buf[i - 1] == '\0'; i--)
+			;
+		end -= (off_t)(n - i);
+		if (i > 0)
+			break;
+	}
+	*end_r = end;
+	return AUTHD_OK;
+}
+
 static int
 load_tail(struct authd_audit *a, off_t size)
 {
 	struct audit_rec rec;
 	size_t n, end, start;
 	char *buf = NULL;
-	int r = AUTHD_ERR_AUDIT;
+	off_t real_size = size;
+	int r = AUTHD_ERR_AUDIT, zeros;
 
 	a->seq = 0;
 	memcpy(a->hash, zero_hash, sizeof(a->hash));
 	a->torn_tail = 0;
 	/* Until the tail is understood, make the next append read it again. */
 	a->known_size = -1;
+	/* Zeros at the end are a line lost in a crash: the chain goes on from
+	 * what is before them, and the next writer ends their line. */
+	if (end_before_zeros(a->fd, size, &size) != AUTHD_OK)
+		return AUTHD_ERR_AUDIT;
+	zeros = size != real_size;
 	if (size == 0) {
-		a->known_size = 0;
+		a->torn_tail = zeros;
+		a->known_size = real_size;
 		return AUTHD_OK;
 	}
 	n = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
@@ -290,7 +324,7 @@ load_tail(struct authd_audit *a, off_t size)
 				a->seq = rec.seq;
 				memcpy(a->hash, rec.hash, HASH_HEX_LEN);
 			}
-			a->known_size = size;
+			a->known_size = real_size;
 			r = AUTHD_OK;
 		}
 		goto out;
@@ -314,9 +348,14 @@ load_tail(struct authd_audit *a, off_t size)
 		a->seq = rec.seq;
 		memcpy(a->hash, rec.hash, HASH_HEX_LEN);
 	}
-	a->known_size = size;
+	a->torn_tail |= zeros;
+	a->known_size = real_size;
 	r = AUTHD_OK;
  out:
+	if (r == AUTHD_OK && zeros)
+		authd_syslog(LOG_AUTHPRIV | LOG_WARNING, "audit: %lld zero bytes at "
+		    "the end of the log (lost in a crash); the chain goes on from "
+		    "the record before them", (long long)(real_size - size));
 	free(buf);
 	return r;
 }
@@ -753,13 +792,18 @@ struct verifier {
 	size_t len;
 	unsigned long lineno;
 	int has_newline;
+	int zeros;          /* the line is NUL bytes only (a crash's, load_tail) */
 };
 
-/* 1 with a line, 0 at the end, AUTHD_ERR_TOO_LONG when over AUDIT_LINE_MAX. */
+/*
+ * 1 with a line, 0 at the end, AUTHD_ERR_TOO_LONG when over AUDIT_LINE_MAX.
+ * A line of NUL bytes only may be of any length (its first AUDIT_LINE_MAX
+ * are kept).
+ */
 static int
 next_line(struct verifier *v)
 {
-	int c;
+	int c, zeros = 1;
 
 	v->len = 0;
 	v->has_newline = 0;
@@ -768,12 +812,18 @@ next_line(struct verifier *v)
 			v->has_newline = 1;
 			break;
 		}
-		if (v->len == AUDIT_LINE_MAX)
-			return AUTHD_ERR_TOO_LONG;
+		if (c != '\0')
+			zeros = 0;
+		if (v->len == AUDIT_LINE_MAX) {
+			if (!zeros)
+				return AUTHD_ERR_TOO_LONG;
+			continue;
+		}
 		v->line[v->len++] = (char)c;
 	}
 	if (c == EOF && v->len == 0)
 		return ferror(v->f) ? AUTHD_ERR_IO : 0;
+	v->zeros = zeros && v->len > 0;
 	v->lineno++;
 	return 1;
 }
@@ -904,9 +954,10 @@ check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
 }
 
 /*
- * Whether the line is the start of the record that would follow last_seq,
- * cut short: what a crash in the middle of a write leaves, which the next
- * writer ends with a newline before its own record (load_tail).
+ * Whether the line is what a crash leaves, which the next writer ends with a
+ * newline before its own record (load_tail): the start of the record that
+ * would follow last_seq, cut short in the middle of a write; or NUL bytes
+ * only, where the file's size reached the disk and its data did not.
  */
 static int
 torn_fragment(const struct verifier *v, unsigned long long last_seq)
@@ -917,7 +968,7 @@ torn_fragment(const struct verifier *v, unsigned long long last_seq)
 	n = (size_t)snprintf(lead, sizeof(lead), "seq=%llu ", last_seq + 1);
 	if (!v->has_newline || v->len == 0)
 		return 0;
-	return memcmp(v->line, lead, v->len < n ? v->len : n) == 0;
+	return v->zeros || memcmp(v->line, lead, v->len < n ? v->len : n) == 0;
 }
 
 int
@@ -930,7 +981,7 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 	unsigned long torn = 0;     /* a torn line waiting for its successor */
 	unsigned long line;
 	size_t records = 0;
-	int r, malformed;
+	int r, malformed, torn_zeros = 0;
 
 	if (records_r != NULL)
 		*records_r = 0;
@@ -964,6 +1015,7 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 			/* one torn line, if the record after it continues the chain */
 			if (malformed && torn == 0 && torn_fragment(&v, last_seq)) {
 				torn = line;
+				torn_zeros = v.zeros;
 				continue;
 			}
 			if (torn != 0)
@@ -977,9 +1029,11 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 		if (torn != 0) {
 			if (torn_line_r != NULL && *torn_line_r == 0) {
 				*torn_line_r = torn;
-				snprintf(torn_why, sizeof(torn_why), "line %lu: a "
-				    "record cut short by a crash, stepped over (the "
-				    "chain continues across it)", torn);
+				snprintf(torn_why, sizeof(torn_why), "line %lu: %s, "
+				    "stepped over (the chain continues across it)",
+				    torn, torn_zeros ? "zeros where a crash lost "
+				    "records before they reached the disk" :
+				    "a record cut short by a crash");
 			}
 			torn = 0;
 		}

@@ -370,6 +370,62 @@ START_TEST(truncated_last_line)
 }
 END_TEST
 
+/* Append n NUL bytes to path: blocks whose size reached the disk, not their data. */
+static void
+append_zeros(const char *path, size_t n)
+{
+	static const char z[4096];
+	FILE *f = fopen(path, "a");
+	size_t k;
+
+	ck_assert_ptr_nonnull(f);
+	for (; n > 0; n -= k) {
+		k = n < sizeof(z) ? n : sizeof(z);
+		ck_assert_uint_eq(fwrite(z, 1, k, f), k);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * A crash can leave zeros at the end of the log (audit_fsync = no, or a file
+ * system without ordered data), a few bytes or megabytes: the next writer
+ * starts (it refused to, past 128 KiB), ends their line, and goes on from
+ * the record before them; verify steps over them and says so.
+ */
+START_TEST(zeros_left_by_a_crash)
+{
+	char tail[1024], why[256];
+	FILE *f;
+	size_t records, bad, sizes[2] = { 300, 3 * 128 * 1024 }, i;
+
+	for (i = 0; i < 2; i++) {
+		(void)unlink(logpath);
+		write_records(logpath, 1, 5);
+		append_zeros(logpath, sizes[i]);
+		write_records(logpath, 6, 7);
+		ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+		    AUTHD_OK);
+		ck_assert_uint_eq(records, 7);
+		ck_assert_uint_eq(torn_line, 6);
+		ck_assert_str_eq(why, "line 6: zeros where a crash lost records "
+		    "before they reached the disk, stepped over (the chain "
+		    "continues across it)");
+	}
+	/* the writer ended the zeros' line before its first record */
+	f = fopen(logpath, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, -(long)sizeof(tail), SEEK_END), 0);
+	ck_assert_uint_eq(fread(tail, 1, sizeof(tail), f), sizeof(tail));
+	fclose(f);
+	ck_assert_ptr_nonnull(memmem(tail, sizeof(tail), "\0\nseq=6 ", 8));
+	/* zeros with nothing after them are not yet known to be a crash's */
+	append_zeros(logpath, 100);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 9);
+}
+END_TEST
+
 /* Cut just before its newline, a record is whole: the chain goes on from it. */
 START_TEST(record_cut_before_its_newline)
 {
@@ -955,6 +1011,7 @@ audit_suite(void)
 	tcase_add_test(tc, escaping_round_trip);
 	tcase_add_test(tc, garbage_file);
 	tcase_add_test(tc, checkpoints_find_cut_and_rewritten_tails);
+	tcase_add_test(tc, zeros_left_by_a_crash);
 	suite_add_tcase(s, tc);
 	return s;
 }
