@@ -139,8 +139,9 @@ verify_checkpoints(struct actl *a, const char *path)
 	for (i = 1; i < l.n; i++)
 		if (l.v[i].seq > l.v[last].seq)
 			last = i;
-	printf("%s: %zu checkpoint%s match; the last, taken %s, covers "
-	    "records up to seq %llu%s\n", path, matched, matched == 1 ? "" : "s",
+	printf("%s: %zu checkpoint%s; the last, taken %s, covers "
+	    "records up to seq %llu%s\n", path, matched, matched == 1 ?
+	    " matches" : "s match",
 	    l.v[last].time, l.v[last].seq, l.bad > 0 ? " (entries that are not "
 	    "checkpoints ignored)" : "");
 	free(l.v);
