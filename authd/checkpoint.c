@@ -17,10 +17,16 @@
 #include "server.h"
 #include "worker.h"
 
+/* The last checkpoint the directory has: of which chain, up to which seq. */
+struct cp_mark {
+	char chain[AUTHD_AUDIT_HASH_LEN + 1];
+	unsigned long long seq;
+};
+
 struct checkpointer {
 	struct server *srv;
 	struct loop_timer timer;
-	unsigned long long last_seq;      /* the last one the directory has */
+	struct cp_mark last;
 	int busy;                         /* a job is out */
 };
 
@@ -28,19 +34,18 @@ struct cp_job {
 	struct job_head head;
 	struct checkpointer *cp;          /* NULL: the checkpointer is gone */
 	struct server *srv;
-	unsigned long long last_seq;
-	unsigned long long seq;           /* what run() added, 0 for nothing */
+	struct cp_mark last;              /* in: the last one; out: the one added */
 };
 
 static void arm(struct checkpointer *cp);
 
 /*
- * Add the head of the chain, when it moved past last_seq. The seq it
- * added, 0 when nothing was due or it failed (logged).
+ * Add the head of the chain, when it moved past *last (or the log was
+ * rotated: another chain). *last becomes what was added; unchanged when
+ * nothing was due or the add failed (logged).
  */
-static unsigned long long
-add_checkpoint(struct server *srv, struct dir_conn *dc,
-    unsigned long long last_seq)
+static void
+add_checkpoint(struct server *srv, struct dir_conn *dc, struct cp_mark *last)
 {
 	const struct authd_conf *conf = srv->conf;
 	struct authd_audit_checkpoint head;
@@ -54,15 +59,16 @@ add_checkpoint(struct server *srv, struct dir_conn *dc,
 	int r, rc = LDAP_SUCCESS;
 
 	r = authd_audit_head(srv->audit, &head);
-	if (r == AUTHD_ERR_MISSING || (r == AUTHD_OK && head.seq <= last_seq))
-		return 0;
+	if (r == AUTHD_ERR_MISSING || (r == AUTHD_OK && head.seq <= last->seq &&
+	    strcmp(head.chain, last->chain) == 0))
+		return;
 	if (r != AUTHD_OK) {
 		authd_log(LOG_WARNING, "audit checkpoint: the audit log does not "
 		    "start with its first record; no checkpoint");
-		return 0;
+		return;
 	}
 	if (dir_format_gentime(time(NULL), when, sizeof(when)) != 0)
-		return 0;
+		return;
 	snprintf(seq, sizeof(seq), "%llu", head.seq);
 	snprintf(cn, sizeof(cn), "%s-%.16s-%llu", conf->host_name, head.chain,
 	    head.seq);
@@ -71,7 +77,7 @@ add_checkpoint(struct server *srv, struct dir_conn *dc,
 		if (!isalnum((unsigned char)cn[i]) && cn[i] != '.' && cn[i] != '-')
 			cn[i] = '_';
 	if (asprintf(&dn, "cn=%s,%s,%s", cn, AUTHD_AUDIT_RDN, conf->base_dn) < 0)
-		return 0;
+		return;
 	memset(m, 0, sizeof(m));
 	m[0].mod_type = "objectClass";
 	m[0].mod_values = oc;
@@ -96,12 +102,13 @@ add_checkpoint(struct server *srv, struct dir_conn *dc,
 	free(dn);
 	if (r == DIR_OK || rc == LDAP_ALREADY_EXISTS) {
 		authd_log(LOG_DEBUG, "audit checkpoint: seq %llu", head.seq);
-		return head.seq;
+		memcpy(last->chain, head.chain, sizeof(last->chain));
+		last->seq = head.seq;
+		return;
 	}
 	authd_log(LOG_WARNING, "audit checkpoint: seq %llu not added: %s%s",
 	    head.seq, dir_conn_error(dc), rc == LDAP_NO_SUCH_OBJECT ?
 	    " (create ou=audit under base_dn, ldap_schema/README.md)" : "");
-	return 0;
 }
 
 static void
@@ -110,7 +117,7 @@ cp_run(struct job *job, struct dir_conn *dc)
 	struct cp_job *j = (struct cp_job *)job;
 
 	if (dc != NULL)
-		j->seq = add_checkpoint(j->srv, dc, j->last_seq);
+		add_checkpoint(j->srv, dc, &j->last);
 }
 
 static void
@@ -121,8 +128,7 @@ cp_done(struct job *job, int cancelled)
 
 	if (cp != NULL) {
 		cp->busy = 0;
-		if (j->seq > cp->last_seq)
-			cp->last_seq = j->seq;
+		cp->last = j->last;
 		if (!cancelled)
 			arm(cp);
 	}
@@ -149,7 +155,7 @@ on_timer(struct loop_timer *t)
 	j->head.ops = &ops_checkpoint;
 	j->cp = cp;
 	j->srv = cp->srv;
-	j->last_seq = cp->last_seq;
+	j->last = cp->last;
 	cp->busy = 1;
 	worker_pool_submit(cp->srv->workers, &j->head);
 }
@@ -190,7 +196,7 @@ checkpointer_free(struct checkpointer **cpp)
 	loop_timer_cancel(cp->srv->loop, &cp->timer);
 	if (cp->srv->conf->audit_checkpoint_interval > 0 && cp->srv->dir != NULL &&
 	    (dc = dir_pool_get(cp->srv->dir)) != NULL) {
-		(void)add_checkpoint(cp->srv, dc, cp->last_seq);
+		add_checkpoint(cp->srv, dc, &cp->last);
 		dir_pool_put(cp->srv->dir, dc);
 	}
 	free(cp);

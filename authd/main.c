@@ -214,7 +214,28 @@ write_pidfile(const char *path)
 struct signals {
 	struct loop_source src;
 	struct loop *loop;
+	struct server *srv;
 };
+
+/* SIGUSR1: the audit log was rotated; go on in the new file. */
+static void
+reopen_audit(struct server *srv)
+{
+	int rotated, r;
+
+	if (srv == NULL || srv->audit == NULL)
+		return;
+	if ((r = authd_audit_reopen(srv->audit, &rotated)) != AUTHD_OK)
+		authd_log(LOG_ERR, "SIGUSR1: the audit log %s could not be "
+		    "reopened (%s); records go on in the file open",
+		    srv->conf->audit_log, authd_strerror(r));
+	else if (rotated)
+		authd_log(LOG_NOTICE, "SIGUSR1: the audit log %s was rotated; "
+		    "a new file and chain begin", srv->conf->audit_log);
+	else
+		authd_log(LOG_INFO, "SIGUSR1: the audit log %s was not rotated",
+		    srv->conf->audit_log);
+}
 
 static void
 on_signal(struct loop_source *src, uint32_t events)
@@ -234,6 +255,9 @@ on_signal(struct loop_source *src, uint32_t events)
 			authd_log(LOG_NOTICE, "SIGHUP: reload not supported yet; "
 			    "restart authd to apply a new configuration");
 			break;
+		case SIGUSR1:
+			reopen_audit(s->srv);
+			break;
 		}
 	}
 }
@@ -249,6 +273,7 @@ setup_signals(struct loop *loop, struct signals *s)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return AUTHD_ERR_IO;
 	if ((s->src.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
@@ -367,6 +392,7 @@ main(int argc, char **argv)
 	server_init(&srv, &conf);
 	memset(&sigs, 0, sizeof(sigs));
 	sigs.src.fd = -1;
+	sigs.srv = &srv;
 	err[0] = '\0';
 	if (loop_new(&srv.loop) != AUTHD_OK ||
 	    login_ids_new(&srv.login_ids) != 0 ||

@@ -34,9 +34,10 @@
  * authd_audit_verify_checkpoints) and syslog, which gets a copy of every
  * record.
  *
- * Also not handled yet: rotation (a handle keeps writing to the file it
- * opened; a new file starts a new chain at seq 1, unlinked to the old one),
- * and verification racing a live writer, which may see the record being
+ * Rotation: authd_audit_reopen() goes on in a new file at the same path,
+ * a new chain whose first record names the old chain's end (a handle that
+ * is not reopened keeps writing to the file it opened). Not handled:
+ * verification racing a live writer, which may see the record being
  * written as a truncated last line (verify again).
  */
 
@@ -61,6 +62,8 @@ struct authd_audit {
 	pthread_mutex_t sync_lock;  /* one fdatasync at a time; taken before lock */
 	int fd;
 	int fsync_each;
+	int flags;                  /* AUTHD_AUDIT_* of the open */
+	char *path;                 /* for authd_audit_reopen */
 	char host[VALUE_ESC_MAX];
 	char prog[VALUE_ESC_MAX];
 	/* The chain's end as this handle last saw it. */
@@ -360,6 +363,33 @@ load_tail(struct authd_audit *a, off_t size)
 	return r;
 }
 
+/* Open the log at path as authd_audit_open() does; AUTHD_OK with *fd_r. */
+static int
+open_file(const char *path, int flags, int *fd_r)
+{
+	struct stat st;
+	int fd, e;
+
+	/* O_RDWR: the tail is read back with pread(); O_APPEND keeps writes at the end. */
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    ((flags & AUTHD_AUDIT_EXISTING) != 0 ? 0 : O_CREAT), 0600);
+	if (fd == -1)
+		return errno == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return AUTHD_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH) != 0) {
+		close(fd);
+		errno = EPERM;
+		return AUTHD_ERR_PERM;
+	}
+	*fd_r = fd;
+	return AUTHD_OK;
+}
+
 int
 authd_audit_open(const char *path, const char *host, const char *prog,
     int flags, struct authd_audit **a_r)
@@ -382,28 +412,16 @@ authd_audit_open(const char *path, const char *host, const char *prog,
 		return AUTHD_ERR_NOMEM;
 	}
 	a->fsync_each = (flags & AUTHD_AUDIT_FSYNC) != 0;
-	if ((a->line = malloc(AUTHD_AUDIT_BATCH_MAX * LINE_BUF)) == NULL) {
+	a->flags = flags;
+	if ((a->line = malloc(AUTHD_AUDIT_BATCH_MAX * LINE_BUF)) == NULL ||
+	    (a->path = strdup(path)) == NULL) {
 		r = AUTHD_ERR_NOMEM;
 		goto out;
 	}
 	authd_audit_escape(host, a->host, sizeof(a->host));
 	authd_audit_escape(prog, a->prog, sizeof(a->prog));
-	/* O_RDWR: the tail is read back with pread(); O_APPEND keeps writes at the end. */
-	a->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-	    ((flags & AUTHD_AUDIT_EXISTING) != 0 ? 0 : O_CREAT), 0600);
-	if (a->fd == -1) {
-		r = errno == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
+	if ((r = open_file(path, flags, &a->fd)) != AUTHD_OK)
 		goto out;
-	}
-	if (fstat(a->fd, &st) == -1) {
-		r = AUTHD_ERR_IO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & S_IWOTH) != 0) {
-		errno = EPERM;
-		r = AUTHD_ERR_PERM;
-		goto out;
-	}
 	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
 		;
 	if (r == -1) {
@@ -440,6 +458,7 @@ authd_audit_close(struct authd_audit **ap)
 	pthread_mutex_destroy(&a->sync_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a->line);
+	free(a->path);
 	free(a);
 	*ap = NULL;
 }
@@ -710,6 +729,87 @@ authd_audit_append(struct authd_audit *a, const struct authd_audit_event *ev)
 	if ((r = authd_audit_write(a, ev, &end)) != AUTHD_OK)
 		return r;
 	return authd_audit_sync(a, end);
+}
+
+int
+authd_audit_reopen(struct authd_audit *a, int *rotated_r)
+{
+	struct authd_audit_event ev;
+	struct stat now, open_st;
+	char extra[160], prev_hash[HASH_HEX_LEN + 1], old_hash[HASH_HEX_LEN + 1];
+	size_t off[1], body[1], len[1];
+	unsigned long long prev_seq, old_seq;
+	off_t old_known;
+	int fd = -1, old_fd, old_torn, r;
+
+	*rotated_r = 0;
+	pthread_mutex_lock(&a->sync_lock);
+	pthread_mutex_lock(&a->lock);
+	/* still the file at path: nothing to do */
+	if (stat(a->path, &now) == 0 && fstat(a->fd, &open_st) == 0 &&
+	    now.st_dev == open_st.st_dev && now.st_ino == open_st.st_ino) {
+		r = AUTHD_OK;
+		goto out;
+	}
+	/* what was written to the old file is on disk before it is left */
+	if (fdatasync(a->fd) == -1) {
+		r = AUTHD_ERR_AUDIT;
+		goto out;
+	}
+	if ((r = open_file(a->path, a->flags, &fd)) != AUTHD_OK)
+		goto out;
+	while ((r = flock(fd, LOCK_EX)) == -1 && errno == EINTR)
+		;
+	if (r == -1 || fstat(fd, &now) == -1) {
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	prev_seq = old_seq = a->seq;
+	memcpy(prev_hash, a->hash, sizeof(prev_hash));
+	memcpy(old_hash, a->hash, sizeof(old_hash));
+	old_fd = a->fd;
+	old_known = a->known_size;
+	old_torn = a->torn_tail;
+	a->fd = fd;
+	if ((r = load_tail(a, now.st_size)) != AUTHD_OK) {
+		a->fd = old_fd;
+		a->seq = old_seq;
+		memcpy(a->hash, old_hash, sizeof(a->hash));
+		a->known_size = old_known;
+		a->torn_tail = old_torn;
+		goto out;           /* closes fd */
+	}
+	fd = old_fd;            /* closed below */
+	a->synced_upto = a->appended;
+	a->synced_seq = 0;
+	a->chain[0] = '\0';
+	/* The new file's first record ties it to the old chain's end. */
+	snprintf(extra, sizeof(extra), " prev_file_seq=%llu prev_file_hash=%s",
+	    prev_seq, prev_hash);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = "audit_continue";
+	ev.peer_uid = (uid_t)-1;
+	ev.result = "success";
+	ev.reason = "the log was rotated: the previous file ends at prev_file_seq";
+	ev.extra = extra;
+	r = append_locked(a, &ev, 1, off, body, len);
+	flock(a->fd, LOCK_UN);
+	if (r == AUTHD_OK && a->fsync_each) {
+		if (fdatasync(a->fd) == -1)
+			r = AUTHD_ERR_AUDIT;
+		else {
+			a->synced_upto = a->appended;
+			a->synced_seq = a->seq;
+			memcpy(a->synced_hash, a->hash, sizeof(a->hash));
+		}
+	}
+	*rotated_r = 1;
+ out:
+	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&a->sync_lock);
+	if (fd != -1)
+		close(fd);
+	return r;
 }
 
 /*

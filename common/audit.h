@@ -69,6 +69,15 @@ int authd_audit_write(struct authd_audit *a, const struct authd_audit_event *ev,
 int authd_audit_write_n(struct authd_audit *a,
     const struct authd_audit_event *evs, size_t n, off_t *sync_end_r);
 int authd_audit_sync(struct authd_audit *a, off_t end);
+/*
+ * After the log was rotated (renamed away; a new file, or none, at the path
+ * it was opened at): sync the old file, go on at the path (created 0600
+ * unless AUTHD_AUDIT_EXISTING), its next record being event=audit_continue
+ * with prev_file_seq and prev_file_hash, the old chain's end. *rotated_r 0
+ * and AUTHD_OK when the path is still the file open. On an error the old
+ * file stays in use.
+ */
+int authd_audit_reopen(struct authd_audit *a, int *rotated_r);
 void authd_audit_close(struct authd_audit **ap);
 
 /*

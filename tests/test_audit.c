@@ -370,6 +370,52 @@ START_TEST(truncated_last_line)
 }
 END_TEST
 
+/*
+ * A rotated log (renamed away): the writer syncs the old file and goes on
+ * in a new one at the same path, its first record tying it to the old
+ * chain's end; both verify on their own.
+ */
+START_TEST(rotated_log_goes_on_in_a_new_file)
+{
+	char lines[16][2048], old_lines[16][2048], rotated_path[PATH_MAX + 40];
+	char why[256], want[160];
+	struct authd_audit *a = NULL;
+	size_t records, bad;
+	int rotated;
+
+	ck_assert_int_eq(authd_audit_open(logpath, "host1", "test",
+	    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u1", "success"), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u2", "success"), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u3", "success"), AUTHD_OK);
+	/* not rotated: nothing happens */
+	ck_assert_int_eq(authd_audit_reopen(a, &rotated), AUTHD_OK);
+	ck_assert_int_eq(rotated, 0);
+	snprintf(rotated_path, sizeof(rotated_path), "%s.1", logpath);
+	ck_assert_int_eq(rename(logpath, rotated_path), 0);
+	ck_assert_int_eq(authd_audit_reopen(a, &rotated), AUTHD_OK);
+	ck_assert_int_eq(rotated, 1);
+	ck_assert_int_eq(append_one(a, "u4", "success"), AUTHD_OK);
+	authd_audit_close(&a);
+
+	ck_assert_uint_eq(read_lines(rotated_path, old_lines, 16), 3);
+	ck_assert_int_eq(verify(rotated_path, &records, &bad, why, sizeof(why)),
+	    AUTHD_OK);
+	ck_assert_uint_eq(records, 3);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 2);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_OK);
+	ck_assert_uint_eq(records, 2);
+	ck_assert(strncmp(lines[0], "seq=1 ", 6) == 0);
+	ck_assert_ptr_nonnull(strstr(lines[0], " event=audit_continue "));
+	snprintf(want, sizeof(want), " prev_file_seq=3 prev_file_hash=%.64s ",
+	    strstr(old_lines[2], " hash=") + 6);
+	ck_assert_msg(strstr(lines[0], want) != NULL, "%s", lines[0]);
+	ck_assert_ptr_nonnull(strstr(lines[1], " user=u4 "));
+	ck_assert_int_eq(unlink(rotated_path), 0);
+}
+END_TEST
+
 /* Append n NUL bytes to path: blocks whose size reached the disk, not their data. */
 static void
 append_zeros(const char *path, size_t n)
@@ -1012,6 +1058,7 @@ audit_suite(void)
 	tcase_add_test(tc, garbage_file);
 	tcase_add_test(tc, checkpoints_find_cut_and_rewritten_tails);
 	tcase_add_test(tc, zeros_left_by_a_crash);
+	tcase_add_test(tc, rotated_log_goes_on_in_a_new_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

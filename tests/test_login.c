@@ -1447,6 +1447,41 @@ START_TEST(audit_checkpoints_in_directory)
 }
 END_TEST
 
+/*
+ * logrotate renames the log and sends SIGUSR1: authd goes on in a new file
+ * at the same path, whose first record names the old chain's end; both
+ * files verify, and logins are recorded in the new one.
+ */
+START_TEST(audit_log_rotated)
+{
+	struct pam_run run;
+	char out[512];
+	int i;
+
+	itest_add_person("rota", 20079, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, "rota", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh("mv %s %s.1 && kill -USR1 %ld", itest.audit_log,
+	    itest.audit_log, (long)itest_authd_pid()), 0);
+	for (i = 0; i < 100 && itest_sh("grep -q ' event=audit_continue ' %s "
+	    "2>/dev/null", itest.audit_log) != 0; i++)
+		usleep(50 * 1000);
+	ck_assert_int_eq(itest_sh("head -n 1 %s | grep -q '^seq=1 .* "
+	    "event=audit_continue '", itest.audit_log), 0);
+	/* it names the old file's last record */
+	ck_assert_int_eq(itest_sh("h=$(tail -n 1 %s.1 | sed 's/.* hash=//'); "
+	    "head -n 1 %s | grep -q \" prev_file_hash=$h \"", itest.audit_log,
+	    itest.audit_log), 0);
+	ck_assert_int_eq(itest_login(svc, "rota", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("user=rota", "result=success",
+	    "event=authenticate", NULL), 1);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' "
+	    "audit verify %s.1 && '%s/authctl/authctl' audit verify %s",
+	    itest.builddir, itest.audit_log, itest.builddir, itest.audit_log), 0);
+	ck_assert_int_eq(itest_sh("grep -q 'SIGUSR1: the audit log .* was "
+	    "rotated' %s/authd.log", itest.dir), 0);
+}
+END_TEST
+
 /* Lines of the audit log at path with every needle (up to three). */
 static int
 count_in(const char *path, const char *a, const char *b, const char *c)
@@ -1605,6 +1640,7 @@ login_suite(void)
 	tcase_add_test(tc, hung_directory_holds_up_nobody);
 	tcase_add_test(tc, directory_lost_during_bind);
 	tcase_add_test(tc, audit_checkpoints_in_directory);
+	tcase_add_test(tc, audit_log_rotated);
 	tcase_add_test(tc, unanswered_wrong_password_counts_once);
 	tcase_add_test(tc, logins_queue_for_the_loops_bind_connections);
 	tcase_add_test(tc, directory_stops_under_load);
