@@ -505,21 +505,26 @@ START_TEST(loop_binds_rest_while_directory_down)
 }
 END_TEST
 
-/* A request sits unread in slapd's socket (slapd is frozen). */
+/*
+ * A request sits unread in slapd's socket (slapd is frozen): bytes in a
+ * connection's queue, or a connection not yet accepted (-a: the listening
+ * socket's Recv-Q is its backlog).
+ */
 static int
 slapd_has_unread_request(void)
 {
-	return itest_sh("ss -xH | grep -F '%s/slapd/ldapi' | awk '$3 > 0 "
+	return itest_sh("ss -xaH | grep -F '%s/slapd/ldapi' | awk '$3 > 0 "
 	    "{ found = 1 } END { exit !found }'", itest.dir) == 0;
 }
 
 /*
- * authd restarted with ldap_timeout = 1 (timeout gets the setting it had),
- * and user logged in three times (the loop's bind connections are open):
- * slapd's pid, for SIGSTOP and SIGCONT.
+ * authd restarted with ldap_timeout = new_timeout (timeout gets the setting
+ * it had), and user logged in three times (the loop's bind connections are
+ * open): slapd's pid, for SIGSTOP and SIGCONT.
  */
 static pid_t
-directory_after_logins(const char *user, char *timeout, size_t len)
+directory_after_logins(const char *user, const char *new_timeout,
+    char *timeout, size_t len)
 {
 	struct pam_run run;
 	char pid[32];
@@ -527,7 +532,7 @@ directory_after_logins(const char *user, char *timeout, size_t len)
 	int i;
 
 	conf_value("ldap_timeout", timeout, len);
-	ck_assert_int_eq(itest_set_conf("ldap_timeout", "1"), 0);
+	ck_assert_int_eq(itest_set_conf("ldap_timeout", new_timeout), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(itest_login(svc, user, PW_GOOD, &run), PAM_SUCCESS);
@@ -591,7 +596,7 @@ START_TEST(hung_directory_holds_up_nobody)
 	int fd, status;
 
 	itest_add_person("nora", 20019, PW_GOOD);
-	slapd = directory_after_logins("nora", timeout, sizeof(timeout));
+	slapd = directory_after_logins("nora", "1", timeout, sizeof(timeout));
 	freeze(slapd);
 	child = login_waiting_on_directory("nora");
 	/* meanwhile authd reads and judges another connection */
@@ -626,11 +631,8 @@ START_TEST(directory_lost_during_bind)
 	int status;
 
 	itest_add_person("vera", 20077, PW_GOOD);
-	slapd = directory_after_logins("vera", timeout, sizeof(timeout));
 	/* long enough that only the lost connection can end the wait */
-	ck_assert_int_eq(itest_set_conf("ldap_timeout", "30"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
-	ck_assert_int_eq(itest_login(svc, "vera", PW_GOOD, &run), PAM_SUCCESS);
+	slapd = directory_after_logins("vera", "30", timeout, sizeof(timeout));
 	freeze(slapd);
 	child = login_waiting_on_directory("vera");
 	ck_assert_int_eq(kill(slapd, SIGKILL), 0);
@@ -678,7 +680,7 @@ START_TEST(unanswered_wrong_password_counts_once)
 	int i, status;
 
 	itest_add_person("stall", 20055, PW_GOOD);
-	slapd = directory_after_logins("stall", timeout, sizeof(timeout));
+	slapd = directory_after_logins("stall", "1", timeout, sizeof(timeout));
 	ck_assert_int_eq(failures_of("stall"), 0);
 	freeze(slapd);
 	child = fork();
