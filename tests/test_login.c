@@ -1457,11 +1457,20 @@ END_TEST
 START_TEST(audit_log_rotated)
 {
 	struct pam_run run;
+	unsigned long long seq;
 	char out[512];
 	int i;
 
+	/* the old chain checkpointed far past where the new one will be */
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 	itest_add_person("rota", 20079, PW_GOOD);
 	ck_assert_int_eq(itest_login(svc, "rota", PW_GOOD, &run), PAM_SUCCESS);
+	seq = last_audit_seq();
+	ck_assert_uint_gt(seq, 3);
+	for (i = 0; i < 100 && !checkpoint_held(seq); i++)
+		usleep(100 * 1000);
+	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu", seq);
 	ck_assert_int_eq(itest_sh("mv %s %s.1 && kill -USR1 %ld", itest.audit_log,
 	    itest.audit_log, (long)itest_authd_pid()), 0);
 	for (i = 0; i < 100 && itest_sh("grep -q ' event=audit_continue ' %s "
@@ -1481,6 +1490,15 @@ START_TEST(audit_log_rotated)
 	    itest.builddir, itest.audit_log, itest.builddir, itest.audit_log), 0);
 	ck_assert_int_eq(itest_sh("grep -q 'SIGUSR1: the audit log .* was "
 	    "rotated' %s/authd.log", itest.dir), 0);
+	/* the new chain is checkpointed too, though its seqs are lower */
+	for (i = 0; i < 100 && itest_sh("c=$(head -n 1 %s | sed 's/.* hash=//'); "
+	    "ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b ou=audit,%s "
+	    "\"(authdCheckpointChain=$c)\" dn | grep -q '^dn: '", itest.audit_log,
+	    itest.ldapi_uri, itest.base_dn) != 0; i++)
+		usleep(100 * 1000);
+	ck_assert_msg(i < 100, "the new chain was never checkpointed");
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "300"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 }
 END_TEST
 
