@@ -1385,6 +1385,29 @@ verify_copy(int uid, char *out, size_t outsz)
 }
 
 /*
+ * authd restarted with a checkpoint every second, user (added) logged in,
+ * and the directory holding a checkpoint of the log's last record: its seq.
+ */
+static unsigned long long
+login_checkpointed(const char *user, int uid)
+{
+	struct pam_run run;
+	unsigned long long seq;
+	int i;
+
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	itest_add_person(user, uid, PW_GOOD);
+	ck_assert_int_eq(itest_login(svc, user, PW_GOOD, &run), PAM_SUCCESS);
+	seq = last_audit_seq();
+	ck_assert_uint_gt(seq, 0);
+	for (i = 0; i < 100 && !checkpoint_held(seq); i++)
+		usleep(100 * 1000);
+	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu", seq);
+	return seq;
+}
+
+/*
  * The head of the audit chain is kept in the directory (ou=audit): what the
  * file alone cannot show, records cut off its end, is found; authd may add
  * checkpoints but neither change nor delete them; a clean stop leaves one
@@ -1395,17 +1418,8 @@ START_TEST(audit_checkpoints_in_directory)
 	struct pam_run run;
 	unsigned long long seq;
 	char out[1024], dn[512];
-	int i;
 
-	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
-	itest_add_person("cato", 20078, PW_GOOD);
-	ck_assert_int_eq(itest_login(svc, "cato", PW_GOOD, &run), PAM_SUCCESS);
-	seq = last_audit_seq();
-	ck_assert_uint_gt(seq, 0);
-	for (i = 0; i < 100 && !checkpoint_held(seq); i++)
-		usleep(100 * 1000);
-	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu", seq);
+	seq = login_checkpointed("cato", 20078);
 
 	/* an auditor (any person) checks a copy of the log */
 	ck_assert_int_eq(itest_sh("cp %s %s/audit-copy.log && chmod 0644 "
@@ -1457,20 +1471,11 @@ END_TEST
 START_TEST(audit_log_rotated)
 {
 	struct pam_run run;
-	unsigned long long seq;
 	char out[512];
 	int i;
 
 	/* the old chain checkpointed far past where the new one will be */
-	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
-	ck_assert_int_eq(itest_restart_authd(""), 0);
-	itest_add_person("rota", 20079, PW_GOOD);
-	ck_assert_int_eq(itest_login(svc, "rota", PW_GOOD, &run), PAM_SUCCESS);
-	seq = last_audit_seq();
-	ck_assert_uint_gt(seq, 3);
-	for (i = 0; i < 100 && !checkpoint_held(seq); i++)
-		usleep(100 * 1000);
-	ck_assert_msg(checkpoint_held(seq), "no checkpoint of seq %llu", seq);
+	ck_assert_uint_gt(login_checkpointed("rota", 20079), 3);
 	ck_assert_int_eq(itest_sh("mv %s %s.1 && kill -USR1 %ld", itest.audit_log,
 	    itest.audit_log, (long)itest_authd_pid()), 0);
 	for (i = 0; i < 100 && itest_sh("grep -q ' event=audit_continue ' %s "
