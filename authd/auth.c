@@ -15,6 +15,7 @@
 #include "login_ids.h"
 #include "messages.h"
 #include "plan.h"
+#include "proc_kill.h"
 #include "revoke.h"
 #include "secret.h"
 #include "server.h"
@@ -661,6 +662,28 @@ static const struct job_ops ops_auth_plan = {
 	.audit_lost = job_audit_lost,
 };
 
+/*
+ * A login without PAM_RHOST made from inside a remote session of this
+ * host (su or sudo in an ssh login): it comes from where that session came
+ * from, and the policy's remote requirements apply. Known by the caller's
+ * audit session, which only the kernel sets (pam_loginuid) and which the
+ * remote session's processes inherit.
+ */
+static void
+find_origin(struct conn *c)
+{
+	struct req_items *req = &c->conv->req;
+	const struct session *s;
+
+	/* most hosts, and every login with an rhost: no /proc read */
+	if (req->rhost[0] != '\0' || session_registry_remote(c->srv->sessions) == 0 ||
+	    (s = session_find_remote(c->srv->sessions,
+	    proc_audit_session(req->peer_pid))) == NULL)
+		return;
+	snprintf(req->origin, sizeof(req->origin), "%s", s->rhost);
+	snprintf(req->origin_session, sizeof(req->origin_session), "%s", s->id);
+}
+
 static int
 start_authenticate(struct conn *c, const struct authd_msg *m)
 {
@@ -670,6 +693,7 @@ start_authenticate(struct conn *c, const struct authd_msg *m)
 
 	if ((r = keep_request(c->conv, m)) != AUTHD_OK)
 		return r;
+	find_origin(c);
 	if (!(c->conv->req.flags & AUTHD_REQ_SILENT) &&
 	    send_banner(c) != AUTHD_OK)
 		return AUTHD_OK;    /* the connection is gone */
@@ -901,6 +925,7 @@ open_session_done(struct job *j, int cancelled)
 	copy_str(s.dn, sizeof(s.dn), j->acct_dn);
 	copy_str(s.service, sizeof(s.service), j->req.service);
 	copy_str(s.tty, sizeof(s.tty), j->req.tty);
+	copy_str(s.rhost, sizeof(s.rhost), j->req.rhost);
 	s.pid = j->req.pid != 0 ? (pid_t)j->req.pid : j->req.peer_pid;
 	s.uid_number = j->uid_number;
 	s.opened = time(NULL);

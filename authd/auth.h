@@ -34,6 +34,10 @@ struct req_items {
 	char tty[AUTHD_STRING_MAX + 1];
 	char rhost[AUTHD_STRING_MAX + 1];
 	char ruser[AUTHD_STRING_MAX + 1];
+	/* without rhost, when the caller runs inside a remote session of this
+	 * host (its audit session): that session's rhost and id */
+	char origin[AUTHD_STRING_MAX + 1];
+	char origin_session[AUTHD_ID_MAX + 1];
 	char login_id[AUTHD_ID_MAX + 1];
 	char session_id[AUTHD_ID_MAX + 1];
 	uint32_t pid;                        /* 0 when absent */

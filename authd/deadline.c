@@ -307,8 +307,10 @@ deadline_session_opened(struct deadline *d, struct session *s)
 			    "grant withdrawn since the login");
 			return;
 		}
-		if (until > 0 && (s->grant_until == 0 || until < s->grant_until))
+		if (until > 0 && (s->grant_until == 0 || until < s->grant_until)) {
 			s->grant_until = until;
+			session_changed(d->srv->sessions, s);
+		}
 	}
 	set_deadline(d, s);
 	if (s->deadline_ms > 0)
@@ -360,6 +362,7 @@ grant_one(struct session *s, void *arg)
 	/* a grant made shorter shortens; a longer one does not lengthen */
 	if (ev->until > 0 && (s->grant_until == 0 || ev->until < s->grant_until)) {
 		s->grant_until = ev->until;
+		session_changed(m->d->srv->sessions, s);
 		set_deadline(m->d, s);
 		authd_log(LOG_NOTICE, "session %s of %s: grant %s shortened; it "
 		    "ends in %lld s", s->id, s->user, ev->dn,

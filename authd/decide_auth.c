@@ -173,8 +173,8 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		stand_in(j, p, PLAN_DENIED_NAME);
 		known = 0;
 	}
-	st = policy_for(dc, j->srv->conf, j->req.service, j->req.rhost[0] != '\0',
-	    &p->pol);
+	st = policy_for(dc, j->srv->conf, j->req.service,
+	    j->req.rhost[0] != '\0' || j->req.origin[0] != '\0', &p->pol);
 	if (st == DIR_NO_CONN)
 		goto need_dir;
 	if (st != DIR_OK)

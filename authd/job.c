@@ -59,7 +59,8 @@ int
 job_audit_n(struct job *j, const struct job_record *recs, size_t n)
 {
 	struct authd_audit_event ev[AUTHD_AUDIT_BATCH_MAX];
-	char user[200], service[200];
+	char user[200], service[200], origin[1100];
+	char extra[AUTHD_AUDIT_BATCH_MAX][12288];
 	off_t end = 0;
 	size_t i;
 	int r;
@@ -78,6 +79,14 @@ job_audit_n(struct job *j, const struct job_record *recs, size_t n)
 		ev[i].result = authd_result_name(recs[i].result);
 		ev[i].reason = recs[i].reason;
 		ev[i].extra = recs[i].extra;
+		/* where a login from inside a remote session came from */
+		if (j->req.origin[0] != '\0') {
+			snprintf(extra[i], sizeof(extra[i]), "%s origin=%s "
+			    "origin_session=%s", recs[i].extra != NULL ?
+			    recs[i].extra : "", authd_audit_escape(j->req.origin,
+			    origin, sizeof(origin)), j->req.origin_session);
+			ev[i].extra = extra[i];
+		}
 	}
 	/* Written now, synced for many jobs at once before done() (worker.c). */
 	r = authd_audit_write_n(j->srv->audit, ev, n, &end);

@@ -20,6 +20,7 @@ libauthd_daemon_la_SOURCES = \
 	authd/verifier.h authd/verify_password.c \
 	authd/mailbox.c authd/mailbox.h \
 	authd/session.c authd/session.h \
+	authd/session_store.c authd/session_store.h \
 	authd/login_ids.c authd/login_ids.h \
 	authd/messages.c authd/messages.h \
 	authd/nss_server.c authd/nss_server.h

@@ -299,6 +299,26 @@ open_audit(struct server *srv, char *err, size_t errlen)
 	return r;
 }
 
+/* The sessions open before a restart (session_store.h). */
+static int
+restore_sessions(struct server *srv, char *err, size_t errlen)
+{
+	const char *path = srv->conf->session_state;
+	size_t restored, dropped;
+	int r;
+
+	if ((r = loop_mkdir_parents(path, 0700, err, errlen)) != AUTHD_OK)
+		return r;
+	if ((r = session_registry_persist(srv->sessions, path, &restored,
+	    &dropped, err, errlen)) != AUTHD_OK)
+		return r;
+	if (restored > 0 || dropped > 0)
+		authd_log(LOG_NOTICE, "%s: %zu session%s read back, %zu whose "
+		    "login program has ended forgotten", path, restored,
+		    restored == 1 ? "" : "s", dropped);
+	return AUTHD_OK;
+}
+
 /*
  * The decoys' key (decoy.h): from the site key when there is one, so that a
  * name keeps its decoy across restarts; else random. HMAC(site key, label):
@@ -402,6 +422,7 @@ main(int argc, char **argv)
 	}
 	if (server_load_banner(&srv, err, sizeof(err)) != AUTHD_OK ||
 	    open_audit(&srv, err, sizeof(err)) != AUTHD_OK ||
+	    restore_sessions(&srv, err, sizeof(err)) != AUTHD_OK ||
 	    server_listen(&srv, err, sizeof(err)) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: %s", err);
 		goto out;
@@ -473,6 +494,9 @@ main(int argc, char **argv)
 		report_start(&ready_fd, "authd: cannot start the grant view");
 		goto out;
 	}
+	/* Sessions read back at start: their deadlines, then what the views
+	 * say became of their cards, accounts and grants meanwhile. */
+	revoke_restored_start(srv.revoke);
 	authd_log(LOG_INFO, "authd %s ready: %s%s%s, %d directory connection%s",
 	    PACKAGE_VERSION, conf.socket_path,
 	    srv.n_listeners > 1 ? " and " : "",

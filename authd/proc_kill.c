@@ -22,6 +22,9 @@ struct proc_info {
 	int mark;
 };
 
+/* The kernel's value of a session id never set (AUDIT_SID_UNSET). */
+#define AUDIT_SESSION_UNSET 4294967295ULL
+
 /* Fields of /proc/PID/stat; 0 on success. comm may hold ") ": the last
  * one ends it. */
 static int
@@ -58,6 +61,42 @@ read_stat(pid_t pid, struct proc_info *pi)
 	pi->start = start;
 	pi->mark = 0;
 	return 0;
+}
+
+unsigned
+proc_audit_session(pid_t pid)
+{
+	char path[64], buf[32], *end;
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/sessionid", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno != 0 || end == buf || v == 0 || v >= AUDIT_SESSION_UNSET)
+		return 0;
+	return (unsigned)v;
+}
+
+unsigned
+proc_own_audit_session(pid_t pid)
+{
+	struct proc_info pi;
+	unsigned id;
+
+	if (pid <= 1 || (id = proc_audit_session(pid)) == 0 ||
+	    read_stat(pid, &pi) != 0)
+		return 0;
+	/* inherited (su or sudo inside another login): that login's, not its */
+	return proc_audit_session(pi.ppid) == id ? 0 : id;
 }
 
 unsigned long long
@@ -120,26 +159,25 @@ find(struct proc_info *all, size_t n, pid_t pid)
 
 int
 proc_session_members(pid_t leader, unsigned long long leader_start,
-    struct proc_target *out, size_t max)
+    unsigned audit_session, struct proc_target *out, size_t max)
 {
 	struct proc_info *all = NULL, *p, *lp;
 	size_t i, k, found = 0;
 	pid_t self = getpid(), a;
-	int changed, pass;
+	int changed, pass, reused;
 
 	if (leader <= 1 || leader_start == 0)
 		return 0;
 	if (read_all(&all, &found) != 0)
 		return -1;
 	lp = find(all, found, leader);
-	/* the pid now names another program: the session is long gone */
-	if (lp != NULL && lp->start != leader_start) {
-		free(all);
-		return 0;
-	}
+	/* the pid now names another program: the tree is long gone (what
+	 * keeps the login's audit session is still the login's) */
+	reused = lp != NULL && lp->start != leader_start;
 	for (i = 0; i < found; i++)
-		if (all[i].pid == leader || all[i].sid == leader ||
-		    all[i].pgrp == leader)
+		if ((!reused && (all[i].pid == leader || all[i].sid == leader ||
+		    all[i].pgrp == leader)) || (audit_session != 0 &&
+		    proc_audit_session(all[i].pid) == audit_session))
 			all[i].mark = 1;
 	/* and their descendants (a daemon that called setsid() inside) */
 	for (pass = 0, changed = 1; changed && pass < 64; pass++) {

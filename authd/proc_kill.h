@@ -3,7 +3,11 @@
  * known by its leader: the pid of the login program that opened it (the
  * PAM module sends it). Its processes are the leader, every process whose
  * session id or process group is the leader's pid, and every descendant of
- * these (found by walking /proc). Linux does not reuse a pid while it
+ * these (found by walking /proc); and when the login has an audit session
+ * of its own (pam_loginuid set the leader's loginuid, so the kernel gave it
+ * a new /proc/PID/sessionid that every process it starts inherits and no
+ * unprivileged one can change), every process of that audit session: a
+ * process that left the tree (a double fork, setsid) is still found. Linux does not reuse a pid while it
  * names a live session or process group, so a session id match is safe
  * even after the leader died; a leader pid that now belongs to a process
  * started later than the session's leader (compared by start time) is
@@ -22,16 +26,26 @@ struct proc_target {
 	unsigned long long start;     /* /proc/PID/stat starttime */
 };
 
+/* The audit session of pid (/proc/PID/sessionid), 0 when unset or unknown. */
+unsigned proc_audit_session(pid_t pid);
+/*
+ * The audit session of the login program pid when it is the login's own:
+ * set, and not its parent's (su or sudo run inside another login inherit
+ * that one, which must not be ended with theirs). 0 otherwise.
+ */
+unsigned proc_own_audit_session(pid_t pid);
+
 /* The start time of pid (clock ticks since boot), 0 when it is not there. */
 unsigned long long proc_start_time(pid_t pid);
 
 /*
- * The processes of the session led by leader (see above), never pid 1 nor
+ * The processes of the session led by leader, with audit_session its own
+ * audit session or 0 (see above), never pid 1 nor
  * authd or its ancestors. Returns the number found (at most max), or -1
  * when /proc cannot be read.
  */
 int proc_session_members(pid_t leader, unsigned long long leader_start,
-    struct proc_target *out, size_t max);
+    unsigned audit_session, struct proc_target *out, size_t max);
 
 /* Send sig to each target still alive with the same start time; returns
  * how many were signalled. */

@@ -23,7 +23,9 @@
 
 #include "auth.h"
 #include "card_view.h"
+#include "deadline.h"
 #include "err.h"
+#include "grant_view.h"
 #include "log.h"
 #include "loop.h"
 #include "mailbox.h"
@@ -50,6 +52,7 @@ struct pending_kill {
 	struct pending_kill *next;
 	pid_t leader;
 	unsigned long long leader_start;
+	unsigned audit_session;
 	size_t n;
 	struct proc_target t[];
 };
@@ -59,7 +62,12 @@ struct revoke {
 	struct mailbox events;     /* from the searches' threads */
 	struct loop_timer kill_timer;
 	struct pending_kill *pending;
+	struct loop_timer restored_timer;   /* sessions read back at start */
 };
+
+/* How often sessions read back at start are checked until the views can
+ * say what became of their card, account and grant meanwhile. */
+#define REVOKE_RESTORED_CHECK_MS 500
 
 static void
 post(struct revoke *r, enum revoke_kind kind, const char *key,
@@ -116,6 +124,7 @@ schedule_kill(struct revoke *r, const struct session *s,
 	}
 	pk->leader = s->pid;
 	pk->leader_start = s->leader_start;
+	pk->audit_session = s->audit_session;
 	pk->n = n;
 	memcpy(pk->t, t, n * sizeof(*t));
 	pk->next = r->pending;
@@ -140,7 +149,7 @@ on_kill_timer(struct loop_timer *t)
 		killed = proc_signal(pk->t, pk->n, SIGKILL);
 		/* and what the session started since the SIGHUP */
 		if (now != NULL && (n = proc_session_members(pk->leader,
-		    pk->leader_start, now, PROC_KILL_MAX)) > 0)
+		    pk->leader_start, pk->audit_session, now, PROC_KILL_MAX)) > 0)
 			killed += proc_signal(now, (size_t)n, SIGKILL);
 		if (killed > 0)
 			authd_log(LOG_NOTICE, "session of pid %ld: %zu process%s "
@@ -164,9 +173,11 @@ end_session(struct revoke *r, struct session *s, const char *why,
 
 	s->ended = 1;
 	s->ended_at = time(NULL);
+	s->restored = 0;
 	snprintf(s->end_reason, sizeof(s->end_reason), "%s", why);
-	n = t != NULL ? proc_session_members(s->pid, s->leader_start, t,
-	    PROC_KILL_MAX) : -1;
+	session_changed(r->srv->sessions, s);
+	n = t != NULL ? proc_session_members(s->pid, s->leader_start,
+	    s->audit_session, t, PROC_KILL_MAX) : -1;
 	if (n > 0) {
 		hup = proc_signal(t, (size_t)n, SIGHUP);
 		/* stopped processes act on SIGHUP only once continued */
@@ -253,6 +264,146 @@ deliver(struct mailbox *mb, struct mailbox_item *items)
 	}
 }
 
+static int
+account_usable(const char *state)
+{
+	return strcmp(state, AUTHD_STATE_SUSPENDED) != 0 &&
+	    strcmp(state, AUTHD_STATE_DISABLED) != 0 &&
+	    strcmp(state, AUTHD_STATE_PENDING_DEL) != 0;
+}
+
+/*
+ * A session read back at start (session_store.h): what it rests on may
+ * have been revoked, deleted or shortened while authd was not running, and
+ * no change event will say so. 1 while a view cannot say yet, 0 when it
+ * stands, -1 (why filled) when it must end.
+ */
+static int
+restored_verdict(struct server *srv, struct session *s, char *why,
+    size_t whylen)
+{
+	struct card_status cs;
+	struct dir_account acct;
+	time_t until;
+	int standing, unsure = 0;
+
+	if (s->card_fpr[0] != '\0' && srv->card_view != NULL) {
+		switch (card_view_lookup(srv->card_view, s->card_fpr, &cs)) {
+		case CARD_VIEW_FOUND:
+			if (strcmp(cs.state, AUTHD_CARD_ACTIVE) != 0) {
+				snprintf(why, whylen, "card %s since the login",
+				    cs.state);
+				return -1;
+			}
+			break;
+		case CARD_VIEW_NOT_FOUND:
+			snprintf(why, whylen, "card deleted since the login");
+			return -1;
+		default:
+			unsure = 1;
+		}
+	}
+	if (s->dn[0] != '\0' && srv->view != NULL) {
+		switch (view_account_lookup(srv->view, s->user, &acct)) {
+		case VIEW_FOUND:
+			if (!account_usable(acct.state)) {
+				snprintf(why, whylen, "account %s since the login",
+				    acct.state);
+				return -1;
+			}
+			break;
+		case VIEW_NOT_FOUND:
+			snprintf(why, whylen, "account deleted since the login");
+			return -1;
+		default:
+			unsure = 1;
+		}
+	}
+	if (s->grant_dn[0] != '\0' && srv->grant_view != NULL) {
+		switch (grant_view_lookup(srv->grant_view, s->grant_dn, &standing,
+		    &until)) {
+		case GRANT_VIEW_FOUND:
+			if (!standing) {
+				snprintf(why, whylen, "grant withdrawn since the "
+				    "login");
+				return -1;
+			}
+			if (until > 0 && (s->grant_until == 0 ||
+			    until < s->grant_until)) {
+				s->grant_until = until;
+				session_changed(srv->sessions, s);
+				/* sets the earlier end, and ends it if past */
+				deadline_session_opened(srv->deadline, s);
+			}
+			break;
+		case GRANT_VIEW_NOT_FOUND:
+			snprintf(why, whylen, "grant deleted since the login");
+			return -1;
+		default:
+			unsure = 1;
+		}
+	}
+	return unsure;
+}
+
+struct restored_scan {
+	struct revoke *r;
+	size_t unsure, ended;
+};
+
+static void
+restored_one(struct session *s, void *arg)
+{
+	struct restored_scan *sc = arg;
+	char why[128];
+	int v;
+
+	if (!s->restored || s->ended)
+		return;
+	if ((v = restored_verdict(sc->r->srv, s, why, sizeof(why))) > 0) {
+		sc->unsure++;
+		return;
+	}
+	s->restored = 0;
+	if (v < 0) {
+		revoke_end_session(sc->r, s, why);
+		sc->ended++;
+	}
+}
+
+static void
+on_restored_timer(struct loop_timer *t)
+{
+	struct revoke *r = t->arg;
+	struct restored_scan sc = { r, 0, 0 };
+
+	session_foreach(r->srv->sessions, restored_one, &sc);
+	if (sc.ended > 0)
+		authd_log(LOG_NOTICE, "%zu session%s read back at start ended: "
+		    "revoked while authd was not running", sc.ended,
+		    sc.ended == 1 ? "" : "s");
+	if (sc.unsure > 0 && loop_timer_after(r->srv->loop, &r->restored_timer,
+	    REVOKE_RESTORED_CHECK_MS) != AUTHD_OK)
+		authd_log(LOG_ERR, "revoke: cannot arm the timer of the "
+		    "sessions read back at start");
+}
+
+static void
+restored_deadline(struct session *s, void *arg)
+{
+	struct server *srv = arg;
+
+	if (s->restored && !s->ended)
+		deadline_session_opened(srv->deadline, s);
+}
+
+void
+revoke_restored_start(struct revoke *r)
+{
+	session_foreach(r->srv->sessions, restored_deadline, r->srv);
+	on_restored_timer(&r->restored_timer);
+}
+
 int
 revoke_new(struct server *srv, struct revoke **r_r)
 {
@@ -263,6 +414,7 @@ revoke_new(struct server *srv, struct revoke **r_r)
 		return AUTHD_ERR_NOMEM;
 	r->srv = srv;
 	loop_timer_init(&r->kill_timer, on_kill_timer, r);
+	loop_timer_init(&r->restored_timer, on_restored_timer, r);
 	if (mailbox_init(&r->events, srv->loop, "revoke", deliver, r) != AUTHD_OK) {
 		free(r);
 		return AUTHD_ERR_IO;
@@ -280,8 +432,10 @@ revoke_free(struct revoke **rp)
 
 	if (rp == NULL || (r = *rp) == NULL)
 		return;
-	if (r->srv->loop != NULL)
+	if (r->srv->loop != NULL) {
 		loop_timer_cancel(r->srv->loop, &r->kill_timer);
+		loop_timer_cancel(r->srv->loop, &r->restored_timer);
+	}
 	ev = mailbox_fini(&r->events, r->srv->loop);
 	/* authd stops: what was due a SIGKILL gets it now */
 	for (pk = r->pending; pk != NULL; pk = npk) {
@@ -297,14 +451,6 @@ revoke_free(struct revoke **rp)
 	*rp = NULL;
 }
 
-static int
-account_usable(const char *state)
-{
-	return strcmp(state, AUTHD_STATE_SUSPENDED) != 0 &&
-	    strcmp(state, AUTHD_STATE_DISABLED) != 0 &&
-	    strcmp(state, AUTHD_STATE_PENDING_DEL) != 0;
-}
-
 int
 revoke_session_check(struct server *srv, struct session *s, char *reason,
     size_t reasonlen)
@@ -313,6 +459,7 @@ revoke_session_check(struct server *srv, struct session *s, char *reason,
 	struct dir_account acct;
 
 	s->leader_start = proc_start_time(s->pid);
+	s->audit_session = proc_own_audit_session(s->pid);
 	if (s->card_fpr[0] != '\0' && srv->card_view != NULL) {
 		switch (card_view_lookup(srv->card_view, s->card_fpr, &cs)) {
 		case CARD_VIEW_FOUND:

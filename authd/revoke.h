@@ -38,6 +38,15 @@ void revoke_account_changed(void *arg, const char *dn, const char *state);
  */
 void revoke_end_session(struct revoke *r, struct session *s, const char *why);
 
+/*
+ * Loop thread, once the views have started: the sessions read back at
+ * start (session_store.h) get their deadlines again, and are checked
+ * until the views can say whether their card, account and grant still
+ * stand; those revoked meanwhile end (event=session_end, "... since the
+ * login").
+ */
+void revoke_restored_start(struct revoke *r);
+
 /* Loop thread, at OPEN_SESSION: fill what the session depends on and say
  * whether it may open (0), or why not (-1, reason filled): a card or an
  * account revoked between the login and the session. */

@@ -5,13 +5,22 @@
 
 #include "secret.h"
 #include "session.h"
+#include "session_store.h"
 
 #define NBUCKETS 4096
 
 struct session_registry {
 	struct session *bucket[NBUCKETS];
 	size_t count;
+	size_t remote;                  /* with an rhost and an audit session */
+	struct session_store *store;    /* NULL: kept in memory only */
 };
+
+static int
+is_remote(const struct session *s)
+{
+	return s->audit_session != 0 && s->rhost[0] != '\0';
+}
 
 static unsigned
 id_hash(const char *id)
@@ -46,6 +55,7 @@ session_registry_free(struct session_registry **rp)
 			free(s);
 		}
 	}
+	session_store_close(&r->store);
 	free(r);
 	*rp = NULL;
 }
@@ -56,20 +66,114 @@ session_registry_full(const struct session_registry *r)
 	return r->count >= SESSIONS_MAX;
 }
 
-int
-session_add(struct session_registry *r, const struct session *s)
+static struct session *
+insert(struct session_registry *r, const struct session *s)
 {
 	struct session *n;
 	unsigned b;
 
 	if (session_registry_full(r) || (n = malloc(sizeof(*n))) == NULL)
-		return -1;
+		return NULL;
 	*n = *s;
 	b = id_hash(n->id);
 	n->next = r->bucket[b];
 	r->bucket[b] = n;
 	r->count++;
+	r->remote += is_remote(n);
+	return n;
+}
+
+int
+session_add(struct session_registry *r, const struct session *s)
+{
+	struct session *n;
+
+	if ((n = insert(r, s)) == NULL)
+		return -1;
+	session_store_put(r->store, n);
 	return 0;
+}
+
+void
+session_changed(struct session_registry *r, const struct session *s)
+{
+	session_store_put(r->store, s);
+}
+
+size_t
+session_registry_remote(const struct session_registry *r)
+{
+	return r->remote;
+}
+
+/* Rare (remote sessions on the host, a login from inside one): a scan. */
+const struct session *
+session_find_remote(const struct session_registry *r, unsigned audit_session)
+{
+	const struct session *s;
+	size_t i;
+
+	if (r->remote == 0 || audit_session == 0)
+		return NULL;
+	for (i = 0; i < NBUCKETS; i++)
+		for (s = r->bucket[i]; s != NULL; s = s->next)
+			if (s->audit_session == audit_session && is_remote(s))
+				return s;
+	return NULL;
+}
+
+/* The registry's sessions one by one, for a rewrite of the store. */
+struct walk {
+	const struct session_registry *r;
+	size_t bucket;
+	const struct session *s;
+};
+
+static const struct session *
+walk_next(void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->s != NULL)
+		w->s = w->s->next;
+	while (w->s == NULL && w->bucket < NBUCKETS)
+		w->s = w->r->bucket[w->bucket++];
+	return w->s;
+}
+
+static void
+forget(struct session_registry *r, const char *id)
+{
+	struct walk w = { r, 0, NULL };
+
+	session_store_del(r->store, id);
+	if (session_store_wants_rewrite(r->store, r->count))
+		(void)session_store_rewrite(r->store, walk_next, &w);
+}
+
+static int
+restore(void *arg, const struct session *s)
+{
+	struct session *n;
+
+	if ((n = insert(arg, s)) == NULL)
+		return -1;
+	n->restored = 1;
+	return 0;
+}
+
+int
+session_registry_persist(struct session_registry *r, const char *path,
+    size_t *restored_r, size_t *dropped_r, char *err, size_t errlen)
+{
+	size_t before = r->count;
+	int rc;
+
+	*restored_r = 0;
+	rc = session_store_open(path, restore, r, &r->store, dropped_r, err,
+	    errlen);
+	*restored_r = r->count - before;
+	return rc;
 }
 
 struct session *
@@ -109,8 +213,10 @@ session_remove(struct session_registry *r, struct session *s)
 	if (*p == NULL)
 		return;
 	*p = s->next;
-	free(s);
 	r->count--;
+	r->remote -= is_remote(s);
+	forget(r, s->id);
+	free(s);
 }
 
 void
@@ -135,8 +241,10 @@ session_expire_ended(struct session_registry *r, time_t now)
 		for (p = &r->bucket[i]; (s = *p) != NULL;) {
 			if (s->ended && now - s->ended_at > SESSION_ENDED_TTL) {
 				*p = s->next;
-				free(s);
 				r->count--;
+				r->remote -= is_remote(s);
+				forget(r, s->id);
+				free(s);
 			} else
 				p = &s->next;
 		}

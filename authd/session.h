@@ -24,6 +24,7 @@ struct session {
 	char dn[512];
 	char service[128];
 	char tty[128];
+	char rhost[256];              /* PAM_RHOST of the login; "" local */
 	pid_t pid;                    /* the session leader (PID field or peer) */
 	long uid_number;
 	time_t opened;
@@ -33,6 +34,7 @@ struct session {
 	char card_fpr[80];            /* the card's fingerprint (hex); "" for none */
 	char card_dn[512];            /* the card's entry, when the view knew it */
 	unsigned long long leader_start; /* the leader's start time (/proc), 0: unknown */
+	unsigned audit_session;       /* the login's own audit session, 0: none (proc_kill.h) */
 	int ended;                    /* ended by authd (revoked) */
 	time_t ended_at;
 	char end_reason[64];          /* "card lost", "account disabled" */
@@ -45,6 +47,9 @@ struct session {
 	char deadline_reason[32];     /* "grant ended", "session limit" */
 	long long warned_for;         /* the deadline last warned about */
 	long long idle_warned_for;    /* the idle end last warned about */
+	/* added: read back from session_state at start, not yet checked
+	 * against the directory as it is now (revoke.c) */
+	int restored;
 };
 
 #define SESSION_ENDED_TTL 600     /* seconds an ended session is remembered */
@@ -52,8 +57,22 @@ struct session {
 int session_registry_new(struct session_registry **r_r);
 void session_registry_free(struct session_registry **rp);
 int session_registry_full(const struct session_registry *r);
+/*
+ * Keep the sessions in the file at path (session_store.h) from now on,
+ * after adding those it holds whose login program still runs (marked
+ * restored). AUTHD_OK, or an error with err filled.
+ */
+int session_registry_persist(struct session_registry *r, const char *path,
+    size_t *restored_r, size_t *dropped_r, char *err, size_t errlen);
 /* Copies s; -1 when full or out of memory. */
 int session_add(struct session_registry *r, const struct session *s);
+/* s (in the registry) changed in what the file keeps: ended, its grant's end. */
+void session_changed(struct session_registry *r, const struct session *s);
+/* How many sessions are remote (an rhost) with an audit session of their own. */
+size_t session_registry_remote(const struct session_registry *r);
+/* The remote session whose login's own audit session is audit_session, or NULL. */
+const struct session *session_find_remote(const struct session_registry *r,
+    unsigned audit_session);
 struct session *session_find(struct session_registry *r, const char *id);
 struct session *session_find_user_pid(struct session_registry *r,
     const char *user, pid_t pid);

@@ -11,7 +11,10 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <check.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +289,66 @@ START_TEST(remote_login_needs_more)
 }
 END_TEST
 
+/*
+ * su or sudo inside an ssh login carry no PAM_RHOST, yet the person is
+ * remote: a login made from inside a remote session of this host (the
+ * caller's audit session, set by pam_loginuid) gets the remote policy and
+ * its record says where it came from. Once that session is closed the
+ * same login is local again.
+ */
+START_TEST(login_inside_a_remote_session_is_remote)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	int fd, p[2], res[4] = { -1, -1, -1, -1 }, status;
+	pid_t kid;
+
+	if (!itest_can_set_loginuid()) {
+		printf("mfa_policy: SKIP login_inside_a_remote_session_is_remote: "
+		    "this machine does not let the test set a loginuid\n");
+		return;
+	}
+	itest_add_person("jun", 21012, PW_GOOD);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((kid = fork()) == 0) {
+		/* sshd's session: pam_loginuid, then pam_authd with the rhost */
+		close(p[0]);
+		if ((fd = open("/proc/self/loginuid", O_WRONLY)) == -1 ||
+		    write(fd, "0", 1) != 1)
+			_exit(1);
+		close(fd);
+		pamh = itest_pam_start("authd-test", "jun", &run);
+		pam_set_item(pamh, PAM_RHOST, "ws7.example.org");
+		res[0] = pam_open_session(pamh, 0);
+		/* su inside it: no rhost */
+		res[1] = login("authd-remote", "jun", NULL, &run, PW_GOOD,
+		    "000000", "000000", NULL);
+		res[2] = strstr(run.shown, UNMET_MSG) != NULL;
+		(void)pam_close_session(pamh, 0);
+		itest_pam_end(pamh, PAM_SUCCESS);
+		res[3] = login("authd-remote", "jun", NULL, &run, PW_GOOD, NULL);
+		(void)write(p[1], res, sizeof(res));
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], res, sizeof(res)), (ssize_t)sizeof(res));
+	close(p[0]);
+	ck_assert_int_eq(waitpid(kid, &status, 0), kid);
+	ck_assert_int_eq(res[0], PAM_SUCCESS);
+	ck_assert_msg(res[1] == PAM_AUTH_ERR, "a password alone was enough "
+	    "inside a remote session: %d", res[1]);
+	ck_assert_int_eq(res[2], 1);
+	ck_assert_int_eq(res[3], PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=jun",
+	    "result=auth_err", "origin=ws7.example.org", "origin_session=",
+	    "policy\\x20remote\\x20needs\\x20knowledge+possession", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=jun",
+	    "result=success", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("user=jun", "origin=", "result=success",
+	    NULL), 0);
+}
+END_TEST
+
 START_TEST(invalid_policy_refuses)
 {
 	struct pam_run run;
@@ -433,6 +496,7 @@ mfa_suite(void)
 	tcase_add_test(tc, password_twice_is_one_category);
 	tcase_add_test(tc, unknown_person_same_prompts);
 	tcase_add_test(tc, remote_login_needs_more);
+	tcase_add_test(tc, login_inside_a_remote_session_is_remote);
 	tcase_add_test(tc, invalid_policy_refuses);
 	tcase_add_test(tc, failed_factor_counts_and_locks);
 	tcase_add_test(tc, bad_class_in_config_refused);

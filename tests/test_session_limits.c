@@ -43,6 +43,9 @@
 #define ADMIN_UID 23100
 #define PRIV_UID  23103
 #define APPR_UID  23104
+#define RST_UID   23105     /* sessions across restarts of authd */
+#define GONE_UID  23106
+#define ESC_UID   23107
 
 /* A terminal for the session: the master, and the slave's path owned by uid. */
 struct term {
@@ -194,6 +197,9 @@ setup(void)
 	itest_add_person("sadm", ADMIN_UID, PW_GOOD);
 	itest_add_person("sprv", PRIV_UID, PW_GOOD);
 	itest_add_person("sappr", APPR_UID, PW_GOOD);
+	itest_add_person("srst", RST_UID, PW_GOOD);
+	itest_add_person("sgone", GONE_UID, PW_GOOD);
+	itest_add_person("sesc", ESC_UID, PW_GOOD);
 	itest_set_attr("sprv", "authdAccountType", "privileged");
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
@@ -245,6 +251,93 @@ START_TEST(absolute_limit_warned_then_ended)
 	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=smax", NULL), 1);
 	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=smax",
 	    "session\\x20limit"), 1);
+}
+END_TEST
+
+/*
+ * A restart of authd (a new configuration, an upgrade) does not forget the
+ * sessions open on the host: this one still ends at its limit, counted
+ * from when it was opened.
+ */
+START_TEST(limit_survives_a_restart)
+{
+	pid_t pids[KIDS + 1];
+	long long t0, gone;
+
+	t0 = itest_now_ms();
+	ck_assert_int_eq(open_session_tree("srst", "ssh", PW_GOOD, NULL, pids), 0);
+	restart_authd();
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	ck_assert_msg(gone >= 0, "the session outlived its limit: the restart "
+	    "of authd forgot it");
+	gone = itest_now_ms() - t0;
+	printf("session_limits: a session open across a restart of authd ended "
+	    "%lld ms after it was opened (limit %d s)\n", gone, MAX_S);
+	ck_assert_int_ge(gone, (MAX_S - 1) * 1000);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=srst",
+	    "session\\x20limit"), 1);
+	ck_assert_int_eq(itest_sh("grep -q '1 session read back' %s/authd.log",
+	    itest.dir), 0);
+}
+END_TEST
+
+/*
+ * A process that left the session's tree (a double fork and setsid(), as
+ * `setsid -f` or a daemon does) is no descendant of the login program and
+ * not in its session; with pam_loginuid in the stack the kernel's audit
+ * session still names it, and it ends with the session.
+ */
+START_TEST(process_that_left_the_tree_ends_too)
+{
+	pid_t pids[KIDS + 1];
+	long long gone;
+
+	if (!itest_can_set_loginuid()) {
+		printf("session_limits: SKIP process_that_left_the_tree_ends_too: "
+		    "this machine does not let the test set a loginuid\n");
+		return;
+	}
+	ck_assert_int_eq(itest_session_tree_opts(SERVICE, "sesc", "ssh", PW_GOOD,
+	    NULL, pids, KIDS, ITEST_TREE_AUDIT | ITEST_TREE_ESCAPE), 0);
+	ck_assert_msg(itest_alive(pids, KIDS + 1) == KIDS + 1,
+	    "the session's processes are not running");
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	ck_assert_msg(gone >= 0, "a process that left the session's tree "
+	    "outlived the session");
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sesc",
+	    "session\\x20limit"), 1);
+}
+END_TEST
+
+/*
+ * authd crashes (SIGKILL); while it is down the person's account is
+ * disabled, which no change event will tell the next authd. It reads the
+ * session back and ends it once its view of the people is in step.
+ */
+START_TEST(revoked_while_authd_was_down)
+{
+	pid_t pids[KIDS + 1];
+	long long gone;
+
+	restart_with("session_max", NULL);
+	restart_authd();
+	ck_assert_int_eq(open_session_tree("sgone", "ssh", PW_GOOD, NULL, pids), 0);
+	/* gone, or a zombie of this process (a subreaper) */
+	ck_assert_int_eq(itest_sh("p=$(cat %s/authd.pid) && kill -KILL $p && "
+	    "while ps -o stat= -p $p | grep -qv Z; do sleep 0.05; done",
+	    itest.dir), 0);
+	itest_set_attr("sgone", "authdAccountState", "disabled");
+	restart_authd();
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	ck_assert_msg(gone >= 0, "the session of an account disabled while "
+	    "authd was down was not ended");
+	printf("session_limits: a session whose account was disabled while "
+	    "authd was down ended %lld ms after the restart\n", gone);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sgone",
+	    "account\\x20disabled\\x20since\\x20the\\x20login"), 1);
 }
 END_TEST
 
@@ -385,6 +478,9 @@ limits_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, absolute_limit_warned_then_ended);
+	tcase_add_test(tc, limit_survives_a_restart);
+	tcase_add_test(tc, process_that_left_the_tree_ends_too);
+	tcase_add_test(tc, revoked_while_authd_was_down);
 	tcase_add_test(tc, privileged_session_needs_its_login);
 	tcase_add_test(tc, privileged_session_ends_with_its_grant);
 	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);

@@ -26,3 +26,12 @@ tests_test_conf_LDADD = $(unit_ldadd)
 tests_test_audit_SOURCES = tests/test_audit.c
 tests_test_audit_CFLAGS = $(unit_cflags)
 tests_test_audit_LDADD = $(unit_ldadd)
+
+# The sessions authd keeps across its restarts (authd/session_store.c): built
+# from the daemon's own sources, no directory needed.
+check_PROGRAMS += tests/test_session_store
+TESTS += tests/test_session_store
+tests_test_session_store_SOURCES = tests/test_session_store.c \
+	authd/session_store.c authd/session.c authd/proc_kill.c
+tests_test_session_store_CFLAGS = $(unit_cflags)
+tests_test_session_store_LDADD = $(unit_ldadd)

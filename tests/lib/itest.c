@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -384,9 +385,42 @@ itest_audit_wait(const char *a, const char *b, const char *c)
 	}
 }
 
+/* As pam_loginuid does: the kernel starts a new audit session. */
+static int
+set_loginuid(void)
+{
+	int fd, ok;
+
+	if ((fd = open("/proc/self/loginuid", O_WRONLY)) == -1)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+int
+itest_can_set_loginuid(void)
+{
+	pid_t p;
+	int status;
+
+	if ((p = fork()) == 0)
+		_exit(set_loginuid() == 0 ? 0 : 1);
+	return p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0;
+}
+
 int
 itest_session_tree(const char *service, const char *user, const char *tty,
     const char *a, const char *b, pid_t *pids_r, size_t nkids)
+{
+	return itest_session_tree_opts(service, user, tty, a, b, pids_r, nkids, 0);
+}
+
+int
+itest_session_tree_opts(const char *service, const char *user,
+    const char *tty, const char *a, const char *b, pid_t *pids_r,
+    size_t nkids, int opts)
 {
 	int p[2], status, n;
 	size_t i;
@@ -401,6 +435,11 @@ itest_session_tree(const char *service, const char *user, const char *tty,
 
 		close(p[0]);
 		setsid();
+		if ((opts & ITEST_TREE_AUDIT) && set_loginuid() != 0) {
+			n = -1;
+			(void)write(p[1], &n, sizeof(n));
+			_exit(1);
+		}
 		memset(&run, 0, sizeof(run));
 		run.answers[run.nanswers++] = a;
 		if (b != NULL)
@@ -418,9 +457,24 @@ itest_session_tree(const char *service, const char *user, const char *tty,
 			_exit(1);
 		}
 		for (i = 0; i < nkids; i++) {
+			int escape = (opts & ITEST_TREE_ESCAPE) && i + 1 == nkids;
+
 			if ((kid = fork()) == 0) {
+				if (escape) {
+					/* the process left reports itself */
+					if (fork() != 0)
+						_exit(0);
+					setsid();
+					n = (int)getpid();
+					(void)write(p[1], &n, sizeof(n));
+					close(p[1]);
+				}
 				execlp("sleep", "sleep", "300", (char *)NULL);
 				_exit(127);
+			}
+			if (escape) {
+				(void)waitpid(kid, NULL, 0);
+				continue;
 			}
 			n = (int)kid;
 			(void)write(p[1], &n, sizeof(n));

@@ -84,6 +84,21 @@ int itest_audit_count(const char *needle, ...);
  */
 int itest_session_tree(const char *service, const char *user, const char *tty,
     const char *a, const char *b, pid_t *pids_r, size_t nkids);
+/*
+ * The same with opts: ITEST_TREE_AUDIT, the login program first sets its
+ * loginuid as pam_loginuid does (the kernel gives it an audit session of
+ * its own); ITEST_TREE_ESCAPE, the last kid leaves the tree (it forks a
+ * process that calls setsid() and exits, so that the process left is no
+ * descendant of the login program nor in its session), and its pid in
+ * pids_r is that of the process left.
+ */
+#define ITEST_TREE_AUDIT  1
+#define ITEST_TREE_ESCAPE 2
+int itest_session_tree_opts(const char *service, const char *user,
+    const char *tty, const char *a, const char *b, pid_t *pids_r,
+    size_t nkids, int opts);
+/* Whether this process may set a loginuid (give a child an audit session). */
+int itest_can_set_loginuid(void);
 
 /* authd's pid (DIR/authd.pid), or -1. */
 pid_t itest_authd_pid(void);
