@@ -224,11 +224,35 @@ teardown(void)
 	ck_assert_int_eq(itest_down(), 0);
 }
 
+/*
+ * The session's processes (pids) all end within BOUND_MS, not before
+ * limit_s after t0 (nothing else could have ended them sooner), and the
+ * end is recorded for user ("user=NAME") with reason. t: its terminal,
+ * closed once the processes are gone, or NULL.
+ */
+static void
+expect_ended(pid_t pids[KIDS + 1], struct term *t, long long t0, int limit_s,
+    const char *user, const char *reason, const char *what)
+{
+	long long gone;
+
+	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	if (t != NULL)
+		term_close(t);
+	ck_assert_msg(gone >= 0, "%s: the session outlived its limit", what);
+	gone = itest_now_ms() - t0;
+	printf("session_limits: %s: ended %lld ms after it was opened (limit "
+	    "%d s)\n", what, gone, limit_s);
+	ck_assert_int_ge(gone, (limit_s - 1) * 1000);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", user, reason), 1);
+}
+
 START_TEST(absolute_limit_warned_then_ended)
 {
 	struct term t;
 	pid_t pids[KIDS + 1];
-	long long t0, warned, gone;
+	long long t0, warned;
 
 	term_open(&t, 23101);
 	t0 = itest_now_ms();
@@ -239,18 +263,9 @@ START_TEST(absolute_limit_warned_then_ended)
 	ck_assert_msg(warned >= 0, "no warning on the session's terminal; saw "
 	    "\"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "session limit", 13));
-	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
-	itest_kill_all(pids, KIDS + 1);
-	term_close(&t);
-	ck_assert_msg(gone >= 0, "the session outlived its limit");
-	gone = itest_now_ms() - t0;
-	printf("session_limits: warned, then ended %lld ms after it was opened "
-	    "(limit %d s)\n", gone, MAX_S);
-	/* not before its limit (nothing else could have ended it) */
-	ck_assert_int_ge(gone, (MAX_S - 1) * 1000);
+	expect_ended(pids, &t, t0, MAX_S, "user=smax", "session\\x20limit",
+	    "warned, then");
 	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=smax", NULL), 1);
-	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=smax",
-	    "session\\x20limit"), 1);
 }
 END_TEST
 
@@ -262,21 +277,13 @@ END_TEST
 START_TEST(limit_survives_a_restart)
 {
 	pid_t pids[KIDS + 1];
-	long long t0, gone;
+	long long t0;
 
 	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("srst", "ssh", PW_GOOD, NULL, pids), 0);
 	restart_authd();
-	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
-	itest_kill_all(pids, KIDS + 1);
-	ck_assert_msg(gone >= 0, "the session outlived its limit: the restart "
-	    "of authd forgot it");
-	gone = itest_now_ms() - t0;
-	printf("session_limits: a session open across a restart of authd ended "
-	    "%lld ms after it was opened (limit %d s)\n", gone, MAX_S);
-	ck_assert_int_ge(gone, (MAX_S - 1) * 1000);
-	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=srst",
-	    "session\\x20limit"), 1);
+	expect_ended(pids, NULL, t0, MAX_S, "user=srst", "session\\x20limit",
+	    "open across a restart of authd");
 	ck_assert_int_eq(itest_sh("grep -q '1 session read back' %s/authd.log",
 	    itest.dir), 0);
 }
@@ -345,7 +352,7 @@ START_TEST(idle_timeout_warned_then_ended)
 {
 	struct term t;
 	pid_t pids[KIDS + 1];
-	long long t0, warned, gone;
+	long long t0, warned;
 	char v[16];
 
 	restart_with("session_max", NULL);
@@ -361,16 +368,7 @@ START_TEST(idle_timeout_warned_then_ended)
 	ck_assert_msg(warned >= 0, "no idle warning on the session's terminal; "
 	    "saw \"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "(idle)", 6));
-	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
-	itest_kill_all(pids, KIDS + 1);
-	term_close(&t);
-	ck_assert_msg(gone >= 0, "the idle session was not ended");
-	gone = itest_now_ms() - t0;
-	printf("session_limits: idle session ended %lld ms after it was opened "
-	    "(idle limit %d s)\n", gone, IDLE_S);
-	ck_assert_int_ge(gone, (IDLE_S - 1) * 1000);
-	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sidle",
-	    "idle"), 1);
+	expect_ended(pids, &t, t0, IDLE_S, "user=sidle", "idle", "idle session");
 	/* a session on no terminal of its user has no idle limit */
 	ck_assert_int_eq(open_session_tree("sidle", "ssh", PW_GOOD, NULL, pids), 0);
 	sleep(IDLE_S + 2);
