@@ -50,6 +50,7 @@ struct enrolled {
 	char cert_pem[FIDO2_ATT_CERT_MAX];   /* "" for self attestation */
 	int uv_capable;
 	int biometric;                       /* counts as biometric, as now configured */
+	char listed_by[128];                 /* "fido2_biometric_aaguids", "the directory's list (model M)" */
 	char not_bio[160];                   /* why a listed model does not */
 };
 
@@ -204,17 +205,25 @@ out:
 
 /*
  * Will the key's user verification count as biometric: its model on
- * fido2_biometric_aaguids and attested by fido2_attestation_roots (what
- * authd checks at each login)? Said now, so the administrator knows.
+ * fido2_biometric_aaguids or under ou=models, and attested by
+ * fido2_attestation_roots (what authd checks at each login)? Said now, so
+ * the administrator knows.
  */
 static void
 judge_biometric(struct actl *a, const fido_cred_t *c, struct enrolled *en)
 {
 	const uint8_t *aaguid = fido_cred_aaguid_ptr(c);
+	char model[80];
 
 	en->biometric = 0;
 	en->not_bio[0] = '\0';
-	if (!fido2_aaguid_listed(aaguid, a->conf.fido2_biometric_aaguids))
+	if (fido2_aaguid_listed(aaguid, a->conf.fido2_biometric_aaguids))
+		snprintf(en->listed_by, sizeof(en->listed_by),
+		    "fido2_biometric_aaguids");
+	else if (actl_fido2_model_listed(a, aaguid, model, sizeof(model)) == 1)
+		snprintf(en->listed_by, sizeof(en->listed_by), "the directory's "
+		    "list (model %s)", model);
+	else
 		return;
 	en->biometric = fido2_model_attested(a->conf.fido2_attestation_roots,
 	    en->cert_pem, aaguid, en->not_bio, sizeof(en->not_bio));
@@ -335,8 +344,8 @@ store(struct actl *a, const char *person_dn, const char *uid,
 	    en->biometric ? ", biometric model" : "");
 	if (en->not_bio[0] != '\0')
 		fprintf(stderr, "authctl: warning: the key's model is on "
-		    "fido2_biometric_aaguids, but its user verification will count "
-		    "as knowledge (a PIN), not biometric: %s\n", en->not_bio);
+		    "%s, but its user verification will count as knowledge (a "
+		    "PIN), not biometric: %s\n", en->listed_by, en->not_bio);
 	free(dn);
 	return ACTL_OK;
 }

@@ -28,7 +28,8 @@ authctl_authctl_SOURCES += authctl/card_int.h authctl/card_life.c authctl/card_r
 authctl_authctl_LDADD += libauthd_cards.la $(CRYPTO_LIBS)
 # authctl fido2: FIDO2 security keys (the key through pam_module/fido2_dev.c,
 # the AAGUID helpers of authd/fido2.c).
-authctl_authctl_SOURCES += authctl/fido2.c authctl/cmd_fido2.h
+authctl_authctl_SOURCES += authctl/fido2.c authctl/fido2_model.c \
+	authctl/cmd_fido2.h
 authctl_authctl_CFLAGS += $(FIDO2_CFLAGS)
 authctl_authctl_LDADD += pam_module/libfido2dev.la libauthd_fido2.la \
 	$(FIDO2_LIBS) $(CRYPTO_LIBS)

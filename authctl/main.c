@@ -136,6 +136,17 @@ static const struct actl_cmd commands[] = {
 	  "the person's security keys: name, state, AAGUID, UV, counter, RP id." },
 	{ "fido2", "remove", actl_fido2_remove, "UID KEY",
 	  "remove one of the person's security keys (KEY as fido2 list shows it)." },
+	{ "fido2", "model-add", actl_fido2_model_add,
+	  "NAME AAGUID [--description TEXT]",
+	  "list an authenticator model whose user verification is biometric (a\n"
+	  "fingerprint key) under ou=models: on every host with\n"
+	  "fido2_attestation_roots, a key of that AAGUID whose attestation chains\n"
+	  "to them then counts as biometric (inherence), read at each login." },
+	{ "fido2", "models", actl_fido2_models, "",
+	  "the biometric models listed in the directory: name, AAGUID, description." },
+	{ "fido2", "model-remove", actl_fido2_model_remove, "NAME",
+	  "take a model off the directory's list: from the next login its keys'\n"
+	  "user verification counts as a PIN (knowledge)." },
 	{ "grant", "request", actl_grant_request,
 	  "ROLE --for DURATION --reason TEXT [--start TIME] [--holder UID]\n"
 	  "\t[--emergency]",

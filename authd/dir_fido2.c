@@ -108,6 +108,37 @@ dir_fido2_load(struct dir_conn *c, const char *person_dn,
 }
 
 int
+dir_fido2_model_listed(struct dir_conn *c, const char *base_dn,
+    const uint8_t aaguid[16], char *name, size_t namesz)
+{
+	static const char *const attrs[] = { "cn", NULL };
+	char base[1100], filter[160], id[37];
+	LDAPMessage *res = NULL, *e;
+	LDAP *ld = NULL;
+	int st, truncated;
+
+	if (namesz > 0)
+		name[0] = '\0';
+	if (base_dn == NULL || snprintf(base, sizeof(base), AUTHD_MODELS_RDN ",%s",
+	    base_dn) >= (int)sizeof(base))
+		return DIR_NOT_FOUND;
+	/* the AAGUID's own characters (hex and dashes) need no escaping */
+	fido2_aaguid_format(aaguid, id);
+	snprintf(filter, sizeof(filter), "(&(objectClass=" AUTHD_OC_BIOMETRIC_MODEL
+	    ")(" AUTHD_AT_FIDO_AAGUID "=%s))", id);
+	st = dir_service_search(c, base, filter, attrs, 1, (struct ldap **)&ld,
+	    (struct ldapmsg **)&res, &truncated);
+	if (st != DIR_OK)
+		return st;
+	e = ldap_first_entry(ld, res);
+	if (e != NULL && namesz > 0 &&
+	    dir_entry_value(ld, e, "cn", name, namesz) != 1)
+		snprintf(name, namesz, "?");
+	ldap_msgfree(res);
+	return e != NULL ? DIR_OK : DIR_NOT_FOUND;
+}
+
+int
 dir_fido2_store_count(struct dir_conn *c, const char *cred_dn,
     uint32_t old_count, uint32_t new_count)
 {

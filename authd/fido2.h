@@ -92,6 +92,14 @@ int fido2_aaguid_listed(const uint8_t aaguid[16], const char *list);
 
 /* dir_fido2.c: the directory side, on authd's service connection. */
 
+/*
+ * Is aaguid's model on the directory's biometric allow-list: an
+ * authdBiometricModel entry under ou=models,base_dn naming it? DIR_OK
+ * (name gets its cn), DIR_NOT_FOUND (none, or no ou=models), or an error.
+ */
+int dir_fido2_model_listed(struct dir_conn *c, const char *base_dn,
+    const uint8_t aaguid[16], char *name, size_t namesz);
+
 /* The person's active credentials (children of person_dn). DIR_OK (n may be 0) or < 0. */
 int dir_fido2_load(struct dir_conn *c, const char *person_dn,
     struct fido2_cred *creds, size_t max, size_t *n_r);

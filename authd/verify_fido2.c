@@ -7,8 +7,9 @@
  * it as required; otherwise it asks for presence only. A UV flag in a
  * verified assertion is signed by the key, so it counts even when it was
  * not asked for. What UV proves: inherence for a model on
- * fido2_biometric_aaguids whose attestation chains to
- * fido2_attestation_roots, knowledge (a PIN) for any other.
+ * fido2_biometric_aaguids or under ou=models in the directory whose
+ * attestation chains to fido2_attestation_roots, knowledge (a PIN) for any
+ * other.
  */
 #include "config.h"
 
@@ -226,6 +227,27 @@ credential_name(const struct verify_input *in, struct verify_result *res_r)
 	res_r->credential_key[0] = '\0';
 }
 
+/*
+ * The biometric allow-list for cred: fido2_biometric_aaguids, or, when its
+ * model is not there, the model's entry under ou=models in the directory
+ * (read at each such login: a model taken out stops counting at once).
+ * Only asked when UV was done and this host can check an attestation.
+ */
+static const char *
+biometric_list(struct dir_conn *dc, const struct authd_conf *conf,
+    const struct fido2_cred *cred, int uv_done, char listed[37], char *model,
+    size_t modelsz)
+{
+	model[0] = '\0';
+	if (!uv_done || dc == NULL || conf->fido2_attestation_roots == NULL ||
+	    fido2_aaguid_listed(cred->aaguid, conf->fido2_biometric_aaguids) ||
+	    dir_fido2_model_listed(dc, conf->base_dn, cred->aaguid, model,
+	    modelsz) != DIR_OK)
+		return conf->fido2_biometric_aaguids;
+	fido2_aaguid_format(cred->aaguid, listed);
+	return listed;
+}
+
 static void
 fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
     const struct verify_input *in, struct verify_result *res_r)
@@ -234,7 +256,7 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	const struct fido2_cred *cred;
 	struct fido2_verdict v;
 	struct fido2_assertion a;
-	char aaguid[37], why[160];
+	char aaguid[37], why[160], listed[37], model[64];
 	int st;
 
 	res_r->status = DIR_INVALID;
@@ -278,8 +300,8 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	}
 	res_r->status = DIR_OK;
 	res_r->categories = fido2_categories(v.uv_done, cred,
-	    ctx->conf->fido2_biometric_aaguids,
-	    ctx->conf->fido2_attestation_roots, why, sizeof(why));
+	    biometric_list(dc, ctx->conf, cred, v.uv_done, listed, model,
+	    sizeof(model)), ctx->conf->fido2_attestation_roots, why, sizeof(why));
 	fido2_aaguid_format(cred->aaguid, aaguid);
 	credential_name(in, res_r);
 	snprintf(res_r->reason, sizeof(res_r->reason),
@@ -290,6 +312,9 @@ fido2_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	if (why[0] != '\0')
 		snprintf(res_r->note, sizeof(res_r->note),
 		    "fido2 not biometric: %s", why);
+	else if ((res_r->categories & FACTOR_INHERENCE) != 0 && model[0] != '\0')
+		snprintf(res_r->note, sizeof(res_r->note), "fido2 biometric "
+		    "model %s (ou=models)", model);
 }
 
 const struct verifier verifier_fido2 = {

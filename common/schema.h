@@ -70,7 +70,8 @@
 
 /* FIDO2 credentials: child entries cn=fido2-HASH of a person (authd/fido2.h) */
 #define AUTHD_OC_FIDO_CRED        "authdFidoCredential"
-#define AUTHD_OC_BIOMETRIC_MODEL  "authdBiometricModel"
+#define AUTHD_OC_BIOMETRIC_MODEL  "authdBiometricModel"    /* cn=NAME,ou=models,BASE */
+#define AUTHD_MODELS_RDN          "ou=models"
 #define AUTHD_AT_FIDO_CRED_ID     "authdFidoCredentialId"   /* binary */
 #define AUTHD_AT_FIDO_PUBKEY      "authdFidoPublicKey"      /* PEM */
 #define AUTHD_AT_FIDO_ALG         "authdFidoAlgorithm"      /* COSE, -7 ES256 */

@@ -351,6 +351,71 @@ START_TEST(biometric_model_needs_attestation)
 }
 END_TEST
 
+/*
+ * The biometric models listed in the directory (authctl fido2 model-add,
+ * cn=NAME,ou=models): every host reads them at each login, beside its own
+ * fido2_biometric_aaguids (here none). Only the administrators write them.
+ */
+START_TEST(biometric_model_listed_in_the_directory)
+{
+	struct pam_run run;
+	char out[4096];
+
+	ck_assert_int_eq(itest_sh("sed -i '/^fido2_biometric_aaguids/d' "
+	    "%s/authd.conf", itest.dir), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	itest_add_person("fdir", 22009, PW_GOOD);
+	new_key_attested(aaguid_bio, 1, "fdir", "att", out, sizeof(out));
+	ck_assert_msg(strstr(out, "biometric model") == NULL, "%s", out);
+	softfido2_set_user(key, 1, 1);
+	/* listed nowhere: the finger counts as a PIN */
+	ck_assert_int_eq(login("authd-fido2-inh", "fdir", NULL, &run, NULL, NULL),
+	    PAM_AUTH_ERR);
+
+	/* a person who is not an administrator cannot list a model */
+	ck_assert_int_ne(itest_sh_out(out, sizeof(out), "setpriv --reuid=22009 "
+	    "--regid=22009 --clear-groups '%s/authctl/authctl' -c %s/authd.conf "
+	    "fido2 model-add mine %s 2>&1", itest.builddir, itest.dir,
+	    AAGUID_BIO_TEXT), 0);
+	ck_assert_msg(strstr(out, "refused") != NULL, "%s", out);
+
+	ck_assert_msg(authctl_fido2(out, sizeof(out), "model-add finger-1 "
+	    AAGUID_BIO_TEXT " --description 'fingerprint key, model 1'") == 0,
+	    "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "biometric model finger-1"));
+	ck_assert_int_ne(authctl_fido2(out, sizeof(out), "model-add finger-again "
+	    AAGUID_BIO_TEXT), 0);
+	ck_assert_msg(strstr(out, "already listed as model finger-1") != NULL,
+	    "%s", out);
+	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "models"), 0);
+	ck_assert_msg(strstr(out, "finger-1") != NULL &&
+	    strstr(out, AAGUID_BIO_TEXT) != NULL &&
+	    strstr(out, "fingerprint key, model 1") != NULL, "%s", out);
+	ck_assert_int_eq(login("authd-fido2-inh", "fdir", NULL, &run, NULL, NULL),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=fdir",
+	    "result=success", "possession+inherence",
+	    "fido2\\x20biometric\\x20model\\x20finger-1", NULL), 1);
+
+	/* taken off the list: the next login counts the finger as a PIN */
+	ck_assert_msg(authctl_fido2(out, sizeof(out), "model-remove finger-1") == 0,
+	    "%s", out);
+	ck_assert_int_eq(login("authd-fido2-inh", "fdir", NULL, &run, NULL, NULL),
+	    PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=fdir",
+	    "result=success", NULL), 1);
+
+	/* enrolling a key of a listed model that its attestation does not show */
+	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "model-add finger-2 "
+	    AAGUID_BIO_TEXT), 0);
+	itest_add_person("fdir2", 22010, PW_GOOD);
+	new_key_attested(aaguid_bio, 1, "fdir2", NULL, out, sizeof(out));
+	ck_assert_msg(strstr(out, "warning: the key's model is on the directory's "
+	    "list (model finger-2), but its user verification will count as "
+	    "knowledge (a PIN)") != NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(key_without_uv_is_one_factor)
 {
 	struct pam_run run;
@@ -457,6 +522,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, unknown_prompts_follow_real_plans);
 	tcase_add_test(tc, biometric_key_alone);
 	tcase_add_test(tc, biometric_model_needs_attestation);
+	tcase_add_test(tc, biometric_model_listed_in_the_directory);
 	tcase_add_test(tc, key_without_uv_is_one_factor);
 	tcase_add_test(tc, over_ssh_no_key);
 	tcase_add_test(tc, remove_key);
