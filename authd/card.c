@@ -98,6 +98,46 @@ name_text(const X509_NAME *n, char *out, size_t outsz)
 	BIO_free(b);
 }
 
+/* Is word one of list's words (separated by spaces, tabs or commas)? */
+static int
+word_listed(const char *word, const char *list)
+{
+	size_t n, len = strlen(word);
+
+	for (;;) {
+		list += strspn(list, " \t,");
+		if (*list == '\0')
+			return 0;
+		n = strcspn(list, " \t,");
+		if (n == len && memcmp(list, word, n) == 0)
+			return 1;
+		list += n;
+	}
+}
+
+int
+card_cert_has_policy(const uint8_t *data, size_t len, const char *oids)
+{
+	CERTIFICATEPOLICIES *pols = NULL;
+	POLICYINFO *pi;
+	char oid[128];
+	X509 *x;
+	int i, n, found = 0;
+
+	if (oids == NULL || (x = parse_cert(data, len)) == NULL)
+		return 0;
+	pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+	for (i = 0; pols != NULL && i < sk_POLICYINFO_num(pols) && !found; i++) {
+		pi = sk_POLICYINFO_value(pols, i);
+		n = OBJ_obj2txt(oid, sizeof(oid), pi->policyid, 1);
+		if (n > 0 && (size_t)n < sizeof(oid))
+			found = word_listed(oid, oids);
+	}
+	CERTIFICATEPOLICIES_free(pols);
+	X509_free(x);
+	return found;
+}
+
 int
 card_cert_info(const uint8_t *data, size_t len, struct card_cert_info *info_r)
 {

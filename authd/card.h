@@ -58,6 +58,12 @@ struct card_cert_info {
 int card_cert_info(const uint8_t *data, size_t len, struct card_cert_info *info_r);
 
 /*
+ * Does the certificate (DER or PEM) carry one of the certificate policies
+ * oids names (dotted, separated by spaces, tabs or commas)? 1 or 0.
+ */
+int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
+
+/*
  * The verdict on a card's answer. ca_file: PEM CA certificate(s); crl_file
  * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
  * current CRL. now: the time the validity dates are checked against.

@@ -1,5 +1,7 @@
 /*
- * verifier_card: a PIN-activated IC card, knowledge + possession.
+ * verifier_card: a PIN-activated IC card, knowledge + possession (with
+ * card_pin_policies, only a card whose certificate carries one of those
+ * policies counts the PIN; any other is possession alone).
  * load() reads the person's active cards; start() sends a fresh 32-byte
  * challenge in a CARD_SIGN step; the module answers with the card's
  * certificate and its signature over SHA-256(challenge); check() asks
@@ -266,6 +268,14 @@ card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 			return;
 		res_r->status = DIR_OK;
 		res_r->categories = FACTOR_KNOWLEDGE | FACTOR_POSSESSION;
+		/* the PIN counts where the CA says its key needs one */
+		if (ctx->conf->card_pin_policies != NULL &&
+		    !card_cert_has_policy(in->cert, in->cert_len,
+		    ctx->conf->card_pin_policies)) {
+			res_r->categories = FACTOR_POSSESSION;
+			snprintf(res_r->note, sizeof(res_r->note), "card without a "
+			    "PIN policy of card_pin_policies: possession only");
+		}
 		snprintf(res_r->reason, sizeof(res_r->reason), "card %s",
 		    ce->regs[matched].serial);
 		res_r->message[0] = '\0';

@@ -36,7 +36,8 @@ enum conf_kind {
 	K_BOOL,
 	K_INT,
 	K_URIS,
-	K_CLASS     /* a confidentiality class: 3A, 3B, 3C, 2 or 1 */
+	K_CLASS,    /* a confidentiality class: 3A, 3B, 3C, 2 or 1 */
+	K_OIDS      /* object identifiers (1.2.3), separated by spaces or commas */
 };
 
 struct conf_key {
@@ -85,6 +86,7 @@ static const struct conf_key conf_keys[] = {
 	STR("fido2_attestation_roots", K_PATH, fido2_attestation_roots),
 	STR("card_ca_file", K_PATH, card_ca_file),
 	STR("card_crl_file", K_PATH, card_crl_file),
+	STR("card_pin_policies", K_OIDS, card_pin_policies),
 	STR("host_name", K_STRING, host_name),
 	STR("privileged_denied_names", K_STRING, privileged_denied_names),
 	STR("debug", K_BOOL, debug),
@@ -196,6 +198,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->fido2_attestation_roots);
 	free_str(&c->card_ca_file);
 	free_str(&c->card_crl_file);
+	free_str(&c->card_pin_policies);
 	free_str(&c->host_name);
 	free_str(&c->privileged_denied_names);
 	explicit_bzero(c, sizeof(*c));
@@ -386,6 +389,32 @@ parse_uris(struct authd_conf *c, char *v, const char *where, char *err,
 	return AUTHD_OK;
 }
 
+/* One or more dotted object identifiers (two arcs at least), separated by
+ * spaces, tabs or commas. */
+static int
+valid_oids(const char *v)
+{
+	size_t n, words = 0;
+	int arcs;
+
+	for (;;) {
+		v += strspn(v, " \t,");
+		if (*v == '\0')
+			return words > 0;
+		for (arcs = 0;; v++) {
+			if ((n = strspn(v, "0123456789")) == 0 || n > 10)
+				return 0;
+			arcs++;
+			v += n;
+			if (*v != '.')
+				break;
+		}
+		if (arcs < 2 || (*v != '\0' && strchr(" \t,", *v) == NULL))
+			return 0;
+		words++;
+	}
+}
+
 static int
 set_value(struct authd_conf *c, const struct conf_key *k, char *v,
     const char *where, char *err, size_t errlen)
@@ -453,9 +482,18 @@ set_value(struct authd_conf *c, const struct conf_key *k, char *v,
 			return AUTHD_ERR_CONFIG;
 		}
 		return set_str(sp, v);
+	case K_OIDS:
+		if (!valid_oids(v)) {
+			seterr(err, errlen, "%s: %s: '%s' is not a list of object "
+			    "identifiers (1.2.392.200149.8.5.5.1, separated by "
+			    "spaces or commas)", where, k->name, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		return set_str(sp, v);
 	}
 	return AUTHD_ERR_INVALID;
 }
+
 
 /*
  * Split "key = value" and unquote the value. A value in double quotes keeps

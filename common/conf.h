@@ -60,6 +60,7 @@ struct authd_conf {
 	                               attestation must chain to */
 	char *card_ca_file;         /* card_ca_file: PEM CA certificate(s) that issue IC cards */
 	char *card_crl_file;        /* card_crl_file: PEM CRL of that CA, checked when set */
+	char *card_pin_policies;    /* card_pin_policies: certificate policy OIDs of PIN-activated cards */
 	char *host_name;            /* host_name; default gethostname() */
 	char *privileged_denied_names; /* privileged_denied_names: space-separated account names
 	                               refused at login and by authctl user add, beside root, admin

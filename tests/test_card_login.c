@@ -32,23 +32,46 @@ insert(const char *card)
 	setenv("SOFTHSM2_CONF", conf, 1);
 }
 
-/* authenticate with the answers (NULL-terminated). */
 static int
-login(const char *user, struct pam_run *run, ...)
+login_ap(const char *service, const char *user, struct pam_run *run,
+    va_list ap)
 {
 	pam_handle_t *pamh;
 	const char *a;
-	va_list ap;
 	int r;
 
 	memset(run, 0, sizeof(*run));
-	va_start(ap, run);
 	while ((a = va_arg(ap, const char *)) != NULL && run->nanswers < 16)
 		run->answers[run->nanswers++] = a;
-	va_end(ap);
-	pamh = itest_pam_start(SERVICE, user, run);
+	pamh = itest_pam_start(service, user, run);
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
+	return r;
+}
+
+/* authenticate on SERVICE with the answers (NULL-terminated). */
+static int
+login(const char *user, struct pam_run *run, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, run);
+	r = login_ap(SERVICE, user, run, ap);
+	va_end(ap);
+	return r;
+}
+
+/* The same on another service. */
+static int
+login_on(const char *service, const char *user, struct pam_run *run, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, run);
+	r = login_ap(service, user, run, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -130,6 +153,52 @@ START_TEST(password_and_card)
 	    "shown: %s", run.shown);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=alice",
 	    "service=" SERVICE, "result=success", NULL), 1);
+}
+END_TEST
+
+/*
+ * card_pin_policies: the PIN of a card counts (knowledge) only when the
+ * CA's certificate says its key needs one (a certificate policy); another
+ * card from the same CA proves possession alone. Here a service whose
+ * policy a card must satisfy by itself.
+ */
+START_TEST(pin_counts_only_under_a_pin_policy)
+{
+	struct pam_run run;
+	char args[256];
+
+	ck_assert_int_eq(itest_sh("cp %s/%s %s/authd-card-only", itest.confdir,
+	    SERVICE, itest.confdir), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=card-only,ou=policies,%s\nobjectClass: authdPolicy\n"
+	    "cn: card-only\nauthdPolicyService: authd-card-only\n"
+	    "authdPolicyRequire: knowledge+possession\n"
+	    "authdPolicyMethod: card\nLDIF\n", itest.ldapi_uri, itest.base_dn), 0);
+	itest_add_person("erin", 21904, PW_GOOD);
+	snprintf(args, sizeof(args), "card register erin %s/pinpol/cert.pem", cards);
+	ck_assert_int_eq(authctl_as_admin(args), 0);
+
+	/* no card_pin_policies: every card of the CA counts its PIN */
+	insert("card1");
+	ck_assert_int_eq(login_on("authd-card-only", "alice", &run, PIN, NULL),
+	    PAM_SUCCESS);
+
+	ck_assert_int_eq(itest_set_conf("card_pin_policies",
+	    "1.3.6.1.4.1.55555.1.7"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(login_on("authd-card-only", "alice", &run, PIN, NULL),
+	    PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=alice",
+	    "result=auth_err", "proven\\x20possession\\x20does\\x20not\\x20meet",
+	    "card\\x20without\\x20a\\x20PIN\\x20policy", NULL), 1);
+	/* with the password too, the same card still makes two factors */
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL), PAM_SUCCESS);
+
+	insert("pinpol");
+	ck_assert_int_eq(login_on("authd-card-only", "erin", &run, PIN, NULL),
+	    PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=erin",
+	    "result=success", "categories=knowledge+possession", NULL), 1);
 }
 END_TEST
 
@@ -224,6 +293,7 @@ card_login_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, password_and_card);
+	tcase_add_test(tc, pin_counts_only_under_a_pin_policy);
 	tcase_add_test(tc, wrong_pin_refused);
 	tcase_add_test(tc, another_persons_card_refused);
 	tcase_add_test(tc, other_ca_refused);

@@ -138,6 +138,7 @@ START_TEST(good_file)
 	    "ldap_uri = ldapi://%2Ftmp%2Fsl.sock  ldap://ldap1.example.com ldaps://ldap2\n"
 	    "ldap_starttls = no\n"
 	    "ldap_ca_file = /etc/ssl/ca.pem\n"
+	    "card_pin_policies = 1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7\n"
 	    "ldap_timeout = 300\n"
 	    "ldap_pool_size = 1\n"
 	    "ldap_bind_pool_size = 64\n"
@@ -163,6 +164,8 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.ldap_uris[2], "ldaps://ldap2");
 	ck_assert_int_eq(c.ldap_starttls, 0);
 	ck_assert_str_eq(c.ldap_ca_file, "/etc/ssl/ca.pem");
+	ck_assert_str_eq(c.card_pin_policies,
+	    "1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7");
 	ck_assert_int_eq(c.ldap_timeout, 300);
 	ck_assert_int_eq(c.ldap_pool_size, 1);
 	ck_assert_int_eq(c.ldap_bind_pool_size, 64);
@@ -209,6 +212,8 @@ START_TEST(unknown_key)
 }
 END_TEST
 
+#define OIDS_HINT "(1.2.392.200149.8.5.5.1, separated by spaces or commas)"
+
 START_TEST(bad_value)
 {
 	expect_error("ldap_timeout = abc\n", 1, "ldap_timeout: 'abc' is not a number");
@@ -226,6 +231,14 @@ START_TEST(bad_value)
 	expect_error("socket = run/authd.sock\n", 1,
 	    "socket: 'run/authd.sock' is not an absolute path");
 	expect_error("audit_fsync =\n", 1, "audit_fsync: missing value");
+	expect_error("card_pin_policies = 1.2.392 pin\n", 1, "card_pin_policies: "
+	    "'1.2.392 pin' is not a list of object identifiers " OIDS_HINT);
+	expect_error("card_pin_policies = 1.2..3\n", 1, "card_pin_policies: "
+	    "'1.2..3' is not a list of object identifiers " OIDS_HINT);
+	expect_error("card_pin_policies = 12\n", 1, "card_pin_policies: "
+	    "'12' is not a list of object identifiers " OIDS_HINT);
+	expect_error("card_pin_policies = 1.2.\n", 1, "card_pin_policies: "
+	    "'1.2.' is not a list of object identifiers " OIDS_HINT);
 	expect_error("base_dn\n", 1, "expected 'key = value', got 'base_dn'");
 	expect_error("banner = \"unterminated\n", 1, "banner: unterminated quoted value");
 	expect_error("socket = /tmp/"

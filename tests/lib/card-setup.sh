@@ -11,6 +11,8 @@
 #       other     alice, other CA
 #       expired   alice, test CA, validity entirely in the past
 #       rsa       carol, test CA, RSA 2048 key
+#       pinpol    erin, test CA, with the certificate policy 1.3.6.1.4.1.55555.1.7
+#                 (the CA's policy for keys that need their PIN)
 # Every token: user PIN 123456, SO PIN 12345678, label = the card's name,
 # key generated on the token (never leaves it), certificate written back.
 set -euo pipefail
@@ -59,6 +61,13 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[card_pin_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+certificatePolicies = 1.3.6.1.4.1.55555.1.7
 [req]
 distinguished_name = dn
 prompt = no
@@ -125,4 +134,5 @@ make_card other alice "$dir/otherca" EC:prime256v1
 make_card expired alice "$dir/ca" EC:prime256v1 \
     -startdate 20200101000000Z -enddate 20210101000000Z
 make_card rsa carol "$dir/ca" rsa:2048
+make_card pinpol erin "$dir/ca" EC:prime256v1 -extensions card_pin_ext
 echo "card-setup: cards in $dir"
