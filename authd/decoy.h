@@ -10,8 +10,9 @@
  * hashing: a name keeps its pick while the counts move, unless it sits
  * near a boundary). The same name gets the same prompts from one login to
  * the next, across restarts too when the key comes from the site key
- * (totp_key_file); without one it is random per start, and a name's decoy
- * may change when authd restarts. Before any real plan of a policy is made,
+ * (totp_key_file) — the counts are saved in the state folder every minute
+ * and when authd stops —; without a site key the key is random per start,
+ * and a name's decoy may change when authd restarts. Before any real plan of a policy is made,
  * the decoy is every allowed method as if enrolled.
  *
  * What it cannot hide: someone who knows how a given person logs in, and
@@ -35,5 +36,19 @@ void decoy_note(struct decoy_stats *ds, const char *policy, unsigned mask);
 /* The method set for a decoy of name under policy: 1 with *mask_r, 0 when none is known yet. */
 int decoy_pick(struct decoy_stats *ds, const char *policy, const char *name,
     unsigned *mask_r);
+
+/*
+ * The counts kept across restarts (STATE_DIR/decoys), so that a name's
+ * decoy does not change because authd started again. methods: what the
+ * masks' bits stand for ("password,totp,fido2,card"); a file written for
+ * other methods is not read. save: written whole (0600) beside path, then
+ * renamed over it. load: AUTHD_OK (nothing when there is no file), or an
+ * error with why and nothing loaded. dirty: notes since the last save.
+ */
+int decoy_stats_save(struct decoy_stats *ds, const char *path,
+    const char *methods);
+int decoy_stats_load(struct decoy_stats *ds, const char *path,
+    const char *methods, char *why, size_t whylen);
+int decoy_stats_dirty(struct decoy_stats *ds);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,6 +45,7 @@
 #include "server.h"
 #include "session.h"
 #include "totp.h"
+#include "verifier.h"
 #include "view.h"
 #include "worker.h"
 
@@ -299,14 +301,28 @@ open_audit(struct server *srv, char *err, size_t errlen)
 	return r;
 }
 
+/* state_dir/name into out; -1 when too long. */
+static int
+state_path(const struct authd_conf *conf, const char *name, char *out,
+    size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/%s", conf->state_dir, name);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
 /* The sessions open before a restart (session_store.h). */
 static int
 restore_sessions(struct server *srv, char *err, size_t errlen)
 {
-	const char *path = srv->conf->session_state;
+	char path[PATH_MAX];
 	size_t restored, dropped;
 	int r;
 
+	if (state_path(srv->conf, "sessions", path, sizeof(path)) != 0) {
+		snprintf(err, errlen, "state_dir: path too long");
+		return AUTHD_ERR_CONFIG;
+	}
 	if ((r = loop_mkdir_parents(path, 0700, err, errlen)) != AUTHD_OK)
 		return r;
 	if ((r = session_registry_persist(srv->sessions, path, &restored,
@@ -331,8 +347,9 @@ start_decoys(const struct authd_conf *conf, struct server *srv)
 	uint8_t site[TOTP_KEY_LEN];
 	unsigned char key[EVP_MAX_MD_SIZE];
 	unsigned int keylen = 0;
-	char err[256];
+	char err[256], path[PATH_MAX];
 	int have = 0, r;
+	size_t i;
 
 	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0' &&
 	    totp_key_load(conf->totp_key_file, site, err, sizeof(err)) == AUTHD_OK) {
@@ -346,7 +363,21 @@ start_decoys(const struct authd_conf *conf, struct server *srv)
 		    "this run (an unknown name's prompts may change at a restart)");
 	r = decoy_stats_new(have ? key : NULL, have ? keylen : 0, &srv->decoys);
 	explicit_bzero(key, sizeof(key));
-	return r;
+	if (r != AUTHD_OK)
+		return r;
+	/* the counts of the last run: without them a name's decoy would be
+	 * every method again, then change, after each restart */
+	for (i = 0; verifiers_all[i] != NULL; i++)
+		snprintf(srv->decoy_methods + strlen(srv->decoy_methods),
+		    sizeof(srv->decoy_methods) - strlen(srv->decoy_methods),
+		    "%s%s", i > 0 ? "," : "", verifiers_all[i]->name);
+	if (state_path(conf, "decoys", path, sizeof(path)) != 0 ||
+	    (srv->decoy_state = strdup(path)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if (decoy_stats_load(srv->decoys, path, srv->decoy_methods, err,
+	    sizeof(err)) != AUTHD_OK)
+		authd_log(LOG_WARNING, "%s: %s; the decoys start afresh", path, err);
+	return AUTHD_OK;
 }
 
 static void
@@ -365,7 +396,9 @@ server_teardown(struct server *srv)
 	card_view_free(&srv->card_view);
 	view_free(&srv->view);
 	grant_view_free(&srv->grant_view);
+	server_save_decoys(srv);
 	decoy_stats_free(&srv->decoys);
+	free(srv->decoy_state);
 	deadline_free(&srv->deadline);
 	revoke_free(&srv->revoke);
 	dir_pool_free(&srv->dir);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "decoy.h"
 #include "err.h"
 #include "log.h"
 #include "login_ids.h"
@@ -127,7 +128,19 @@ on_sweep(struct loop_timer *t)
 
 	login_ids_expire(srv->login_ids, time(NULL));
 	session_expire_ended(srv->sessions, time(NULL));
+	server_save_decoys(srv);
 	(void)loop_timer_after(srv->loop, &srv->sweep, SWEEP_MS);
+}
+
+void
+server_save_decoys(struct server *srv)
+{
+	if (srv->decoy_state == NULL || !decoy_stats_dirty(srv->decoys))
+		return;
+	if (decoy_stats_save(srv->decoys, srv->decoy_state,
+	    srv->decoy_methods) != AUTHD_OK)
+		authd_log(LOG_ERR, "%s: cannot keep the decoys' counts: %s",
+		    srv->decoy_state, strerror(errno));
 }
 
 int

@@ -60,6 +60,8 @@ struct server {
 	struct deadline *deadline;       /* sessions that end on time (deadline.c) */
 	struct grant_view *grant_view;   /* the grants followed (grant_view.c); NULL: none */
 	struct decoy_stats *decoys;      /* real plans' method sets (decoy.c); NULL: none */
+	char *decoy_state;               /* STATE_DIR/decoys, where they are kept; NULL: not */
+	char decoy_methods[128];         /* what their masks' bits stand for */
 	struct checkpointer *checkpoints; /* the audit chain's head in the directory */
 
 	struct conn *conns;              /* live connections */
@@ -76,6 +78,8 @@ void server_close_listeners(struct server *srv);
 void server_pause_accept(struct server *srv);
 /* Periodic housekeeping: expire login ids. */
 int server_start_sweep(struct server *srv);
+/* Keep the decoys' counts in decoy_state when they changed since (sweep, stop). */
+void server_save_decoys(struct server *srv);
 /* Read conf->banner or conf->banner_file into srv->banner. */
 int server_load_banner(struct server *srv, char *err, size_t errlen);
 

@@ -47,7 +47,7 @@ struct session {
 	char deadline_reason[32];     /* "grant ended", "session limit" */
 	long long warned_for;         /* the deadline last warned about */
 	long long idle_warned_for;    /* the idle end last warned about */
-	/* added: read back from session_state at start, not yet checked
+	/* added: read back from STATE_DIR/sessions at start, not yet checked
 	 * against the directory as it is now (revoke.c) */
 	int restored;
 };

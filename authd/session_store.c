@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "pct.h"
 #include "proc_kill.h"
 #include "session_store.h"
 
@@ -68,37 +69,16 @@ static const struct field {
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
-static int
-needs_escape(unsigned char c)
-{
-	return c <= 0x20 || c == 0x7f || c == '%';
-}
-
-/* Append "key=escaped" (with a leading space) at *pos; -1 when full. */
+/* Append " key=escaped" at *pos; -1 when full. */
 static int
 put_str(char *line, size_t linesz, size_t *pos, const char *key, const char *v)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t p = *pos;
-	int n;
+	int n = snprintf(line + *pos, linesz - *pos, " %s=", key);
 
-	n = snprintf(line + p, linesz - p, " %s=", key);
-	if (n < 0 || (size_t)n >= linesz - p)
+	if (n < 0 || (size_t)n >= linesz - *pos)
 		return -1;
-	p += (size_t)n;
-	for (; *v != '\0'; v++) {
-		if (p + 4 >= linesz)
-			return -1;
-		if (needs_escape((unsigned char)*v)) {
-			line[p++] = '%';
-			line[p++] = hex[(unsigned char)*v >> 4];
-			line[p++] = hex[(unsigned char)*v & 0xf];
-		} else
-			line[p++] = *v;
-	}
-	line[p] = '\0';
-	*pos = p;
-	return 0;
+	*pos += (size_t)n;
+	return authd_pct_append(line, linesz, pos, v);
 }
 
 int
@@ -152,40 +132,6 @@ session_store_encode(const struct session *s, char *line, size_t linesz)
 		return -1;
 	line[pos++] = '\n';
 	line[pos] = '\0';
-	return 0;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Undo put_str's escapes in place; -1 for a broken escape. */
-static int
-unescape(char *v)
-{
-	char *w = v;
-	int hi, lo;
-
-	for (; *v != '\0'; v++) {
-		if (*v != '%') {
-			*w++ = *v;
-			continue;
-		}
-		if ((hi = hexval(v[1])) < 0 || (lo = hexval(v[2])) < 0 ||
-		    (hi == 0 && lo == 0))
-			return -1;
-		*w++ = (char)(hi << 4 | lo);
-		v += 2;
-	}
-	*w = '\0';
 	return 0;
 }
 
@@ -262,7 +208,7 @@ session_store_decode(char *line, struct session *s_r)
 		if ((eq = strchr(tok, '=')) == NULL)
 			return -1;
 		*eq++ = '\0';
-		if (unescape(eq) != 0)
+		if (authd_pct_decode(eq) != 0)
 			return -1;
 		for (i = 0; i < NFIELDS; i++)
 			if (strcmp(fields[i].key, tok) == 0)

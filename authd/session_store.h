@@ -1,5 +1,5 @@
 /*
- * The live sessions of this host kept in a file (session_state), so that
+ * The live sessions of this host kept in a file (STATE_DIR/sessions), so that
  * a restart of authd (a new configuration, an upgrade, a crash) does not
  * forget them: their deadlines, their grants and the cards and accounts
  * they rest on still end them afterwards.

@@ -93,7 +93,7 @@ static const struct conf_key conf_keys[] = {
 	INT("session_max", session_max, 0, 31536000),
 	INT("session_idle", session_idle, 0, 31536000),
 	INT("session_warn", session_warn, 0, 86400),
-	STR("session_state", K_PATH, session_state),
+	STR("state_dir", K_PATH, state_dir),
 };
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -160,7 +160,7 @@ authd_conf_init(struct authd_conf *c)
 	    set_str(&c->user_socket_path, RUNSTATEDIR "/authd/user.sock") != AUTHD_OK ||
 	    set_str(&c->nss_socket_path, RUNSTATEDIR "/authd/nss.sock") != AUTHD_OK ||
 	    set_str(&c->audit_log, LOCALSTATEDIR "/log/authd/audit.log") != AUTHD_OK ||
-	    set_str(&c->session_state, LOCALSTATEDIR "/lib/authd/sessions") != AUTHD_OK) {
+	    set_str(&c->state_dir, LOCALSTATEDIR "/lib/authd") != AUTHD_OK) {
 		authd_conf_free(c);
 		return AUTHD_ERR_NOMEM;
 	}
@@ -187,7 +187,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->bind_password_file);
 	free_str(&c->timing_dn);
 	free_str(&c->audit_log);
-	free_str(&c->session_state);
+	free_str(&c->state_dir);
 	free_str(&c->banner);
 	free_str(&c->banner_file);
 	free_str(&c->system_class);

@@ -11,7 +11,8 @@ libauthd_common_la_SOURCES = \
 	common/log.c common/log.h \
 	common/conf.c common/conf.h \
 	common/client.c common/client.h \
-	common/nss_proto.c common/nss_proto.h
+	common/nss_proto.c common/nss_proto.h \
+	common/pct.c common/pct.h
 libauthd_common_la_CFLAGS = $(AM_CFLAGS) -fPIC
 
 # The audit log (SHA-256 chain) for authd, authctl and the tests.

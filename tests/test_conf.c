@@ -117,7 +117,7 @@ START_TEST(defaults)
 	ck_assert_ptr_nonnull(strstr(c.socket_path, "/authd/authd.sock"));
 	ck_assert_ptr_nonnull(strstr(c.user_socket_path, "/authd/user.sock"));
 	ck_assert_ptr_nonnull(strstr(c.audit_log, "/log/authd/audit.log"));
-	ck_assert_ptr_nonnull(strstr(c.session_state, "/lib/authd/sessions"));
+	ck_assert_ptr_nonnull(strstr(c.state_dir, "/lib/authd"));
 	ck_assert_ptr_null(c.base_dn);
 	ck_assert_uint_eq(c.n_ldap_uris, 0);
 	authd_conf_free(&c);

@@ -7,7 +7,10 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "decoy.h"
 #include "err.h"
@@ -83,6 +86,71 @@ START_TEST(in_proportion_and_stable)
 }
 END_TEST
 
+/*
+ * The counts kept across restarts: a second run that reads them picks what
+ * the first picked for every name; a file of other methods, or broken, is
+ * not read (and says why), nothing half-loaded.
+ */
+START_TEST(counts_kept_across_restarts)
+{
+	struct decoy_stats *ds = NULL, *again = NULL;
+	char dir[] = "/tmp/authd-decoy.XXXXXX", path[64], why[128], cmd[200];
+	struct stat st;
+	unsigned mask;
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/decoys", dir);
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_dirty(ds), 0);
+	for (i = 0; i < 30; i++)
+		decoy_note(ds, "mfa", A);
+	for (i = 0; i < 10; i++)
+		decoy_note(ds, "x result=success", B);
+	decoy_note(ds, "mfa", B);
+	ck_assert_int_eq(decoy_stats_dirty(ds), 1);
+	ck_assert_int_eq(decoy_stats_save(ds, path, "password,totp"), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_dirty(ds), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_load(again, path, "password,totp", why,
+	    sizeof(why)), AUTHD_OK);
+	for (i = 0; i < 500; i++)
+		ck_assert_uint_eq(pick(again, "mfa", i), pick(ds, "mfa", i));
+	ck_assert_uint_eq(pick(again, "x result=success", 7), B);
+	decoy_stats_free(&again);
+
+	/* written for other methods: the bits mean other sets */
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_stats_load(again, path, "password,totp,fido2",
+	    why, sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "written for other methods");
+	ck_assert_int_eq(decoy_pick(again, "mfa", "name1", &mask), 0);
+	decoy_stats_free(&again);
+
+	/* a broken line: nothing of the file is taken */
+	snprintf(cmd, sizeof(cmd), "printf 'zz 3:x\\n' >> %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_stats_load(again, path, "password,totp", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "line 4: malformed");
+	ck_assert_int_eq(decoy_pick(again, "mfa", "name1", &mask), 0);
+	decoy_stats_free(&again);
+
+	/* no file yet: nothing, and no error */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_load(again, path, "password,totp", why,
+	    sizeof(why)), AUTHD_OK);
+	decoy_stats_free(&again);
+	decoy_stats_free(&ds);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 decoy_suite(void)
 {
@@ -91,6 +159,7 @@ decoy_suite(void)
 
 	tcase_add_test(tc, nothing_before_a_real_plan);
 	tcase_add_test(tc, in_proportion_and_stable);
+	tcase_add_test(tc, counts_kept_across_restarts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -265,8 +265,13 @@ START_TEST(unknown_prompts_follow_real_plans)
 	ck_assert_int_eq(login("authd-decoy", "nobody-decoy", NULL, &again,
 	    PW_GOOD, "123456"), PAM_AUTH_ERR);
 	ck_assert_str_eq(run.shown, again.shown);
+	/* and after a restart of authd, which kept what real plans it saw */
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(login("authd-decoy", "nobody-decoy", NULL, &again,
+	    PW_GOOD, "123456"), PAM_AUTH_ERR);
+	ck_assert_str_eq(run.shown, again.shown);
 	ck_assert_int_eq(itest_audit_count("user=nobody-decoy", "result=auth_err",
-	    "unknown\\x20user", NULL), 2);
+	    "unknown\\x20user", NULL), 3);
 }
 END_TEST
 
