@@ -238,6 +238,23 @@ actl_disconnect(struct actl *a)
 }
 
 int
+actl_delete_recorded(struct actl *a, const char *dn, const char *event,
+    const char *user, const char *done)
+{
+	char what[1100], reason[768];
+	int rc;
+
+	if ((rc = ldap_delete_ext_s(a->ld, dn, NULL, NULL)) != LDAP_SUCCESS) {
+		snprintf(what, sizeof(what), "removing %s", dn);
+		actl_ldap_error(a, rc, what, reason, sizeof(reason));
+		actl_record(a, event, user, "refused", reason);
+		return ACTL_FAIL;
+	}
+	actl_record(a, event, user, "success", done);
+	return ACTL_OK;
+}
+
+int
 actl_ldap_error(struct actl *a, int rc, const char *what, char *reason_r,
     size_t reasonlen)
 {

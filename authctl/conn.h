@@ -26,6 +26,14 @@ void actl_disconnect(struct actl *a);
 int actl_ldap_error(struct actl *a, int rc, const char *what, char *reason_r,
     size_t reasonlen);
 
+/*
+ * Delete the entry dn and record it in the audit log as event for user:
+ * "success" with done (what went), or "refused" with the directory's reason
+ * (printed as actl_ldap_error does). ACTL_OK or ACTL_FAIL.
+ */
+int actl_delete_recorded(struct actl *a, const char *dn, const char *event,
+    const char *user, const char *done);
+
 /* Called for each entry found; a non-zero return stops the search. */
 typedef int (*actl_entry_fn)(struct actl *a, LDAPMessage *e, void *arg);
 

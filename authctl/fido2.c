@@ -500,9 +500,9 @@ actl_fido2_list(struct actl *a, int argc, char **argv)
 int
 actl_fido2_remove(struct actl *a, int argc, char **argv)
 {
-	char *person = NULL, *dn = NULL, what[700], reason[768];
+	char *person = NULL, *dn = NULL, what[700];
 	const char *key;
-	int rc, ret;
+	int ret;
 
 	if (argc != 3 || !actl_valid_uid(argv[1]))
 		return actl_usage("fido2", "remove");
@@ -524,18 +524,11 @@ actl_fido2_remove(struct actl *a, int argc, char **argv)
 		return ACTL_FAIL;
 	}
 	free(person);
-	rc = ldap_delete_ext_s(a->ld, dn, NULL, NULL);
-	if (rc != LDAP_SUCCESS) {
-		snprintf(what, sizeof(what), "removing %s", dn);
-		actl_ldap_error(a, rc, what, reason, sizeof(reason));
-		actl_record(a, "fido2_remove", argv[1], "refused", reason);
-		free(dn);
-		return ACTL_FAIL;
-	}
 	snprintf(what, sizeof(what), "credential %s%s", AUTHD_FIDO_RDN_PREFIX, key);
-	actl_record(a, "fido2_remove", argv[1], "success", what);
-	printf("%s: security key %s%s removed\n", argv[1], AUTHD_FIDO_RDN_PREFIX,
-	    key);
+	if ((ret = actl_delete_recorded(a, dn, "fido2_remove", argv[1],
+	    what)) == ACTL_OK)
+		printf("%s: security key %s%s removed\n", argv[1],
+		    AUTHD_FIDO_RDN_PREFIX, key);
 	free(dn);
-	return ACTL_OK;
+	return ret;
 }

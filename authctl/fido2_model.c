@@ -206,8 +206,8 @@ actl_fido2_models(struct actl *a, int argc, char **argv)
 int
 actl_fido2_model_remove(struct actl *a, int argc, char **argv)
 {
-	char what[600], reason[768], *dn;
-	int rc, ret;
+	char what[600], *dn;
+	int ret;
 
 	if (argc != 2)
 		return actl_usage("fido2", "model-remove");
@@ -222,16 +222,12 @@ actl_fido2_model_remove(struct actl *a, int argc, char **argv)
 		fprintf(stderr, "authctl: out of memory\n");
 		return ACTL_FAIL;
 	}
-	rc = ldap_delete_ext_s(a->ld, dn, NULL, NULL);
-	if (rc != LDAP_SUCCESS) {
-		snprintf(what, sizeof(what), "removing %s", dn);
-		actl_ldap_error(a, rc, what, reason, sizeof(reason));
-		actl_record(a, "fido2_model_remove", argv[1], "refused", reason);
-		free(dn);
-		return ACTL_FAIL;
-	}
 	snprintf(what, sizeof(what), "biometric model %s", argv[1]);
-	actl_record(a, "fido2_model_remove", argv[1], "success", what);
+	if ((ret = actl_delete_recorded(a, dn, "fido2_model_remove", argv[1],
+	    what)) != ACTL_OK) {
+		free(dn);
+		return ret;
+	}
 	printf("biometric model %s removed: from the next login its keys' user "
 	    "verification counts as a PIN (knowledge), except on hosts that list "
 	    "it in fido2_biometric_aaguids\n", argv[1]);

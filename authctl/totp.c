@@ -431,8 +431,8 @@ actl_totp_remove(struct actl *a, int argc, char **argv)
 {
 	struct totp_opts o;
 	struct token_info ti;
-	char tokdn[700], reason[768];
-	int ret, rc;
+	char tokdn[700];
+	int ret;
 
 	if ((ret = parse_opts(argc, argv, "remove", 0, &o)) != ACTL_OK ||
 	    (ret = actl_open_directory(a)) != ACTL_OK)
@@ -444,12 +444,9 @@ actl_totp_remove(struct actl *a, int argc, char **argv)
 		return ACTL_OK;
 	}
 	snprintf(tokdn, sizeof(tokdn), "%s,%s", TOTP_RDN, ti.person_dn);
-	if ((rc = ldap_delete_ext_s(a->ld, tokdn, NULL, NULL)) != LDAP_SUCCESS) {
-		actl_ldap_error(a, rc, "removing the TOTP token", reason, sizeof(reason));
-		actl_record(a, "totp_remove", o.uid, "refused", reason);
+	if (actl_delete_recorded(a, tokdn, "totp_remove", o.uid,
+	    "token removed") != ACTL_OK)
 		return ACTL_FAIL;
-	}
-	actl_record(a, "totp_remove", o.uid, "success", "token removed");
 	printf("%s: TOTP token removed\n", o.uid);
 	return ACTL_OK;
 }

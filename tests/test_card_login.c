@@ -32,48 +32,28 @@ insert(const char *card)
 	setenv("SOFTHSM2_CONF", conf, 1);
 }
 
+/* authenticate on service with the answers (NULL-terminated). */
 static int
-login_ap(const char *service, const char *user, struct pam_run *run,
-    va_list ap)
+login_on(const char *service, const char *user, struct pam_run *run, ...)
 {
 	pam_handle_t *pamh;
 	const char *a;
+	va_list ap;
 	int r;
 
 	memset(run, 0, sizeof(*run));
+	va_start(ap, run);
 	while ((a = va_arg(ap, const char *)) != NULL && run->nanswers < 16)
 		run->answers[run->nanswers++] = a;
+	va_end(ap);
 	pamh = itest_pam_start(service, user, run);
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
 	return r;
 }
 
-/* authenticate on SERVICE with the answers (NULL-terminated). */
-static int
-login(const char *user, struct pam_run *run, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, run);
-	r = login_ap(SERVICE, user, run, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The same on another service. */
-static int
-login_on(const char *service, const char *user, struct pam_run *run, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, run);
-	r = login_ap(service, user, run, ap);
-	va_end(ap);
-	return r;
-}
+/* The same on SERVICE. */
+#define login(user, run, ...) login_on(SERVICE, user, run, __VA_ARGS__)
 
 static int
 authctl_as_admin(const char *args)
