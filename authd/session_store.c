@@ -346,21 +346,58 @@ fail:
 	return AUTHD_ERR_IO;
 }
 
-/* The sessions replayed from the file, by id (few: a list does). */
+/* The sessions replayed from the file, by id. */
+#define REPLAY_BUCKETS 4096
+
 struct replay {
 	struct replay *next;
 	struct session s;
 };
 
+struct replayed {
+	struct replay *bucket[REPLAY_BUCKETS];
+	size_t walk;               /* next_replayed: the bucket it is at */
+	struct replay *at;
+};
+
+static struct replay **
+replay_slot(struct replayed *rp, const char *id)
+{
+	struct replay **pp;
+	unsigned h = 2166136261u;
+	const char *c;
+
+	for (c = id; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	for (pp = &rp->bucket[h % REPLAY_BUCKETS]; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->s.id, id) == 0)
+			break;
+	return pp;
+}
+
+static void
+replay_free(struct replayed *rp)
+{
+	struct replay *r, *next;
+	size_t i;
+
+	for (i = 0; i < REPLAY_BUCKETS; i++)
+		for (r = rp->bucket[i]; r != NULL; r = next) {
+			next = r->next;
+			free(r);
+		}
+	free(rp);
+}
+
 /*
- * Replay f into *list_r. A file of another boot, or not a session file at
- * all, holds nothing for us (why says which).
+ * Replay f into rp. A file of another boot, or not a session file at all,
+ * holds nothing for us (why says which).
  */
 static int
-replay_file(struct session_store *st, FILE *f, struct replay **list_r,
-    char *why, size_t whylen)
+replay_file(struct session_store *st, FILE *f, struct replayed *rp, char *why,
+    size_t whylen)
 {
-	struct replay *list = NULL, *r, **pp;
+	struct replay *r, **pp;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, bad = 0;
 	ssize_t n;
@@ -395,9 +432,7 @@ replay_file(struct session_store *st, FILE *f, struct replay **list_r,
 				    "record; skipped", st->path, lineno);
 			continue;
 		}
-		for (pp = &list; *pp != NULL; pp = &(*pp)->next)
-			if (strcmp((*pp)->s.id, s.id) == 0)
-				break;
+		pp = replay_slot(rp, s.id);
 		if (line[0] == '-') {
 			if ((r = *pp) != NULL) {
 				*pp = r->next;
@@ -408,32 +443,29 @@ replay_file(struct session_store *st, FILE *f, struct replay **list_r,
 		if ((r = *pp) == NULL) {
 			if ((r = calloc(1, sizeof(*r))) == NULL) {
 				free(line);
-				*list_r = list;
 				return AUTHD_ERR_NOMEM;
 			}
-			r->next = list;
-			list = r;
+			*pp = r;
 		}
 		r->s = s;       /* a later "+" replaces */
 	}
 	free(line);
 	if (lineno == 0 && why[0] == '\0')
 		snprintf(why, whylen, "empty");
-	*list_r = list;
 	return AUTHD_OK;
 }
 
+/* The replayed sessions one by one (for a rewrite). */
 static const struct session *
 next_replayed(void *arg)
 {
-	struct replay **cur = arg;
-	const struct session *s;
+	struct replayed *rp = arg;
 
-	if (*cur == NULL)
-		return NULL;
-	s = &(*cur)->s;
-	*cur = (*cur)->next;
-	return s;
+	if (rp->at != NULL)
+		rp->at = rp->at->next;
+	while (rp->at == NULL && rp->walk < REPLAY_BUCKETS)
+		rp->at = rp->bucket[rp->walk++];
+	return rp->at != NULL ? &rp->at->s : NULL;
 }
 
 int
@@ -442,16 +474,21 @@ session_store_open(const char *path,
     struct session_store **st_r, size_t *dropped_r, char *err, size_t errlen)
 {
 	struct session_store *st;
-	struct replay *list = NULL, *kept = NULL, *r, *next, *cur;
+	struct replayed *rp = NULL;
+	struct replay *r, **pp;
 	struct stat sb;
 	char why[64], aside[PATH_MAX];
 	unsigned long long started;
+	size_t i;
 	FILE *f;
 	int fd, rc;
 
 	*st_r = NULL;
 	*dropped_r = 0;
-	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL ||
+	    (rp = calloc(1, sizeof(*rp))) == NULL) {
+		if (st != NULL)
+			free(st->path);
 		free(st);
 		snprintf(err, errlen, "out of memory");
 		return AUTHD_ERR_NOMEM;
@@ -478,11 +515,11 @@ session_store_open(const char *path,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	rc = replay_file(st, f, &list, why, sizeof(why));
+	rc = replay_file(st, f, rp, why, sizeof(why));
 	fclose(f);
 	if (rc != AUTHD_OK) {
 		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail_list;
+		goto fail;
 	}
 	if (strcmp(why, "not a session state file") == 0) {
 		/* kept for whoever wants to look; never read again */
@@ -497,41 +534,28 @@ session_store_open(const char *path,
 		authd_log(LOG_INFO, "%s: %s: its sessions ended with it", path,
 		    why);
 	/* a login program gone (or its pid reused) took its session with it */
-	for (r = list; r != NULL; r = next) {
-		next = r->next;
-		started = proc_start_time(r->s.pid);
-		if (started == 0 || started != r->s.leader_start ||
-		    restore(arg, &r->s) != 0) {
+	for (i = 0; i < REPLAY_BUCKETS; i++)
+		for (pp = &rp->bucket[i]; (r = *pp) != NULL;) {
+			started = proc_start_time(r->s.pid);
+			if (started != 0 && started == r->s.leader_start &&
+			    restore(arg, &r->s) == 0) {
+				pp = &r->next;
+				continue;
+			}
 			(*dropped_r)++;
+			*pp = r->next;
 			free(r);
-			continue;
 		}
-		r->next = kept;
-		kept = r;
-	}
-	list = NULL;
-	cur = kept;
-	if (session_store_rewrite(st, next_replayed, &cur) != AUTHD_OK) {
+	if (session_store_rewrite(st, next_replayed, rp) != AUTHD_OK) {
 		snprintf(err, errlen, "%s: cannot rewrite: %s", path,
 		    strerror(errno));
-		goto fail_list;
+		goto fail;
 	}
-	for (r = kept; r != NULL; r = next) {
-		next = r->next;
-		free(r);
-	}
+	replay_free(rp);
 	*st_r = st;
 	return AUTHD_OK;
-fail_list:
-	for (r = list; r != NULL; r = next) {
-		next = r->next;
-		free(r);
-	}
-	for (r = kept; r != NULL; r = next) {
-		next = r->next;
-		free(r);
-	}
 fail:
+	replay_free(rp);
 	if (st->fd >= 0)
 		close(st->fd);
 	free(st->path);
