@@ -55,12 +55,16 @@ int actl_user_suspend(struct actl *a, int argc, char **argv);
 int actl_user_passwd(struct actl *a, int argc, char **argv);
 int actl_user_unlock(struct actl *a, int argc, char **argv);
 int actl_audit_verify(struct actl *a, int argc, char **argv);
+int actl_session_list(struct actl *a, int argc, char **argv);
 
 /*
  * Read the config, bind to the directory as the person who acts. Commands
  * call it once their arguments are checked. ACTL_OK or ACTL_FAIL (printed).
  */
 int actl_open_directory(struct actl *a);
+
+/* Read the config only (commands of this host that need no directory). */
+int actl_load_config(struct actl *a);
 
 /* The command's usage on stderr; returns ACTL_USAGE. */
 int actl_usage(const char *group, const char *name);

@@ -35,5 +35,8 @@ authctl_authctl_LDADD += pam_module/libfido2dev.la libauthd_fido2.la \
 	$(FIDO2_LIBS) $(CRYPTO_LIBS)
 # authctl grant: requests, approvals and reports of privileged roles.
 authctl_authctl_SOURCES += authctl/grant.c authctl/cmd_grant.h
+# authctl session list: the host's sessions as authd keeps them.
+authctl_authctl_SOURCES += authctl/session.c authd/session_store.c \
+	authd/session.c authd/proc_kill.c
 # authctl user add refuses default names (authd/privileged.c, pure).
 authctl_authctl_SOURCES += authd/privileged.c authd/privileged.h

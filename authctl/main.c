@@ -171,6 +171,11 @@ static const struct actl_cmd commands[] = {
 	{ "grant", "report", actl_grant_report, "",
 	  "emergency grants not yet approved, with their approval deadline\n"
 	  "(OVERDUE once passed), who requested them and why." },
+	{ "session", "list", actl_session_list, "[--all]",
+	  "the sessions open on this host, as authd keeps them in\n"
+	  "STATE_DIR/sessions (root only): id, person, service, terminal,\n"
+	  "where from, opened, when it ends and why, the factors of its login.\n"
+	  "--all: also those authd ended and whose close is still to come." },
 	{ "audit", "verify", actl_audit_verify, "[--checkpoints] FILE",
 	  "check the hash chain of an audit log; names the first altered, removed\n"
 	  "or reordered record. --checkpoints: also against the heads of the chain\n"
@@ -301,6 +306,12 @@ set_dns(struct actl *a)
  nomem:
 	fprintf(stderr, "authctl: out of memory\n");
 	return ACTL_FAIL;
+}
+
+int
+actl_load_config(struct actl *a)
+{
+	return a->conf_inited ? ACTL_OK : load_config(a);
 }
 
 int

@@ -178,33 +178,12 @@ warn_tty(struct deadline *d, const struct session *s, long long end_ms,
 	record(d, s, "session_warn", reason);
 }
 
-/* What ends s first without idleness: the earliest of its limits. */
 static void
 set_deadline(const struct deadline *d, struct session *s)
 {
-	const struct authd_conf *conf = d->srv->conf;
-	long long best = 0, c;
-	const char *why = "";
+	const char *why;
 
-	if (conf->session_max > 0) {
-		best = s->opened_ms + (long long)conf->session_max * 1000;
-		why = "session limit";
-	}
-	if (s->role_max_session > 0) {
-		c = s->opened_ms + (long long)s->role_max_session * 1000;
-		if (best == 0 || c < best) {
-			best = c;
-			why = "session limit";
-		}
-	}
-	if (s->grant_dn[0] != '\0' && s->grant_until > 0) {
-		c = (long long)s->grant_until * 1000;
-		if (best == 0 || c <= best) {
-			best = c;
-			why = "grant ended";
-		}
-	}
-	s->deadline_ms = best;
+	s->deadline_ms = session_deadline(s, d->srv->conf->session_max, &why);
 	snprintf(s->deadline_reason, sizeof(s->deadline_reason), "%s", why);
 }
 

@@ -60,6 +60,33 @@ session_registry_free(struct session_registry **rp)
 	*rp = NULL;
 }
 
+long long
+session_deadline(const struct session *s, long session_max, const char **why_r)
+{
+	long long best = 0, c;
+
+	*why_r = "";
+	if (session_max > 0) {
+		best = s->opened_ms + (long long)session_max * 1000;
+		*why_r = "session limit";
+	}
+	if (s->role_max_session > 0) {
+		c = s->opened_ms + (long long)s->role_max_session * 1000;
+		if (best == 0 || c < best) {
+			best = c;
+			*why_r = "session limit";
+		}
+	}
+	if (s->grant_dn[0] != '\0' && s->grant_until > 0) {
+		c = (long long)s->grant_until * 1000;
+		if (best == 0 || c <= best) {
+			best = c;
+			*why_r = "grant ended";
+		}
+	}
+	return best;
+}
+
 int
 session_registry_full(const struct session_registry *r)
 {

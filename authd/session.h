@@ -64,6 +64,14 @@ int session_registry_full(const struct session_registry *r);
  */
 int session_registry_persist(struct session_registry *r, const char *path,
     size_t *restored_r, size_t *dropped_r, char *err, size_t errlen);
+/*
+ * What ends s first without idleness, in CLOCK_REALTIME ms (0: nothing):
+ * the earliest of opened + session_max (seconds, 0 none), opened + its
+ * role's maximum session, and its grant's end; *why_r "session limit" or
+ * "grant ended" ("" for none).
+ */
+long long session_deadline(const struct session *s, long session_max,
+    const char **why_r);
 /* Copies s; -1 when full or out of memory. */
 int session_add(struct session_registry *r, const struct session *s);
 /* s (in the registry) changed in what the file keeps: ended, its grant's end. */

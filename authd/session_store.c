@@ -563,6 +563,44 @@ fail:
 	return AUTHD_ERR_IO;
 }
 
+int
+session_store_read(const char *path,
+    int (*fn)(void *arg, const struct session *s), void *arg, char *err,
+    size_t errlen)
+{
+	struct session_store st;
+	struct replayed *rp;
+	const struct session *s;
+	char why[64];
+	FILE *f;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.path = (char *)path;     /* for the messages only */
+	read_boot_id(st.boot);
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return AUTHD_ERR_IO;
+	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return AUTHD_ERR_NOMEM;
+	}
+	r = replay_file(&st, f, rp, why, sizeof(why));
+	fclose(f);
+	if (r == AUTHD_OK && strcmp(why, "not a session state file") == 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		r = AUTHD_ERR_BAD_FIELD;
+	} else if (r != AUTHD_OK)
+		snprintf(err, errlen, "out of memory");
+	else if (strcmp(why, "of an earlier boot") != 0)
+		while ((s = next_replayed(rp)) != NULL && fn(arg, s) == 0)
+			;
+	replay_free(rp);
+	return r;
+}
+
 void
 session_store_close(struct session_store **stp)
 {

@@ -42,6 +42,15 @@ int session_store_open(const char *path,
     struct session_store **st_r, size_t *dropped_r, char *err, size_t errlen);
 void session_store_close(struct session_store **stp);
 
+/*
+ * Read path without taking it (authctl session list, while authd writes
+ * it): fn for each session it holds now, in no order; a file of an
+ * earlier boot holds none. AUTHD_OK, or an error with err filled.
+ */
+int session_store_read(const char *path,
+    int (*fn)(void *arg, const struct session *s), void *arg, char *err,
+    size_t errlen);
+
 /* s was added or changed / the session id is gone. */
 void session_store_put(struct session_store *st, const struct session *s);
 void session_store_del(struct session_store *st, const char *id);

@@ -278,12 +278,30 @@ START_TEST(limit_survives_a_restart)
 {
 	pid_t pids[KIDS + 1];
 	long long t0;
+	char out[4096];
 
 	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("srst", "ssh", PW_GOOD, NULL, pids), 0);
 	restart_authd();
+	/* what an administrator of the host sees meanwhile */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "srst") != NULL && strstr(out, "authd-test") !=
+	    NULL && strstr(out, "open, ends by session limit") != NULL, "%s", out);
+	ck_assert_int_ne(itest_sh_out(out, sizeof(out), "setpriv --reuid=%d "
+	    "--regid=%d --clear-groups '%s/authctl/authctl' -c %s/authd.conf "
+	    "session list 2>&1", RST_UID, RST_UID, itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "the host's sessions are root's") != NULL, "%s",
+	    out);
 	expect_ended(pids, NULL, t0, MAX_S, "user=srst", "session\\x20limit",
 	    "open across a restart of authd");
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list --all", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "ended: session limit") != NULL, "%s", out);
+	/* without --all, an ended session is not listed */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "srst") == NULL, "%s", out);
 	ck_assert_int_eq(itest_sh("grep -q '1 session read back' %s/authd.log",
 	    itest.dir), 0);
 }
