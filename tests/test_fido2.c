@@ -398,6 +398,19 @@ START_TEST(model_attestation)
 	ck_assert_int_eq(attested(both, "att.pem", why, sizeof(why)), 0);
 	ck_assert_ptr_nonnull(strstr(why, "cannot read fido2_attestation_roots"));
 	ck_assert_int_eq(attested(NULL, "att.pem", why, sizeof(why)), 0);
+	/*
+	 * A vendor that signs its keys' certificates with an intermediate CA:
+	 * libfido2 hands over the key's certificate alone, so the site lists
+	 * the intermediate beside the root (authd.conf(5)).
+	 */
+	ck_assert_int_eq(attested(roots, "att-int.pem", why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "does not chain to fido2_attestation_roots"));
+	snprintf(both, sizeof(both), "cat %s %s/vendor-int.pem > %s/with-int.pem",
+	    roots, att_dir, att_dir);
+	ck_assert_int_eq(system(both), 0);
+	snprintf(both, sizeof(both), "%s/with-int.pem", att_dir);
+	ck_assert_int_eq(attested(both, "att-int.pem", why, sizeof(why)), 1);
+	ck_assert_int_eq(attested(both, "att.pem", why, sizeof(why)), 1);
 }
 END_TEST
 

@@ -8,6 +8,8 @@
 #   other-root.pem       another vendor's root, not listed
 #   other.pem other.key  an attestation certificate under that root
 #   wrong.pem wrong.key  under root.pem, but naming another AAGUID
+#   vendor-int.pem       the vendor's intermediate CA, under root.pem
+#   att-int.pem att-int.key  an attestation certificate under that intermediate
 # AAGUID: 32 hex digits, dashes allowed.
 set -eu
 dir=$1
@@ -28,6 +30,17 @@ root() {   # root NAME CN
 	    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 }
 
+inter() {  # inter NAME ROOT CN: a CA under ROOT
+	key "$1.key"
+	printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' \
+	    > "$1.ext"
+	openssl req -new -key "$1.key" -out "$1.csr" \
+	    -subj "/C=JP/O=Test Vendor/CN=$3" 2>/dev/null
+	openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" \
+	    -CAcreateserial -days 7300 -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+	rm -f "$1.csr" "$1.ext"
+}
+
 leaf() {   # leaf NAME ROOT AAGUID
 	key "$1.key"
 	printf 'basicConstraints=critical,CA:FALSE\n1.3.6.1.4.1.45724.1.1.4=DER:04:10:%s\n' \
@@ -44,3 +57,5 @@ root other-root "Other Vendor"
 leaf att root "$aaguid"
 leaf other other-root "$aaguid"
 leaf wrong root "$other"
+inter vendor-int root "Test Vendor Attestation CA"
+leaf att-int vendor-int "$aaguid"
