@@ -1608,17 +1608,36 @@ START_TEST(no_login_when_its_record_is_not_synced)
 {
 	char flag[300];
 	struct pam_run run;
-	int r_ok, r_bad, r_again;
+	unsigned long long seq_ok, seq_bad, seq;
+	int r_ok, r_bad, r_again, i, held_unsynced;
 
 	itest_add_person("sora", 20018, PW_GOOD);
 	snprintf(flag, sizeof(flag), "%s/failsync", itest.dir);
+	/* a checkpoint every second: none may name a record not on disk */
+	ck_assert_int_eq(itest_set_conf("audit_checkpoint_interval", "1"), 0);
 	restart_authd(flag);
 	r_ok = itest_login(svc, "sora", PW_GOOD, &run);
+	seq_ok = last_audit_seq();
+	for (i = 0; i < 100 && !checkpoint_held(seq_ok); i++)
+		usleep(100 * 1000);
 	itest_sh("touch %s", flag);
 	r_bad = itest_login(svc, "sora", PW_GOOD, &run);
+	sleep(3);
+	seq_bad = last_audit_seq();
+	held_unsynced = 0;
+	for (seq = seq_ok + 1; seq <= seq_bad; seq++)
+		held_unsynced += checkpoint_held(seq);
 	itest_sh("rm -f %s", flag);
 	r_again = itest_login(svc, "sora", PW_GOOD, &run);
 	restart_authd(NULL);
+
+	ck_assert_msg(checkpoint_held(seq_ok), "no checkpoint of seq %llu", seq_ok);
+	ck_assert_uint_gt(seq_bad, seq_ok);
+	ck_assert_msg(held_unsynced == 0, "a checkpoint names a record the disk "
+	    "refused (seqs %llu-%llu)", seq_ok + 1, seq_bad);
+	/* once the disk syncs again, so do the checkpoints */
+	ck_assert_msg(checkpoint_held(last_audit_seq()), "no checkpoint of the "
+	    "last record after the stop");
 
 	ck_assert_int_eq(r_ok, PAM_SUCCESS);
 	ck_assert_int_eq(r_bad, PAM_SYSTEM_ERR);
