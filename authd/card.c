@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "card.h"
+#include "conf.h"
 #include "err.h"
 
 const char *
@@ -98,21 +99,17 @@ name_text(const X509_NAME *n, char *out, size_t outsz)
 	BIO_free(b);
 }
 
-/* Is word one of list's words (separated by spaces, tabs or commas)? */
+/* Is word one of list's words (authd_list_next)? */
 static int
 word_listed(const char *word, const char *list)
 {
 	size_t n, len = strlen(word);
+	const char *w;
 
-	for (;;) {
-		list += strspn(list, " \t,");
-		if (*list == '\0')
-			return 0;
-		n = strcspn(list, " \t,");
-		if (n == len && memcmp(list, word, n) == 0)
+	while ((w = authd_list_next(&list, &n)) != NULL)
+		if (n == len && memcmp(w, word, n) == 0)
 			return 1;
-		list += n;
-	}
+	return 0;
 }
 
 int

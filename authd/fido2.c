@@ -20,6 +20,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "conf.h"
 #include "fido2.h"
 #include "verifier.h"
 
@@ -161,20 +162,17 @@ fido2_aaguid_listed(const uint8_t aaguid[16], const char *list)
 {
 	char word[64];
 	uint8_t cand[16];
+	const char *w;
 	size_t n;
 
-	while (list != NULL && *list != '\0') {
-		list += strspn(list, " \t,");
-		n = strcspn(list, " \t,");
-		if (n > 0 && n < sizeof(word)) {
-			memcpy(word, list, n);
+	while ((w = authd_list_next(&list, &n)) != NULL)
+		if (n < sizeof(word)) {
+			memcpy(word, w, n);
 			word[n] = '\0';
 			if (fido2_aaguid_parse(word, cand) == 0 &&
 			    memcmp(cand, aaguid, 16) == 0)
 				return 1;
 		}
-		list += n;
-	}
 	return 0;
 }
 

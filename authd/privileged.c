@@ -12,22 +12,18 @@ static const char *const default_names[] = { "root", "admin", "administrator", N
 int
 priv_name_denied(const struct authd_conf *conf, const char *name)
 {
-	const char *p, *e;
-	size_t i, n = strlen(name);
+	const char *list, *w;
+	size_t i, len, n = strlen(name);
 
 	for (i = 0; default_names[i] != NULL; i++)
 		if (strcasecmp(name, default_names[i]) == 0)
 			return 1;
 	if (conf == NULL || conf->privileged_denied_names == NULL)
 		return 0;
-	for (p = conf->privileged_denied_names; *p != '\0'; p = e) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		for (e = p; *e != '\0' && *e != ' ' && *e != '\t' && *e != ','; e++)
-			;
-		if (e > p && (size_t)(e - p) == n && strncasecmp(p, name, n) == 0)
+	list = conf->privileged_denied_names;
+	while ((w = authd_list_next(&list, &len)) != NULL)
+		if (len == n && strncasecmp(w, name, n) == 0)
 			return 1;
-	}
 	return 0;
 }
 

@@ -389,30 +389,46 @@ parse_uris(struct authd_conf *c, char *v, const char *where, char *err,
 	return AUTHD_OK;
 }
 
+const char *
+authd_list_next(const char **cur, size_t *len_r)
+{
+	const char *w;
+
+	if (*cur == NULL)
+		return NULL;
+	w = *cur + strspn(*cur, " \t,");
+	if (*w == '\0') {
+		*cur = w;
+		return NULL;
+	}
+	*len_r = strcspn(w, " \t,");
+	*cur = w + *len_r;
+	return w;
+}
+
 /* One or more dotted object identifiers (two arcs at least), separated by
  * spaces, tabs or commas. */
 static int
 valid_oids(const char *v)
 {
-	size_t n, words = 0;
+	const char *w, *p;
+	size_t len, n, words = 0;
 	int arcs;
 
-	for (;;) {
-		v += strspn(v, " \t,");
-		if (*v == '\0')
-			return words > 0;
-		for (arcs = 0;; v++) {
-			if ((n = strspn(v, "0123456789")) == 0 || n > 10)
+	while ((w = authd_list_next(&v, &len)) != NULL) {
+		for (p = w, arcs = 0;; p++) {
+			if ((n = strspn(p, "0123456789")) == 0 || n > 10)
 				return 0;
 			arcs++;
-			v += n;
-			if (*v != '.')
+			p += n;
+			if (p >= w + len || *p != '.')
 				break;
 		}
-		if (arcs < 2 || (*v != '\0' && strchr(" \t,", *v) == NULL))
+		if (arcs < 2 || p != w + len)
 			return 0;
 		words++;
 	}
+	return words > 0;
 }
 
 static int
@@ -629,6 +645,8 @@ int
 authd_conf_validate(struct authd_conf *c, char *err, size_t errlen)
 {
 	const char *file = c->path != NULL ? c->path : "(config)";
+	const char *list;
+	size_t len;
 	char host[256];
 	int r;
 
@@ -657,9 +675,9 @@ authd_conf_validate(struct authd_conf *c, char *err, size_t errlen)
 	    (r = authd_check_file_safe(c->banner_file, 0, err, errlen)) != AUTHD_OK)
 		return r;
 	/* A listed AAGUID is believed only from an attestation that chains to a root. */
-	if (c->fido2_biometric_aaguids != NULL &&
-	    c->fido2_biometric_aaguids[strspn(c->fido2_biometric_aaguids, " \t,")]
-	    != '\0' && c->fido2_attestation_roots == NULL) {
+	list = c->fido2_biometric_aaguids;
+	if (authd_list_next(&list, &len) != NULL &&
+	    c->fido2_attestation_roots == NULL) {
 		seterr(err, errlen, "%s: fido2_biometric_aaguids needs "
 		    "fido2_attestation_roots: a key's AAGUID is only believed when "
 		    "its attestation chains to one of those certificates", file);

@@ -86,6 +86,12 @@ void authd_conf_free(struct authd_conf *c);
  * uid, or is writable by group/others (and, for secret files, readable by
  * them). AUTHD_OK or AUTHD_ERR_PERM with a message in err.
  */
+/*
+ * The next word of a list whose words are separated by spaces, tabs or
+ * commas (fido2_biometric_aaguids, privileged_denied_names, ...): its start,
+ * or NULL at the end, with *len_r its length; *cur moves past it.
+ */
+const char *authd_list_next(const char **cur, size_t *len_r);
 int authd_check_file_safe(const char *path, int secret, char *err, size_t errlen);
 
 /* Read the first line of a secret file (checked with authd_check_file_safe). */

@@ -13,7 +13,7 @@ tests_test_fido2_SOURCES = tests/test_fido2.c
 tests_test_fido2_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/authd -I$(top_srcdir)/tests/lib
 tests_test_fido2_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(FIDO2_CFLAGS)
 tests_test_fido2_LDADD = libauthd_fido2.la tests/libsoftfido2.la \
-	$(FIDO2_LIBS) $(CRYPTO_LIBS) $(CHECK_LIBS)
+	libauthd_common.la $(FIDO2_LIBS) $(CRYPTO_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/test_fido2_login
 TESTS += tests/test_fido2_login
