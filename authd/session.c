@@ -110,6 +110,36 @@ insert(struct session_registry *r, const struct session *s)
 	return n;
 }
 
+/* The registry's sessions one by one, for a rewrite of the store. */
+struct walk {
+	const struct session_registry *r;
+	size_t bucket;
+	const struct session *s;
+};
+
+static const struct session *
+walk_next(void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->s != NULL)
+		w->s = w->s->next;
+	while (w->s == NULL && w->bucket < NBUCKETS)
+		w->s = w->r->bucket[w->bucket++];
+	return w->s;
+}
+
+/* After a change went to the store: rewritten whole when it has grown, or
+ * when a change did not reach it (a full disk). */
+static void
+stored(struct session_registry *r)
+{
+	struct walk w = { r, 0, NULL };
+
+	if (session_store_wants_rewrite(r->store, r->count))
+		(void)session_store_rewrite(r->store, walk_next, &w);
+}
+
 int
 session_add(struct session_registry *r, const struct session *s)
 {
@@ -118,6 +148,7 @@ session_add(struct session_registry *r, const struct session *s)
 	if ((n = insert(r, s)) == NULL)
 		return -1;
 	session_store_put(r->store, n);
+	stored(r);
 	return 0;
 }
 
@@ -125,6 +156,7 @@ void
 session_changed(struct session_registry *r, const struct session *s)
 {
 	session_store_put(r->store, s);
+	stored(r);
 }
 
 size_t
@@ -149,33 +181,11 @@ session_find_remote(const struct session_registry *r, unsigned audit_session)
 	return NULL;
 }
 
-/* The registry's sessions one by one, for a rewrite of the store. */
-struct walk {
-	const struct session_registry *r;
-	size_t bucket;
-	const struct session *s;
-};
-
-static const struct session *
-walk_next(void *arg)
-{
-	struct walk *w = arg;
-
-	if (w->s != NULL)
-		w->s = w->s->next;
-	while (w->s == NULL && w->bucket < NBUCKETS)
-		w->s = w->r->bucket[w->bucket++];
-	return w->s;
-}
-
 static void
 forget(struct session_registry *r, const char *id)
 {
-	struct walk w = { r, 0, NULL };
-
 	session_store_del(r->store, id);
-	if (session_store_wants_rewrite(r->store, r->count))
-		(void)session_store_rewrite(r->store, walk_next, &w);
+	stored(r);
 }
 
 static int

@@ -28,7 +28,9 @@ struct session_store {
 	int fd;                    /* O_APPEND, locked */
 	char boot[BOOT_ID_MAX];
 	size_t lines;              /* "+" and "-" lines since the last rewrite */
-	int write_failed;          /* reported once until a write succeeds */
+	off_t end;                 /* where the last whole line ends */
+	int write_failed;          /* a change is missing from the file: it is
+	                              rewritten whole at the next one */
 };
 
 /* The fields a line carries; the rest (deadlines, warnings) are worked out
@@ -256,18 +258,32 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * A line that could not be written whole (a full disk, a quota) is cut off
+ * again, so that the next one starts a line of its own, and the file is
+ * rewritten whole from the registry at the next change (the caller asks
+ * session_store_wants_rewrite): a change that did not reach the file is
+ * not lost once there is room again.
+ */
 static void
 append(struct session_store *st, const char *line)
 {
-	if (write_all(st->fd, line, strlen(line)) != 0) {
+	size_t n = strlen(line);
+
+	if (write_all(st->fd, line, n) != 0) {
+		int e = errno;
+
+		if (ftruncate(st->fd, st->end) != 0 && !st->write_failed)
+			authd_log(LOG_ERR, "%s: cannot cut a line short: %s",
+			    st->path, strerror(errno));
 		if (!st->write_failed)
-			authd_log(LOG_ERR, "%s: cannot record a session: %s; a "
-			    "restart of authd would forget it", st->path,
-			    strerror(errno));
+			authd_log(LOG_ERR, "%s: cannot record a session: %s; "
+			    "written whole once there is room", st->path,
+			    strerror(e));
 		st->write_failed = 1;
 		return;
 	}
-	st->write_failed = 0;
+	st->end += (off_t)n;
 	st->lines++;
 }
 
@@ -300,7 +316,7 @@ session_store_del(struct session_store *st, const char *id)
 int
 session_store_wants_rewrite(const struct session_store *st, size_t live)
 {
-	return st != NULL && st->lines > 4 * live + 256;
+	return st != NULL && (st->write_failed || st->lines > 4 * live + 256);
 }
 
 /* Write a fresh file beside path, then put it in path's place. */
@@ -335,14 +351,22 @@ session_store_rewrite(struct session_store *st,
 	}
 	close(st->fd);
 	st->fd = fd;
-	if (lseek(fd, 0, SEEK_END) == -1 || fcntl(fd, F_SETFL, O_APPEND) == -1)
+	if ((st->end = lseek(fd, 0, SEEK_END)) == -1 ||
+	    fcntl(fd, F_SETFL, O_APPEND) == -1)
 		authd_log(LOG_ERR, "%s: %s", st->path, strerror(errno));
 	st->lines = 0;
-	authd_log(LOG_DEBUG, "%s: rewritten with %zu session%s", st->path, n,
-	    n == 1 ? "" : "s");
+	if (st->write_failed)
+		authd_log(LOG_NOTICE, "%s: written whole again, %zu session%s",
+		    st->path, n, n == 1 ? "" : "s");
+	else
+		authd_log(LOG_DEBUG, "%s: rewritten with %zu session%s",
+		    st->path, n, n == 1 ? "" : "s");
+	st->write_failed = 0;
 	return AUTHD_OK;
 fail:
-	authd_log(LOG_ERR, "%s: cannot rewrite: %s", tmp, strerror(errno));
+	if (!st->write_failed)      /* else said already, not at every change */
+		authd_log(LOG_ERR, "%s: cannot rewrite: %s", tmp,
+		    strerror(errno));
 	return AUTHD_ERR_IO;
 }
 
@@ -468,6 +492,51 @@ next_replayed(void *arg)
 	return rp->at != NULL ? &rp->at->s : NULL;
 }
 
+/*
+ * No room for a fresh file at start (a full disk): go on appending to the
+ * one there is, after its last whole line, and rewrite it at the first
+ * change that finds room. Sessions are served meanwhile; the ones the file
+ * holds of login programs gone are dropped again at the next start. A file
+ * of an earlier boot holds nothing: emptied. One that is not a session file
+ * (put aside) cannot be written to.
+ */
+static int
+keep_appending(struct session_store *st, const char *why)
+{
+	char tail[4096], header[BOOT_ID_MAX + 32];
+	off_t end, at, chunk = 0, n = 0;
+
+	if (why[0] != '\0' && strcmp(why, "of an earlier boot") != 0)
+		return AUTHD_ERR_IO;
+	if (why[0] != '\0')
+		end = 0;
+	else if ((end = lseek(st->fd, 0, SEEK_END)) == -1)
+		return AUTHD_ERR_IO;
+	/* a torn last line: cut off, so that it does not take the next one */
+	for (at = end; at > 0; at -= chunk) {
+		chunk = at < (off_t)sizeof(tail) ? at : (off_t)sizeof(tail);
+		if (pread(st->fd, tail, (size_t)chunk, at - chunk) != chunk)
+			return AUTHD_ERR_IO;
+		for (n = chunk; n > 0 && tail[n - 1] != '\n'; n--)
+			;
+		if (n > 0)
+			break;
+	}
+	end = at > 0 ? at - chunk + n : 0;
+	if (ftruncate(st->fd, end) != 0 || fcntl(st->fd, F_SETFL, O_APPEND) == -1)
+		return AUTHD_ERR_IO;
+	st->end = end;
+	st->write_failed = 1;
+	if (end == 0) {
+		snprintf(header, sizeof(header), "%s boot=%s\n", STORE_MAGIC,
+		    st->boot);
+		append(st, header);
+	}
+	authd_log(LOG_ERR, "%s: appending to the file as it is; written whole "
+	    "once there is room", st->path);
+	return AUTHD_OK;
+}
+
 int
 session_store_open(const char *path,
     int (*restore)(void *arg, const struct session *s), void *arg,
@@ -546,9 +615,9 @@ session_store_open(const char *path,
 			*pp = r->next;
 			free(r);
 		}
-	if (session_store_rewrite(st, next_replayed, rp) != AUTHD_OK) {
-		snprintf(err, errlen, "%s: cannot rewrite: %s", path,
-		    strerror(errno));
+	if (session_store_rewrite(st, next_replayed, rp) != AUTHD_OK &&
+	    keep_appending(st, why) != AUTHD_OK) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	replay_free(rp);

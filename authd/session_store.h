@@ -18,6 +18,10 @@
  * boot id) is dropped whole. A torn last line (a crash while writing) is
  * ignored; any other bad line is reported by number and skipped.
  *
+ * A change that cannot be written (a full disk) is cut off again and the
+ * file rewritten whole at the next change that finds room; with no room
+ * for the rewrite at start, authd goes on with the file as it is.
+ *
  * The file is locked: a second authd on the same file does not start.
  * Loop thread only.
  */

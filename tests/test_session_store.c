@@ -3,16 +3,18 @@
  * line format, and a registry written to its file, read back by a second
  * registry as a restarted authd reads it: what is restored, what is
  * forgotten (a login program that has ended, a file of another boot, a
- * file that is not one), a line cut short, a bad line, the lock, and the
- * file kept small by rewrites.
+ * file that is not one), a line cut short, a bad line, the lock, the
+ * file kept small by rewrites, and a full disk.
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +323,100 @@ START_TEST(file_kept_small)
 }
 END_TEST
 
+/* Asserts nothing: see full_disk_loses_nothing. */
+static off_t
+file_size(void)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* No more than this many bytes in a file from here on (a full disk). */
+static void
+room(rlim_t bytes)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0) {
+		rl.rlim_cur = bytes;
+		(void)setrlimit(RLIMIT_FSIZE, &rl);
+	}
+}
+
+/*
+ * A full disk: the changes that could not be written are not lost once
+ * there is room again (the file is written whole), a line written in part
+ * does not spoil the next, and with no room for a fresh file at start the
+ * sessions are still read and served.
+ */
+START_TEST(full_disk_loses_nothing)
+{
+	struct session_registry *r;
+	struct session s, *found;
+	size_t restored, dropped;
+	off_t before, after_add, after_remove;
+	int added, kept, rc;
+	char err[512] = "";
+
+	/*
+	 * Check's own messages go to a file too: nothing is asserted while
+	 * the room is short.
+	 */
+	signal(SIGXFSZ, SIG_IGN);   /* writes past the limit fail with EFBIG */
+	r = reopen(&restored, &dropped);
+	fill(&s, "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0", getpid());
+	ck_assert_int_eq(session_add(r, &s), 0);
+	ck_assert_ptr_nonnull(found = session_find(r,
+	    "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"));
+	ck_assert_int_gt(before = file_size(), 0);
+	room((rlim_t)before + 20);  /* each line is written in part only */
+	fill(&s, "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1", getpid());
+	added = session_add(r, &s);
+	after_add = file_size();
+	session_remove(r, found);
+	after_remove = file_size();
+	room(RLIM_INFINITY);
+	ck_assert_int_eq(added, 0);
+	ck_assert_int_eq(after_add, before);    /* the part cut off again */
+	ck_assert_int_eq(after_remove, before);
+	fill(&s, "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2", getpid());
+	ck_assert_int_eq(session_add(r, &s), 0);
+	session_registry_free(&r);
+
+	r = reopen(&restored, &dropped);
+	ck_assert_uint_eq(restored, 2);
+	ck_assert_ptr_null(session_find(r, "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0"));
+	ck_assert_ptr_nonnull(session_find(r, "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"));
+	ck_assert_ptr_nonnull(session_find(r, "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"));
+	session_registry_free(&r);
+
+	/* no room for the fresh file at start: read and served all the same */
+	ck_assert_int_eq(session_registry_new(&r), 0);
+	room(10);
+	rc = session_registry_persist(r, path, &restored, &dropped, err,
+	    sizeof(err));
+	kept = (found = session_find(r, "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1")) != NULL;
+	if (found != NULL)
+		session_remove(r, found);
+	room(RLIM_INFINITY);
+	ck_assert_msg(rc == 0, "persist: %s", err);
+	ck_assert_uint_eq(restored, 2);
+	ck_assert_int_eq(kept, 1);
+	fill(&s, "d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3", getpid());
+	ck_assert_int_eq(session_add(r, &s), 0);
+	session_registry_free(&r);
+	r = reopen(&restored, &dropped);
+	ck_assert_uint_eq(restored, 2);
+	ck_assert_ptr_null(session_find(r, "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"));
+	ck_assert_ptr_nonnull(session_find(r, "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"));
+	ck_assert_ptr_nonnull(session_find(r, "d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3"));
+	ck_assert_uint_eq(file_lines(), 3);
+	session_registry_free(&r);
+	signal(SIGXFSZ, SIG_DFL);
+}
+END_TEST
+
 /*
  * A login's own audit session (proc_kill.h): set by its loginuid, and not
  * its parent's; a login inside it (su, sudo) has none of its own, so that
@@ -373,6 +469,7 @@ store_suite(void)
 	tcase_add_test(tc, torn_and_bad_lines);
 	tcase_add_test(tc, other_boot_and_other_files);
 	tcase_add_test(tc, file_kept_small);
+	tcase_add_test(tc, full_disk_loses_nothing);
 	tcase_add_test(tc, own_audit_session);
 	suite_add_tcase(s, tc);
 	return s;
