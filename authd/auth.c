@@ -926,7 +926,9 @@ open_session_done(struct job *j, int cancelled)
 	copy_str(s.service, sizeof(s.service), j->req.service);
 	copy_str(s.tty, sizeof(s.tty), j->req.tty);
 	copy_str(s.rhost, sizeof(s.rhost), j->req.rhost);
-	s.pid = j->req.pid != 0 ? (pid_t)j->req.pid : j->req.peer_pid;
+	/* the kernel's word (SO_PEERCRED, in authd's pid namespace) over the
+	 * PID field, which names the same process from the module's */
+	s.pid = j->req.peer_pid > 0 ? j->req.peer_pid : (pid_t)j->req.pid;
 	s.uid_number = j->uid_number;
 	s.opened = time(NULL);
 	/* what authenticated it, so that its revocation ends it */

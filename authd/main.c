@@ -315,6 +315,7 @@ state_path(const struct authd_conf *conf, const char *name, char *out,
 static int
 restore_sessions(struct server *srv, char *err, size_t errlen)
 {
+	struct stat st;
 	char path[PATH_MAX];
 	size_t restored, dropped;
 	int r;
@@ -325,6 +326,19 @@ restore_sessions(struct server *srv, char *err, size_t errlen)
 	}
 	if ((r = loop_mkdir_parents(path, 0700, err, errlen)) != AUTHD_OK)
 		return r;
+	/* files in it are replaced by name: no one else may write there */
+	if (stat(srv->conf->state_dir, &st) != 0) {
+		snprintf(err, errlen, "state_dir %s: %s", srv->conf->state_dir,
+		    strerror(errno));
+		return AUTHD_ERR_CONFIG;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		snprintf(err, errlen, "state_dir %s: must be a directory of "
+		    "authd's own (uid %ld) that no one else can write to",
+		    srv->conf->state_dir, (long)geteuid());
+		return AUTHD_ERR_CONFIG;
+	}
 	if ((r = session_registry_persist(srv->sessions, path, &restored,
 	    &dropped, err, errlen)) != AUTHD_OK)
 		return r;

@@ -110,6 +110,15 @@ proc_start_time(pid_t pid)
 }
 
 static int
+by_pid(const void *a, const void *b)
+{
+	pid_t x = ((const struct proc_info *)a)->pid;
+	pid_t y = ((const struct proc_info *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+static int
 read_all(struct proc_info **all_r, size_t *n_r)
 {
 	struct proc_info *all = NULL, *tmp;
@@ -141,41 +150,51 @@ read_all(struct proc_info **all_r, size_t *n_r)
 			n++;
 	}
 	closedir(dir);
+	if (n > 1)
+		qsort(all, n, sizeof(*all), by_pid);
 	*all_r = all;
 	*n_r = n;
 	return 0;
 }
 
+/* all is sorted by pid (read_all) */
 static struct proc_info *
 find(struct proc_info *all, size_t n, pid_t pid)
 {
-	size_t i;
+	struct proc_info key;
 
-	for (i = 0; i < n; i++)
-		if (all[i].pid == pid)
-			return &all[i];
-	return NULL;
+	key.pid = pid;
+	return bsearch(&key, all, n, sizeof(*all), by_pid);
 }
 
 int
 proc_session_members(pid_t leader, unsigned long long leader_start,
-    unsigned audit_session, struct proc_target *out, size_t max)
+    unsigned audit_session, int leader_known, struct proc_target *out,
+    size_t max)
 {
 	struct proc_info *all = NULL, *p, *lp;
 	size_t i, k, found = 0;
 	pid_t self = getpid(), a;
-	int changed, pass, reused;
+	int changed, pass, here;
 
 	if (leader <= 1 || leader_start == 0)
 		return 0;
 	if (read_all(&all, &found) != 0)
 		return -1;
 	lp = find(all, found, leader);
-	/* the pid now names another program: the tree is long gone (what
-	 * keeps the login's audit session is still the login's) */
-	reused = lp != NULL && lp->start != leader_start;
+	/*
+	 * The leader still holds its pid (running, or a zombie not yet
+	 * reaped): no other process can have been given it, so a session id
+	 * or process group of that number is the login's. Once it is gone the
+	 * number may have gone to another program that made it a session of
+	 * its own and left (a daemon after setsid(), a pipeline): only the
+	 * login's audit session still tells its processes. Within the grace
+	 * of its end (leader_known) the number is still its own unless a
+	 * process holds it already.
+	 */
+	here = lp != NULL ? lp->start == leader_start : leader_known;
 	for (i = 0; i < found; i++)
-		if ((!reused && (all[i].pid == leader || all[i].sid == leader ||
+		if ((here && (all[i].pid == leader || all[i].sid == leader ||
 		    all[i].pgrp == leader)) || (audit_session != 0 &&
 		    proc_audit_session(all[i].pid) == audit_session))
 			all[i].mark = 1;
@@ -202,6 +221,8 @@ proc_session_members(pid_t leader, unsigned long long leader_start,
 			continue;
 		out[k].pid = all[i].pid;
 		out[k].start = all[i].start;
+		out[k].pgrp = all[i].pgrp;
+		out[k].sid = all[i].sid;
 		k++;
 	}
 	free(all);
@@ -217,6 +238,50 @@ proc_signal(const struct proc_target *t, size_t n, int sig)
 		if (t[i].pid <= 1 || proc_start_time(t[i].pid) != t[i].start)
 			continue;
 		if (kill(t[i].pid, sig) == 0)
+			sent++;
+	}
+	return sent;
+}
+
+int
+proc_leader_here(pid_t leader, unsigned long long leader_start,
+    int leader_known)
+{
+	struct proc_info pi;
+
+	if (leader <= 1 || leader_start == 0)
+		return 0;
+	if (read_stat(leader, &pi) != 0)
+		return leader_known && errno == ENOENT;
+	return pi.start == leader_start;
+}
+
+size_t
+proc_signal_groups(const struct proc_target *t, size_t n, pid_t leader,
+    unsigned long long leader_start, int leader_known, int sig)
+{
+	size_t i, j, sent = 0;
+	int here, seen;
+
+	here = proc_leader_here(leader, leader_start, leader_known);
+	/* its own group (the one its children are in unless they moved) */
+	if (here && kill(-leader, sig) == 0)
+		sent++;
+	for (i = 0; i < n; i++) {
+		if (t[i].pgrp <= 1 || (here && t[i].pgrp == leader))
+			continue;
+		for (seen = 0, j = 0; j < i && !seen; j++)
+			seen = t[j].pgrp == t[i].pgrp;
+		if (seen)
+			continue;
+		if (!(here && t[i].sid == leader)) {
+			/* led by one of the session's own, still the same */
+			for (j = 0; j < n && t[j].pid != t[i].pgrp; j++)
+				;
+			if (j == n || proc_start_time(t[j].pid) != t[j].start)
+				continue;
+		}
+		if (kill(-t[i].pgrp, sig) == 0)
 			sent++;
 	}
 	return sent;

@@ -47,15 +47,25 @@ struct revoke_event {
 	char what[160];            /* "card:1003" */
 };
 
-/* A session whose processes get SIGKILL when the grace is over. */
+/* A session whose processes get SIGKILL when its grace is over. */
 struct pending_kill {
 	struct pending_kill *next;
+	uint64_t due;              /* loop_now_ms() */
 	pid_t leader;
 	unsigned long long leader_start;
 	unsigned audit_session;
+	int leader_known;          /* held its pid when the end began */
 	size_t n;
 	struct proc_target t[];
 };
+
+/*
+ * Scans of a session's processes at the SIGKILL, each killing what it
+ * finds, until one finds none: a process that forks and lets its parent
+ * exit is gone from one scan's list before it is signalled, its child is
+ * found by the next. Killed processes fork no more.
+ */
+#define REVOKE_KILL_SCANS 16
 
 struct revoke {
 	struct server *srv;
@@ -63,11 +73,16 @@ struct revoke {
 	struct loop_timer kill_timer;
 	struct pending_kill *pending;
 	struct loop_timer restored_timer;   /* sessions read back at start */
+	struct loop_timer gone_timer;       /* revoke_sweep */
 };
 
 /* How often sessions read back at start are checked until the views can
  * say what became of their card, account and grant meanwhile. */
 #define REVOKE_RESTORED_CHECK_MS 500
+
+/* How often sessions are checked for a login program gone without closing
+ * them (a stat of /proc/PID each, a scan of /proc for the gone ones). */
+#define REVOKE_GONE_CHECK_MS 10000
 
 static void
 post(struct revoke *r, enum revoke_kind kind, const char *key,
@@ -112,8 +127,27 @@ revoke_account_changed(void *arg, const char *dn, const char *state)
 }
 
 static void
+arm_kill_timer(struct revoke *r)
+{
+	struct pending_kill *pk;
+	uint64_t first = UINT64_MAX, now = loop_now_ms();
+
+	for (pk = r->pending; pk != NULL; pk = pk->next)
+		if (pk->due < first)
+			first = pk->due;
+	if (first != UINT64_MAX && loop_timer_after(r->srv->loop,
+	    &r->kill_timer, first > now ? first - now : 0) != AUTHD_OK)
+		authd_log(LOG_ERR, "revoke: cannot arm the SIGKILL timer");
+}
+
+/*
+ * s's processes get SIGKILL after the grace: the n of t (those sent the
+ * SIGHUP; none when they could not be listed) and whatever of the session
+ * is there then.
+ */
+static void
 schedule_kill(struct revoke *r, const struct session *s,
-    const struct proc_target *t, size_t n)
+    const struct proc_target *t, size_t n, int leader_known)
 {
 	struct pending_kill *pk;
 
@@ -122,43 +156,78 @@ schedule_kill(struct revoke *r, const struct session *s,
 		(void)proc_signal(t, n, SIGKILL);
 		return;
 	}
+	pk->due = loop_now_ms() + REVOKE_KILL_GRACE_MS;
 	pk->leader = s->pid;
 	pk->leader_start = s->leader_start;
 	pk->audit_session = s->audit_session;
+	pk->leader_known = leader_known;
 	pk->n = n;
-	memcpy(pk->t, t, n * sizeof(*t));
+	if (n > 0)
+		memcpy(pk->t, t, n * sizeof(*t));
 	pk->next = r->pending;
 	r->pending = pk;
-	if (r->kill_timer.slot == LOOP_TIMER_IDLE)
-		(void)loop_timer_after(r->srv->loop, &r->kill_timer,
-		    REVOKE_KILL_GRACE_MS);
+	arm_kill_timer(r);
+}
+
+/* SIGKILL to the session's processes, scan after scan (REVOKE_KILL_SCANS);
+ * now has room for PROC_KILL_MAX. How many were killed. */
+static size_t
+kill_session(const struct pending_kill *pk, struct proc_target *now,
+    int *left_r)
+{
+	size_t killed = 0;
+	int scan, n = 0;
+
+	for (scan = 0; scan < REVOKE_KILL_SCANS; scan++) {
+		/* the groups first: at once, forks and all (the leader's too:
+		 * what forks faster than a scan is never in its list) */
+		n = proc_session_members(pk->leader, pk->leader_start,
+		    pk->audit_session, pk->leader_known, now, PROC_KILL_MAX);
+		if (proc_signal_groups(now, n > 0 ? (size_t)n : 0, pk->leader,
+		    pk->leader_start, pk->leader_known, SIGKILL) == 0 && n <= 0)
+			break;
+		if (n <= 0)
+			continue;
+		killed += proc_signal(now, (size_t)n, SIGKILL);
+	}
+	*left_r = n;
+	return killed;
 }
 
 static void
 on_kill_timer(struct loop_timer *t)
 {
 	struct revoke *r = t->arg;
-	struct pending_kill *pk, *next;
+	struct pending_kill *pk, **pp;
 	struct proc_target *now;
+	uint64_t at = loop_now_ms();
 	size_t killed;
-	int n;
+	int left;
 
 	now = calloc(PROC_KILL_MAX, sizeof(*now));
-	for (pk = r->pending; pk != NULL; pk = next) {
-		next = pk->next;
+	for (pp = &r->pending; (pk = *pp) != NULL;) {
+		if (pk->due > at) {
+			pp = &pk->next;
+			continue;
+		}
+		*pp = pk->next;
 		killed = proc_signal(pk->t, pk->n, SIGKILL);
+		left = 0;
 		/* and what the session started since the SIGHUP */
-		if (now != NULL && (n = proc_session_members(pk->leader,
-		    pk->leader_start, pk->audit_session, now, PROC_KILL_MAX)) > 0)
-			killed += proc_signal(now, (size_t)n, SIGKILL);
+		if (now != NULL)
+			killed += kill_session(pk, now, &left);
 		if (killed > 0)
 			authd_log(LOG_NOTICE, "session of pid %ld: %zu process%s "
 			    "killed after the grace", (long)pk->leader, killed,
 			    killed == 1 ? "" : "es");
+		if (now == NULL || left != 0)
+			authd_log(LOG_ERR, "session of pid %ld: %s", (long)pk->leader,
+			    left > 0 ? "processes still there after the last "
+			    "SIGKILL" : "its processes cannot be listed");
 		free(pk);
 	}
-	r->pending = NULL;
 	free(now);
+	arm_kill_timer(r);
 }
 
 /* Loop thread: end s (see revoke.h); t has room for PROC_KILL_MAX, or NULL. */
@@ -169,25 +238,30 @@ end_session(struct revoke *r, struct session *s, const char *why,
 	struct req_items req;
 	char reason[512];
 	size_t hup = 0;
-	int n;
+	int n, known;
 
 	s->ended = 1;
 	s->ended_at = time(NULL);
 	s->restored = 0;
 	snprintf(s->end_reason, sizeof(s->end_reason), "%s", why);
 	session_changed(r->srv->sessions, s);
+	/* before the SIGHUP, which may end it */
+	known = proc_leader_here(s->pid, s->leader_start, 0);
 	n = t != NULL ? proc_session_members(s->pid, s->leader_start,
-	    s->audit_session, t, PROC_KILL_MAX) : -1;
+	    s->audit_session, 0, t, PROC_KILL_MAX) : -1;
 	if (n > 0) {
 		hup = proc_signal(t, (size_t)n, SIGHUP);
 		/* stopped processes act on SIGHUP only once continued */
 		(void)proc_signal(t, (size_t)n, SIGCONT);
-		schedule_kill(r, s, t, (size_t)n);
 	}
+	/* could not list them (no memory, /proc): tried again at the SIGKILL */
+	if (n != 0)
+		schedule_kill(r, s, t, n > 0 ? (size_t)n : 0, known);
 	snprintf(reason, sizeof(reason), "%s%s%s: session %s of pid %ld ended, "
-	    "%zu process%s signalled", why, s->credential[0] != '\0' ?
+	    "%zu process%s signalled%s", why, s->credential[0] != '\0' ?
 	    " " : "", s->credential, s->id, (long)s->pid, hup,
-	    hup == 1 ? "" : "es");
+	    hup == 1 ? "" : "es", n < 0 ? " (its processes could not be "
+	    "listed: listed again at the SIGKILL)" : "");
 	authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
 	memset(&req, 0, sizeof(req));
 	req.type = AUTHD_MSG_CLOSE_SESSION;
@@ -391,17 +465,99 @@ on_restored_timer(struct loop_timer *t)
 static void
 restored_deadline(struct session *s, void *arg)
 {
-	struct server *srv = arg;
+	struct revoke *r = arg;
 
-	if (s->restored && !s->ended)
-		deadline_session_opened(srv->deadline, s);
+	if (!s->restored)
+		return;
+	if (!s->ended)
+		deadline_session_opened(r->srv->deadline, s);
+	else    /* authd stopped before its SIGKILL: its login still runs */
+		schedule_kill(r, s, NULL, 0, proc_leader_here(s->pid,
+		    s->leader_start, 0));
 }
 
 void
 revoke_restored_start(struct revoke *r)
 {
-	session_foreach(r->srv->sessions, restored_deadline, r->srv);
+	session_foreach(r->srv->sessions, restored_deadline, r);
 	on_restored_timer(&r->restored_timer);
+}
+
+/*
+ * Sessions whose login program is gone without a CLOSE_SESSION (killed,
+ * crashed) and of which no process is left: forgotten, so that they
+ * neither fill the registry nor, ended later by a deadline, name a pid
+ * that has gone to another program. A session whose audit session still
+ * has processes stays: they still end on time.
+ */
+struct gone_scan {
+	struct proc_target *t;
+	char (*ids)[SESSION_ID_LEN + 1];
+	size_t n, cap;
+};
+
+static void
+gone_one(struct session *s, void *arg)
+{
+	struct gone_scan *g = arg;
+
+	if (s->ended || g->n == g->cap ||
+	    (s->leader_start != 0 && proc_start_time(s->pid) == s->leader_start) ||
+	    proc_session_members(s->pid, s->leader_start, s->audit_session, 0,
+	    g->t, PROC_KILL_MAX) != 0)
+		return;
+	memcpy(g->ids[g->n++], s->id, sizeof(g->ids[0]));
+}
+
+static void
+on_gone_timer(struct loop_timer *t)
+{
+	struct revoke *r = t->arg;
+
+	revoke_sweep(r);
+	if (loop_timer_after(r->srv->loop, &r->gone_timer,
+	    REVOKE_GONE_CHECK_MS) != AUTHD_OK)
+		authd_log(LOG_ERR, "revoke: cannot arm the timer of the sessions "
+		    "whose login program is gone");
+}
+
+void
+revoke_sweep(struct revoke *r)
+{
+	struct gone_scan g;
+	struct req_items req;
+	struct session *s;
+	char reason[256];
+	size_t i;
+
+	memset(&g, 0, sizeof(g));
+	g.cap = 256;            /* a minute's share; the rest at the next */
+	if ((g.t = calloc(PROC_KILL_MAX, sizeof(*g.t))) == NULL ||
+	    (g.ids = calloc(g.cap, sizeof(*g.ids))) == NULL)
+		goto out;
+	session_foreach(r->srv->sessions, gone_one, &g);
+	for (i = 0; i < g.n; i++) {
+		if ((s = session_find(r->srv->sessions, g.ids[i])) == NULL)
+			continue;
+		snprintf(reason, sizeof(reason), "session %s forgotten: its "
+		    "login program (pid %ld) ended without closing it, and no "
+		    "process of it is left", s->id, (long)s->pid);
+		authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+		memset(&req, 0, sizeof(req));
+		req.type = AUTHD_MSG_CLOSE_SESSION;
+		snprintf(req.user, sizeof(req.user), "%s", s->user);
+		snprintf(req.service, sizeof(req.service), "%s", s->service);
+		snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
+		snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
+		req.pid = (uint32_t)s->pid;
+		req.peer_pid = getpid();
+		auth_audit_async(r->srv, "session_end", &req, AUTHD_R_SUCCESS,
+		    reason);
+		session_remove(r->srv->sessions, s);
+	}
+out:
+	free(g.t);
+	free(g.ids);
 }
 
 int
@@ -415,9 +571,16 @@ revoke_new(struct server *srv, struct revoke **r_r)
 	r->srv = srv;
 	loop_timer_init(&r->kill_timer, on_kill_timer, r);
 	loop_timer_init(&r->restored_timer, on_restored_timer, r);
+	loop_timer_init(&r->gone_timer, on_gone_timer, r);
 	if (mailbox_init(&r->events, srv->loop, "revoke", deliver, r) != AUTHD_OK) {
 		free(r);
 		return AUTHD_ERR_IO;
+	}
+	if (loop_timer_after(srv->loop, &r->gone_timer, REVOKE_GONE_CHECK_MS) !=
+	    AUTHD_OK) {
+		(void)mailbox_fini(&r->events, srv->loop);
+		free(r);
+		return AUTHD_ERR_NOMEM;
 	}
 	*r_r = r;
 	return AUTHD_OK;
@@ -435,6 +598,7 @@ revoke_free(struct revoke **rp)
 	if (r->srv->loop != NULL) {
 		loop_timer_cancel(r->srv->loop, &r->kill_timer);
 		loop_timer_cancel(r->srv->loop, &r->restored_timer);
+		loop_timer_cancel(r->srv->loop, &r->gone_timer);
 	}
 	ev = mailbox_fini(&r->events, r->srv->loop);
 	/* authd stops: what was due a SIGKILL gets it now */

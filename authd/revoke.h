@@ -47,6 +47,15 @@ void revoke_end_session(struct revoke *r, struct session *s, const char *why);
  */
 void revoke_restored_start(struct revoke *r);
 
+/*
+ * Loop thread, every REVOKE_GONE_CHECK_MS (10 s): sessions whose login
+ * program has gone without
+ * closing them, with no process left, are forgotten and recorded
+ * (event=session_end, "... forgotten: its login program ... ended without
+ * closing it").
+ */
+void revoke_sweep(struct revoke *r);
+
 /* Loop thread, at OPEN_SESSION: fill what the session depends on and say
  * whether it may open (0), or why not (-1, reason filled): a card or an
  * account revoked between the login and the session. */

@@ -497,8 +497,9 @@ next_replayed(void *arg)
  * one there is, after its last whole line, and rewrite it at the first
  * change that finds room. Sessions are served meanwhile; the ones the file
  * holds of login programs gone are dropped again at the next start. A file
- * of an earlier boot holds nothing: emptied. One that is not a session file
- * (put aside) cannot be written to.
+ * of an earlier boot holds nothing: emptied, as an empty one gets its
+ * first line. One that is not a session file (put aside) cannot be
+ * written to.
  */
 static int
 keep_appending(struct session_store *st, const char *why)
@@ -506,7 +507,8 @@ keep_appending(struct session_store *st, const char *why)
 	char tail[4096], header[BOOT_ID_MAX + 32];
 	off_t end, at, chunk = 0, n = 0;
 
-	if (why[0] != '\0' && strcmp(why, "of an earlier boot") != 0)
+	if (why[0] != '\0' && strcmp(why, "of an earlier boot") != 0 &&
+	    strcmp(why, "empty") != 0)
 		return AUTHD_ERR_IO;
 	if (why[0] != '\0')
 		end = 0;
@@ -545,7 +547,7 @@ session_store_open(const char *path,
 	struct session_store *st;
 	struct replayed *rp = NULL;
 	struct replay *r, **pp;
-	struct stat sb;
+	struct stat sb, now;
 	char why[64], aside[PATH_MAX];
 	unsigned long long started;
 	size_t i;
@@ -572,6 +574,16 @@ session_store_open(const char *path,
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		snprintf(err, errlen, "%s: %s", path, errno == EWOULDBLOCK ?
 		    "in use by another authd" : strerror(errno));
+		goto fail;
+	}
+	/*
+	 * The authd holding it may have put a rewrite in its place between our
+	 * open and our lock, and let go of the old file: that one is not it.
+	 */
+	if (fstat(fd, &sb) == 0 && stat(path, &now) == 0 &&
+	    (sb.st_dev != now.st_dev || sb.st_ino != now.st_ino)) {
+		snprintf(err, errlen, "%s: in use by another authd (rewritten "
+		    "while opened)", path);
 		goto fail;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||

@@ -46,6 +46,9 @@
 #define RST_UID   23105     /* sessions across restarts of authd */
 #define GONE_UID  23106
 #define ESC_UID   23107
+#define HOP_UID   23108
+#define ORPH_UID  23109
+#define REND_UID  23110
 
 /* A terminal for the session: the master, and the slave's path owned by uid. */
 struct term {
@@ -200,6 +203,9 @@ setup(void)
 	itest_add_person("srst", RST_UID, PW_GOOD);
 	itest_add_person("sgone", GONE_UID, PW_GOOD);
 	itest_add_person("sesc", ESC_UID, PW_GOOD);
+	itest_add_person("shop", HOP_UID, PW_GOOD);
+	itest_add_person("sorph", ORPH_UID, PW_GOOD);
+	itest_add_person("srend", REND_UID, PW_GOOD);
 	itest_set_attr("sprv", "authdAccountType", "privileged");
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
@@ -366,6 +372,123 @@ START_TEST(revoked_while_authd_was_down)
 }
 END_TEST
 
+/* How many processes of process group pgrp are running (not zombies: the
+ * ones this runner's parent, the subreaper, inherits wait there). */
+static int
+group_running(pid_t pgrp)
+{
+	char cmd[160], out[64];
+
+	snprintf(cmd, sizeof(cmd), "ps -eo pgid=,stat= | awk '$1 == %ld && "
+	    "$2 !~ /^Z/' | wc -l", (long)pgrp);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s", cmd), 0);
+	return atoi(out);
+}
+
+/* Milliseconds until no process of process group pgrp runs, or -1 after
+ * bound_ms. */
+static long long
+group_gone(pid_t pgrp, long long bound_ms)
+{
+	long long t0 = itest_now_ms();
+
+	do {
+		if (group_running(pgrp) == 0)
+			return itest_now_ms() - t0;
+		usleep(10000);
+	} while (itest_now_ms() - t0 < bound_ms);
+	return -1;
+}
+
+/*
+ * A process that forks and exits every millisecond, its child going on
+ * the same way, and ignores SIGHUP: no list of the session's processes
+ * names it for long, yet it ends with the session (its process group is
+ * signalled whole).
+ */
+START_TEST(forking_process_ends_with_its_session)
+{
+	pid_t pids[KIDS + 1];
+	long long gone;
+
+	ck_assert_int_eq(itest_session_tree_opts(SERVICE, "shop", "ssh", PW_GOOD,
+	    NULL, pids, KIDS, ITEST_TREE_HOP), 0);
+	usleep(100000);
+	ck_assert_int_ge(group_running(pids[0]), 2);    /* the login, the hop */
+	itest_set_attr("shop", "authdAccountState", "disabled");
+	gone = group_gone(pids[0], BOUND_MS);
+	if (gone < 0)
+		(void)kill(-pids[0], SIGKILL);
+	ck_assert_msg(gone >= 0, "a process forking away outlived its session");
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=shop",
+	    "account\\x20disabled"), 1);
+}
+END_TEST
+
+/*
+ * A login program killed without closing its session, with every process
+ * of it: the session is forgotten (recorded) rather than kept for good, to
+ * be ended one day through a pid that names another program by then.
+ */
+START_TEST(session_of_a_killed_login_forgotten)
+{
+	pid_t pids[KIDS + 1];
+	char out[4096];
+
+	ck_assert_int_eq(open_session_tree("sorph", "ssh", PW_GOOD, NULL, pids), 0);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "sorph") != NULL, "%s", out);
+	itest_kill_all(pids, KIDS + 1);
+	ck_assert_int_ge(itest_wait_gone(pids, KIDS + 1, BOUND_MS), 0);
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=sorph",
+	    "forgotten"), 1);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list --all", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "sorph") == NULL, "%s", out);
+}
+END_TEST
+
+/*
+ * authd stopped after it marked a session ended and before its SIGKILL
+ * (here: the mark written into the file while authd is down): the next
+ * authd ends what still runs of it.
+ */
+START_TEST(ended_session_still_running_after_a_restart)
+{
+	pid_t pids[KIDS + 1];
+
+	ck_assert_int_eq(open_session_tree("srend", "ssh", PW_GOOD, NULL, pids), 0);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' stop-authd %s "
+	    ">/dev/null 2>&1", itest.srcdir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh("grep -q 'user=srend' %s/state/sessions && "
+	    "sed -i '/user=srend/{s/ ended=[0-9]*//;s/$/ ended=1/}' "
+	    "%s/state/sessions", itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_alive(pids, KIDS + 1), KIDS + 1);
+	restart_authd();
+	ck_assert_msg(itest_wait_gone(pids, KIDS + 1, BOUND_MS) >= 0,
+	    "the processes of a session ended before a restart still run");
+}
+END_TEST
+
+/* Files in state_dir are replaced by name: a folder others can write to is
+ * refused, by name, and authd does not start. */
+START_TEST(state_dir_must_be_authds_own)
+{
+	ck_assert_int_eq(itest_sh("mkdir -p %s/open && chmod 0777 %s/open",
+	    itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh("sed -i 's|^state_dir = .*|state_dir = %s/open|' "
+	    "%s/authd.conf", itest.dir, itest.dir), 0);
+	ck_assert_int_ne(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_sh("tail -n 20 %s/up.log %s/authd.log 2>/dev/null | "
+	    "grep -q 'state_dir %s/open: must be a directory of authd.s own'",
+	    itest.dir, itest.dir, itest.dir), 0);
+	ck_assert_int_eq(itest_sh("sed -i 's|^state_dir = .*|state_dir = %s/state|' "
+	    "%s/authd.conf", itest.dir, itest.dir), 0);
+	restart_authd();
+}
+END_TEST
+
 START_TEST(idle_timeout_warned_then_ended)
 {
 	struct term t;
@@ -497,6 +620,10 @@ limits_suite(void)
 	tcase_add_test(tc, limit_survives_a_restart);
 	tcase_add_test(tc, process_that_left_the_tree_ends_too);
 	tcase_add_test(tc, revoked_while_authd_was_down);
+	tcase_add_test(tc, forking_process_ends_with_its_session);
+	tcase_add_test(tc, session_of_a_killed_login_forgotten);
+	tcase_add_test(tc, ended_session_still_running_after_a_restart);
+	tcase_add_test(tc, state_dir_must_be_authds_own);
 	tcase_add_test(tc, privileged_session_needs_its_login);
 	tcase_add_test(tc, privileged_session_ends_with_its_grant);
 	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);

@@ -418,6 +418,46 @@ START_TEST(full_disk_loses_nothing)
 END_TEST
 
 /*
+ * A login program gone: the number of its pid may name another program's
+ * session by now (one that called setsid() and left a daemon behind):
+ * nothing of it is the login's, except in the grace of an end that began
+ * while the login still held its pid.
+ */
+START_TEST(dead_leaders_number_not_trusted)
+{
+	struct proc_target t[16];
+	int p[2], st;
+	pid_t other, daemon_pid = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	if ((other = fork()) == 0) {
+		pid_t d;
+
+		setsid();
+		if ((d = fork()) == 0) {
+			for (;;)
+				pause();
+		}
+		(void)write(p[1], &d, sizeof(d));
+		_exit(0);
+	}
+	ck_assert_int_gt(other, 0);
+	ck_assert_int_eq(read(p[0], &daemon_pid, sizeof(daemon_pid)),
+	    sizeof(daemon_pid));
+	ck_assert_int_eq(waitpid(other, &st, 0), other);
+	close(p[0]);
+	close(p[1]);
+	/* a session once led by a login program of that pid, long ago */
+	ck_assert_int_eq(proc_session_members(other, 12345, 0, 0, t, 16), 0);
+	/* within the grace of an end begun while it held its pid */
+	ck_assert_int_eq(proc_session_members(other, 12345, 0, 1, t, 16), 1);
+	ck_assert_int_eq(t[0].pid, daemon_pid);
+	ck_assert_uint_eq(proc_signal_groups(t, 1, other, 12345, 0, 0), 0);
+	kill(daemon_pid, SIGKILL);
+}
+END_TEST
+
+/*
  * A login's own audit session (proc_kill.h): set by its loginuid, and not
  * its parent's; a login inside it (su, sudo) has none of its own, so that
  * ending that one never ends the outer login's processes.
@@ -470,6 +510,7 @@ store_suite(void)
 	tcase_add_test(tc, other_boot_and_other_files);
 	tcase_add_test(tc, file_kept_small);
 	tcase_add_test(tc, full_disk_loses_nothing);
+	tcase_add_test(tc, dead_leaders_number_not_trusted);
 	tcase_add_test(tc, own_audit_session);
 	suite_add_tcase(s, tc);
 	return s;

@@ -460,6 +460,16 @@ itest_session_tree_opts(const char *service, const char *user,
 			int escape = (opts & ITEST_TREE_ESCAPE) && i + 1 == nkids;
 
 			if ((kid = fork()) == 0) {
+				if ((opts & ITEST_TREE_HOP) && i + 1 == nkids) {
+					close(p[1]);
+					/* as nohup: only the SIGKILL ends it */
+					signal(SIGHUP, SIG_IGN);
+					for (;;) {
+						usleep(1000);
+						if (fork() > 0)
+							_exit(0);
+					}
+				}
 				if (escape) {
 					/* the process left reports itself */
 					if (fork() != 0)

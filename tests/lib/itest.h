@@ -90,10 +90,16 @@ int itest_session_tree(const char *service, const char *user, const char *tty,
  * its own); ITEST_TREE_ESCAPE, the last kid leaves the tree (it forks a
  * process that calls setsid() and exits, so that the process left is no
  * descendant of the login program nor in its session), and its pid in
- * pids_r is that of the process left.
+ * pids_r is that of the process left; ITEST_TREE_HOP, the last kid forks
+ * every millisecond and exits, its child going on the same way (a process
+ * that is never the same one long enough to be listed and signalled),
+ * ignoring SIGHUP; its
+ * pid in pids_r is the first's. All stay in the login program's process
+ * group, pids_r[0].
  */
 #define ITEST_TREE_AUDIT  1
 #define ITEST_TREE_ESCAPE 2
+#define ITEST_TREE_HOP    4
 int itest_session_tree_opts(const char *service, const char *user,
     const char *tty, const char *a, const char *b, pid_t *pids_r,
     size_t nkids, int opts);
