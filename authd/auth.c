@@ -1078,6 +1078,18 @@ auth_on_request(struct conn *c, const struct authd_msg *m)
 	return AUTHD_ERR_BAD_TYPE;
 }
 
+/* A prompt answered "not done": the module may say why (proto.h). */
+static const char *
+not_done_reason(const struct authd_msg *m)
+{
+	char word[sizeof(AUTHD_ANSWER_TOO_LONG)];
+
+	if (authd_msg_get_str(m, AUTHD_F_ANSWER, word, sizeof(word)) ==
+	    AUTHD_OK && strcmp(word, AUTHD_ANSWER_TOO_LONG) == 0)
+		return "the answer was too long to send";
+	return "the person cancelled";
+}
+
 int
 auth_on_answer(struct conn *c, const struct authd_msg *m)
 {
@@ -1101,7 +1113,7 @@ auth_on_answer(struct conn *c, const struct authd_msg *m)
 			return AUTHD_OK;
 		}
 		if (status != 0 && !pm->v->device) {
-			finish_now(c, AUTHD_R_CONV_ERR, "the person cancelled");
+			finish_now(c, AUTHD_R_CONV_ERR, not_done_reason(m));
 			return AUTHD_OK;
 		}
 		memset(&step, 0, sizeof(step));
@@ -1116,7 +1128,7 @@ auth_on_answer(struct conn *c, const struct authd_msg *m)
 	}
 	if (status != 0) {
 		finish_now(c, AUTHD_R_CONV_ERR, status == 1 ?
-		    "the person cancelled" : "no device");
+		    not_done_reason(m) : "no device");
 		return AUTHD_OK;
 	}
 	return chauthtok_answer(c, m);

@@ -124,6 +124,13 @@ enum authd_step_kind {
 #define AUTHD_STEP_OPT_AUTHTOK      0x0004u  /* prompt: the answer is the account's password
                                                 (the module keeps it as PAM_AUTHTOK) */
 
+/*
+ * AUTHD_F_ANSWER of an ANSWER to a prompt with ANSWER_STATUS 1, optional: why
+ * it was not done. Only for the audit log; absent means the person cancelled.
+ */
+#define AUTHD_ANSWER_TOO_LONG       "too long"  /* over AUTHD_SECRET_MAX (hidden
+                                                   prompt) or AUTHD_STRING_MAX */
+
 /* AUTHD_F_FLAGS of a request */
 #define AUTHD_REQ_SILENT            0x0001u  /* PAM_SILENT: send no INFO */
 #define AUTHD_REQ_DISALLOW_NULL     0x0002u

@@ -37,9 +37,6 @@ send_answer(struct pamauthd_ctx *ctx, const char *answer, uint8_t status)
 	    (r = authd_frame_add_u8(b, AUTHD_F_ANSWER_STATUS, status)) != AUTHD_OK ||
 	    (r = authd_frame_end(b, start)) != AUTHD_OK) {
 		authd_buf_reset(b);
-		/* Too long to send: authd hears "cancelled" and decides. */
-		if (r == AUTHD_ERR_TOO_LONG && answer != NULL)
-			return send_answer(ctx, NULL, ANSWER_CANCELLED);
 		return pamauthd_client_error(ctx->pamh, ctx->opts, r,
 		    "building an answer");
 	}
@@ -66,6 +63,23 @@ step_text(struct pamauthd_ctx *ctx, const struct authd_msg *msg, char *out,
 		return pamauthd_client_error(ctx->pamh, ctx->opts, r,
 		    "reading a step's text");
 	return PAM_SUCCESS;
+}
+
+/*
+ * An answer longer than authd takes is not sent (authd would drop the frame
+ * as malformed): "not done, too long", which authd records, and the person
+ * is told why.
+ */
+static int
+answer_too_long(struct pamauthd_ctx *ctx, int hidden)
+{
+	size_t max = hidden ? AUTHD_SECRET_MAX : AUTHD_STRING_MAX;
+
+	pam_syslog(ctx->pamh, LOG_NOTICE, "an answer longer than %zu bytes "
+	    "cannot be sent to authd", max);
+	(void)pam_prompt(ctx->pamh, PAM_ERROR_MSG, NULL,
+	    "The answer is too long (at most %zu bytes).", max);
+	return send_answer(ctx, AUTHD_ANSWER_TOO_LONG, ANSWER_CANCELLED);
 }
 
 static int
@@ -100,7 +114,10 @@ step_prompt(struct pamauthd_ctx *ctx, uint8_t kind, const struct authd_msg *msg)
 			pam_syslog(ctx->pamh, LOG_WARNING,
 			    "cannot set PAM_AUTHTOK");
 	}
-	r = send_answer(ctx, resp, ANSWER_DONE);
+	if (strlen(resp) > (hidden ? AUTHD_SECRET_MAX : AUTHD_STRING_MAX))
+		r = answer_too_long(ctx, hidden);
+	else
+		r = send_answer(ctx, resp, ANSWER_DONE);
 	authd_secret_free(&resp);
 	return r;
 }

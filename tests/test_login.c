@@ -77,6 +77,47 @@ START_TEST(first_pass_from_the_stack)
 }
 END_TEST
 
+/* Protocol errors recorded so far (authd names no user in them). */
+static int
+protocol_errors(void)
+{
+	return itest_audit_count("event=protocol_error", NULL);
+}
+
+/*
+ * An answer longer than authd takes (AUTHD_SECRET_MAX) is not sent: the
+ * module says so, answers "not done, too long" (protocol.md section 8) and
+ * authd ends the request with CONV_ERR and records why. Before, an answer
+ * of 513-4096 bytes went out, authd dropped the frame as malformed and the
+ * login ended in PAM_SYSTEM_ERR with a protocol_error record.
+ */
+START_TEST(answer_longer_than_a_secret_refused)
+{
+	char longest[AUTHD_SECRET_MAX + 1], too_long[AUTHD_SECRET_MAX + 2];
+	struct pam_run run;
+	int errors = protocol_errors();
+
+	itest_add_person("wanda", 20062, PW_GOOD);
+	memset(longest, 'x', AUTHD_SECRET_MAX);
+	longest[AUTHD_SECRET_MAX] = '\0';
+	memset(too_long, 'x', AUTHD_SECRET_MAX + 1);
+	too_long[AUTHD_SECRET_MAX + 1] = '\0';
+
+	/* 512 bytes still go: a wrong password like any other */
+	ck_assert_int_eq(itest_login(svc, "wanda", longest, &run), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "E:") == NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_reason("wanda", "auth_err", "wrong"), 1);
+
+	ck_assert_int_eq(itest_login(svc, "wanda", too_long, &run), PAM_CONV_ERR);
+	ck_assert_msg(strstr(run.shown, "E:The answer is too long (at most "
+	    "512 bytes).\n") != NULL, "shown: %s", run.shown);
+	/* a refusal's record may follow its RESULT */
+	ck_assert_int_eq(itest_audit_wait("user=wanda ", "result=conv_err ",
+	    "reason=the\\x20answer\\x20was\\x20too\\x20long\\x20to\\x20send"), 1);
+	ck_assert_int_eq(protocol_errors(), errors);
+}
+END_TEST
+
 START_TEST(wrong_password_refused)
 {
 	struct pam_run run;
@@ -1674,6 +1715,7 @@ login_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, right_password_logs_in);
 	tcase_add_test(tc, first_pass_from_the_stack);
+	tcase_add_test(tc, answer_longer_than_a_secret_refused);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, lockout_after_failures);
