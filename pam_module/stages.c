@@ -30,6 +30,26 @@ get_secret_item(pam_handle_t *pamh, int item)
 	return v;
 }
 
+/*
+ * A password an earlier module stored, when authd can take it: one longer
+ * than AUTHD_SECRET_MAX would make the request malformed. It is left out, as
+ * an answer too long to send is (doc/protocol.md, section 8): authd prompts
+ * for it, or, when the module may not prompt, ends the request with CONV_ERR
+ * and records that.
+ */
+static const char *
+stack_password(pam_handle_t *pamh, int *too_long_r)
+{
+	const char *tok = get_secret_item(pamh, PAM_AUTHTOK);
+
+	*too_long_r = tok != NULL && strlen(tok) > AUTHD_SECRET_MAX;
+	if (!*too_long_r)
+		return tok;
+	pam_syslog(pamh, LOG_NOTICE, "the password of an earlier module is "
+	    "longer than %d bytes: not sent to authd", AUTHD_SECRET_MAX);
+	return NULL;
+}
+
 static void
 free_secret_data(pam_handle_t *pamh, void *data, int error_status)
 {
@@ -100,7 +120,7 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 {
 	struct pamauthd_opts o;
 	struct pamauthd_req req = { .type = AUTHD_MSG_AUTHENTICATE };
-	int r;
+	int r, too_long = 0;
 
 	/* a decision made with an earlier authentication is void from now */
 	pamauthd_ahead_drop(pamh);
@@ -109,9 +129,9 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 	if ((flags & PAM_DISALLOW_NULL_AUTHTOK) != 0)
 		req.flags |= AUTHD_REQ_DISALLOW_NULL;
 	if (o.use_first_pass || o.try_first_pass)
-		req.authtok = get_secret_item(pamh, PAM_AUTHTOK);
+		req.authtok = stack_password(pamh, &too_long);
 	if (o.use_first_pass) {
-		if (req.authtok == NULL) {
+		if (req.authtok == NULL && !too_long) {
 			pam_syslog(pamh, LOG_ERR, "use_first_pass: no password "
 			    "from an earlier module");
 			return PAM_AUTH_ERR;

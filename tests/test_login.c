@@ -118,6 +118,53 @@ START_TEST(answer_longer_than_a_secret_refused)
 }
 END_TEST
 
+/*
+ * A password an earlier module of the stack took that is longer than authd
+ * takes is not sent either: with try_first_pass authd prompts for it, with
+ * use_first_pass (no prompting) authd ends the request with CONV_ERR.
+ */
+START_TEST(stack_password_longer_than_a_secret_not_sent)
+{
+	char too_long[AUTHD_SECRET_MAX + 2], service[64];
+	struct pam_run run;
+	pam_handle_t *pamh;
+	int errors = protocol_errors(), r;
+
+	itest_add_person("xiao", 20063, PW_GOOD);
+	memset(too_long, 'x', AUTHD_SECRET_MAX + 1);
+	too_long[AUTHD_SECRET_MAX + 1] = '\0';
+
+	/* pam_unix asks (and fails: xiao is not in /etc/passwd) */
+	snprintf(service, sizeof(service), "%s-try", svc);
+	ck_assert_int_eq(itest_sh("{ echo 'auth optional pam_unix.so'; "
+	    "sed -e '/^auth/s/$/ try_first_pass/' '%s/%s'; } > '%s/%s'",
+	    itest.confdir, svc, itest.confdir, service), 0);
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = too_long;
+	run.answers[1] = PW_GOOD;
+	run.nanswers = 2;
+	pamh = itest_pam_start(service, "xiao", &run);
+	r = pam_authenticate(pamh, 0);
+	itest_pam_end(pamh, r);
+	ck_assert_int_eq(r, PAM_SUCCESS);
+	/* pam_unix's prompt, then authd's */
+	ck_assert_int_eq(run.prompts, 2);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=xiao ",
+	    "result=success ", NULL), 1);
+
+	snprintf(service, sizeof(service), "%s-use", svc);
+	ck_assert_int_eq(itest_sh("{ echo 'auth optional pam_unix.so'; "
+	    "sed -e '/^auth/s/$/ use_first_pass/' '%s/%s'; } > '%s/%s'",
+	    itest.confdir, svc, itest.confdir, service), 0);
+	ck_assert_int_eq(itest_login(service, "xiao", too_long, &run),
+	    PAM_CONV_ERR);
+	ck_assert_int_eq(run.prompts, 1);
+	ck_assert_int_eq(itest_audit_wait("user=xiao ", "result=conv_err ",
+	    "prompting\\x20not\\x20allowed"), 1);
+	ck_assert_int_eq(protocol_errors(), errors);
+}
+END_TEST
+
 START_TEST(wrong_password_refused)
 {
 	struct pam_run run;
@@ -1716,6 +1763,7 @@ login_suite(void)
 	tcase_add_test(tc, right_password_logs_in);
 	tcase_add_test(tc, first_pass_from_the_stack);
 	tcase_add_test(tc, answer_longer_than_a_secret_refused);
+	tcase_add_test(tc, stack_password_longer_than_a_secret_not_sent);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, lockout_after_failures);
