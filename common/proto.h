@@ -118,7 +118,7 @@ enum authd_step_kind {
 	AUTHD_STEP_KIND_MAX = 6
 };
 
-/* AUTHD_F_OPTIONS of a device STEP */
+/* AUTHD_F_OPTIONS of a STEP (device steps, the password prompt) */
 #define AUTHD_STEP_OPT_UV_REQUIRED  0x0001u  /* FIDO2: user verification (PIN or biometric) */
 #define AUTHD_STEP_OPT_PIN          0x0002u  /* card: the module asks for the card's PIN */
 #define AUTHD_STEP_OPT_AUTHTOK      0x0004u  /* prompt: the answer is the account's password
