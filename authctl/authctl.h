@@ -15,7 +15,12 @@
 enum actl_exit {
 	ACTL_OK = 0,
 	ACTL_FAIL = 1,    /* refused by the directory, or failed */
-	ACTL_USAGE = 2
+	ACTL_USAGE = 2,
+	/*
+	 * Not an exit code: --help was answered. A parser returns it so that
+	 * its command stops there, as on a usage error; main exits 0.
+	 */
+	ACTL_HELP_SHOWN = -1
 };
 
 /* What a run of authctl knows: options, config, the bound connection. */
@@ -68,7 +73,7 @@ int actl_load_config(struct actl *a);
 
 /* The command's usage on stderr; returns ACTL_USAGE. */
 int actl_usage(const char *group, const char *name);
-/* The command's usage and summary on stdout (--help); returns ACTL_OK. */
+/* The command's usage and summary on stdout (--help); returns ACTL_HELP_SHOWN. */
 int actl_help(const char *group, const char *name);
 
 /*

@@ -22,6 +22,7 @@
 #include "cards/card_state.h"
 #include "cmd_card.h"
 #include "conn.h"
+#include "opts.h"
 #include "err.h"
 #include "schema.h"
 #include "value.h"
@@ -707,15 +708,15 @@ show_card(struct actl *a, LDAPMessage *e, void *arg)
 int
 actl_card_show(struct actl *a, int argc, char **argv)
 {
-	char *attrs[N_CARD_ATTRS + 2], *esc = NULL, *filter = NULL;
+	char *attrs[N_CARD_ATTRS + 2], *esc = NULL, *filter = NULL, **args;
 	struct show_state *ss = NULL;
 	int rc, ret;
 	size_t i;
 
-	if (argc != 2 || argv[1][0] == '-')
-		return actl_usage("card", "show");
-	if (!actl_card_valid_serial(argv[1])) {
-		fprintf(stderr, "authctl: \"%s\" is not a card serial\n", argv[1]);
+	if ((ret = actl_parse_args(argc, argv, "card", "show", 1, &args)) != ACTL_OK)
+		return ret;
+	if (!actl_card_valid_serial(args[0])) {
+		fprintf(stderr, "authctl: \"%s\" is not a card serial\n", args[0]);
 		return ACTL_USAGE;
 	}
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
@@ -726,7 +727,7 @@ actl_card_show(struct actl *a, int argc, char **argv)
 	attrs[i++] = AUTHD_AT_CARD_HISTORY;
 	attrs[i] = NULL;
 	if ((ss = calloc(1, sizeof(*ss))) == NULL ||
-	    (esc = actl_filter_escape(argv[1])) == NULL ||
+	    (esc = actl_filter_escape(args[0])) == NULL ||
 	    asprintf(&filter, "(&(objectClass=%s)(%s=%s))", AUTHD_OC_CARD,
 	    AUTHD_AT_CARD_SERIAL, esc) < 0) {
 		fprintf(stderr, "authctl: out of memory\n");
@@ -738,7 +739,7 @@ actl_card_show(struct actl *a, int argc, char **argv)
 	if (rc != LDAP_SUCCESS)
 		ret = actl_ldap_error(a, rc, "reading the card", NULL, 0);
 	else if (ss->n == 0) {
-		fprintf(stderr, "authctl: no card with serial %s\n", argv[1]);
+		fprintf(stderr, "authctl: no card with serial %s\n", args[0]);
 		ret = ACTL_FAIL;
 	}
  out:

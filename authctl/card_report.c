@@ -20,6 +20,7 @@
 #include "cards/card_state.h"
 #include "cmd_card.h"
 #include "conn.h"
+#include "opts.h"
 #include "schema.h"
 #include "value.h"
 
@@ -95,12 +96,11 @@ actl_card_report(struct actl *a, int argc, char **argv)
 	    AUTHD_AT_CARD_DESTROY_METHOD, AUTHD_AT_CARD_DESTROY_HANDLER,
 	    AUTHD_AT_CARD_DESTROY_WITNESS, NULL };
 	struct report r;
-	char filter[64];
+	char filter[64], **args;
 	int rc, ret;
 
-	(void)argv;
-	if (argc != 1)
-		return actl_usage("card", "report");
+	if ((ret = actl_parse_args(argc, argv, "card", "report", 0, &args)) != ACTL_OK)
+		return ret;
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
 		return ret;
 	memset(&r, 0, sizeof(r));

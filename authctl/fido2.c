@@ -31,6 +31,7 @@
 #include "authctl.h"
 #include "cmd_fido2.h"
 #include "conn.h"
+#include "opts.h"
 #include "authd/fido2.h"
 #include "pam_module/fido2_dev.h"
 #include "schema.h"
@@ -357,6 +358,7 @@ actl_fido2_enroll(struct actl *a, int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "rp-id", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *attrs[] = { AUTHD_AT_FIDO_CRED_ID, NULL };
@@ -369,13 +371,15 @@ actl_fido2_enroll(struct actl *a, int argc, char **argv)
 	int ch, r, ret = ACTL_FAIL;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'd')
 			device = optarg;
 		else if (ch == 'n')
 			label = optarg;
 		else if (ch == 'r')
 			rp_override = optarg;
+		else if (ch == 'h')
+			return actl_help("fido2", "enroll");
 		else
 			return actl_usage("fido2", "enroll");
 	}
@@ -476,14 +480,16 @@ actl_fido2_list(struct actl *a, int argc, char **argv)
 	char *attrs[] = { "cn", AUTHD_AT_FIDO_STATE, AUTHD_AT_FIDO_AAGUID,
 	    AUTHD_AT_FIDO_UV, AUTHD_AT_FIDO_SIGN_COUNT, AUTHD_AT_FIDO_RP_ID,
 	    AUTHD_AT_FIDO_ENROLLED, "description", NULL };
-	char *dn;
+	char *dn, **args;
 	int r, ret;
 
-	if (argc != 2 || !actl_valid_uid(argv[1]))
+	if ((ret = actl_parse_args(argc, argv, "fido2", "list", 1, &args)) != ACTL_OK)
+		return ret;
+	if (!actl_valid_uid(args[0]))
 		return actl_usage("fido2", "list");
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
 		return ret;
-	if ((dn = actl_person_dn(a, argv[1])) == NULL) {
+	if ((dn = actl_person_dn(a, args[0])) == NULL) {
 		fprintf(stderr, "authctl: out of memory\n");
 		return ACTL_FAIL;
 	}
@@ -500,24 +506,26 @@ actl_fido2_list(struct actl *a, int argc, char **argv)
 int
 actl_fido2_remove(struct actl *a, int argc, char **argv)
 {
-	char *person = NULL, *dn = NULL, what[700];
+	char *person = NULL, *dn = NULL, what[700], **args;
 	const char *key;
 	int ret;
 
-	if (argc != 3 || !actl_valid_uid(argv[1]))
+	if ((ret = actl_parse_args(argc, argv, "fido2", "remove", 2, &args)) != ACTL_OK)
+		return ret;
+	if (!actl_valid_uid(args[0]))
 		return actl_usage("fido2", "remove");
-	key = argv[2];
+	key = args[1];
 	/* KEY as list shows it (fido2-HEX), or only its HEX */
 	if (strncmp(key, AUTHD_FIDO_RDN_PREFIX, strlen(AUTHD_FIDO_RDN_PREFIX)) == 0)
 		key += strlen(AUTHD_FIDO_RDN_PREFIX);
 	if (strlen(key) != 16 || strspn(key, "0123456789abcdef") != 16) {
 		fprintf(stderr, "authctl: \"%s\" is not a key name (see authctl "
-		    "fido2 list)\n", argv[2]);
+		    "fido2 list)\n", args[1]);
 		return ACTL_USAGE;
 	}
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
 		return ret;
-	if ((person = actl_person_dn(a, argv[1])) == NULL ||
+	if ((person = actl_person_dn(a, args[0])) == NULL ||
 	    asprintf(&dn, "cn=%s%s,%s", AUTHD_FIDO_RDN_PREFIX, key, person) < 0) {
 		free(person);
 		fprintf(stderr, "authctl: out of memory\n");
@@ -525,9 +533,9 @@ actl_fido2_remove(struct actl *a, int argc, char **argv)
 	}
 	free(person);
 	snprintf(what, sizeof(what), "credential %s%s", AUTHD_FIDO_RDN_PREFIX, key);
-	if ((ret = actl_delete_recorded(a, dn, "fido2_remove", argv[1],
+	if ((ret = actl_delete_recorded(a, dn, "fido2_remove", args[0],
 	    what)) == ACTL_OK)
-		printf("%s: security key %s%s removed\n", argv[1],
+		printf("%s: security key %s%s removed\n", args[0],
 		    AUTHD_FIDO_RDN_PREFIX, key);
 	free(dn);
 	return ret;

@@ -21,6 +21,7 @@
 #include "cmd_fido2.h"
 #include "conn.h"
 #include "mods.h"
+#include "opts.h"
 #include "schema.h"
 
 #define MODEL_NAME_MAX 64
@@ -91,6 +92,7 @@ actl_fido2_model_add(struct actl *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "description", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name, *desc = NULL;
@@ -100,9 +102,11 @@ actl_fido2_model_add(struct actl *a, int argc, char **argv)
 	int ch, rc, ret;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'd')
 			desc = optarg;
+		else if (ch == 'h')
+			return actl_help("fido2", "model-add");
 		else
 			return actl_usage("fido2", "model-add");
 	}
@@ -182,12 +186,11 @@ int
 actl_fido2_models(struct actl *a, int argc, char **argv)
 {
 	char *attrs[] = { "cn", AUTHD_AT_FIDO_AAGUID, "description", NULL };
-	char *base;
+	char *base, **args;
 	int r, ret;
 
-	(void)argv;
-	if (argc != 1)
-		return actl_usage("fido2", "models");
+	if ((ret = actl_parse_args(argc, argv, "fido2", "models", 0, &args)) != ACTL_OK)
+		return ret;
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
 		return ret;
 	if (asprintf(&base, AUTHD_MODELS_RDN ",%s", a->base_dn) < 0) {
@@ -206,31 +209,32 @@ actl_fido2_models(struct actl *a, int argc, char **argv)
 int
 actl_fido2_model_remove(struct actl *a, int argc, char **argv)
 {
-	char what[600], *dn;
+	char what[600], *dn, **args;
 	int ret;
 
-	if (argc != 2)
-		return actl_usage("fido2", "model-remove");
-	if (!valid_name(argv[1])) {
+	if ((ret = actl_parse_args(argc, argv, "fido2", "model-remove", 1,
+	    &args)) != ACTL_OK)
+		return ret;
+	if (!valid_name(args[0])) {
 		fprintf(stderr, "authctl: \"%s\" is not a model's name (see "
-		    "authctl fido2 models)\n", argv[1]);
+		    "authctl fido2 models)\n", args[0]);
 		return ACTL_USAGE;
 	}
 	if ((ret = actl_open_directory(a)) != ACTL_OK)
 		return ret;
-	if ((dn = model_dn(a, argv[1])) == NULL) {
+	if ((dn = model_dn(a, args[0])) == NULL) {
 		fprintf(stderr, "authctl: out of memory\n");
 		return ACTL_FAIL;
 	}
-	snprintf(what, sizeof(what), "biometric model %s", argv[1]);
-	if ((ret = actl_delete_recorded(a, dn, "fido2_model_remove", argv[1],
+	snprintf(what, sizeof(what), "biometric model %s", args[0]);
+	if ((ret = actl_delete_recorded(a, dn, "fido2_model_remove", args[0],
 	    what)) != ACTL_OK) {
 		free(dn);
 		return ret;
 	}
 	printf("biometric model %s removed: from the next login its keys' user "
 	    "verification counts as a PIN (knowledge), except on hosts that list "
-	    "it in fido2_biometric_aaguids\n", argv[1]);
+	    "it in fido2_biometric_aaguids\n", args[0]);
 	free(dn);
 	return ACTL_OK;
 }

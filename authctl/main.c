@@ -222,7 +222,7 @@ actl_help(const char *group, const char *name)
 		return ACTL_USAGE;
 	print_usage(stdout, c);
 	printf("\n%s\n", c->summary);
-	return ACTL_OK;
+	return ACTL_HELP_SHOWN;
 }
 
 static int
@@ -249,8 +249,10 @@ help_command(int argc, char **argv)
 {
 	if (argc <= 1)
 		return general_help(stdout, ACTL_OK);
-	if (argc == 3 && find_command(argv[1], argv[2]) != NULL)
-		return actl_help(argv[1], argv[2]);
+	if (argc == 3 && find_command(argv[1], argv[2]) != NULL) {
+		actl_help(argv[1], argv[2]);
+		return ACTL_OK;
+	}
 	fprintf(stderr, "authctl: no command \"%s%s%s\"\n", argv[1],
 	    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
 	return general_help(stderr, ACTL_USAGE);
@@ -327,16 +329,16 @@ actl_open_directory(struct actl *a)
 	return actl_connect(a);
 }
 
+/*
+ * Each command's parser answers --help where it is an option, before the
+ * command opens the directory: "--reason -h" is a reason, not a question.
+ */
 static int
 run_command(struct actl *a, const struct actl_cmd *c, int argc, char **argv)
 {
-	int i;
+	int ret = c->run(a, argc, argv);
 
-	/* help needs no directory: answer it before anything else */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return actl_help(c->group, c->name);
-	return c->run(a, argc, argv);
+	return ret == ACTL_HELP_SHOWN ? ACTL_OK : ret;
 }
 
 int

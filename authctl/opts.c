@@ -42,3 +42,23 @@ actl_parse_uid_opt(int argc, char **argv, const char *cmd,
 	*uid_r = argv[optind];
 	return ACTL_OK;
 }
+
+int
+actl_parse_args(int argc, char **argv, const char *group, const char *cmd,
+    int nargs, char ***args_r)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*args_r = NULL;
+	optind = 0;
+	if ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		return c == 'h' ? actl_help(group, cmd) : actl_usage(group, cmd);
+	if (argc - optind != nargs)
+		return actl_usage(group, cmd);
+	*args_r = argv + optind;
+	return ACTL_OK;
+}

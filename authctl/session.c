@@ -77,6 +77,7 @@ actl_session_list(struct actl *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct listing l;
@@ -86,9 +87,11 @@ actl_session_list(struct actl *a, int argc, char **argv)
 	memset(&l, 0, sizeof(l));
 	l.a = a;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'a')
 			l.all = 1;
+		else if (ch == 'h')
+			return actl_help("session", "list");
 		else
 			return actl_usage("session", "list");
 	}

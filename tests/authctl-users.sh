@@ -107,6 +107,14 @@ run "$ADMIN" "${C[@]}" user enable kimura
 expect 0 "state is now active" "user enable"
 [ "$(attr "$P" authdAccountState)" = active ] && [ -z "$(attr "$P" authdStateReason)" ] &&
     ok "active again, old reason gone" || fail "state after enable"
+# --help is an option, never another option's value: a reason "-h" is a
+# reason, and the account is disabled with it.
+run "$ADMIN" "${C[@]}" user disable kimura --reason -h
+expect 0 "kimura: state is now disabled" "a reason -h is a value, not --help"
+check "$P" authdStateReason "-h" "disabled with the reason -h"
+run "$ADMIN" "${C[@]}" user enable kimura --reason --help
+expect 0 "kimura: state is now active" "a reason --help is a value too"
+check "$P" authdAccountState active "active again"
 
 # A temporary password, generated and printed once.
 run "$ADMIN" "${C[@]}" user passwd kimura

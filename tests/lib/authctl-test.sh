@@ -1,16 +1,18 @@
 # Sourced by the shell tests that drive authctl against a private slapd
-# (authctl-users.sh, card-register.sh, card-lifecycle.sh). Needs AUTHCTL and
-# DIR set; attr and check read LDAPI_URI when called.
+# (authctl-users.sh, card-register.sh, card-lifecycle.sh) and without one
+# (authctl-cli.sh). Needs AUTHCTL and DIR set; attr and check read
+# LDAPI_URI when called.
 
 failures=0
 ok() { echo "ok - $*"; }
 fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
 
-# run WHO ARGS...: authctl as WHO (a uid number, or "root"); sets out, err, rc.
+# run WHO ARGS...: authctl as WHO (a uid number, or "root"; "me": whoever
+# runs the test); sets out, err, rc.
 run() {
 	local who=$1
 	shift
-	if [ "$who" = root ]; then
+	if [ "$who" = root ] || [ "$who" = me ]; then
 		"$AUTHCTL" "$@" >"$DIR/out" 2>"$DIR/err"
 	else
 		setpriv --reuid="$who" --regid="$who" --clear-groups \
