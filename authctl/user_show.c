@@ -224,6 +224,12 @@ collect_row(struct actl *a, LDAPMessage *e, void *arg)
 		snprintf(r->last, sizeof(r->last), "never");
 	else
 		actl_local_time(when, r->last, sizeof(r->last));
+	/* written by people with rights on the entry: never raw to a tty */
+	actl_printable(r->uid, sizeof(r->uid));
+	actl_printable(r->name, sizeof(r->name));
+	actl_printable(r->state, sizeof(r->state));
+	actl_printable(r->type, sizeof(r->type));
+	actl_printable(r->dept, sizeof(r->dept));
 	return 0;
 }
 

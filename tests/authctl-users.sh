@@ -91,6 +91,25 @@ run "$ADMIN" "${C[@]}" user list --type contractor
 expect 0 "kimura" "user list --type"
 [[ "$out" == *tanaka* && "$out" != *sato* ]] && ok "user list filters by type" ||
     fail "user list --type contractor: $out"
+# user list escapes them too: a name and a department with terminal escapes,
+# and a uid with a C1 CSI (the directory's syntax allows both).
+printf 'dn: uid=kimura,%s\nchangetype: modify\nreplace: cn\ncn: Jiro\033]0;pwned\007 Kimura\n-\nreplace: departmentNumber\ndepartmentNumber: zeimu\033[2J\n' \
+    "$PEOPLE" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null ||
+    fail "ldapmodify of kimura's name and department"
+printf 'dn: cn=csi,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: authdAccount\ncn: csi\nsn: csi\nuid: csi\xc2\x9b6n\nuidNumber: 19999\ngidNumber: 10000\nhomeDirectory: /nonexistent\nauthdAccountType: contractor\n' \
+    "$PEOPLE" | ldapmodify -a -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null ||
+    fail "ldapadd of a uid with a C1 control"
+run "$ADMIN" "${C[@]}" user list --type contractor
+if [[ "$out" == *$'\033'* || "$out" == *$'\007'* || "$out" == *$'\xc2\x9b'* ]]; then
+	fail "user list printed a terminal escape raw"
+else
+	expect 0 'Jiro\x1b]0;pwned\x07 Kimura' "user list escapes a name's control characters"
+	expect 0 'zeimu\x1b[2J' "user list escapes a department's"
+	expect 0 'csi\xc2\x9b6n' "user list escapes a uid's C1 control"
+fi
+printf 'dn: uid=kimura,%s\nchangetype: modify\nreplace: cn\ncn: Jiro Kimura\n-\nreplace: departmentNumber\ndepartmentNumber: zeimu\n\ndn: cn=csi,%s\nchangetype: delete\n' \
+    "$PEOPLE" "$PEOPLE" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null ||
+    fail "ldapmodify back"
 
 run "$ADMIN" "${C[@]}" user suspend kimura --reason "on leave"
 expect 0 "kimura: state is now suspended" "user suspend"
