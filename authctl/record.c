@@ -83,6 +83,7 @@ actl_record(struct actl *a, const char *event, const char *user,
 {
 	struct authd_audit_event ev;
 	char actor[1024], behind[480], extra[1600];
+	char event_esc[128], user_esc[1024], result_esc[64], reason_esc[4096];
 	const char *tty;
 	int r;
 
@@ -110,10 +111,14 @@ actl_record(struct actl *a, const char *event, const char *user,
 		fprintf(stderr, "authctl: cannot append to the audit log %s: %s\n",
 		    a->conf.audit_log, authd_strerror(r));
 	}
+	/* escaped as in the audit log: a value cannot add a field of its own */
 	authd_syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s%s",
-	    event, user, (unsigned long)getuid(), result,
-	    reason != NULL ? reason : "", a->actor != NULL ? a->actor : "unknown",
-	    behind);
+	    authd_audit_escape(event, event_esc, sizeof(event_esc)),
+	    authd_audit_escape(user, user_esc, sizeof(user_esc)),
+	    (unsigned long)getuid(),
+	    authd_audit_escape(result, result_esc, sizeof(result_esc)),
+	    authd_audit_escape(reason != NULL ? reason : "", reason_esc,
+	    sizeof(reason_esc)), actor, behind);
 }
 
 void
