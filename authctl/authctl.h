@@ -16,6 +16,7 @@ enum actl_exit {
 	ACTL_OK = 0,
 	ACTL_FAIL = 1,    /* refused by the directory, or failed */
 	ACTL_USAGE = 2,
+	ACTL_UNRECORDED = 3,   /* done; a record missed the log the caller may write */
 	/*
 	 * Not an exit code: --help was answered. A parser returns it so that
 	 * its command stops there, as on a usage error; main exits 0.
@@ -40,6 +41,7 @@ struct actl {
 	char *actor;                   /* who acts, for the audit log: a DN or "root" */
 	struct authd_audit *audit;     /* NULL: not opened yet, or not writable */
 	int audit_tried;
+	int audit_failed;              /* a record meant for the log went to syslog only */
 };
 
 /* A command: "user add", "audit verify", ... */
@@ -78,10 +80,17 @@ int actl_help(const char *group, const char *name);
 
 /*
  * Record a directory action in the audit log (when the caller may write it)
- * or else in syslog. result: "success", "refused", "failed".
+ * or else in syslog. result: "success", "refused", "failed". When the log
+ * the caller may write does not take it, the record goes to syslog, the
+ * reason to stderr, and a->audit_failed is set.
  */
 void actl_record(struct actl *a, const char *event, const char *user,
     const char *result, const char *reason);
+/*
+ * The exit code of a command that returned ret: ACTL_UNRECORDED (and a
+ * line on stderr) when it did its work but a record missed the audit log.
+ */
+int actl_record_status(const struct actl *a, int ret);
 void actl_record_close(struct actl *a);
 
 #endif

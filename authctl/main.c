@@ -413,6 +413,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 		ret = ACTL_FAIL;
 	}
+	ret = actl_record_status(&a, ret);
 	actl_record_close(&a);
 	actl_disconnect(&a);
 	if (a.conf_inited)

@@ -1,8 +1,10 @@
 /*
  * Every directory change authctl makes leaves a trace: a record in authd's
  * hash-chained audit log when the caller may append to it, else a line in
- * syslog (authd_audit_append sends to syslog itself). slapd's accesslog
- * keeps its own record of the change with the binding identity.
+ * syslog (authd_audit_append sends to syslog itself). A record that log
+ * does not take goes to syslog as well, and the command exits
+ * ACTL_UNRECORDED. slapd's accesslog keeps its own record of the change
+ * with the binding identity.
  */
 #include "config.h"
 
@@ -40,6 +42,7 @@ open_log(struct actl *a)
 		fprintf(stderr, "authctl: cannot open the audit log %s: %s; "
 		    "recording in syslog only\n", path, authd_strerror(r));
 		a->audit = NULL;
+		a->audit_failed = 1;
 	}
 }
 
@@ -108,8 +111,10 @@ actl_record(struct actl *a, const char *event, const char *user,
 		ev.extra = extra;
 		if ((r = authd_audit_append(a->audit, &ev)) == AUTHD_OK)
 			return;
-		fprintf(stderr, "authctl: cannot append to the audit log %s: %s\n",
-		    a->conf.audit_log, authd_strerror(r));
+		fprintf(stderr, "authctl: cannot append to the audit log %s: %s; "
+		    "recording in syslog only\n", a->conf.audit_log,
+		    authd_strerror(r));
+		a->audit_failed = 1;
 	}
 	/* escaped as in the audit log: a value cannot add a field of its own */
 	authd_syslog(LOG_NOTICE, "event=%s user=%s uid=%lu result=%s reason=%s actor=%s%s",
@@ -119,6 +124,17 @@ actl_record(struct actl *a, const char *event, const char *user,
 	    authd_audit_escape(result, result_esc, sizeof(result_esc)),
 	    authd_audit_escape(reason != NULL ? reason : "", reason_esc,
 	    sizeof(reason_esc)), actor, behind);
+}
+
+int
+actl_record_status(const struct actl *a, int ret)
+{
+	if (!a->audit_failed || ret != ACTL_OK)
+		return ret;
+	fprintf(stderr, "authctl: done in the directory, but its record is "
+	    "missing from the audit log %s (sent to syslog only); exit status %d\n",
+	    a->conf.audit_log, ACTL_UNRECORDED);
+	return ACTL_UNRECORDED;
 }
 
 void

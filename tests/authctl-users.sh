@@ -239,6 +239,33 @@ rc=$? out="" err=$(cat "$DIR/err")
 expect 1 "cannot write the output" "output that cannot be written is a failure"
 run root audit verify
 expect 2 "usage:" "audit verify without a file"
+
+# A record the audit log does not take: the change stands, stderr says the
+# record is missing from the log, and the exit status is 3.
+cp "$ETC/authd.conf" "$ETC/broken.conf"
+sed -i "s|^audit_log = .*|audit_log = $ETC/broken.log|" "$ETC/broken.conf"
+printf 'not a record\n' >"$ETC/broken.log"
+chown "$ADMIN" "$ETC/broken.conf" "$ETC/broken.log"
+run "$ADMIN" -c "$ETC/broken.conf" user suspend kimura --reason "log broken"
+expect 3 "missing from the audit log $ETC/broken.log" \
+    "a log that cannot be opened: exit 3 and a message"
+check "$P" authdAccountState suspended "the change is made all the same"
+FAILSYNC=$builddir/tests/.libs/failsync.so
+[ -f "$FAILSYNC" ] || fail "$FAILSYNC not built"
+touch "$DIR/failsync"
+LD_PRELOAD=$FAILSYNC AUTHD_TEST_FAILSYNC=$DIR/failsync \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    run "$ADMIN" "${C[@]}" user enable kimura
+rm -f "$DIR/failsync"
+expect 3 "missing from the audit log $ETC/audit.log" \
+    "a disk that does not sync the record: exit 3 and a message"
+check "$P" authdAccountState active "the change is made all the same"
+# An administrator who may not write the log records in syslog: exit 0.
+install -m 0600 /dev/null "$DIR/root-only.log"
+sed "s|^audit_log = .*|audit_log = $DIR/root-only.log|" "$ETC/authd.conf" >"$ETC/nolog.conf"
+chown "$ADMIN" "$ETC/nolog.conf"
+run "$ADMIN" -c "$ETC/nolog.conf" user enable kimura
+expect 0 "kimura: state is now active" "a log the caller may not write: exit 0"
 run root user disable --help
 expect 0 "usage: authctl [global options] user disable" "--help"
 

@@ -3,8 +3,8 @@
 TESTS += tests/authctl-users.sh
 EXTRA_DIST += tests/authctl-users.sh tests/lib/authctl-test.sh
 
-# authctl's records (authctl/record.c): the syslog line. Built from
-# authctl's own source, no directory.
+# authctl's records (authctl/record.c): the syslog line, and a record the
+# audit log does not take. Built from authctl's own source, no directory.
 check_PROGRAMS += tests/test_authctl_record
 TESTS += tests/test_authctl_record
 tests_test_authctl_record_SOURCES = tests/test_authctl_record.c authctl/record.c

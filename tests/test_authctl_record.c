@@ -1,13 +1,15 @@
 /*
  * authctl's records (authctl/record.c): the syslog line of an administrator
- * who may not write the audit log.
+ * who may not write the audit log, and a record the log does not take.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,19 @@
 
 #include "authctl.h"
 #include "log.h"
+
+/* audit.c's fdatasync is this one: it fails while sync_fail is set. */
+static int sync_fail;
+
+int
+fdatasync(int fd)
+{
+	if (sync_fail) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
 
 static char dir[PATH_MAX];
 static char logpath[PATH_MAX + 32];
@@ -42,6 +57,7 @@ setup(void)
 	ck_assert_int_ge(syslog_fd, 0);
 	ck_assert_int_eq(bind(syslog_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	authd_syslog_set_path(path);
+	sync_fail = 0;
 	unsetenv("SUDO_USER");
 }
 
@@ -129,6 +145,57 @@ START_TEST(syslog_line_escapes_values)
 	    "dc\\x3dcom") != NULL, "got: %s", line);
 	ck_assert_msg(count(line, " actor=") == 1 && count(line, " event=") == 1 &&
 	    count(line, " result=") == 1, "got: %s", line);
+	/* syslog is where such a record belongs: nothing is missing */
+	ck_assert_int_eq(a.audit_failed, 0);
+	ck_assert_int_eq(actl_record_status(&a, ACTL_OK), ACTL_OK);
+	actl_fini(&a);
+}
+END_TEST
+
+/*
+ * A log the caller may write that does not take the record (the disk
+ * refuses to sync it): the record goes to syslog, and the command that
+ * did its work exits ACTL_UNRECORDED; one that failed keeps its status.
+ */
+START_TEST(record_the_log_does_not_take)
+{
+	struct actl a;
+	char line[8192];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(logpath, "w"));
+	fclose(f);
+	actl_init(&a, logpath);
+	actl_record(&a, "user_enable", "bob", "success", "state active");
+	ck_assert_int_eq(a.audit_failed, 0);
+	syslog_line_with("]: event=", line, sizeof(line));
+	ck_assert_str_eq(line, "");                /* in the log, not for syslog */
+	sync_fail = 1;
+	actl_record(&a, "user_disable", "bob", "success", "state disabled");
+	syslog_line_with("]: event=", line, sizeof(line));
+	ck_assert_msg(strstr(line, "]: event=user_disable user=bob ") != NULL &&
+	    strstr(line, " reason=state\\x20disabled ") != NULL, "got: %s", line);
+	ck_assert_int_eq(a.audit_failed, 1);
+	ck_assert_int_eq(actl_record_status(&a, ACTL_OK), ACTL_UNRECORDED);
+	ck_assert_int_eq(actl_record_status(&a, ACTL_FAIL), ACTL_FAIL);
+	ck_assert_int_eq(actl_record_status(&a, ACTL_USAGE), ACTL_USAGE);
+	actl_fini(&a);
+}
+END_TEST
+
+/* A log that cannot be opened (its end is not a record) is no better. */
+START_TEST(log_that_cannot_be_opened)
+{
+	struct actl a;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(f = fopen(logpath, "w"));
+	fputs("not a record\n", f);
+	fclose(f);
+	actl_init(&a, logpath);
+	actl_record(&a, "user_disable", "bob", "success", "state disabled");
+	ck_assert_int_eq(a.audit_failed, 1);
+	ck_assert_int_eq(actl_record_status(&a, ACTL_OK), ACTL_UNRECORDED);
 	actl_fini(&a);
 }
 END_TEST
@@ -141,6 +208,8 @@ record_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, syslog_line_escapes_values);
+	tcase_add_test(tc, record_the_log_does_not_take);
+	tcase_add_test(tc, log_that_cannot_be_opened);
 	suite_add_tcase(s, tc);
 	return s;
 }
