@@ -240,22 +240,51 @@ general_help(FILE *f, int ret)
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].name,
 		    commands[i].usage);
-	fprintf(f, "  help [COMMAND]\n\n`authctl COMMAND --help` tells more.\n");
+	fprintf(f, "  help [GROUP [COMMAND]]\n\n`authctl COMMAND --help` tells more.\n");
 	return ret;
 }
 
+/* "authctl help GROUP": each of the group's commands as --help tells it. */
+static int
+group_help(const char *group)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < N_COMMANDS; i++) {
+		if (strcmp(commands[i].group, group) != 0)
+			continue;
+		if (!first)
+			printf("\n");
+		first = 0;
+		actl_help(group, commands[i].name);
+	}
+	return ACTL_OK;
+}
+
+/* authctl help [GROUP [COMMAND]] */
 static int
 help_command(int argc, char **argv)
 {
 	if (argc <= 1)
 		return general_help(stdout, ACTL_OK);
-	if (argc == 3 && find_command(argv[1], argv[2]) != NULL) {
-		actl_help(argv[1], argv[2]);
-		return ACTL_OK;
+	if (argc > 3) {
+		fprintf(stderr, "authctl help: too many arguments\n"
+		    "usage: authctl help [GROUP [COMMAND]]\n");
+		return ACTL_USAGE;
 	}
-	fprintf(stderr, "authctl: no command \"%s%s%s\"\n", argv[1],
-	    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
-	return general_help(stderr, ACTL_USAGE);
+	if (find_command(argv[1], NULL) == NULL) {
+		fprintf(stderr, "authctl: no command group \"%s\"\n", argv[1]);
+		return general_help(stderr, ACTL_USAGE);
+	}
+	if (argc == 2)
+		return group_help(argv[1]);
+	if (find_command(argv[1], argv[2]) == NULL) {
+		fprintf(stderr, "authctl: no command \"%s %s\"\n", argv[1], argv[2]);
+		return general_help(stderr, ACTL_USAGE);
+	}
+	actl_help(argv[1], argv[2]);
+	return ACTL_OK;
 }
 
 /* Read the config; a missing or unreadable one is fine when -H and -b say everything. */
@@ -336,8 +365,13 @@ actl_open_directory(struct actl *a)
 static int
 run_command(struct actl *a, const struct actl_cmd *c, int argc, char **argv)
 {
-	int ret = c->run(a, argc, argv);
+	char prog[64];
+	int ret;
 
+	/* getopt names argv[0] in its messages: "authctl user add: option ..." */
+	snprintf(prog, sizeof(prog), "authctl %s %s", c->group, c->name);
+	argv[0] = prog;
+	ret = c->run(a, argc, argv);
 	return ret == ACTL_HELP_SHOWN ? ACTL_OK : ret;
 }
 

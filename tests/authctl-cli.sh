@@ -37,5 +37,30 @@ expect 1 "cannot read $DIR/no-such.conf" "user add --name -h: -h is the name"
 run me "${NOCONF[@]}" user disable bob --reason x --help
 expect 0 "usage: authctl [global options] user disable" "--help after --reason x"
 
+# authctl help GROUP tells the group's commands, as authctl GROUP lists them.
+run me help audit
+expect 0 "usage: authctl [global options] audit verify [--checkpoints] FILE" \
+    "help audit: the group's command"
+expect 0 "check the hash chain of an audit log" "help audit: with its summary"
+run me help user
+[ "$rc" -eq 0 ] && [ "$(grep -c '^usage: authctl \[global options\] user ' "$DIR/out")" -eq 8 ] &&
+    ok "help user: all eight user commands" || fail "help user (exit $rc): $out$err"
+run me help nosuch
+expect 2 'no command group "nosuch"' "help of an unknown group"
+run me help audit nosuch
+expect 2 'no command "audit nosuch"' "help of an unknown command"
+run me help audit verify x
+expect 2 "authctl help: too many arguments" "help with an argument too many"
+[[ "$err" != *'no command "audit verify"'* ]] && ok "help does not deny audit verify" ||
+    fail "help audit verify x: $err"
+
+# getopt's messages name the command as it was typed.
+run me "${NOCONF[@]}" user add bob --name
+expect 2 "authctl user add: option '--name' requires an argument" \
+    "a missing option argument names authctl user add"
+run me "${NOCONF[@]}" card list --bogus
+expect 2 "authctl card list: unrecognized option '--bogus'" \
+    "an unknown option names authctl card list"
+
 [ "$failures" -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
 echo "all authctl command line checks passed"
