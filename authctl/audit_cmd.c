@@ -156,13 +156,15 @@ actl_audit_verify(struct actl *a, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char why[512];
+	struct authd_audit_torn torn;
+	char why[1024];
 	const char *explain;
-	size_t records = 0, bad_line = 0, torn_line = 0;
+	size_t records = 0, bad_line = 0;
 	int c, r, checkpoints = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	/* options before or after the file, as the other commands take them */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h')
 			return actl_help("audit", "verify");
 		if (c == 'c') {
@@ -174,11 +176,12 @@ actl_audit_verify(struct actl *a, int argc, char **argv)
 	if (argc - optind != 1)
 		return actl_usage("audit", "verify");
 	why[0] = '\0';
-	r = authd_audit_verify(argv[optind], &records, &bad_line, &torn_line, why,
+	r = authd_audit_verify(argv[optind], &records, &bad_line, &torn, why,
 	    sizeof(why));
-	if (r == AUTHD_OK && torn_line > 0) {
-		printf("%s: %zu records, chain intact; line %zu: %s\n", argv[optind],
-		    records, torn_line, strip_prefix(why, argv[optind], torn_line));
+	if (r == AUTHD_OK && torn.n > 0) {
+		/* why names each line stepped over ("line L: ..." or "lines ...") */
+		printf("%s: %zu records, chain intact; %s\n", argv[optind],
+		    records, why);
 		return checkpoints ? verify_checkpoints(a, argv[optind]) : ACTL_OK;
 	}
 	if (r == AUTHD_OK) {

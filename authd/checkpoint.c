@@ -58,13 +58,20 @@ add_checkpoint(struct server *srv, struct dir_conn *dc, struct cp_mark *last)
 	size_t i;
 	int r, rc = LDAP_SUCCESS;
 
+	/* the file's synced end, authctl's records included */
 	r = authd_audit_head(srv->audit, &head);
 	if (r == AUTHD_ERR_MISSING || (r == AUTHD_OK && head.seq <= last->seq &&
 	    strcmp(head.chain, last->chain) == 0))
 		return;
+	if (r == AUTHD_ERR_IO) {
+		authd_log(LOG_WARNING, "audit checkpoint: the audit log could not "
+		    "be synced to disk; no checkpoint");
+		return;
+	}
 	if (r != AUTHD_OK) {
-		authd_log(LOG_WARNING, "audit checkpoint: the audit log does not "
-		    "start with its first record; no checkpoint");
+		authd_log(LOG_WARNING, "audit checkpoint: the audit log has no "
+		    "complete first record (seq=1), or its end is not a record; "
+		    "no checkpoint");
 		return;
 	}
 	if (dir_format_gentime(time(NULL), when, sizeof(when)) != 0)

@@ -46,7 +46,8 @@
 #define EXTRA_MAX        8192
 #define AUDIT_LINE_MAX   65536          /* one record with its newline */
 #define LINE_BUF         (AUDIT_LINE_MAX + 2)   /* with a torn tail's newline */
-#define TAIL_READ_MAX    (2 * AUDIT_LINE_MAX + 2)
+/* Lines a crash left at the end of the file that load_tail steps over, at most. */
+#define TAIL_FRAGMENTS_MAX 64
 #define PREV_KEY         " prev="
 #define HASH_KEY         " hash="
 #define PREV_KEY_LEN     (sizeof(PREV_KEY) - 1)
@@ -70,6 +71,7 @@ struct authd_audit {
 	unsigned long long seq;
 	char hash[HASH_HEX_LEN + 1];
 	off_t known_size;
+	off_t rec_end;       /* where the last complete record ends in the file */
 	int torn_tail;       /* the file ends inside a record (a crash mid-write) */
 	/*
 	 * What is on disk, counted in the bytes this handle appended (not file
@@ -81,10 +83,13 @@ struct authd_audit {
 	unsigned long long appended;
 	unsigned long long synced_upto;
 	unsigned long long failed_from, failed_upto;
-	/* the record that ends what is synced (sync_lock): the chain's head on disk */
-	unsigned long long synced_seq;
-	char synced_hash[HASH_HEX_LEN + 1];
-	char chain[HASH_HEX_LEN + 1];   /* the first record's hash; "" until read (lock) */
+	/*
+	 * The same for every writer's records, as a file offset (lock): the
+	 * file's size when an fdatasync on it failed. A record ending there or
+	 * before is never a checkpoint's head (authctl's records too: the
+	 * kernel reports a write-back error to each open file).
+	 */
+	off_t failed_size;
 	char *line;          /* AUTHD_AUDIT_BATCH_MAX * LINE_BUF: records being written (lock) */
 };
 
@@ -254,26 +259,128 @@ whole_record(const char *line, size_t len, unsigned long long seq,
 }
 
 /*
- * Find the chain's end in the last size bytes of the file: the seq and hash
- * of the last complete record. A last line without its newline is what a
- * crash in the middle of write() leaves; the chain continues from the record
- * before it and verification reports the torn line.
+ * The fields every record starts with, in format_record's order. What a
+ * crash leaves of a record is a prefix of them (then of the extra pairs,
+ * prev= and hash=).
  */
+static const char *const lead_keys[] = {
+	"seq", "time", "clock", "host", "prog", "event", "user", "service",
+	"tty", "rhost", "peer_uid", "peer_pid", "result", "reason",
+};
+#define LEAD_KEYS (sizeof(lead_keys) / sizeof(lead_keys[0]))
+
 /*
- * Where the file's content ends when it ends in NUL bytes: blocks whose size
- * reached the disk before their data did (a crash, with audit_fsync = no or
- * on a file system without ordered data). Any number of them; *end_r is
- * size when there are none. AUTHD_OK or AUTHD_ERR_IO.
+ * Whether tok (len bytes) is "key=value" with value what want starts with
+ * (want NULL: any value without '='); when last, the token may be cut
+ * anywhere, value or key.
  */
 static int
-end_before_zeros(int fd, off_t size, off_t *end_r)
+prefix_token(const char *tok, size_t len, const char *key, const char *want,
+    size_t wantlen, int last)
+{
+	size_t klen = strlen(key), vlen;
+	const char *v;
+
+	if (len <= klen)        /* cut inside the key or before its '=' */
+		return last && memcmp(tok, key, len) == 0;
+	if (memcmp(tok, key, klen) != 0 || tok[klen] != '=')
+		return 0;
+	v = tok + klen + 1;
+	vlen = len - klen - 1;
+	if (memchr(v, '=', vlen) != NULL)
+		return 0;           /* values are escaped */
+	if (want == NULL)
+		return 1;
+	if (vlen > wantlen || memcmp(v, want, vlen) != 0)
+		return 0;
+	return last || vlen == wantlen;
+}
+
+/*
+ * Whether line (len bytes without its newline, NUL bytes after it in the
+ * file when zeros) is what a crash leaves, which the next writer ends with
+ * a newline before its own record (load_tail): NUL bytes only, where the
+ * file's size reached the disk and its data did not; or the start of the
+ * record that follows the chain's end (seq, prev hash), cut short in the
+ * middle of a write, perhaps with zeros after it. A complete record is
+ * never one, nor a line that no record starts with.
+ */
+static int
+crash_fragment(const char *line, size_t len, int zeros,
+    unsigned long long seq, const char *prev)
+{
+	char seqs[24];
+	struct audit_rec rec;
+	size_t i, ts, te, k = 0;
+	int last, in_prev = 0, in_hash = 0;
+
+	while (len > 0 && line[len - 1] == '\0') {
+		len--;
+		zeros = 1;
+	}
+	if (len == 0)
+		return zeros;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			return 0;   /* no record holds one (escaped), nor NUL */
+	if (parse_record(line, len, &rec) == AUTHD_OK)
+		return 0;
+	snprintf(seqs, sizeof(seqs), "%llu", seq);
+	for (ts = 0; ts < len; ts = te + 1) {
+		te = ts;
+		while (te < len && line[te] != ' ')
+			te++;
+		last = te == len;
+		if (in_hash)
+			return 0;   /* nothing follows the hash */
+		if (k == 0) {
+			if (!prefix_token(line, te, "seq", seqs, strlen(seqs), last))
+				return 0;
+		} else if (k < LEAD_KEYS) {
+			if (!prefix_token(line + ts, te - ts, lead_keys[k], NULL, 0,
+			    last))
+				return 0;
+		} else if (in_prev) {
+			/* the chain's end as the crashed writer saw it */
+			if (!prefix_token(line + ts, te - ts, "hash", NULL, 0, last))
+				return 0;
+			for (i = ts + 5; i < te; i++)
+				if (!((line[i] >= '0' && line[i] <= '9') ||
+				    (line[i] >= 'a' && line[i] <= 'f')))
+					return 0;
+			in_hash = 1;
+		} else if (te - ts >= 5 && memcmp(line + ts, "prev=", 5) == 0) {
+			if (!prefix_token(line + ts, te - ts, "prev", prev,
+			    HASH_HEX_LEN, last))
+				return 0;
+			in_prev = 1;
+		} else if (te - ts >= 5 && memcmp(line + ts, "hash=", 5) == 0)
+			return 0;   /* a hash before its prev */
+		else if (!last && (te == ts || memchr(line + ts, '=', te - ts) ==
+		    NULL || line[ts] == '='))
+			return 0;   /* an extra pair is key=value */
+		k++;
+	}
+	return 1;
+}
+
+/*
+ * Where the file's content ends, before from, when it ends in NUL bytes:
+ * blocks whose size reached the disk before their data did (a crash, with
+ * audit_fsync = no or on a file system without ordered data). Any number
+ * of them; *end_r is size when there are none, from when there is nothing
+ * else after from. AUTHD_OK or AUTHD_ERR_IO.
+ */
+static int
+end_before_zeros(int fd, off_t from, off_t size, off_t *end_r)
 {
 	char buf[4096];
 	off_t end = size;
 	size_t n, i;
 
-	while (end > 0) {
-		n = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+	while (end > from) {
+		n = end - from > (off_t)sizeof(buf) ? sizeof(buf) :
+		    (size_t)(end - from);
 		if (pread_full(fd, buf, n, end - (off_t)n) != AUTHD_OK)
 			return AUTHD_ERR_IO;
 		for (i = n; i > 0 && buf[i - 1] == '\0'; i--)
@@ -286,79 +393,134 @@ end_before_zeros(int fd, off_t size, off_t *end_r)
 	return AUTHD_OK;
 }
 
+/* Where the line that ends at end (its newline's offset, or size) starts. */
+static int
+line_start(int fd, off_t end, off_t *start_r)
+{
+	char buf[4096];
+	off_t pos = end;
+	size_t n, i;
+
+	while (pos > 0) {
+		n = pos > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)pos;
+		if (pread_full(fd, buf, n, pos - (off_t)n) != AUTHD_OK)
+			return AUTHD_ERR_IO;
+		for (i = n; i > 0 && buf[i - 1] != '\n'; i--)
+			;
+		if (i > 0) {
+			*start_r = pos - (off_t)n + (off_t)i;
+			return AUTHD_OK;
+		}
+		pos -= (off_t)n;
+	}
+	*start_r = 0;
+	return AUTHD_OK;
+}
+
+/* A line of the file: from start to its newline at end, content up to cend. */
+struct file_line {
+	off_t start, cend, end;
+};
+
+/*
+ * Read the line ending at end (a newline's offset, or the content's end)
+ * into buf (AUDIT_LINE_MAX): AUTHD_OK with l, AUTHD_ERR_TOO_LONG when its
+ * content (before any NUL bytes ending it) is longer than a record.
+ */
+static int
+read_line_before(int fd, off_t end, char *buf, struct file_line *l)
+{
+	l->end = end;
+	if (line_start(fd, end, &l->start) != AUTHD_OK ||
+	    end_before_zeros(fd, l->start, end, &l->cend) != AUTHD_OK)
+		return AUTHD_ERR_IO;
+	if (l->cend - l->start > AUDIT_LINE_MAX)
+		return AUTHD_ERR_TOO_LONG;
+	return pread_full(fd, buf, (size_t)(l->cend - l->start), l->start);
+}
+
+/*
+ * Find the chain's end: the seq and hash of the last complete record, and
+ * where it ends. What crashes left after it is stepped over, as
+ * authd_audit_verify does: lines that are the start of the record that
+ * follows it, or zeros (two crashes in a row leave two such lines; the
+ * next writer ends each with a newline); and a last line without its
+ * newline, which the next record's newline ends (torn_tail). A last line
+ * that is the whole next record but its newline continues the chain.
+ * Anything else there fails: a writer does not go on from a tail it does
+ * not understand.
+ */
 static int
 load_tail(struct authd_audit *a, off_t size)
 {
+	struct file_line frag[TAIL_FRAGMENTS_MAX], l;
 	struct audit_rec rec;
-	size_t n, end, start;
+	size_t nfrag = 0, i, len;
 	char *buf = NULL;
-	off_t real_size = size;
+	off_t content_end, tail_start, pos;
 	int r = AUTHD_ERR_AUDIT, zeros;
 
 	a->seq = 0;
 	memcpy(a->hash, zero_hash, sizeof(a->hash));
 	a->torn_tail = 0;
+	a->rec_end = 0;
 	/* Until the tail is understood, make the next append read it again. */
 	a->known_size = -1;
 	/* Zeros at the end are a line lost in a crash: the chain goes on from
 	 * what is before them, and the next writer ends their line. */
-	if (end_before_zeros(a->fd, size, &size) != AUTHD_OK)
+	if (end_before_zeros(a->fd, 0, size, &content_end) != AUTHD_OK)
 		return AUTHD_ERR_AUDIT;
-	zeros = size != real_size;
-	if (size == 0) {
-		a->torn_tail = zeros;
-		a->known_size = real_size;
-		return AUTHD_OK;
-	}
-	n = size > TAIL_READ_MAX ? TAIL_READ_MAX : (size_t)size;
-	if ((buf = malloc(n)) == NULL)
+	zeros = content_end != size;
+	if ((buf = malloc(AUDIT_LINE_MAX)) == NULL)
 		return AUTHD_ERR_NOMEM;
-	if (pread_full(a->fd, buf, n, size - (off_t)n) != AUTHD_OK)
-		goto out;
-	a->torn_tail = buf[n - 1] != '\n';
-	/* end: index of the newline closing the last complete record */
-	for (end = n; end > 0 && buf[end - 1] != '\n'; end--)
-		;
-	if (end == 0) {
-		/* Only a torn first record: the chain starts afresh (or from it,
-		 * when all but its newline was written). */
-		if ((off_t)n == size) {
-			if (whole_record(buf, n, 0, zero_hash, &rec)) {
-				a->seq = rec.seq;
-				memcpy(a->hash, rec.hash, HASH_HEX_LEN);
-			}
-			a->known_size = real_size;
-			r = AUTHD_OK;
-		}
-		goto out;
-	}
-	end--;
-	for (start = end; start > 0 && buf[start - 1] != '\n'; start--)
-		;
-	if (start == 0 && (off_t)n != size)
+	if (line_start(a->fd, content_end, &tail_start) != AUTHD_OK ||
+	    content_end - tail_start > AUDIT_LINE_MAX)
 		goto out;               /* longer than any record we write */
-	if (parse_record(buf + start, end - start, &rec) != AUTHD_OK)
-		goto out;
-	a->seq = rec.seq;
-	memcpy(a->hash, rec.hash, HASH_HEX_LEN);
-	a->hash[HASH_HEX_LEN] = '\0';
+	for (pos = tail_start; pos > 0; pos = l.start) {
+		if (read_line_before(a->fd, pos - 1, buf, &l) != AUTHD_OK)
+			goto out;
+		len = (size_t)(l.cend - l.start);
+		if (l.cend == l.end && parse_record(buf, len, &rec) == AUTHD_OK) {
+			a->seq = rec.seq;
+			memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+			a->rec_end = l.end + 1;
+			break;
+		}
+		if (nfrag == TAIL_FRAGMENTS_MAX)
+			goto out;
+		frag[nfrag++] = l;
+	}
+	/* each line stepped over is what a crash leaves after that record */
+	for (i = 0; i < nfrag; i++) {
+		len = (size_t)(frag[i].cend - frag[i].start);
+		if (pread_full(a->fd, buf, len, frag[i].start) != AUTHD_OK ||
+		    !crash_fragment(buf, len, frag[i].cend != frag[i].end,
+		    a->seq + 1, a->hash))
+			goto out;
+	}
+	if (nfrag > 0)
+		authd_syslog(LOG_AUTHPRIV | LOG_WARNING, "audit: %zu line(s) "
+		    "left by crashes after seq %llu; the chain goes on from it",
+		    nfrag, a->seq);
+	len = (size_t)(content_end - tail_start);
+	a->torn_tail = len > 0 || zeros;
 	/*
 	 * Torn after its last byte but the newline: the record is whole, and
 	 * the chain goes on from it (the next append ends the line first).
 	 */
-	if (a->torn_tail && whole_record(buf + end + 1, n - end - 1, a->seq,
-	    a->hash, &rec)) {
+	if (len > 0 && pread_full(a->fd, buf, len, tail_start) == AUTHD_OK &&
+	    whole_record(buf, len, a->seq, a->hash, &rec)) {
 		a->seq = rec.seq;
 		memcpy(a->hash, rec.hash, HASH_HEX_LEN);
+		a->rec_end = content_end;
 	}
-	a->torn_tail |= zeros;
-	a->known_size = real_size;
+	a->known_size = size;
 	r = AUTHD_OK;
  out:
 	if (r == AUTHD_OK && zeros)
 		authd_syslog(LOG_AUTHPRIV | LOG_WARNING, "audit: %lld zero bytes at "
 		    "the end of the log (lost in a crash); the chain goes on from "
-		    "the record before them", (long long)(real_size - size));
+		    "the record before them", (long long)(size - content_end));
 	free(buf);
 	return r;
 }
@@ -609,6 +771,7 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
 	}
 	/* The records are in the file whatever fdatasync says: the chain follows them. */
 	a->known_size = st.st_size + (off_t)total;
+	a->rec_end = a->known_size;
 	a->appended += total;
 	return AUTHD_OK;
  undo:
@@ -616,6 +779,26 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
 	memcpy(a->hash, hash, sizeof(hash));
 	a->torn_tail = torn;
 	return r;
+}
+
+/*
+ * An fdatasync on the file open failed (a->lock held): what was written
+ * until now may be in the pages it failed on, which are clean after it, so
+ * no later fdatasync's success covers them.
+ */
+static void
+note_sync_failure(struct authd_audit *a)
+{
+	struct stat st;
+	off_t size = a->known_size;
+
+	if (a->failed_upto == 0)
+		a->failed_from = a->synced_upto;
+	a->failed_upto = a->appended;
+	if (fstat(a->fd, &st) == 0 && st.st_size > size)
+		size = st.st_size;
+	if (size > a->failed_size)
+		a->failed_size = size;
 }
 
 /*
@@ -627,8 +810,7 @@ append_locked(struct authd_audit *a, const struct authd_audit_event *evs,
 int
 authd_audit_sync(struct authd_audit *a, off_t end_off)
 {
-	unsigned long long written, seq, end = (unsigned long long)end_off;
-	char hash[HASH_HEX_LEN + 1];
+	unsigned long long written, end = (unsigned long long)end_off;
 	int r = AUTHD_OK, err = 0;
 
 	if (end_off <= 0)
@@ -642,29 +824,31 @@ authd_audit_sync(struct authd_audit *a, off_t end_off)
 		/* Everything written before this fdatasync starts is covered by it. */
 		pthread_mutex_lock(&a->lock);
 		written = a->appended;
-		seq = a->seq;
-		memcpy(hash, a->hash, sizeof(hash));
 		pthread_mutex_unlock(&a->lock);
 		if (fdatasync(a->fd) == -1) {
 			err = errno;
 			r = AUTHD_ERR_AUDIT;
-			/* what was written until now may be in the pages it failed on */
 			pthread_mutex_lock(&a->lock);
-			if (a->failed_upto == 0)
-				a->failed_from = a->synced_upto;
-			a->failed_upto = a->appended;
+			note_sync_failure(a);
 			pthread_mutex_unlock(&a->lock);
-		} else if (written > a->synced_upto) {
+		} else if (written > a->synced_upto)
 			a->synced_upto = written;
-			a->synced_seq = seq;
-			memcpy(a->synced_hash, hash, sizeof(hash));
-		}
 	}
 	pthread_mutex_unlock(&a->sync_lock);
 	if (r != AUTHD_OK)
 		authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: records not synced to "
 		    "disk: %s", strerror(err));
 	return r;
+}
+
+/* Whether the path names another file than the one open. */
+static int
+moved_away(struct authd_audit *a)
+{
+	struct stat at_path, open_st;
+
+	return stat(a->path, &at_path) == 0 && fstat(a->fd, &open_st) == 0 &&
+	    (at_path.st_dev != open_st.st_dev || at_path.st_ino != open_st.st_ino);
 }
 
 int
@@ -674,7 +858,7 @@ authd_audit_write_n(struct authd_audit *a, const struct authd_audit_event *evs,
 	char event[VALUE_ESC_MAX], user[VALUE_ESC_MAX];
 	size_t off[AUTHD_AUDIT_BATCH_MAX], body[AUTHD_AUDIT_BATCH_MAX];
 	size_t len[AUTHD_AUDIT_BATCH_MAX], i;
-	int r, locked = 0;
+	int r, locked = 0, moved = 0, rotated;
 
 	if (sync_end_r != NULL)
 		*sync_end_r = 0;
@@ -684,11 +868,31 @@ authd_audit_write_n(struct authd_audit *a, const struct authd_audit_event *evs,
 		if (!valid_extra(evs[i].extra))
 			return AUTHD_ERR_INVALID;
 	pthread_mutex_lock(&a->lock);
-	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
-		;
-	if (r == -1) {
-		r = AUTHD_ERR_AUDIT;
-		goto out;
+	for (;;) {
+		while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
+			;
+		if (r == -1) {
+			r = AUTHD_ERR_AUDIT;
+			goto out;
+		}
+		/*
+		 * Rotated while this handle had the file open (authctl, or authd
+		 * before its SIGUSR1): the records go to the file at the path,
+		 * after the link to the old one's end. Looked at under the old
+		 * file's lock, which authd_audit_reopen() holds while it reads
+		 * that end, so that no record lands in the old file after it.
+		 * A path with no file yet: the old file until there is one.
+		 */
+		if (moved || !moved_away(a))
+			break;
+		moved = 1;
+		flock(a->fd, LOCK_UN);
+		pthread_mutex_unlock(&a->lock);
+		if ((r = authd_audit_reopen(a, &rotated)) != AUTHD_OK)
+			authd_syslog(LOG_AUTHPRIV | LOG_ERR, "audit: %s was "
+			    "rotated, and going on in the new file failed (%s); "
+			    "writing to the old one", a->path, authd_strerror(r));
+		pthread_mutex_lock(&a->lock);
 	}
 	locked = 1;
 	r = append_locked(a, evs, n, off, body, len);
@@ -738,9 +942,9 @@ authd_audit_reopen(struct authd_audit *a, int *rotated_r)
 	struct stat now, open_st;
 	char extra[160], prev_hash[HASH_HEX_LEN + 1], old_hash[HASH_HEX_LEN + 1];
 	size_t off[1], body[1], len[1];
-	unsigned long long prev_seq, old_seq;
-	off_t old_known;
-	int fd = -1, old_fd, old_torn, r;
+	unsigned long long prev_seq;
+	off_t old_known, old_rec_end, old_failed;
+	int fd = -1, old_fd, old_torn, old_locked = 0, r;
 
 	*rotated_r = 0;
 	pthread_mutex_lock(&a->sync_lock);
@@ -751,8 +955,25 @@ authd_audit_reopen(struct authd_audit *a, int *rotated_r)
 		r = AUTHD_OK;
 		goto out;
 	}
+	/*
+	 * The old chain's end as the old file holds it: other writers (authctl)
+	 * appended since this handle last wrote. Its lock is held until the
+	 * link is written; a writer that takes it afterwards finds the file
+	 * renamed and goes on in the new one.
+	 */
+	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
+		;
+	if (r == -1 || fstat(a->fd, &open_st) == -1) {
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	old_locked = 1;
+	if (open_st.st_size != a->known_size &&
+	    (r = load_tail(a, open_st.st_size)) != AUTHD_OK)
+		goto out;
 	/* what was written to the old file is on disk before it is left */
 	if (fdatasync(a->fd) == -1) {
+		note_sync_failure(a);
 		r = AUTHD_ERR_AUDIT;
 		goto out;
 	}
@@ -764,47 +985,57 @@ authd_audit_reopen(struct authd_audit *a, int *rotated_r)
 		r = AUTHD_ERR_IO;
 		goto out;
 	}
-	prev_seq = old_seq = a->seq;
+	prev_seq = a->seq;
 	memcpy(prev_hash, a->hash, sizeof(prev_hash));
 	memcpy(old_hash, a->hash, sizeof(old_hash));
 	old_fd = a->fd;
 	old_known = a->known_size;
+	old_rec_end = a->rec_end;
 	old_torn = a->torn_tail;
+	old_failed = a->failed_size;
 	a->fd = fd;
+	a->failed_size = 0;     /* offsets of the old file */
 	if ((r = load_tail(a, now.st_size)) != AUTHD_OK) {
 		a->fd = old_fd;
-		a->seq = old_seq;
+		a->seq = prev_seq;
 		memcpy(a->hash, old_hash, sizeof(a->hash));
 		a->known_size = old_known;
+		a->rec_end = old_rec_end;
 		a->torn_tail = old_torn;
+		a->failed_size = old_failed;
 		goto out;           /* closes fd */
 	}
-	fd = old_fd;            /* closed below */
+	fd = old_fd;            /* unlocked and closed below */
 	a->synced_upto = a->appended;
-	a->synced_seq = 0;
-	a->chain[0] = '\0';
-	/* The new file's first record ties it to the old chain's end. */
-	snprintf(extra, sizeof(extra), " prev_file_seq=%llu prev_file_hash=%s",
-	    prev_seq, prev_hash);
-	memset(&ev, 0, sizeof(ev));
-	ev.event = "audit_continue";
-	ev.peer_uid = (uid_t)-1;
-	ev.result = "success";
-	ev.reason = "the log was rotated: the previous file ends at prev_file_seq";
-	ev.extra = extra;
-	r = append_locked(a, &ev, 1, off, body, len);
+	*rotated_r = 1;
+	/*
+	 * The new file's first record ties it to the old chain's end; one
+	 * with records already was tied by the writer that went on there
+	 * first (authctl, between the rename and authd's SIGUSR1).
+	 */
+	if (a->seq == 0) {
+		snprintf(extra, sizeof(extra), " prev_file_seq=%llu "
+		    "prev_file_hash=%s", prev_seq, prev_hash);
+		memset(&ev, 0, sizeof(ev));
+		ev.event = "audit_continue";
+		ev.peer_uid = (uid_t)-1;
+		ev.result = "success";
+		ev.reason = "the log was rotated: the previous file ends at "
+		    "prev_file_seq";
+		ev.extra = extra;
+		r = append_locked(a, &ev, 1, off, body, len);
+	}
 	flock(a->fd, LOCK_UN);
 	if (r == AUTHD_OK && a->fsync_each) {
-		if (fdatasync(a->fd) == -1)
+		if (fdatasync(a->fd) == -1) {
+			note_sync_failure(a);
 			r = AUTHD_ERR_AUDIT;
-		else {
+		} else
 			a->synced_upto = a->appended;
-			a->synced_seq = a->seq;
-			memcpy(a->synced_hash, a->hash, sizeof(a->hash));
-		}
 	}
-	*rotated_r = 1;
  out:
+	if (old_locked)
+		flock(*rotated_r ? fd : a->fd, LOCK_UN);
 	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_unlock(&a->sync_lock);
 	if (fd != -1)
@@ -812,82 +1043,20 @@ authd_audit_reopen(struct authd_audit *a, int *rotated_r)
 	return r;
 }
 
-/*
- * The hash of the first line of fd when it is the record seq=1: the name of
- * the file's chain. AUTHD_OK, or AUTHD_ERR_AUDIT when the file does not start
- * with one (empty, or damaged).
- */
-static int
-first_record_hash(int fd, char out[HASH_HEX_LEN + 1])
-{
-	struct audit_rec rec;
-	char *buf;
-	ssize_t n;
-	size_t len;
-	int r = AUTHD_ERR_AUDIT;
-
-	if ((buf = malloc(AUDIT_LINE_MAX)) == NULL)
-		return AUTHD_ERR_NOMEM;
-	do
-		n = pread(fd, buf, AUDIT_LINE_MAX, 0);
-	while (n == -1 && errno == EINTR);
-	if (n > 0) {
-		for (len = 0; len < (size_t)n && buf[len] != '\n'; len++)
-			;
-		if (len < (size_t)n && parse_record(buf, len, &rec) == AUTHD_OK &&
-		    rec.seq == 1) {
-			memcpy(out, rec.hash, HASH_HEX_LEN);
-			out[HASH_HEX_LEN] = '\0';
-			r = AUTHD_OK;
-		}
-	}
-	free(buf);
-	return r;
-}
-
-int
-authd_audit_head(struct authd_audit *a, struct authd_audit_checkpoint *cp)
-{
-	int r = AUTHD_OK;
-
-	memset(cp, 0, sizeof(*cp));
-	if (a->fsync_each) {
-		pthread_mutex_lock(&a->sync_lock);
-		cp->seq = a->synced_seq;
-		memcpy(cp->hash, a->synced_hash, sizeof(cp->hash));
-		pthread_mutex_unlock(&a->sync_lock);
-	}
-	pthread_mutex_lock(&a->lock);
-	if (!a->fsync_each) {
-		cp->seq = a->seq;
-		memcpy(cp->hash, a->hash, sizeof(cp->hash));
-	}
-	if (cp->seq == 0)
-		r = AUTHD_ERR_MISSING;
-	else if (a->chain[0] == '\0')
-		r = first_record_hash(a->fd, a->chain);
-	memcpy(cp->chain, a->chain, sizeof(cp->chain));
-	pthread_mutex_unlock(&a->lock);
-	return r;
-}
-
-int
-authd_audit_chain_of(const char *path, char chain_r[AUTHD_AUDIT_HASH_LEN + 1])
-{
-	int fd, r;
-
-	chain_r[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return AUTHD_ERR_IO;
-	r = first_record_hash(fd, chain_r);
-	close(fd);
-	return r;
-}
-
 /* Verification */
 
+/*
+ * The file read line by line with pread() (so that the fd of a live
+ * handle, O_APPEND and shared by writing threads, can be read too).
+ */
+#define VERIFY_READ_BUF 65536
 struct verifier {
-	FILE *f;
+	int fd;
+	int own_fd;         /* closed by verifier_close */
+	int err;            /* errno of a failed read */
+	off_t off;          /* of the next read */
+	char *rbuf;
+	size_t rpos, rlen;
 	char *line;
 	size_t len;
 	unsigned long lineno;
@@ -895,8 +1064,40 @@ struct verifier {
 	int zeros;          /* the line is NUL bytes only (a crash's, load_tail) */
 };
 
+static int
+next_char(struct verifier *v)
+{
+	ssize_t n;
+
+	if (v->rpos == v->rlen) {
+		do
+			n = pread(v->fd, v->rbuf, VERIFY_READ_BUF, v->off);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0) {
+			if (n < 0)
+				v->err = errno;
+			return EOF;
+		}
+		v->off += n;
+		v->rlen = (size_t)n;
+		v->rpos = 0;
+	}
+	return (unsigned char)v->rbuf[v->rpos++];
+}
+
+/* Read again from the start. */
+static void
+verifier_rewind(struct verifier *v)
+{
+	v->off = 0;
+	v->rpos = v->rlen = 0;
+	v->lineno = 0;
+	v->err = 0;
+}
+
 /*
- * 1 with a line, 0 at the end, AUTHD_ERR_TOO_LONG when over AUDIT_LINE_MAX.
+ * 1 with a line, 0 at the end, AUTHD_ERR_TOO_LONG when over AUDIT_LINE_MAX,
+ * AUTHD_ERR_IO when the file cannot be read (errno in v->err).
  * A line of NUL bytes only may be of any length (its first AUDIT_LINE_MAX
  * are kept).
  */
@@ -907,7 +1108,7 @@ next_line(struct verifier *v)
 
 	v->len = 0;
 	v->has_newline = 0;
-	while ((c = getc_unlocked(v->f)) != EOF) {
+	while ((c = next_char(v)) != EOF) {
 		if (c == '\n') {
 			v->has_newline = 1;
 			break;
@@ -921,8 +1122,10 @@ next_line(struct verifier *v)
 		}
 		v->line[v->len++] = (char)c;
 	}
+	if (v->err != 0)
+		return AUTHD_ERR_IO;
 	if (c == EOF && v->len == 0)
-		return ferror(v->f) ? AUTHD_ERR_IO : 0;
+		return 0;
 	v->zeros = zeros && v->len > 0;
 	v->lineno++;
 	return 1;
@@ -940,33 +1143,182 @@ setwhy(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Open path to be read line by line. AUTHD_OK, or an error (with why). */
+/*
+ * Read fd line by line from its start; own: closed by verifier_close (or
+ * here on an error). AUTHD_OK, or AUTHD_ERR_NOMEM.
+ */
 static int
-verifier_open(struct verifier *v, const char *path, char *why, size_t whylen)
+verifier_fdopen(struct verifier *v, int fd, int own)
 {
-	int fd;
-
 	memset(v, 0, sizeof(*v));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		setwhy(why, whylen, "%s: %s", path, strerror(errno));
-		return AUTHD_ERR_IO;
-	}
-	if ((v->f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return AUTHD_ERR_NOMEM;
-	}
-	if ((v->line = malloc(AUDIT_LINE_MAX)) == NULL) {
-		fclose(v->f);
+	v->fd = fd;
+	v->own_fd = own;
+	if ((v->line = malloc(AUDIT_LINE_MAX)) == NULL ||
+	    (v->rbuf = malloc(VERIFY_READ_BUF)) == NULL) {
+		free(v->line);
+		if (own)
+			close(fd);
+		v->fd = -1;
 		return AUTHD_ERR_NOMEM;
 	}
 	return AUTHD_OK;
+}
+
+/*
+ * Open path to be read line by line. AUTHD_OK, or an error (with why).
+ * Only a regular file: a directory cannot be read, and a FIFO or a device
+ * such as /dev/zero may never end (O_NONBLOCK: opening a FIFO waits for a
+ * writer otherwise).
+ */
+static int
+verifier_open(struct verifier *v, const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd;
+
+	memset(v, 0, sizeof(*v));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		return AUTHD_ERR_IO;
+	}
+	if (fstat(fd, &st) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return AUTHD_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		setwhy(why, whylen, "%s: not a regular file (%s)", path,
+		    S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ?
+		    "a FIFO" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ?
+		    "a device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a file");
+		close(fd);
+		return AUTHD_ERR_IO;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		setwhy(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return AUTHD_ERR_IO;
+	}
+	return verifier_fdopen(v, fd, 1);
 }
 
 static void
 verifier_close(struct verifier *v)
 {
 	free(v->line);
-	fclose(v->f);
+	free(v->rbuf);
+	if (v->own_fd && v->fd != -1)
+		close(v->fd);
+	v->fd = -1;
+}
+
+/*
+ * The hash of the first complete record of the file, past what crashes
+ * left before it (authd_audit_verify steps over the same lines): the name
+ * of the file's chain. It must be the record seq=1. AUTHD_OK, or
+ * AUTHD_ERR_AUDIT when the file has no such record (empty, or damaged).
+ */
+static int
+first_record_hash(struct verifier *v, char out[HASH_HEX_LEN + 1])
+{
+	struct audit_rec rec;
+	int r;
+
+	while ((r = next_line(v)) == 1) {
+		if (v->has_newline && crash_fragment(v->line, v->len, v->zeros, 1,
+		    zero_hash))
+			continue;
+		if (!v->has_newline || parse_record(v->line, v->len, &rec) !=
+		    AUTHD_OK || rec.seq != 1 ||
+		    memcmp(rec.prev, zero_hash, HASH_HEX_LEN) != 0)
+			break;
+		memcpy(out, rec.hash, HASH_HEX_LEN);
+		out[HASH_HEX_LEN] = '\0';
+		return AUTHD_OK;
+	}
+	return r == AUTHD_ERR_NOMEM ? r : AUTHD_ERR_AUDIT;
+}
+
+int
+authd_audit_head(struct authd_audit *a, struct authd_audit_checkpoint *cp)
+{
+	struct verifier v;
+	struct stat st;
+	unsigned long long written;
+	off_t rec_end;
+	int r = AUTHD_OK, locked;
+
+	memset(cp, 0, sizeof(*cp));
+	pthread_mutex_lock(&a->sync_lock);
+	pthread_mutex_lock(&a->lock);
+	/* the file's end, whoever wrote it (authctl appends to it too) */
+	while ((r = flock(a->fd, LOCK_EX)) == -1 && errno == EINTR)
+		;
+	locked = r == 0;
+	if (r == -1 || fstat(a->fd, &st) == -1)
+		r = AUTHD_ERR_IO;
+	else if (st.st_size != a->known_size)
+		r = load_tail(a, st.st_size);
+	else
+		r = AUTHD_OK;
+	if (locked)
+		flock(a->fd, LOCK_UN);
+	cp->seq = a->seq;
+	memcpy(cp->hash, a->hash, sizeof(cp->hash));
+	rec_end = a->rec_end;
+	written = a->appended;
+	pthread_mutex_unlock(&a->lock);
+	if (r != AUTHD_OK)
+		goto out;
+	if (cp->seq == 0) {
+		r = AUTHD_ERR_MISSING;
+		goto out;
+	}
+	/*
+	 * Everything written before it starts is covered by this fdatasync's
+	 * success, but for what a failed one may have lost (failed_size): a
+	 * write-back error is reported once to each open file, and its pages
+	 * are clean after it.
+	 */
+	if (fdatasync(a->fd) == -1) {
+		pthread_mutex_lock(&a->lock);
+		note_sync_failure(a);
+		pthread_mutex_unlock(&a->lock);
+		r = AUTHD_ERR_IO;
+		goto out;
+	}
+	if (written > a->synced_upto)
+		a->synced_upto = written;
+	pthread_mutex_lock(&a->lock);
+	if (rec_end <= a->failed_size)
+		r = AUTHD_ERR_MISSING;
+	pthread_mutex_unlock(&a->lock);
+	if (r != AUTHD_OK)
+		goto out;
+	/* the chain's name, read each time: the file may have been cut since */
+	if ((r = verifier_fdopen(&v, a->fd, 0)) != AUTHD_OK)
+		goto out;
+	r = first_record_hash(&v, cp->chain);
+	verifier_close(&v);
+ out:
+	pthread_mutex_unlock(&a->sync_lock);
+	if (r != AUTHD_OK)
+		memset(cp, 0, sizeof(*cp));
+	return r;
+}
+
+int
+authd_audit_chain_of(const char *path, char chain_r[AUTHD_AUDIT_HASH_LEN + 1])
+{
+	struct verifier v;
+	int r;
+
+	chain_r[0] = '\0';
+	if ((r = verifier_open(&v, path, NULL, 0)) != AUTHD_OK)
+		return r;
+	r = first_record_hash(&v, chain_r);
+	verifier_close(&v);
+	return r;
 }
 
 /*
@@ -995,6 +1347,32 @@ explain_gap(struct verifier *v, unsigned long long last, unsigned long long seq,
 	else
 		setwhy(why, whylen, "line %lu: %llu records missing before this "
 		    "one (seq %llu after %llu)", bad_line, seq - last - 1, seq, last);
+}
+
+/*
+ * A record arrived with a seq the chain has had: an exact repeat of an
+ * earlier line (the same hash over the same content), or another record
+ * with that seq. Reads the file again from its start.
+ */
+static void
+explain_repeat(struct verifier *v, const struct audit_rec *dup,
+    unsigned long bad_line, unsigned long long last, char *why, size_t whylen)
+{
+	char hash[HASH_HEX_LEN];
+	struct audit_rec rec;
+	unsigned long long seq = dup->seq;
+
+	memcpy(hash, dup->hash, HASH_HEX_LEN);
+	verifier_rewind(v);
+	while (v->lineno + 1 < bad_line && next_line(v) == 1)
+		if (parse_record(v->line, v->len, &rec) == AUTHD_OK &&
+		    rec.seq == seq && memcmp(rec.hash, hash, HASH_HEX_LEN) == 0) {
+			setwhy(why, whylen, "line %lu: record %llu appears twice "
+			    "(a copy of line %lu)", bad_line, seq, v->lineno);
+			return;
+		}
+	setwhy(why, whylen, "line %lu: records out of order (seq %llu after "
+	    "%llu)", bad_line, seq, last);
 }
 
 /* Check one line against the chain so far; AUTHD_OK or AUTHD_ERR_AUDIT with why. */
@@ -1031,8 +1409,7 @@ check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
 		return AUTHD_ERR_AUDIT;
 	}
 	if (rec.seq <= *last_seq) {
-		setwhy(why, whylen, "line %lu: records out of order (seq %llu "
-		    "after %llu)", n, rec.seq, *last_seq);
+		explain_repeat(v, &rec, n, *last_seq, why, whylen);
 		return AUTHD_ERR_AUDIT;
 	}
 	if (rec.seq > *last_seq + 1) {
@@ -1053,42 +1430,54 @@ check_line(struct verifier *v, unsigned long long *last_seq, char *last_hash,
 	return AUTHD_OK;
 }
 
-/*
- * Whether the line is what a crash leaves, which the next writer ends with a
- * newline before its own record (load_tail): the start of the record that
- * would follow last_seq, cut short in the middle of a write; or NUL bytes
- * only, where the file's size reached the disk and its data did not.
- */
-static int
-torn_fragment(const struct verifier *v, unsigned long long last_seq)
+/* Say which lines were stepped over (torn), in why. */
+static void
+explain_torn(const struct authd_audit_torn *torn, const unsigned char *zeros,
+    char *why, size_t whylen)
 {
-	char lead[32];
-	size_t n;
+	char buf[512];
+	size_t i, len, listed;
 
-	n = (size_t)snprintf(lead, sizeof(lead), "seq=%llu ", last_seq + 1);
-	if (!v->has_newline || v->len == 0)
-		return 0;
-	return v->zeros || memcmp(v->line, lead, v->len < n ? v->len : n) == 0;
+	if (torn->n == 1) {
+		setwhy(why, whylen, "line %zu: %s, stepped over (the chain "
+		    "continues across it)", torn->line[0], zeros[0] ? "zeros "
+		    "where a crash lost records before they reached the disk" :
+		    "a record cut short by a crash");
+		return;
+	}
+	listed = torn->n < AUTHD_AUDIT_TORN_LISTED ? torn->n :
+	    AUTHD_AUDIT_TORN_LISTED;
+	len = (size_t)snprintf(buf, sizeof(buf), "lines");
+	for (i = 0; i < listed && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s %zu (%s)",
+		    i == 0 ? "" : ",", torn->line[i], zeros[i] ? "zeros" :
+		    "a record cut short");
+	if (torn->n > listed && len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, " and %zu more",
+		    torn->n - listed);
+	setwhy(why, whylen, "%s: %zu lines left by crashes, stepped over "
+	    "(the chain continues across them)", buf, torn->n);
 }
 
 int
 authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
-    size_t *torn_line_r, char *why, size_t whylen)
+    struct authd_audit_torn *torn_r, char *why, size_t whylen)
 {
-	struct verifier v = { 0 };
-	char last_hash[HASH_HEX_LEN + 1], torn_why[160] = "";
+	struct verifier v = { .fd = -1 };
+	struct authd_audit_torn torn = { 0 };
+	unsigned char zeros[AUTHD_AUDIT_TORN_LISTED];
+	char last_hash[HASH_HEX_LEN + 1];
 	unsigned long long last_seq = 0;
-	unsigned long torn = 0;     /* a torn line waiting for its successor */
-	unsigned long line;
-	size_t records = 0;
-	int r, malformed, torn_zeros = 0;
+	unsigned long line, pending = 0;  /* the first of torn lines waiting */
+	size_t records = 0, npending = 0;
+	int r, malformed;
 
 	if (records_r != NULL)
 		*records_r = 0;
 	if (bad_line_r != NULL)
 		*bad_line_r = 0;
-	if (torn_line_r != NULL)
-		*torn_line_r = 0;
+	if (torn_r != NULL)
+		memset(torn_r, 0, sizeof(*torn_r));
 	setwhy(why, whylen, "intact");
 	memcpy(last_hash, zero_hash, sizeof(last_hash));
 	if ((r = verifier_open(&v, path, why, whylen)) != AUTHD_OK)
@@ -1105,51 +1494,51 @@ authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
 			goto out;
 		}
 		if (r < 0) {
-			setwhy(why, whylen, "%s: read error", path);
+			setwhy(why, whylen, "%s: read error: %s", path,
+			    strerror(v.err != 0 ? v.err : EIO));
 			goto out;
 		}
 		malformed = 0;
 		line = v.lineno;    /* check_line may read on to explain a gap */
 		if ((r = check_line(&v, &last_seq, last_hash, why, whylen,
 		    &malformed)) != AUTHD_OK) {
-			/* one torn line, if the record after it continues the chain */
-			if (malformed && torn == 0 && torn_fragment(&v, last_seq)) {
-				torn = line;
-				torn_zeros = v.zeros;
+			/* what crashes left, if the record after continues the chain */
+			if (malformed && v.has_newline && crash_fragment(v.line,
+			    v.len, v.zeros, last_seq + 1, last_hash)) {
+				if (npending++ == 0)
+					pending = line;
+				if (torn.n < AUTHD_AUDIT_TORN_LISTED) {
+					torn.line[torn.n] = line;
+					zeros[torn.n] = v.zeros || v.len == 0 ||
+					    v.line[0] == '\0';
+				}
+				torn.n++;
 				continue;
 			}
-			if (torn != 0)
+			if (npending != 0)
 				setwhy(why, whylen, "line %lu: malformed record (not "
 				    "a complete audit record, and the next does not "
-				    "continue the chain over it)", torn);
+				    "continue the chain over it)", pending);
 			if (bad_line_r != NULL)
-				*bad_line_r = torn != 0 ? torn : line;
+				*bad_line_r = npending != 0 ? pending : line;
 			goto out;
 		}
-		if (torn != 0) {
-			if (torn_line_r != NULL && *torn_line_r == 0) {
-				*torn_line_r = torn;
-				snprintf(torn_why, sizeof(torn_why), "line %lu: %s, "
-				    "stepped over (the chain continues across it)",
-				    torn, torn_zeros ? "zeros where a crash lost "
-				    "records before they reached the disk" :
-				    "a record cut short by a crash");
-			}
-			torn = 0;
-		}
+		npending = 0;
 		records++;
 	}
-	if (torn != 0) {
+	if (npending != 0) {
 		/* nothing after it: not known to be a crash's doing */
 		setwhy(why, whylen, "line %lu: malformed record (not a complete "
-		    "audit record)", torn);
+		    "audit record)", pending);
 		if (bad_line_r != NULL)
-			*bad_line_r = torn;
+			*bad_line_r = pending;
 		r = AUTHD_ERR_AUDIT;
 		goto out;
 	}
-	if (torn_why[0] != '\0')
-		setwhy(why, whylen, "%s", torn_why);
+	if (torn.n > 0)
+		explain_torn(&torn, zeros, why, whylen);
+	if (torn_r != NULL)
+		*torn_r = torn;
 	r = AUTHD_OK;
  out:
 	if (records_r != NULL)
@@ -1171,7 +1560,7 @@ authd_audit_verify_checkpoints(const char *path,
     struct authd_audit_checkpoint *cps, size_t n, size_t *matched_r,
     size_t *bad_line_r, char *why, size_t whylen)
 {
-	struct verifier v = { 0 };
+	struct verifier v = { .fd = -1 };
 	struct authd_audit_checkpoint key, *cp;
 	struct audit_rec rec;
 	unsigned long long last = 0;
@@ -1205,7 +1594,9 @@ authd_audit_verify_checkpoints(const char *path,
 		matched++;
 	}
 	if (r < 0) {
-		setwhy(why, whylen, "%s: read error", path);
+		setwhy(why, whylen, "%s: read error: %s", path,
+		    r == AUTHD_ERR_TOO_LONG ? "a line too long for a record" :
+		    strerror(v.err != 0 ? v.err : EIO));
 		goto out;
 	}
 	r = AUTHD_OK;

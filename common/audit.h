@@ -73,9 +73,13 @@ int authd_audit_sync(struct authd_audit *a, off_t end);
  * After the log was rotated (renamed away; a new file, or none, at the path
  * it was opened at): sync the old file, go on at the path (created 0600
  * unless AUTHD_AUDIT_EXISTING), its next record being event=audit_continue
- * with prev_file_seq and prev_file_hash, the old chain's end. *rotated_r 0
- * and AUTHD_OK when the path is still the file open. On an error the old
- * file stays in use.
+ * with prev_file_seq and prev_file_hash, the old chain's end as the old
+ * file holds it (read under its lock: with what other writers appended).
+ * A new file that has records already (another writer went on there first)
+ * gets no second audit_continue. *rotated_r 0 and AUTHD_OK when the path
+ * is still the file open. On an error the old file stays in use.
+ * A writer does this itself when it finds, holding the file's lock, that
+ * the path names another file than the one it has open.
  */
 int authd_audit_reopen(struct authd_audit *a, int *rotated_r);
 void authd_audit_close(struct authd_audit **ap);
@@ -83,14 +87,24 @@ void authd_audit_close(struct authd_audit **ap);
 /*
  * Check the chain of the file at path. Returns AUTHD_OK when intact; otherwise
  * AUTHD_ERR_AUDIT with *bad_line_r = the 1-based line of the first record
- * that is altered, missing before it, or out of order, and a one-line
- * explanation in why. A record cut short by a crash (the start of the
- * record that follows, ended by the next writer's newline) is stepped over
- * when the record after it continues the chain: AUTHD_OK with *torn_line_r
- * = its line (the first such; 0 when none) and why saying so.
+ * that is altered, missing before it, out of order or repeated, and a
+ * one-line explanation in why; AUTHD_ERR_IO when the file cannot be read
+ * (why says why; not a regular file is refused before reading).
+ *
+ * What a crash leaves, which the next writer ends with a newline, is
+ * stepped over when the record after it continues the chain: a record cut
+ * short (a prefix of the record that follows the chain's end, never a
+ * complete record) or NUL bytes. Such lines carry no hash, so the file
+ * cannot show that a crash left them and not someone: every one is named,
+ * in torn (NULL when not wanted) and in why. AUTHD_OK then.
  */
+#define AUTHD_AUDIT_TORN_LISTED 10
+struct authd_audit_torn {
+	size_t n;                               /* lines stepped over */
+	size_t line[AUTHD_AUDIT_TORN_LISTED];   /* the first of them */
+};
 int authd_audit_verify(const char *path, size_t *records_r, size_t *bad_line_r,
-    size_t *torn_line_r, char *why, size_t whylen);
+    struct authd_audit_torn *torn_r, char *why, size_t whylen);
 
 /*
  * Checkpoints: the chain's head kept outside the file (authd adds one to the
@@ -106,13 +120,21 @@ struct authd_audit_checkpoint {
 	char time[32];                     /* when taken, for messages */
 };
 /*
- * The head of what this handle wrote that is on disk (synced, when it syncs
- * each record; written otherwise), with the chain's name; time left empty.
- * AUTHD_OK; AUTHD_ERR_MISSING when nothing yet; AUTHD_ERR_AUDIT when the
- * file does not start with the record seq=1.
+ * The head of the chain on disk, for a checkpoint: the file's last complete
+ * record as read under its lock (whoever wrote it: authctl appends to the
+ * same file), after an fdatasync that succeeded, with the chain's name;
+ * time left empty. A record that ends where a failed sync may have lost
+ * data (one this handle saw fail) is never the head, whatever a later
+ * fdatasync says. AUTHD_OK; AUTHD_ERR_MISSING when nothing is due (no
+ * record, or the last one not known to be on disk); AUTHD_ERR_IO when the
+ * sync failed; AUTHD_ERR_AUDIT when the file has no first record (seq=1)
+ * or its end is not a record.
  */
 int authd_audit_head(struct authd_audit *a, struct authd_audit_checkpoint *cp);
-/* The chain's name of the file at path: the hash of its first record. */
+/*
+ * The chain's name of the file at path: the hash of its first complete
+ * record (seq=1), past what a crash left before it.
+ */
 int authd_audit_chain_of(const char *path, char chain_r[AUTHD_AUDIT_HASH_LEN + 1]);
 /*
  * Each checkpoint (of this file's chain; sorted here) must name a record of

@@ -136,12 +136,12 @@ write_lines(const char *path, char lines[][2048], const size_t *order, size_t n)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static size_t torn_line;     /* from the last verify() */
+static struct authd_audit_torn torn;     /* from the last verify() */
 
 static int
 verify(const char *path, size_t *records_r, size_t *bad_r, char *why, size_t whylen)
 {
-	return authd_audit_verify(path, records_r, bad_r, &torn_line, why, whylen);
+	return authd_audit_verify(path, records_r, bad_r, &torn, why, whylen);
 }
 
 START_TEST(ten_records_verify)
@@ -297,7 +297,7 @@ START_TEST(duplicated_record)
 	write_lines(logpath, lines, order, 11);
 	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_ERR_AUDIT);
 	ck_assert_uint_eq(bad, 6);
-	ck_assert_str_eq(why, "line 6: records out of order (seq 5 after 5)");
+	ck_assert_str_eq(why, "line 6: record 5 appears twice (a copy of line 5)");
 }
 END_TEST
 
@@ -345,7 +345,8 @@ START_TEST(truncated_last_line)
 	ck_assert(strncmp(lines[10], "seq=10 ", 7) == 0);
 	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
 	ck_assert_uint_eq(records, 11);
-	ck_assert_uint_eq(torn_line, 10);
+	ck_assert_uint_eq(torn.n, 1);
+	ck_assert_uint_eq(torn.line[0], 10);
 	ck_assert_str_eq(why, "line 10: a record cut short by a crash, stepped over "
 	    "(the chain continues across it)");
 	/* an edit after the torn line is still found */
@@ -452,7 +453,8 @@ START_TEST(zeros_left_by_a_crash)
 		ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
 		    AUTHD_OK);
 		ck_assert_uint_eq(records, 7);
-		ck_assert_uint_eq(torn_line, 6);
+		ck_assert_uint_eq(torn.n, 1);
+		ck_assert_uint_eq(torn.line[0], 6);
 		ck_assert_str_eq(why, "line 6: zeros where a crash lost records "
 		    "before they reached the disk, stepped over (the chain "
 		    "continues across it)");
@@ -487,7 +489,7 @@ START_TEST(record_cut_before_its_newline)
 	ck_assert(strncmp(lines[5], "seq=6 ", 6) == 0);
 	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)), AUTHD_OK);
 	ck_assert_uint_eq(records, 6);
-	ck_assert_uint_eq(torn_line, 0);
+	ck_assert_uint_eq(torn.n, 0);
 }
 END_TEST
 
@@ -1023,6 +1025,364 @@ START_TEST(syslog_copy_never_blocks)
 }
 END_TEST
 
+/* Write text (len bytes) at the end of path. */
+static void
+append_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "a");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The log as lines[0], lines[1], mid (len bytes), then lines[2..n-1]. */
+static void
+write_with(char lines[][2048], size_t n, const char *mid, size_t len)
+{
+	size_t i;
+
+	(void)unlink(logpath);
+	write_lines(logpath, lines, (size_t[]){ 0, 1 }, 2);
+	append_text(logpath, mid, len);
+	for (i = 2; i < n; i++)
+		append_text(logpath, lines[i], strlen(lines[i]));
+}
+
+/*
+ * A line that carries no hash cannot show it was left by a crash; verify
+ * steps over one only when it could be (the start of the record that
+ * follows the chain's end, or zeros), never over a complete record or a
+ * line no record starts with, and names every line it stepped over.
+ */
+START_TEST(forged_lines_are_not_crash_fragments)
+{
+	char lines[16][2048], forged[2200], why[1024], *p;
+	size_t records, bad, i;
+
+	write_records(logpath, 1, 6);
+	ck_assert_uint_eq(read_lines(logpath, lines, 16), 6);
+	/* a complete record, well formed but for a hash that is not hex */
+	snprintf(forged, sizeof(forged), "%s", lines[2]);
+	ck_assert_ptr_nonnull(p = strstr(forged, "reason="));
+	memcpy(p, "reason=FORGED1", 14);
+	memset(strstr(forged, " hash=") + 6, 'X', 64);
+	write_with(lines, 6, forged, strlen(forged));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 3);
+	ck_assert_str_eq(why, "line 3: malformed record (not a complete audit "
+	    "record)");
+	/* with a hex hash: a record, whose hash does not hold */
+	memset(strstr(forged, " hash=") + 6, 'a', 64);
+	write_with(lines, 6, forged, strlen(forged));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 3);
+	ck_assert_str_eq(why, "line 3: record altered (hash mismatch)");
+	/* cut short, but chained to another record than the chain's end */
+	snprintf(forged, sizeof(forged), "%.*s\n",
+	    (int)(strstr(lines[3], " hash=") - lines[3]), lines[3]);
+	memcpy(forged, "seq=3", 5);
+	write_with(lines, 6, forged, strlen(forged));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 3);
+	/* the next seq, then not the fields of a record */
+	write_with(lines, 6, "seq=3 forged=1 time=x\n", 22);
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_AUDIT);
+	ck_assert_uint_eq(bad, 3);
+
+	/* cut short before seq 3, zeros before seq 5: each is named */
+	(void)unlink(logpath);
+	write_lines(logpath, lines, (size_t[]){ 0, 1 }, 2);
+	append_text(logpath, lines[2], 40);
+	append_text(logpath, "\n", 1);
+	append_text(logpath, lines[2], strlen(lines[2]));
+	append_text(logpath, lines[3], strlen(lines[3]));
+	append_zeros(logpath, 10);
+	append_text(logpath, "\n", 1);
+	append_text(logpath, lines[4], strlen(lines[4]));
+	append_text(logpath, lines[5], strlen(lines[5]));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_OK);
+	ck_assert_uint_eq(records, 6);
+	ck_assert_uint_eq(torn.n, 2);
+	ck_assert_uint_eq(torn.line[0], 3);
+	ck_assert_uint_eq(torn.line[1], 6);
+	ck_assert_str_eq(why, "lines 3 (a record cut short), 6 (zeros): 2 lines "
+	    "left by crashes, stepped over (the chain continues across them)");
+
+	/* very many: the first ones, and how many more */
+	(void)unlink(logpath);
+	write_lines(logpath, lines, (size_t[]){ 0, 1 }, 2);
+	for (i = 0; i < AUTHD_AUDIT_TORN_LISTED + 3; i++) {
+		append_text(logpath, lines[2], 20 + i);
+		append_text(logpath, "\n", 1);
+	}
+	append_text(logpath, lines[2], strlen(lines[2]));
+	ck_assert_int_eq(verify(logpath, &records, &bad, why, sizeof(why)),
+	    AUTHD_OK);
+	ck_assert_uint_eq(records, 3);
+	ck_assert_uint_eq(torn.n, AUTHD_AUDIT_TORN_LISTED + 3);
+	ck_assert_uint_eq(torn.line[AUTHD_AUDIT_TORN_LISTED - 1],
+	    2 + AUTHD_AUDIT_TORN_LISTED);
+	ck_assert_msg(strstr(why, ", 12 (a record cut short) and 3 more: 13 "
+	    "lines left by crashes") != NULL, "%s", why);
+}
+END_TEST
+
+/*
+ * Two crashes in a row leave two lines cut short (the second writer's
+ * record too): the next writer goes on from the last complete record, as
+ * verify does, instead of refusing to open the log.
+ */
+START_TEST(two_crashes_in_a_row)
+{
+	static const char *const after[] = {
+		"seq=4 time=20\nseq=4 time=2026-1",
+		"seq=4 time=20\n",
+		"seq=4 time=20\n\0\0\0\0\nseq=4 ti",
+	};
+	static const size_t after_len[] = { 31, 14, 27 };
+	char lines[16][2048], why[1024];
+	struct authd_audit *a = NULL;
+	size_t records, bad, i, n;
+
+	for (i = 0; i < 3; i++) {
+		(void)unlink(logpath);
+		write_records(logpath, 1, 3);
+		append_text(logpath, after[i], after_len[i]);
+		ck_assert_int_eq(authd_audit_open(logpath, "h", "test", 0, &a),
+		    AUTHD_OK);
+		ck_assert_int_eq(append_one(a, "u4", "success"), AUTHD_OK);
+		authd_audit_close(&a);
+		n = read_lines(logpath, lines, 16);
+		ck_assert(strncmp(lines[n - 1], "seq=4 ", 6) == 0);
+		ck_assert_int_eq(verify(logpath, &records, &bad, why,
+		    sizeof(why)), AUTHD_OK);
+		ck_assert_uint_eq(records, 4);
+		ck_assert_uint_eq(torn.n, n - 4);
+		ck_assert_uint_eq(torn.line[0], 4);
+	}
+	/* a line that no record starts with is not stepped over */
+	(void)unlink(logpath);
+	write_records(logpath, 1, 3);
+	append_text(logpath, "seq=4 time=20\nnot a record\nseq=4 ti", 35);
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "test", 0, &a),
+	    AUTHD_ERR_AUDIT);
+}
+END_TEST
+
+/* The hash of the record seq=1 of the file at path (its first line that is one). */
+static void
+seq1_hash(const char *path, char out[AUTHD_AUDIT_HASH_LEN + 1])
+{
+	char buf[16384], *p, *h;
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(p = memmem(buf, n, "\nseq=1 ", 7));
+	ck_assert_ptr_nonnull(h = strstr(p, " hash="));
+	snprintf(out, AUTHD_AUDIT_HASH_LEN + 1, "%s", h + 6);
+}
+
+/*
+ * A chain whose first line a crash damaged (cut short, or zeros) is named
+ * by its first complete record, in verify --checkpoints and in the
+ * checkpoints alike, which are then taken.
+ */
+START_TEST(chain_named_past_a_damaged_first_line)
+{
+	char chain[AUTHD_AUDIT_HASH_LEN + 1], want[AUTHD_AUDIT_HASH_LEN + 1];
+	struct authd_audit_checkpoint head;
+	struct authd_audit *a = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		(void)unlink(logpath);
+		if (i == 0)
+			append_text(logpath, "seq=1 time=2026-01-0", 20);
+		else
+			append_zeros(logpath, 5000);
+		write_records(logpath, 1, 2);
+		seq1_hash(logpath, want);
+		ck_assert_int_eq(authd_audit_chain_of(logpath, chain), AUTHD_OK);
+		ck_assert_str_eq(chain, want);
+		ck_assert_int_eq(authd_audit_open(logpath, "h", "test",
+		    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+		ck_assert_int_eq(append_one(a, "u3", "success"), AUTHD_OK);
+		ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_OK);
+		ck_assert_uint_eq(head.seq, 3);
+		ck_assert_str_eq(head.chain, want);
+		authd_audit_close(&a);
+	}
+}
+END_TEST
+
+/* The hash of the last line of the file at path. */
+static void
+last_hash(const char *path, char out[AUTHD_AUDIT_HASH_LEN + 1])
+{
+	char lines[32][2048];
+	size_t n = read_lines(path, lines, 32);
+
+	ck_assert_uint_gt(n, 0);
+	snprintf(out, AUTHD_AUDIT_HASH_LEN + 1, "%s",
+	    strstr(lines[n - 1], " hash=") + 6);
+}
+
+/*
+ * authctl appends to authd's log: the checkpoint is the file's end on
+ * disk, its records included, not the last record authd wrote; but never
+ * a record that a failed sync may have lost, whatever a later one says.
+ */
+START_TEST(checkpoint_takes_every_writers_records)
+{
+	char want[AUTHD_AUDIT_HASH_LEN + 1];
+	struct authd_audit_checkpoint head;
+	struct authd_audit *a = NULL, *b = NULL;
+
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "authd",
+	    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_open(logpath, "h", "authctl",
+	    AUTHD_AUDIT_FSYNC | AUTHD_AUDIT_EXISTING, &b), AUTHD_OK);
+	ck_assert_int_eq(append_one(a, "u1", "success"), AUTHD_OK);
+	ck_assert_int_eq(append_one(b, "u2", "success"), AUTHD_OK);
+	ck_assert_int_eq(append_one(b, "u3", "success"), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_OK);
+	last_hash(logpath, want);
+	ck_assert_uint_eq(head.seq, 3);
+	ck_assert_str_eq(head.hash, want);
+
+	/* authctl's record, then the disk fails the checkpointer's sync */
+	ck_assert_int_eq(append_one(b, "u4", "success"), AUTHD_OK);
+	sync_fail = 1;
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_ERR_IO);
+	sync_fail = 0;
+	/* it syncs again: seq 4 may still be lost, and is not named */
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_ERR_MISSING);
+	/* a record written since is */
+	ck_assert_int_eq(append_one(b, "u5", "success"), AUTHD_OK);
+	ck_assert_int_eq(authd_audit_head(a, &head), AUTHD_OK);
+	ck_assert_uint_eq(head.seq, 5);
+	authd_audit_close(&a);
+	authd_audit_close(&b);
+}
+END_TEST
+
+/*
+ * Rotated while authctl has the log open: authd's link names the old
+ * file's real end (authctl's records there included), and authctl's next
+ * record goes to the new file; when authctl writes there first, it ties
+ * the files itself and authd adds no second link.
+ */
+START_TEST(rotation_with_another_writer)
+{
+	char lines[16][2048], old_lines[16][2048], rotated_path[PATH_MAX + 40];
+	char why[1024], want[200];
+	struct authd_audit *a = NULL, *b = NULL;
+	size_t records, bad;
+	int rotated, i;
+
+	snprintf(rotated_path, sizeof(rotated_path), "%s.1", logpath);
+	for (i = 0; i < 2; i++) {
+		(void)unlink(logpath);
+		(void)unlink(rotated_path);
+		ck_assert_int_eq(authd_audit_open(logpath, "h", "authd",
+		    AUTHD_AUDIT_FSYNC, &a), AUTHD_OK);
+		ck_assert_int_eq(authd_audit_open(logpath, "h", "authctl",
+		    AUTHD_AUDIT_FSYNC | AUTHD_AUDIT_EXISTING, &b), AUTHD_OK);
+		ck_assert_int_eq(append_one(a, "u1", "success"), AUTHD_OK);
+		ck_assert_int_eq(append_one(b, "u2", "success"), AUTHD_OK);
+		ck_assert_int_eq(append_one(b, "u3", "success"), AUTHD_OK);
+		ck_assert_int_eq(rename(logpath, rotated_path), 0);
+		if (i == 0) {
+			/* authd first (SIGUSR1), then authctl writes */
+			ck_assert_int_eq(authd_audit_reopen(a, &rotated), AUTHD_OK);
+			ck_assert_int_eq(rotated, 1);
+			ck_assert_int_eq(append_one(b, "u4", "success"), AUTHD_OK);
+		} else {
+			/* logrotate's create, authctl writes, then SIGUSR1 */
+			append_text(logpath, "", 0);
+			ck_assert_int_eq(append_one(b, "u4", "success"), AUTHD_OK);
+			ck_assert_int_eq(authd_audit_reopen(a, &rotated), AUTHD_OK);
+			ck_assert_int_eq(rotated, 1);
+		}
+		ck_assert_int_eq(append_one(a, "u5", "success"), AUTHD_OK);
+		authd_audit_close(&a);
+		authd_audit_close(&b);
+
+		ck_assert_uint_eq(read_lines(rotated_path, old_lines, 16), 3);
+		ck_assert_uint_eq(read_lines(logpath, lines, 16), 3);
+		snprintf(want, sizeof(want), " prev_file_seq=3 prev_file_hash=%.64s ",
+		    strstr(old_lines[2], " hash=") + 6);
+		ck_assert_ptr_nonnull(strstr(lines[0], " event=audit_continue "));
+		ck_assert_msg(strstr(lines[0], want) != NULL, "%s", lines[0]);
+		ck_assert_ptr_nonnull(strstr(lines[1], " user=u4 "));
+		ck_assert_ptr_nonnull(strstr(lines[2], " user=u5 "));
+		ck_assert_int_eq(verify(rotated_path, &records, &bad, why,
+		    sizeof(why)), AUTHD_OK);
+		ck_assert_int_eq(verify(logpath, &records, &bad, why,
+		    sizeof(why)), AUTHD_OK);
+	}
+	(void)unlink(rotated_path);
+}
+END_TEST
+
+/*
+ * Only a regular file is verified: a directory is named as one, and a FIFO
+ * or a device that never ends is refused at once instead of read forever.
+ */
+START_TEST(verify_refuses_what_is_not_a_file)
+{
+	char why[1024], fifo[PATH_MAX + 40];
+	size_t records, bad;
+
+	alarm(20);      /* a hang fails the test */
+	ck_assert_int_eq(verify(dir, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_IO);
+	ck_assert_msg(strstr(why, ": not a regular file (a directory)") != NULL,
+	    "%s", why);
+	ck_assert_int_eq(verify("/dev/zero", &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_IO);
+	ck_assert_str_eq(why, "/dev/zero: not a regular file (a device)");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(verify(fifo, &records, &bad, why, sizeof(why)),
+	    AUTHD_ERR_IO);
+	ck_assert_msg(strstr(why, ": not a regular file (a FIFO)") != NULL,
+	    "%s", why);
+	alarm(0);
+}
+END_TEST
+
+/* authctl audit verify takes its options after the file too. */
+START_TEST(verify_options_after_the_file)
+{
+	const char *b = getenv("AUTHD_BUILDDIR");
+	char cmd[PATH_MAX * 2 + 200];
+	int st;
+
+	write_records(logpath, 1, 2);
+	snprintf(cmd, sizeof(cmd), "'%s/authctl/authctl' -H "
+	    "ldapi://%%2Fnonexistent%%2Fsock audit verify '%s' --checkpoints "
+	    ">'%s/out' 2>&1", b != NULL ? b : ".", logpath, dir);
+	st = system(cmd);
+	ck_assert(WIFEXITED(st));
+	/* the chain is checked; the directory is not there (not a usage error) */
+	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	snprintf(cmd, sizeof(cmd), "grep -q '^%s: 2 records, chain intact$' "
+	    "'%s/out'", logpath, dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -1059,6 +1419,13 @@ audit_suite(void)
 	tcase_add_test(tc, checkpoints_find_cut_and_rewritten_tails);
 	tcase_add_test(tc, zeros_left_by_a_crash);
 	tcase_add_test(tc, rotated_log_goes_on_in_a_new_file);
+	tcase_add_test(tc, forged_lines_are_not_crash_fragments);
+	tcase_add_test(tc, two_crashes_in_a_row);
+	tcase_add_test(tc, chain_named_past_a_damaged_first_line);
+	tcase_add_test(tc, checkpoint_takes_every_writers_records);
+	tcase_add_test(tc, rotation_with_another_writer);
+	tcase_add_test(tc, verify_refuses_what_is_not_a_file);
+	tcase_add_test(tc, verify_options_after_the_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
