@@ -41,12 +41,26 @@ struct cp_list {
 	int nomem;
 };
 
+/* A hash as authd writes it: 64 lowercase hex digits, nothing more. */
+static int
+is_record_hash(const char *h)
+{
+	size_t i;
+
+	for (i = 0; h[i] != '\0'; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return 0;
+	return i == AUTHD_AUDIT_HASH_LEN;
+}
+
 static int
 collect_one(struct actl *a, LDAPMessage *e, void *arg)
 {
 	struct cp_list *l = arg;
 	struct authd_audit_checkpoint *cp, *nv;
-	char seq[32], when[32], *end;
+	/* room for one character more than a hash: a longer one is not cut to fit */
+	char seq[32], when[32], hash[AUTHD_AUDIT_HASH_LEN + 2], *end;
+	int nseq, nhash;
 	time_t t;
 
 	if (l->n == l->cap) {
@@ -59,15 +73,16 @@ collect_one(struct actl *a, LDAPMessage *e, void *arg)
 	}
 	cp = &l->v[l->n];
 	memset(cp, 0, sizeof(*cp));
-	actl_first_value(a, e, AUTHD_AT_CP_SEQ, seq, sizeof(seq));
-	actl_first_value(a, e, AUTHD_AT_CP_HASH, cp->hash, sizeof(cp->hash));
+	nseq = actl_first_value(a, e, AUTHD_AT_CP_SEQ, seq, sizeof(seq));
+	nhash = actl_first_value(a, e, AUTHD_AT_CP_HASH, hash, sizeof(hash));
 	actl_first_value(a, e, AUTHD_AT_CP_TIME, when, sizeof(when));
 	cp->seq = strtoull(seq, &end, 10);
-	if (seq[0] == '\0' || *end != '\0' || cp->seq == 0 ||
-	    strlen(cp->hash) != AUTHD_AUDIT_HASH_LEN) {
+	if (nseq != 1 || nhash != 1 || seq[0] < '0' || seq[0] > '9' ||
+	    *end != '\0' || cp->seq == 0 || !is_record_hash(hash)) {
 		l->bad++;
 		return 0;
 	}
+	memcpy(cp->hash, hash, sizeof(cp->hash));
 	if (actl_gtime_parse(when, &t) == 0)
 		actl_local_time(t, cp->time, sizeof(cp->time));
 	else
@@ -140,10 +155,13 @@ verify_checkpoints(struct actl *a, const char *path)
 		if (l.v[i].seq > l.v[last].seq)
 			last = i;
 	printf("%s: %zu checkpoint%s; the last, taken %s, covers "
-	    "records up to seq %llu%s\n", path, matched, matched == 1 ?
-	    " matches" : "s match",
-	    l.v[last].time, l.v[last].seq, l.bad > 0 ? " (entries that are not "
-	    "checkpoints ignored)" : "");
+	    "records up to seq %llu", path, matched, matched == 1 ?
+	    " matches" : "s match", l.v[last].time, l.v[last].seq);
+	if (l.bad > 0)
+		printf(" (%d %s ignored: no seq, or a hash that is not 64 "
+		    "hex digits)", l.bad, l.bad == 1 ? "entry that is not a "
+		    "checkpoint" : "entries that are not checkpoints");
+	printf("\n");
 	free(l.v);
 	return ACTL_OK;
 }

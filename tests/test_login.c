@@ -1520,6 +1520,25 @@ START_TEST(audit_checkpoints_in_directory)
 	    "-b '%s' audit verify --checkpoints %s 2>&1", itest.builddir,
 	    itest.ldapi_uri, itest.base_dn, itest.audit_log) == 0, "%s", out);
 	ck_assert_msg(strstr(out, "; the last, taken") != NULL, "%s", out);
+	/*
+	 * an entry whose hash is longer than a hash, though its first 64
+	 * digits are the record's, is no checkpoint (not cut to fit); the
+	 * options may follow the file
+	 */
+	ck_assert_int_eq(itest_sh("l=$(grep '^seq=%llu ' %s); c=$(head -n 1 %s | "
+	    "sed 's/.* hash=//'); printf 'dn: cn=long-%llu,ou=audit,%s\n"
+	    "objectClass: authdAuditCheckpoint\ncn: long-%llu\n"
+	    "authdCheckpointHost: elsewhere\nauthdCheckpointChain: %%s\n"
+	    "authdCheckpointSeq: %llu\nauthdCheckpointHash: %%s0\n"
+	    "authdCheckpointTime: 20260101000000Z\n' \"$c\" \"${l##* hash=}\" | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", seq, itest.audit_log,
+	    itest.audit_log, seq, itest.base_dn, seq, seq, itest.ldapi_uri), 0);
+	ck_assert_msg(itest_sh_out(out, sizeof(out), "setpriv --reuid=20078 "
+	    "--regid=20078 --clear-groups '%s/authctl/authctl' -H '%s' -b '%s' "
+	    "audit verify %s/audit-copy.log --checkpoints 2>&1", itest.builddir,
+	    itest.ldapi_uri, itest.base_dn, itest.dir) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "(1 entry that is not a checkpoint ignored: no "
+	    "seq, or a hash that is not 64 hex digits)") != NULL, "%s", out);
 	/* its last record cut off: the chain alone still verifies */
 	ck_assert_int_eq(itest_sh("sed -i '$d' %s/audit-copy.log", itest.dir), 0);
 	ck_assert_int_ne(verify_copy(20078, out, sizeof(out)), 0);
