@@ -12,6 +12,7 @@ libauthd_daemon_la_SOURCES = \
 	authd/server.h authd/server.c \
 	authd/loop.c authd/loop.h \
 	authd/conn.c authd/conn.h \
+	authd/user_rate.c authd/user_rate.h \
 	authd/worker.c authd/worker.h \
 	authd/bind_async.c authd/bind_async.h \
 	authd/job.c authd/job.h \

@@ -35,3 +35,10 @@ tests_test_session_store_SOURCES = tests/test_session_store.c \
 	authd/session_store.c authd/session.c authd/proc_kill.c
 tests_test_session_store_CFLAGS = $(unit_cflags)
 tests_test_session_store_LDADD = $(unit_ldadd)
+
+# The user socket's rate limit (authd/user_rate.c), on the test's own clock.
+check_PROGRAMS += tests/test_user_rate
+TESTS += tests/test_user_rate
+tests_test_user_rate_SOURCES = tests/test_user_rate.c authd/user_rate.c
+tests_test_user_rate_CFLAGS = $(unit_cflags)
+tests_test_user_rate_LDADD = $(unit_ldadd)
