@@ -105,6 +105,88 @@ user_conns_of(const struct server *srv, uid_t uid)
 	return n;
 }
 
+/* What an audit record of the rate limit says the caller was refused. */
+#define RATE_WHAT "connections and requests on the user socket"
+
+static void
+rate_limit_audit(struct server *srv, uid_t uid, pid_t pid, const char *reason)
+{
+	struct req_items *req;
+
+	if ((req = calloc(1, sizeof(*req))) == NULL) {
+		authd_log(LOG_ERR, "out of memory; audit record lost: %s", reason);
+		return;
+	}
+	req->peer_uid = uid;
+	req->peer_pid = pid;
+	auth_audit_async(srv, "rate_limit", req, AUTHD_R_PERM_DENIED, reason);
+	free(req);
+}
+
+/*
+ * A refusal of the user socket's rate limit: the connection is closed
+ * unread, with no record of its own; the first of a burst is logged and
+ * recorded, the others counted (conn_report_rate_limits).
+ */
+static void
+rate_refused(struct server *srv, enum user_rate_verdict v, uid_t uid,
+    pid_t pid)
+{
+	char reason[256];
+
+	if (v == USER_RATE_FIRST_REFUSAL)
+		snprintf(reason, sizeof(reason), "over the rate limit (%d at once, "
+		    "then %d a second): its " RATE_WHAT " are closed unread; "
+		    "their count is recorded once a minute", USER_RATE_BURST,
+		    USER_RATE_PER_S);
+	else if (v == USER_RATE_FIRST_TABLE_FULL)
+		snprintf(reason, sizeof(reason), "the rate limit follows %d "
+		    "uids already, none idle for long: " RATE_WHAT " of the "
+		    "others are closed unread; their count is recorded once a "
+		    "minute (uid -)", USER_RATE_SLOTS);
+	else
+		return;
+	authd_log(LOG_WARNING, "uid %ld: %s", (long)uid, reason);
+	rate_limit_audit(srv, uid, pid, reason);
+}
+
+/* Whether uid may have another connection or request on the user socket. */
+static int
+rate_allows(struct server *srv, uid_t uid, pid_t pid)
+{
+	enum user_rate_verdict v;
+
+	if (uid == 0)
+		return 1;
+	if ((v = user_rate_take(&srv->user_rate, uid, loop_now_ms())) ==
+	    USER_RATE_OK)
+		return 1;
+	rate_refused(srv, v, uid, pid);
+	return 0;
+}
+
+static void
+rate_report_one(void *arg, uid_t uid, uint64_t n)
+{
+	struct server *srv = arg;
+	char reason[256];
+
+	snprintf(reason, sizeof(reason), "%llu " RATE_WHAT " refused over the "
+	    "rate limit since the last count%s", (unsigned long long)n,
+	    uid == (uid_t)-1 ? ", of uids the full table had no room for" : "");
+	if (uid == (uid_t)-1)
+		authd_log(LOG_WARNING, "%s", reason);
+	else
+		authd_log(LOG_WARNING, "uid %ld: %s", (long)uid, reason);
+	rate_limit_audit(srv, uid, 0, reason);
+}
+
+void
+conn_report_rate_limits(struct server *srv)
+{
+	user_rate_report(&srv->user_rate, loop_now_ms(), rate_report_one, srv);
+}
+
 static void
 conn_new(struct server *srv, int fd, int privileged)
 {
@@ -129,6 +211,11 @@ conn_new(struct server *srv, int fd, int privileged)
 			    "user socket; more refused", (long)cred.uid,
 			    USER_CONNS_PER_UID);
 		}
+		return;
+	}
+	/* nor flood the audit log: closed before a byte is read */
+	if (!privileged && !rate_allows(srv, cred.uid, cred.pid)) {
+		close(fd);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -521,6 +608,12 @@ conn_dispatch(struct conn *c, const struct authd_msg *m)
 	}
 	if (c->state == CONN_IDLE && is_request(m->type) &&
 	    fields_allowed(m, request_fields)) {
+		/* the first request came with the connection's token */
+		if (!c->privileged_socket && c->requests++ > 0 &&
+		    !rate_allows(c->srv, c->peer_uid, c->peer_pid)) {
+			conn_close(c);
+			return;
+		}
 		if ((r = auth_on_request(c, m)) != AUTHD_OK) {
 			snprintf(why, sizeof(why), "bad %s: %s", type_name(m->type),
 			    authd_strerror(r));

@@ -38,6 +38,7 @@ struct conn {
 	uid_t peer_uid;
 	pid_t peer_pid;
 	int privileged_socket;
+	unsigned requests;           /* made on it so far (the user socket's rate) */
 	uint32_t events;             /* what epoll watches now */
 	struct authd_buf *rbuf;
 	struct authd_buf *wbuf;
@@ -71,6 +72,9 @@ void conn_protocol_error(struct conn *c, const char *why);
 void conn_close(struct conn *c);
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
+/* Log and record how many refusals the user socket's rate limit made since
+ * the last call (the sweep, once a minute). */
+void conn_report_rate_limits(struct server *srv);
 /* Close every connection (shutdown). */
 void conn_close_all(struct server *srv);
 

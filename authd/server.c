@@ -129,6 +129,7 @@ on_sweep(struct loop_timer *t)
 	login_ids_expire(srv->login_ids, time(NULL));
 	session_expire_ended(srv->sessions, time(NULL));
 	server_save_decoys(srv);
+	conn_report_rate_limits(srv);
 	(void)loop_timer_after(srv->loop, &srv->sweep, SWEEP_MS);
 }
 

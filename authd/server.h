@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "dir.h"
 #include "loop.h"
+#include "user_rate.h"
 
 struct conn;
 struct worker_pool;
@@ -67,6 +68,7 @@ struct server {
 	struct conn *conns;              /* live connections */
 	size_t n_conns;
 	size_t n_user_conns;            /* of them, on the user socket */
+	struct user_rate user_rate;      /* how fast each uid uses the user socket */
 	uint64_t next_conn_id;
 };
 
@@ -76,7 +78,7 @@ int server_listen(struct server *srv, char *err, size_t errlen);
 void server_close_listeners(struct server *srv);
 /* Stop accepting for a moment (out of descriptors). */
 void server_pause_accept(struct server *srv);
-/* Periodic housekeeping: expire login ids. */
+/* Periodic housekeeping: expire login ids, count the rate limit's refusals. */
 int server_start_sweep(struct server *srv);
 /* Keep the decoys' counts in decoy_state when they changed since (sweep, stop). */
 void server_save_decoys(struct server *srv);
