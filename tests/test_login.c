@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authd/user_rate.h"
 #include "buf.h"
 #include "err.h"
 #include "lib/itest.h"
@@ -524,6 +525,113 @@ seconds_since(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
 }
+
+#define FLOOD_MS 3000
+
+/* As uid, connections with 8 bytes of garbage each for FLOOD_MS; then, at
+ * once, a login of its own on the user socket. Exit 0 when it is refused as
+ * a user would see it (authd unavailable). */
+static void
+flood_user_socket(uid_t uid, const char *user)
+{
+	static const char garbage[8] = "GARBAGE!";
+	struct pam_run run;
+	struct timespec t0;
+	int fd;
+
+	if (setgid(uid) != 0 || setuid(uid) != 0)
+		_exit(90);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (seconds_since(&t0) * 1000 < FLOOD_MS) {
+		if ((fd = itest_unix_connect(itest.user_socket)) < 0)
+			continue;
+		/* refused ones are closed already: no SIGPIPE */
+		if (send(fd, garbage, sizeof(garbage), MSG_NOSIGNAL) == -1 &&
+		    errno != EPIPE && errno != ECONNRESET)
+			_exit(93);
+		close(fd);
+	}
+	switch (itest_login("authd-user", user, PW_GOOD, &run)) {
+	case PAM_AUTHINFO_UNAVAIL: _exit(0);
+	case PAM_SUCCESS: _exit(91);
+	default: _exit(94);
+	}
+}
+
+/* As uid, a login on the user socket, tried once every 3 s (3 tokens back
+ * in between; a login costs one); 0 when one succeeds. */
+static void
+login_after_refill(uid_t uid, const char *user)
+{
+	struct pam_run run;
+	int i;
+
+	if (setgid(uid) != 0 || setuid(uid) != 0)
+		_exit(90);
+	for (i = 0; i < 4; i++) {
+		sleep(3);
+		if (itest_login("authd-user", user, PW_GOOD, &run) == PAM_SUCCESS)
+			_exit(0);
+	}
+	_exit(92);
+}
+
+/*
+ * One user cannot flood the audit log through the user socket: past a burst
+ * of USER_RATE_BURST, its connections are taken at USER_RATE_PER_S a second
+ * and the others closed unread, without a record each; the first refusal is
+ * recorded once. Root's logins (the privileged socket) go on during the
+ * flood, and the user's own logins come back once its bucket refills. The
+ * bound on the records is the test's own elapsed time, so a slow machine
+ * makes it looser, never false.
+ */
+START_TEST(user_socket_rate_per_uid)
+{
+	struct pam_run run;
+	struct timespec t0;
+	pid_t pid;
+	int st, root_login, records, bound, first;
+	double secs;
+
+	itest_add_person("rafa", 20063, PW_GOOD);
+	ck_assert_int_eq(itest_audit_count("peer_uid=20063 ", NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		flood_user_socket(20063, "rafa");
+	/* the burst is spent within the first second */
+	usleep(FLOOD_MS * 1000 / 2);
+	root_login = itest_login(svc, "rafa", PW_GOOD, &run);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	records = itest_audit_count("event=protocol_error", "peer_uid=20063 ",
+	    NULL);
+	secs = seconds_since(&t0);
+	bound = USER_RATE_BURST + (int)(secs * USER_RATE_PER_S) + 2;
+
+	ck_assert_int_eq(root_login, PAM_SUCCESS);
+	ck_assert_msg(records > 0 && records <= bound, "%d protocol_error "
+	    "records of uid 20063 in %.1f s (at most %d)", records, secs, bound);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "flood child "
+	    "status %d (91: its login went through at once)", st);
+	ck_assert_int_le(log_lines("protocol error from uid 20063 "), bound);
+	/* the first refusal, once; the count of them comes with the sweep */
+	first = itest_audit_wait("event=rate_limit", "peer_uid=20063 ",
+	    "result=perm_denied reason=over\\x20the\\x20rate\\x20limit");
+	ck_assert_int_eq(first, 1);
+	ck_assert_int_eq(log_lines("uid 20063: over the rate limit"), 1);
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		login_after_refill(20063, "rafa");
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "refill child "
+	    "status %d (92: no login of its own after 12 s)", st);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=rafa",
+	    "peer_uid=20063 ", "result=success", NULL), 1);
+}
+END_TEST
 
 /*
  * With the directory gone, the event loop's bind connections are tried again
@@ -1792,6 +1900,7 @@ login_suite(void)
 	tcase_add_test(tc, non_root_caller_only_self);
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, user_socket_connections_per_uid);
+	tcase_add_test(tc, user_socket_rate_per_uid);
 	tcase_add_test(tc, max_clients_per_socket);
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
