@@ -1880,6 +1880,93 @@ START_TEST(no_login_when_its_record_is_not_synced)
 }
 END_TEST
 
+/*
+ * As uid, on one connection of the user socket, ACCT_MGMT for its own
+ * account again and again (a valid request: each one a record); exits with
+ * how many RESULTs came before authd closed the connection (255: never).
+ */
+static void
+own_requests_until_closed(uid_t uid, const char *user)
+{
+	static uint8_t in[AUTHD_FRAME_MAX * 2];
+	struct authd_buf *b;
+	struct authd_msg m;
+	size_t start, have = 0, used;
+	int fd, results = 0, i, r;
+	ssize_t n;
+
+	if (setgid(uid) != 0 || setuid(uid) != 0 ||
+	    (fd = itest_unix_connect(itest.user_socket)) < 0 ||
+	    (b = authd_buf_new(AUTHD_FRAME_MAX * 2)) == NULL)
+		_exit(254);
+	for (i = 0; i < 200; i++) {
+		authd_buf_reset(b);
+		if ((i == 0 && (authd_frame_begin(b, 1, AUTHD_MSG_HELLO,
+		    &start) != AUTHD_OK ||
+		    authd_frame_add_u8(b, AUTHD_F_VERSION_MIN, 1) != AUTHD_OK ||
+		    authd_frame_add_u8(b, AUTHD_F_VERSION_MAX, 1) != AUTHD_OK ||
+		    authd_frame_end(b, start) != AUTHD_OK)) ||
+		    authd_frame_begin(b, 1, AUTHD_MSG_ACCT_MGMT, &start) != AUTHD_OK ||
+		    authd_frame_add_str(b, AUTHD_F_SERVICE, "authd-user") != AUTHD_OK ||
+		    authd_frame_add_str(b, AUTHD_F_USER, user) != AUTHD_OK ||
+		    authd_frame_end(b, start) != AUTHD_OK)
+			_exit(254);
+		if (send(fd, authd_buf_ptr(b), authd_buf_len(b), MSG_NOSIGNAL) !=
+		    (ssize_t)authd_buf_len(b))
+			_exit(results);
+		/* frames until this request's RESULT */
+		for (;;) {
+			while ((r = authd_frame_decode(in, have, &m, &used)) ==
+			    AUTHD_ERR_INCOMPLETE) {
+				if ((n = read(fd, in + have, sizeof(in) - have)) <= 0)
+					_exit(results);
+				have += (size_t)n;
+			}
+			if (r != AUTHD_OK)
+				_exit(253);
+			memmove(in, in + used, have - used);
+			have -= used;
+			if (m.type == AUTHD_MSG_RESULT)
+				break;
+		}
+		results++;
+	}
+	_exit(255);
+}
+
+/*
+ * Valid requests count too: a connection's token covers its first request,
+ * each further one takes one of its own; past the burst authd closes the
+ * connection, without a record of the refused request.
+ */
+START_TEST(user_socket_rate_counts_requests)
+{
+	struct timespec t0;
+	pid_t pid;
+	int st, answered, records, bound;
+	double secs;
+
+	itest_add_person("remi", 20064, PW_GOOD);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		own_requests_until_closed(20064, "remi");
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	answered = WEXITSTATUS(st);
+	secs = seconds_since(&t0);
+	bound = USER_RATE_BURST + (int)(secs * USER_RATE_PER_S) + 2;
+	ck_assert_msg(answered >= USER_RATE_BURST - 1 && answered <= bound,
+	    "%d requests answered on one connection in %.1f s (at most %d; "
+	    "255: never closed)", answered, secs, bound);
+	records = itest_audit_wait("event=acct_mgmt", "peer_uid=20064 ", NULL);
+	ck_assert_int_le(records, answered);
+	ck_assert_int_eq(itest_audit_wait("event=rate_limit", "peer_uid=20064 ",
+	    "reason=over\\x20the\\x20rate\\x20limit"), 1);
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -1901,6 +1988,7 @@ login_suite(void)
 	tcase_add_test(tc, garbage_leaves_authd_serving);
 	tcase_add_test(tc, user_socket_connections_per_uid);
 	tcase_add_test(tc, user_socket_rate_per_uid);
+	tcase_add_test(tc, user_socket_rate_counts_requests);
 	tcase_add_test(tc, max_clients_per_socket);
 	tcase_add_test(tc, directory_down_then_back);
 	tcase_add_test(tc, loop_binds_rest_while_directory_down);
