@@ -93,49 +93,110 @@ stand_in(struct job *j, struct plan *p, enum plan_why why)
 	p->why = why;
 }
 
+/* Whether verifier i is one the policy allows. */
+static int
+allowed(const struct plan *p, size_t i)
+{
+	return (p->pol.methods & policy_method_bit(verifiers_all[i]->name)) != 0;
+}
+
+/* Add a decoy's methods: the allowed ones in mask, as the verifiers' order
+ * puts a person's, with empty enrolments. */
+static void
+add_decoy_methods(struct plan *p, unsigned mask)
+{
+	struct verify_enrolment none;
+	size_t i;
+
+	memset(&none, 0, sizeof(none));
+	for (i = 0; verifiers_all[i] != NULL; i++)
+		if (allowed(p, i) && (mask & (1u << i)))
+			plan_add(p, verifiers_all[i], &none);
+}
+
 /*
- * A decoy: the method set of a real plan of this policy, picked for this
- * name (decoy.h), asked first, the other allowed methods after it as
- * candidates; before any real plan, every allowed method. Empty enrolments.
+ * A decoy: the enrolment of a real person under this policy, picked for
+ * this name (decoy.h), planned by the same rules as a person's, so that
+ * what it asks and what it keeps in reserve are a person's. Before any
+ * real plan, or when the policy changed since and the pick cannot meet
+ * it, every allowed method.
  */
 static void
 decoy_plan(struct job *j, struct plan *p)
 {
-	struct verify_enrolment none;
-	unsigned mask = 0, bit;
-	size_t i;
-	int pass, picked;
+	unsigned mask = 0;
 
 	plan_clear_methods(p);
-	memset(&none, 0, sizeof(none));
-	picked = decoy_pick(j->srv->decoys, p->pol.name, j->req.user, &mask);
-	for (pass = picked ? 0 : 1; pass < 2; pass++)
-		for (i = 0; verifiers_all[i] != NULL; i++) {
-			bit = 1u << i;
-			if (!(p->pol.methods &
-			    policy_method_bit(verifiers_all[i]->name)) ||
-			    (picked && (pass == 0) != ((mask & bit) != 0)))
-				continue;
-			plan_add(p, verifiers_all[i], &none);
-		}
+	if (decoy_pick(j->srv->decoys, p->pol.name, j->req.user, &mask)) {
+		add_decoy_methods(p, mask);
+		if (plan_select(p))
+			return;
+		plan_clear_methods(p);
+	}
+	add_decoy_methods(p, ~0u);
 	(void)plan_select(p);
 }
 
-/* The methods a plan asks (bit i: verifiers_all[i]), for decoy_note(). */
+/* The methods a person's plan holds, all usable (bit i: verifiers_all[i]). */
 static unsigned
-planned_mask(const struct plan *p)
+enrolled_mask(const struct plan *p)
 {
 	unsigned mask = 0;
 	size_t i, k;
 
-	for (i = 0; i < p->n; i++) {
-		if (p->m[i].state != PM_PLANNED)
-			continue;
+	for (i = 0; i < p->n; i++)
 		for (k = 0; verifiers_all[k] != NULL; k++)
 			if (verifiers_all[k] == p->m[i].v)
 				mask |= 1u << k;
-	}
 	return mask;
+}
+
+/* A real plan: its enrolment, for the decoys. */
+static void
+note_for_decoys(struct job *j, const struct plan *p)
+{
+	decoy_note(j->srv->decoys, p->pol.name, enrolled_mask(p));
+}
+
+/*
+ * load() of every method the policy allows, for acct, as a person's plan
+ * reads them; with keep, the usable ones join the plan, else they are
+ * dropped (a decoy's reads). DIR_OK, DIR_NO_CONN when a method reads the
+ * directory and dc is NULL (on the loop), or the failed load's status.
+ */
+static int
+load_allowed(struct job *j, struct dir_conn *dc, struct plan *p,
+    const struct dir_account *acct, int keep)
+{
+	struct verify_enrolment enr;
+	struct verify_ctx ctx;
+	size_t i;
+	int st;
+
+	for (i = 0; verifiers_all[i] != NULL; i++) {
+		if (!allowed(p, i))
+			continue;
+		if (dc == NULL && !verifiers_all[i]->load_local)
+			return DIR_NO_CONN;
+		memset(&enr, 0, sizeof(enr));
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.conf = j->srv->conf;
+		ctx.acct = acct;
+		ctx.enr = &enr;
+		ctx.service = j->req.service;
+		ctx.rhost = j->req.rhost;
+		ctx.req_flags = j->req.flags;
+		st = verifiers_all[i]->load(dc, &ctx, &enr);
+		if (st >= 0 && enr.usable && keep) {
+			plan_add(p, verifiers_all[i], &enr);
+			continue;
+		}
+		if (verifiers_all[i]->free_enrolment != NULL)
+			verifiers_all[i]->free_enrolment(&enr);
+		if (st < 0)
+			return st;
+	}
+	return DIR_OK;
 }
 
 /* The plan job ends the request itself (directory down). */
@@ -150,8 +211,6 @@ void
 decide_auth_plan(struct job *j, struct dir_conn *dc)
 {
 	struct plan *p = j->plan;
-	struct verify_enrolment enr;
-	struct verify_ctx ctx;
 	char reason[512];
 	unsigned possible = 0;
 	size_t i;
@@ -191,34 +250,12 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 	/* Privileged accounts: knowledge + possession whatever the policy says. */
 	if (priv_is_privileged(&p->acct))
 		priv_force_mfa(&p->pol);
-	for (i = 0; verifiers_all[i] != NULL; i++) {
-		if (!(p->pol.methods & policy_method_bit(verifiers_all[i]->name)))
-			continue;
-		if (dc == NULL && !verifiers_all[i]->load_local)
-			goto need_dir;
-		memset(&enr, 0, sizeof(enr));
-		memset(&ctx, 0, sizeof(ctx));
-		ctx.conf = j->srv->conf;
-		ctx.acct = &p->acct;
-		ctx.enr = &enr;
-		ctx.service = j->req.service;
-		ctx.rhost = j->req.rhost;
-		ctx.req_flags = j->req.flags;
-		st = verifiers_all[i]->load(dc, &ctx, &enr);
-		if (st < 0) {
-			if (verifiers_all[i]->free_enrolment != NULL)
-				verifiers_all[i]->free_enrolment(&enr);
-			goto unavailable;
-		}
-		if (!enr.usable) {
-			if (verifiers_all[i]->free_enrolment != NULL)
-				verifiers_all[i]->free_enrolment(&enr);
-			continue;
-		}
-		plan_add(p, verifiers_all[i], &enr);
-	}
+	if ((st = load_allowed(j, dc, p, &p->acct, 1)) == DIR_NO_CONN)
+		goto need_dir;
+	if (st < 0)
+		goto unavailable;
 	if (plan_select(p)) {
-		decoy_note(j->srv->decoys, p->pol.name, planned_mask(p));
+		note_for_decoys(j, p);
 		return;
 	}
 	/* Not enough enrolled: say so, but only to whoever knows the password. */

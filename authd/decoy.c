@@ -24,10 +24,14 @@
 #include "secret.h"
 
 #define DECOY_POLICIES 64      /* policies followed; more share the fallback */
-#define DECOY_SETS     16      /* method sets followed per policy */
+#define DECOY_SETS     16      /* enrolments followed per policy */
+#define DECOY_METHODS  8       /* methods whose shapes are followed */
+#define DECOY_SHAPES   32      /* shapes followed per method */
 #define DECOY_KEY_LEN  32
 #define COUNT_HALVE    (1u << 30)
-#define DECOY_MAGIC    "authd-decoys 1"
+/* 2: a mask is what a person enrolled (1: what their plan asked), and
+ * the shapes of enrolments are kept too */
+#define DECOY_MAGIC    "authd-decoys 2"
 #define DECOY_LINE_MAX 2048
 
 struct decoy_set {
@@ -41,11 +45,25 @@ struct decoy_policy {
 	size_t n;
 };
 
+struct decoy_shape {
+	uint8_t b[DECOY_SHAPE_MAX];
+	size_t len;
+	uint32_t count;
+};
+
+struct decoy_method {
+	char name[32];
+	struct decoy_shape shape[DECOY_SHAPES];
+	size_t n;
+};
+
 struct decoy_stats {
 	pthread_mutex_t mu;
 	unsigned char key[DECOY_KEY_LEN];
 	struct decoy_policy pol[DECOY_POLICIES];
 	size_t n;
+	struct decoy_method meth[DECOY_METHODS];
+	size_t nmeth;
 	unsigned long notes, saved;    /* decoy_note calls, and at the last save */
 };
 
@@ -125,14 +143,60 @@ out:
 	pthread_mutex_unlock(&ds->mu);
 }
 
-/* A number in (0, 1) from the key, the policy, the name and the set. */
-static double
-name_point(const struct decoy_stats *ds, const char *policy, const char *name,
-    unsigned mask)
+/* Called with mu held: the method's entry, made when create. */
+static struct decoy_method *
+method_entry(struct decoy_stats *ds, const char *name, int create)
 {
-	unsigned char msg[2 * 1100 + 8], md[EVP_MAX_MD_SIZE];
+	size_t i;
+
+	for (i = 0; i < ds->nmeth; i++)
+		if (strcmp(ds->meth[i].name, name) == 0)
+			return &ds->meth[i];
+	if (!create || ds->nmeth == DECOY_METHODS ||
+	    strlen(name) >= sizeof(ds->meth[0].name))
+		return NULL;
+	snprintf(ds->meth[ds->nmeth].name, sizeof(ds->meth[0].name), "%s", name);
+	return &ds->meth[ds->nmeth++];
+}
+
+void
+decoy_note_shape(struct decoy_stats *ds, const char *method,
+    const uint8_t *shape, size_t len)
+{
+	struct decoy_method *dm;
+	size_t i;
+
+	if (ds == NULL || len == 0 || len > DECOY_SHAPE_MAX)
+		return;
+	pthread_mutex_lock(&ds->mu);
+	if ((dm = method_entry(ds, method, 1)) == NULL)
+		goto out;
+	for (i = 0; i < dm->n && (dm->shape[i].len != len ||
+	    memcmp(dm->shape[i].b, shape, len) != 0); i++)
+		;
+	if (i == dm->n) {
+		if (dm->n == DECOY_SHAPES)
+			goto out;
+		memcpy(dm->shape[dm->n].b, shape, len);
+		dm->shape[dm->n].len = len;
+		dm->shape[dm->n++].count = 0;
+	}
+	if (++dm->shape[i].count == COUNT_HALVE)
+		for (i = 0; i < dm->n; i++)
+			dm->shape[i].count = (dm->shape[i].count + 1) / 2;
+	ds->notes++;
+out:
+	pthread_mutex_unlock(&ds->mu);
+}
+
+/* A number in (0, 1) from the key, a scope (policy, method), the name and an item. */
+static double
+name_point(const struct decoy_stats *ds, const char *scope, const char *name,
+    const uint8_t *item, size_t itemlen)
+{
+	unsigned char msg[2 * 1100 + DECOY_SHAPE_MAX], md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	size_t pl = strlen(policy), nl = strlen(name), n = 0;
+	size_t pl = strlen(scope), nl = strlen(name), n = 0;
 	uint64_t v = 0;
 	int i;
 
@@ -140,14 +204,16 @@ name_point(const struct decoy_stats *ds, const char *policy, const char *name,
 		pl = 1024;
 	if (nl > 1024)
 		nl = 1024;
-	memcpy(msg + n, policy, pl);
+	if (itemlen > DECOY_SHAPE_MAX)
+		itemlen = DECOY_SHAPE_MAX;
+	memcpy(msg + n, scope, pl);
 	n += pl;
 	msg[n++] = '\0';
 	memcpy(msg + n, name, nl);
 	n += nl;
 	msg[n++] = '\0';
-	for (i = 0; i < 4; i++)
-		msg[n++] = (unsigned char)(mask >> (8 * i));
+	memcpy(msg + n, item, itemlen);
+	n += itemlen;
 	if (HMAC(EVP_sha256(), ds->key, DECOY_KEY_LEN, msg, n, md, &mdlen) == NULL ||
 	    mdlen < 8)
 		return 0.5;
@@ -157,27 +223,40 @@ name_point(const struct decoy_stats *ds, const char *policy, const char *name,
 	return ((double)v + 0.5) / 9007199254740992.0;   /* 2^53 */
 }
 
+/* Weighted rendezvous: the smallest -ln(u) / weight wins (count 0: never). */
+static int
+rendezvous_better(double u, uint32_t count, int found, double *best)
+{
+	double score;
+
+	if (count == 0)
+		return 0;
+	score = -log(u) / (double)count;
+	if (found && score >= *best)
+		return 0;
+	*best = score;
+	return 1;
+}
+
 int
 decoy_pick(struct decoy_stats *ds, const char *policy, const char *name,
     unsigned *mask_r)
 {
 	struct decoy_policy *dp;
-	double score, best = 0;
+	uint8_t item[4];
+	double best = 0;
 	size_t i;
-	int found = 0;
+	int k, found = 0;
 
 	if (ds == NULL)
 		return 0;
 	pthread_mutex_lock(&ds->mu);
 	if ((dp = policy_entry(ds, policy, 0)) != NULL)
-		/* weighted rendezvous: the smallest -ln(u) / weight wins */
 		for (i = 0; i < dp->n; i++) {
-			if (dp->set[i].count == 0)
-				continue;
-			score = -log(name_point(ds, policy, name, dp->set[i].mask)) /
-			    (double)dp->set[i].count;
-			if (!found || score < best) {
-				best = score;
+			for (k = 0; k < 4; k++)
+				item[k] = (uint8_t)(dp->set[i].mask >> (8 * k));
+			if (rendezvous_better(name_point(ds, policy, name, item,
+			    sizeof(item)), dp->set[i].count, found, &best)) {
 				*mask_r = dp->set[i].mask;
 				found = 1;
 			}
@@ -186,9 +265,75 @@ decoy_pick(struct decoy_stats *ds, const char *policy, const char *name,
 	return found;
 }
 
+int
+decoy_pick_shape(struct decoy_stats *ds, const char *method, const char *name,
+    uint8_t shape[DECOY_SHAPE_MAX], size_t *len_r)
+{
+	struct decoy_method *dm;
+	char scope[64];
+	double best = 0;
+	size_t i;
+	int found = 0;
+
+	if (ds == NULL)
+		return 0;
+	/* another scope than any policy's: a shape's pick is its own */
+	snprintf(scope, sizeof(scope), "shape:%s", method);
+	pthread_mutex_lock(&ds->mu);
+	if ((dm = method_entry(ds, method, 0)) != NULL)
+		for (i = 0; i < dm->n; i++)
+			if (rendezvous_better(name_point(ds, scope, name,
+			    dm->shape[i].b, dm->shape[i].len), dm->shape[i].count,
+			    found, &best)) {
+				memcpy(shape, dm->shape[i].b, dm->shape[i].len);
+				*len_r = dm->shape[i].len;
+				found = 1;
+			}
+	pthread_mutex_unlock(&ds->mu);
+	return found;
+}
+
+int
+decoy_name_seed(struct decoy_stats *ds, const char *name,
+    uint8_t seed[DECOY_SEED_LEN])
+{
+	static const char label[] = "seed";
+	unsigned char msg[sizeof(label) + 1024];
+	size_t nl = strnlen(name, 1024);
+	unsigned int n = 0;
+
+	if (ds == NULL)
+		return authd_random_bytes(seed, DECOY_SEED_LEN);
+	/* the key never changes after decoy_stats_new: no lock */
+	memcpy(msg, label, sizeof(label));          /* with its NUL */
+	memcpy(msg + sizeof(label), name, nl);
+	if (HMAC(EVP_sha256(), ds->key, DECOY_KEY_LEN, msg, sizeof(label) + nl,
+	    seed, &n) == NULL || n != DECOY_SEED_LEN)
+		return AUTHD_ERR_CRYPTO;
+	return AUTHD_OK;
+}
+
+/* "HEX:COUNT" of a shape at line + *pos; 0, or -1 when the line is full. */
+static int
+shape_append(char *line, size_t linesz, size_t *pos, const struct decoy_shape *sh)
+{
+	size_t k;
+
+	if (*pos + 2 * sh->len + 16 >= linesz)
+		return -1;
+	line[(*pos)++] = ' ';
+	for (k = 0; k < sh->len; k++)
+		*pos += (size_t)snprintf(line + *pos, linesz - *pos, "%02x",
+		    sh->b[k]);
+	*pos += (size_t)snprintf(line + *pos, linesz - *pos, ":%u",
+	    (unsigned)sh->count);
+	return 0;
+}
+
 /*
  * The file: a header naming the methods the masks' bits stand for, then a
- * line a policy: its name (%XX-escaped) and MASK:COUNT for each set.
+ * line a policy ("policy NAME MASK:COUNT ...", the name %XX-escaped) and
+ * a line a method whose shapes are kept ("shape METHOD HEX:COUNT ...").
  */
 int
 decoy_stats_save(struct decoy_stats *ds, const char *path, const char *methods)
@@ -209,14 +354,24 @@ decoy_stats_save(struct decoy_stats *ds, const char *path, const char *methods)
 	n = snprintf(line, sizeof(line), "%s methods=%s\n", DECOY_MAGIC, methods);
 	ok = n > 0 && (size_t)n < sizeof(line) && write(fd, line, (size_t)n) == n;
 	for (i = 0; ok && i < ds->n; i++) {
-		pos = 0;
-		line[0] = '\0';
+		pos = (size_t)snprintf(line, sizeof(line), "policy ");
 		if (authd_pct_append(line, sizeof(line), &pos, ds->pol[i].name) != 0)
 			continue;
 		for (k = 0; k < ds->pol[i].n && pos + 24 < sizeof(line); k++)
 			pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
 			    " %x:%u", ds->pol[i].set[k].mask,
 			    (unsigned)ds->pol[i].set[k].count);
+		line[pos++] = '\n';
+		ok = write(fd, line, pos) == (ssize_t)pos;
+	}
+	for (i = 0; ok && i < ds->nmeth; i++) {
+		pos = (size_t)snprintf(line, sizeof(line), "shape ");
+		if (authd_pct_append(line, sizeof(line), &pos, ds->meth[i].name) != 0)
+			continue;
+		for (k = 0; k < ds->meth[i].n; k++)
+			if (shape_append(line, sizeof(line), &pos,
+			    &ds->meth[i].shape[k]) != 0)
+				break;
 		line[pos++] = '\n';
 		ok = write(fd, line, pos) == (ssize_t)pos;
 	}
@@ -243,31 +398,90 @@ decoy_stats_dirty(struct decoy_stats *ds)
 	return dirty;
 }
 
-/* One policy's line ("NAME MASK:COUNT ..."); -1 when malformed. */
+/* "COUNT" ending at '\0'; -1 when malformed. */
 static int
-load_line(struct decoy_stats *ds, char *line)
+parse_count(const char *tok, uint32_t *count_r)
+{
+	unsigned long count;
+	char *end;
+
+	errno = 0;
+	count = strtoul(tok, &end, 10);
+	if (errno != 0 || end == tok || *end != '\0' || count >= COUNT_HALVE)
+		return -1;
+	*count_r = (uint32_t)count;
+	return 0;
+}
+
+/* A policy's sets ("MASK:COUNT ..."); -1 when malformed. */
+static int
+load_policy(struct decoy_stats *ds, const char *name, char **save)
 {
 	struct decoy_policy *dp;
-	char *tok, *save = NULL, *end;
-	unsigned long mask, count;
+	char *tok, *end;
+	unsigned long mask;
 
-	if ((tok = strtok_r(line, " ", &save)) == NULL || authd_pct_decode(tok) != 0 ||
-	    (dp = policy_entry(ds, tok, 1)) == NULL || dp->n != 0)
+	if ((dp = policy_entry(ds, name, 1)) == NULL || dp->n != 0)
 		return -1;
-	while ((tok = strtok_r(NULL, " ", &save)) != NULL && dp->n < DECOY_SETS) {
+	while ((tok = strtok_r(NULL, " ", save)) != NULL && dp->n < DECOY_SETS) {
 		errno = 0;
 		mask = strtoul(tok, &end, 16);
 		if (errno != 0 || end == tok || *end != ':' || mask == 0 ||
-		    mask > UINT_MAX)
+		    mask > UINT_MAX || parse_count(end + 1, &dp->set[dp->n].count) != 0)
 			return -1;
-		tok = end + 1;
-		count = strtoul(tok, &end, 10);
-		if (errno != 0 || end == tok || *end != '\0' || count >= COUNT_HALVE)
-			return -1;
-		dp->set[dp->n].mask = (unsigned)mask;
-		dp->set[dp->n++].count = (uint32_t)count;
+		dp->set[dp->n++].mask = (unsigned)mask;
 	}
 	return 0;
+}
+
+/* A method's shapes ("HEX:COUNT ..."); -1 when malformed. */
+static int
+load_shapes(struct decoy_stats *ds, const char *name, char **save)
+{
+	struct decoy_method *dm;
+	struct decoy_shape *sh;
+	char *tok, *colon;
+	size_t k, hexlen;
+	unsigned byte;
+
+	if ((dm = method_entry(ds, name, 1)) == NULL || dm->n != 0)
+		return -1;
+	while ((tok = strtok_r(NULL, " ", save)) != NULL && dm->n < DECOY_SHAPES) {
+		sh = &dm->shape[dm->n];
+		if ((colon = strchr(tok, ':')) == NULL)
+			return -1;
+		hexlen = (size_t)(colon - tok);
+		if (hexlen == 0 || hexlen % 2 != 0 || hexlen / 2 > DECOY_SHAPE_MAX)
+			return -1;
+		for (k = 0; k < hexlen / 2; k++) {
+			if (strspn(tok + 2 * k, "0123456789abcdef") < 2 ||
+			    sscanf(tok + 2 * k, "%2x", &byte) != 1)
+				return -1;
+			sh->b[k] = (uint8_t)byte;
+		}
+		sh->len = hexlen / 2;
+		if (parse_count(colon + 1, &sh->count) != 0)
+			return -1;
+		dm->n++;
+	}
+	return 0;
+}
+
+/* One line ("policy NAME ..." or "shape METHOD ..."); -1 when malformed. */
+static int
+load_line(struct decoy_stats *ds, char *line)
+{
+	char *kind, *name, *save = NULL;
+
+	if ((kind = strtok_r(line, " ", &save)) == NULL ||
+	    (name = strtok_r(NULL, " ", &save)) == NULL ||
+	    authd_pct_decode(name) != 0)
+		return -1;
+	if (strcmp(kind, "policy") == 0)
+		return load_policy(ds, name, &save);
+	if (strcmp(kind, "shape") == 0)
+		return load_shapes(ds, name, &save);
+	return -1;
 }
 
 int
@@ -298,8 +512,15 @@ decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
 			break;
 		}
 		if (lineno == 1) {
+			if (strncmp(line, DECOY_MAGIC " ", strlen(DECOY_MAGIC) + 1)
+			    != 0) {
+				/* another version's counts mean other things */
+				snprintf(why, whylen, "written by another version");
+				r = AUTHD_ERR_BAD_FIELD;
+				break;
+			}
 			if (strcmp(line, head) != 0) {
-				/* another version's methods: its masks mean
+				/* another build's methods: its masks mean
 				 * other sets; start afresh */
 				snprintf(why, whylen, "written for other methods");
 				r = AUTHD_ERR_BAD_FIELD;
@@ -318,6 +539,8 @@ decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
 		/* all or nothing: what came before the bad line goes too */
 		memset(ds->pol, 0, sizeof(ds->pol));
 		ds->n = 0;
+		memset(ds->meth, 0, sizeof(ds->meth));
+		ds->nmeth = 0;
 	}
 	ds->saved = ds->notes;
 	pthread_mutex_unlock(&ds->mu);

@@ -3,27 +3,59 @@
  * enrolled (password and TOTP code, password and card PIN, ...); a name
  * that is nobody's, or that the caller may not test, gets a decoy plan
  * (plan.h). If the decoy were one fixed plan, a name whose prompts differ
- * from it would be a real person's. So a decoy takes the methods of a real
- * plan instead: of the method sets real plans of the same policy used
- * since authd started (counted as they are made), the one a keyed hash of
- * the name picks, each in proportion to its use (weighted rendezvous
- * hashing: a name keeps its pick while the counts move, unless it sits
- * near a boundary). The same name gets the same prompts from one login to
- * the next, across restarts too when the key comes from the site key
- * (totp_key_file) — the counts are saved in the state folder every minute
- * and when authd stops —; without a site key the key is random per start,
- * and a name's decoy may change when authd restarts. Before any real plan of a policy is made,
- * the decoy is every allowed method as if enrolled.
+ * from it would be a real person's. So a decoy takes a real person's
+ * enrolment instead: of the enrolments (the methods the policy allows
+ * that the person can use) of real plans of the same policy made since
+ * authd started (counted as they are made), the one a keyed hash of the
+ * name picks, each in proportion to its use (weighted rendezvous hashing:
+ * a name keeps its pick while the counts move, unless it sits near a
+ * boundary). The decoy's plan is then made from that enrolment by the same
+ * rules as a person's (plan_select): the same methods asked, and the same
+ * ones kept in reserve for when the client says it cannot perform one
+ * (ANSWER_STATUS 2, e.g. no key over ssh). Counting what was asked alone
+ * was not enough: the reserve, shown by declining a step, was a real
+ * person's enrolment but every allowed method for a decoy.
  *
- * What it cannot hide: someone who knows how a given person logs in, and
- * sees other prompts for that name, may conclude it is not that person's;
- * someone who sees a name's prompts change with no re-enrolment (a name
- * near a boundary as the counts move) may suspect a decoy.
- */
+ * Why not the other way round (every plan keeping every allowed method in
+ * reserve, a method the person lacks failing like a wrong answer)? Real
+ * people would then be sent to steps they cannot do: a card reader would
+ * ask for a card nobody gave them, and each such step would count toward
+ * their lockout. Drawing the decoy from real enrolments changes nothing
+ * for real people and leaks nothing the enrolments did not already show.
+ *
+ * What a step shows of an enrolment beyond the method (a FIDO2 step lists
+ * the person's credential ids: how many, how long, and whether it asks
+ * for user verification) is kept as a "shape" a method (verifier.h,
+ * enrolment_shape), counted and picked for a name the same way, and made
+ * into a decoy enrolment (decoy_enrolment) whose identifiers come from
+ * decoy_name_seed: the same for a name from one login to the next.
+ *
+ * The same name gets the same prompts from one login to the next, across
+ * restarts too when the key comes from the site key (totp_key_file) — the
+ * counts are saved in the state folder every minute and when authd stops
+ * —; without a site key the key is random per start, and a name's decoy
+ * may change when authd restarts. Before any real plan of a policy is
+ * made, the decoy is every allowed method as if enrolled; before any real
+ * FIDO2 enrolment is seen, a decoy's key step lists one 64-byte id.
+ *
+ * What it cannot hide: someone who knows how a given person logs in (what
+ * they enrolled), and sees other prompts or another reserve for that name,
+ * may conclude it is not that person's; someone who sees a name's prompts
+ * change with no re-enrolment (a name near a boundary as the counts move)
+ * may suspect a decoy. Declining steps shows a name's whole enrolment, a
+ * real person's as well as a decoy's: that is no proof of existence, but
+ * it tells an attacker which of a real person's factors to go after.
+ * Enrolments and shapes seen too rarely to have been counted (more than
+ * 16 kinds under a policy, 32 shapes a method) never appear in a decoy,
+ * so a person with such an unusual enrolment stands out. */
 #ifndef AUTHD_DECOY_H
 #define AUTHD_DECOY_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#define DECOY_SHAPE_MAX 24      /* bytes of one shape (verifier.h) */
+#define DECOY_SEED_LEN  32
 
 struct decoy_stats;
 
@@ -31,18 +63,29 @@ struct decoy_stats;
 int decoy_stats_new(const unsigned char *key, size_t keylen,
     struct decoy_stats **ds_r);
 void decoy_stats_free(struct decoy_stats **dsp);
-/* A real plan of policy asked the methods in mask (bit i: verifiers_all[i]). */
+/* A real plan of policy was made for someone who can use the methods in
+ * mask (bit i: verifiers_all[i]), among those the policy allows. */
 void decoy_note(struct decoy_stats *ds, const char *policy, unsigned mask);
-/* The method set for a decoy of name under policy: 1 with *mask_r, 0 when none is known yet. */
+/* The enrolment for a decoy of name under policy: 1 with *mask_r, 0 when none is known yet. */
 int decoy_pick(struct decoy_stats *ds, const char *policy, const char *name,
     unsigned *mask_r);
+/* A real enrolment of method had this shape (len <= DECOY_SHAPE_MAX bytes). */
+void decoy_note_shape(struct decoy_stats *ds, const char *method,
+    const uint8_t *shape, size_t len);
+/* The shape for a decoy of name: 1 with it in shape and *len_r, 0 when none is known yet. */
+int decoy_pick_shape(struct decoy_stats *ds, const char *method,
+    const char *name, uint8_t shape[DECOY_SHAPE_MAX], size_t *len_r);
+/* What a decoy of name derives its made-up identifiers from (an HMAC of the
+ * name under the decoys' key); random when ds is NULL. */
+int decoy_name_seed(struct decoy_stats *ds, const char *name,
+    uint8_t seed[DECOY_SEED_LEN]);
 
 /*
  * The counts kept across restarts (STATE_DIR/decoys), so that a name's
  * decoy does not change because authd started again. methods: what the
  * masks' bits stand for ("password,totp,fido2,card"); a file written for
- * other methods is not read. save: written whole (0600) beside path, then
- * renamed over it. load: AUTHD_OK (nothing when there is no file), or an
+ * other methods, or by another version, is not read. save: written whole
+ * (0600) beside path, then renamed over it. load: AUTHD_OK (nothing when there is no file), or an
  * error with why and nothing loaded. dirty: notes since the last save.
  */
 int decoy_stats_save(struct decoy_stats *ds, const char *path,

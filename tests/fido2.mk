@@ -21,6 +21,6 @@ tests_test_fido2_login_SOURCES = tests/test_fido2_login.c
 tests_test_fido2_login_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib
 tests_test_fido2_login_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(FIDO2_CFLAGS)
 tests_test_fido2_login_LDADD = tests/libitest.la tests/libsoftfido2.la \
-	$(FIDO2_LIBS) $(CHECK_LIBS) $(PAM_LIBS)
+	libauthd_common.la $(FIDO2_LIBS) $(CHECK_LIBS) $(PAM_LIBS)
 
 EXTRA_DIST += tests/lib/fido2-attestation.sh

@@ -1,7 +1,8 @@
 /*
  * Decoy plans drawn from real ones (authd/decoy.h): no pick before a real
  * plan, one name one pick, picks in proportion to use, and few names moved
- * when the counts move.
+ * when the counts move; the same for the shapes of enrolments (a FIDO2
+ * step's credential ids), and a name's seed for its made-up identifiers.
  */
 #include "config.h"
 
@@ -15,9 +16,14 @@
 #include "decoy.h"
 #include "err.h"
 
-#define A 0x9u      /* password + totp */
-#define B 0x3u      /* password + card */
+#define A 0x9u      /* enrolled: password + totp */
+#define B 0x3u      /* enrolled: password + card */
 #define NAMES 4000
+
+/* FIDO2 shapes (verify_fido2.c): uv, n, then each length on two bytes */
+static const uint8_t one64_uv[] = { 1, 1, 0, 64 };
+static const uint8_t two_ids[] = { 0, 2, 0, 64, 0, 48 };
+static const uint8_t one16_uv[] = { 1, 1, 0, 16 };
 
 static const unsigned char key1[32] = { 1 }, key2[32] = { 2 };
 
@@ -86,6 +92,95 @@ START_TEST(in_proportion_and_stable)
 }
 END_TEST
 
+/* Which of the three shapes name i got (0, 1, 2), or -1 for none of them. */
+static int
+pick_shape(struct decoy_stats *ds, int i)
+{
+	uint8_t shape[DECOY_SHAPE_MAX];
+	size_t len = 0;
+	char name[32];
+
+	snprintf(name, sizeof(name), "name%d", i);
+	ck_assert_int_eq(decoy_pick_shape(ds, "fido2", name, shape, &len), 1);
+	if (len == sizeof(one64_uv) && memcmp(shape, one64_uv, len) == 0)
+		return 0;
+	if (len == sizeof(two_ids) && memcmp(shape, two_ids, len) == 0)
+		return 1;
+	if (len == sizeof(one16_uv) && memcmp(shape, one16_uv, len) == 0)
+		return 2;
+	return -1;
+}
+
+/*
+ * Real people's key steps: 60% list one 64-byte id and ask UV, 25% two
+ * ids (64 and 48 bytes) without UV, 15% one 16-byte id with UV. Decoys'
+ * steps follow the same distribution, a name keeps its shape, and a shape
+ * nobody has is never made up.
+ */
+START_TEST(shapes_in_proportion_and_stable)
+{
+	struct decoy_stats *ds = NULL, *other = NULL;
+	static int before[NAMES];
+	uint8_t shape[DECOY_SHAPE_MAX], big[DECOY_SHAPE_MAX + 1] = { 0 };
+	size_t len;
+	int i, k, seen[3] = { 0, 0, 0 }, differ = 0;
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_new(key2, sizeof(key2), &other), AUTHD_OK);
+	ck_assert_int_eq(decoy_pick_shape(ds, "fido2", "nobody", shape, &len), 0);
+	/* too long to keep: not counted */
+	decoy_note_shape(ds, "fido2", big, sizeof(big));
+	ck_assert_int_eq(decoy_pick_shape(ds, "fido2", "nobody", shape, &len), 0);
+	for (i = 0; i < 60; i++)
+		for (k = 0; k < 2; k++)
+			decoy_note_shape(k ? other : ds, "fido2", one64_uv,
+			    sizeof(one64_uv));
+	for (i = 0; i < 25; i++)
+		for (k = 0; k < 2; k++)
+			decoy_note_shape(k ? other : ds, "fido2", two_ids,
+			    sizeof(two_ids));
+	for (i = 0; i < 15; i++)
+		for (k = 0; k < 2; k++)
+			decoy_note_shape(k ? other : ds, "fido2", one16_uv,
+			    sizeof(one16_uv));
+	ck_assert_int_eq(decoy_pick_shape(ds, "card", "nobody", shape, &len), 0);
+	for (i = 0; i < NAMES; i++) {
+		before[i] = pick_shape(ds, i);
+		ck_assert_int_ge(before[i], 0);
+		ck_assert_int_eq(pick_shape(ds, i), before[i]);
+		seen[before[i]]++;
+		differ += pick_shape(other, i) != before[i];
+	}
+	ck_assert_msg(abs(seen[0] - NAMES * 60 / 100) < NAMES / 25 &&
+	    abs(seen[1] - NAMES * 25 / 100) < NAMES / 25 &&
+	    abs(seen[2] - NAMES * 15 / 100) < NAMES / 25,
+	    "%d %d %d of %d", seen[0], seen[1], seen[2], NAMES);
+	ck_assert_int_gt(differ, NAMES / 10);
+	decoy_stats_free(&ds);
+	decoy_stats_free(&other);
+}
+END_TEST
+
+/* A name's seed: its own, the same each time, another under another key. */
+START_TEST(seed_per_name)
+{
+	struct decoy_stats *ds = NULL, *other = NULL;
+	uint8_t a[DECOY_SEED_LEN], b[DECOY_SEED_LEN], c[DECOY_SEED_LEN];
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_new(key2, sizeof(key2), &other), AUTHD_OK);
+	ck_assert_int_eq(decoy_name_seed(ds, "nobody", a), AUTHD_OK);
+	ck_assert_int_eq(decoy_name_seed(ds, "nobody", b), AUTHD_OK);
+	ck_assert_mem_eq(a, b, sizeof(a));
+	ck_assert_int_eq(decoy_name_seed(ds, "nobody2", c), AUTHD_OK);
+	ck_assert(memcmp(a, c, sizeof(a)) != 0);
+	ck_assert_int_eq(decoy_name_seed(other, "nobody", c), AUTHD_OK);
+	ck_assert(memcmp(a, c, sizeof(a)) != 0);
+	decoy_stats_free(&ds);
+	decoy_stats_free(&other);
+}
+END_TEST
+
 /*
  * The counts kept across restarts: a second run that reads them picks what
  * the first picked for every name; a file of other methods, or broken, is
@@ -108,6 +203,9 @@ START_TEST(counts_kept_across_restarts)
 	for (i = 0; i < 10; i++)
 		decoy_note(ds, "x result=success", B);
 	decoy_note(ds, "mfa", B);
+	for (i = 0; i < 3; i++)
+		decoy_note_shape(ds, "fido2", one64_uv, sizeof(one64_uv));
+	decoy_note_shape(ds, "fido2", two_ids, sizeof(two_ids));
 	ck_assert_int_eq(decoy_stats_dirty(ds), 1);
 	ck_assert_int_eq(decoy_stats_save(ds, path, "password,totp"), AUTHD_OK);
 	ck_assert_int_eq(decoy_stats_dirty(ds), 0);
@@ -120,6 +218,21 @@ START_TEST(counts_kept_across_restarts)
 	for (i = 0; i < 500; i++)
 		ck_assert_uint_eq(pick(again, "mfa", i), pick(ds, "mfa", i));
 	ck_assert_uint_eq(pick(again, "x result=success", 7), B);
+	for (i = 0; i < 500; i++)
+		ck_assert_int_eq(pick_shape(again, i), pick_shape(ds, i));
+	decoy_stats_free(&again);
+
+	/* written by the version whose masks were the methods asked */
+	snprintf(cmd, sizeof(cmd), "printf 'authd-decoys 1 methods=password,"
+	    "totp\nmfa 9:30\n' > %s.v1", path);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s.v1", path);
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_stats_load(again, cmd, "password,totp", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "written by another version");
+	ck_assert_int_eq(decoy_pick(again, "mfa", "name1", &mask), 0);
+	ck_assert_int_eq(unlink(cmd), 0);
 	decoy_stats_free(&again);
 
 	/* written for other methods: the bits mean other sets */
@@ -136,7 +249,7 @@ START_TEST(counts_kept_across_restarts)
 	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &again), AUTHD_OK);
 	ck_assert_int_ne(decoy_stats_load(again, path, "password,totp", why,
 	    sizeof(why)), AUTHD_OK);
-	ck_assert_str_eq(why, "line 4: malformed");
+	ck_assert_str_eq(why, "line 5: malformed");
 	ck_assert_int_eq(decoy_pick(again, "mfa", "name1", &mask), 0);
 	decoy_stats_free(&again);
 
@@ -159,6 +272,8 @@ decoy_suite(void)
 
 	tcase_add_test(tc, nothing_before_a_real_plan);
 	tcase_add_test(tc, in_proportion_and_stable);
+	tcase_add_test(tc, shapes_in_proportion_and_stable);
+	tcase_add_test(tc, seed_per_name);
 	tcase_add_test(tc, counts_kept_across_restarts);
 	suite_add_tcase(s, tc);
 	return s;

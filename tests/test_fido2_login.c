@@ -13,9 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "err.h"
 #include "lib/itest.h"
+#include "proto.h"
 #include "softfido2.h"
 
 #define PW_GOOD "Correct-Horse-7"
@@ -135,6 +140,145 @@ login(const char *service, const char *user, const char *rhost,
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
 	return r;
+}
+
+/* Frames from the test's side of the socket. */
+static void
+send_frame(int fd, struct authd_buf *b)
+{
+	ck_assert_int_eq(write(fd, authd_buf_ptr(b), authd_buf_len(b)),
+	    (ssize_t)authd_buf_len(b));
+	authd_buf_reset(b);
+}
+
+static void
+send_answer(int fd, struct authd_buf *b, const char *text, uint8_t status)
+{
+	size_t start;
+
+	ck_assert_int_eq(authd_frame_begin(b, 2, AUTHD_MSG_ANSWER, &start), AUTHD_OK);
+	if (text != NULL)
+		ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_ANSWER, text),
+		    AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_u8(b, AUTHD_F_ANSWER_STATUS, status),
+	    AUTHD_OK);
+	ck_assert_int_eq(authd_frame_end(b, start), AUTHD_OK);
+	send_frame(fd, b);
+}
+
+/* A key step's credential ids and options: "n=2 32,32 uv=1". */
+static void
+describe_key_step(const struct authd_msg *m, char *out, size_t outsz)
+{
+	uint32_t opts = 0;
+	size_t i, n = 0, o;
+
+	for (i = 0; i < m->nfields; i++)
+		n += m->fields[i].tag == AUTHD_F_CRED_ID;
+	o = (size_t)snprintf(out, outsz, "n=%zu ", n);
+	for (i = 0, n = 0; i < m->nfields && o < outsz; i++)
+		if (m->fields[i].tag == AUTHD_F_CRED_ID)
+			o += (size_t)snprintf(out + o, outsz - o, "%s%u",
+			    n++ > 0 ? "," : "", (unsigned)m->fields[i].len);
+	(void)authd_msg_get_u32(m, AUTHD_F_OPTIONS, &opts);
+	if (o < outsz)
+		snprintf(out + o, outsz - o, " uv=%d",
+		    (opts & AUTHD_STEP_OPT_UV_REQUIRED) != 0);
+}
+
+/*
+ * An AUTHENTICATE spoken on the socket, as an attacker's client would:
+ * prompts answered in turn from answers (NULL-terminated; "-" declines
+ * with ANSWER_STATUS 2, as the reviewer's client did), device steps
+ * declined as a module with no device does (status 2). What it showed,
+ * a line a step ("P:text", "E:text", "I:text", "K" a key step, "C" a card
+ * step), then "R:result"; the key steps' credential ids in keys.
+ */
+static void
+converse(const char *service, const char *user, const char *const *answers,
+    char *shown, size_t shownsz, char *keys, size_t keyssz)
+{
+	static uint8_t in[AUTHD_FRAME_MAX * 2];
+	struct authd_buf *b = authd_buf_new(AUTHD_FRAME_MAX * 2);
+	struct timeval tv = { 20, 0 };
+	struct authd_msg m;
+	char text[AUTHD_STRING_MAX + 1], one[256];
+	size_t have = 0, used, start, o = 0, k = 0, next = 0;
+	uint8_t kind, result;
+	ssize_t n;
+	int fd, r, done = 0;
+
+	ck_assert_ptr_nonnull(b);
+	shown[0] = keys[0] = '\0';
+	ck_assert_int_ge(fd = itest_unix_connect(itest.socket), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(authd_frame_begin(b, 1, AUTHD_MSG_HELLO, &start), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_u8(b, AUTHD_F_VERSION_MIN, 2), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_u8(b, AUTHD_F_VERSION_MAX, 2), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_end(b, start), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_begin(b, 2, AUTHD_MSG_AUTHENTICATE, &start),
+	    AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_SERVICE, service), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_USER, user), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_str(b, AUTHD_F_RHOST, "remote.example"),
+	    AUTHD_OK);
+	ck_assert_int_eq(authd_frame_add_u32(b, AUTHD_F_FLAGS, 0), AUTHD_OK);
+	ck_assert_int_eq(authd_frame_end(b, start), AUTHD_OK);
+	send_frame(fd, b);
+	while (!done) {
+		while ((r = authd_frame_decode(in, have, &m, &used)) ==
+		    AUTHD_ERR_INCOMPLETE) {
+			n = read(fd, in + have, sizeof(in) - have);
+			ck_assert_msg(n > 0, "authd closed or said nothing; so far:\n%s",
+			    shown);
+			have += (size_t)n;
+		}
+		ck_assert_int_eq(r, AUTHD_OK);
+		one[0] = '\0';
+		if (m.type == AUTHD_MSG_RESULT) {
+			ck_assert_int_eq(authd_msg_get_u8(&m, AUTHD_F_RESULT, &result),
+			    AUTHD_OK);
+			snprintf(one, sizeof(one), "R:%u\n", result);
+			done = 1;
+		} else if (m.type == AUTHD_MSG_STEP) {
+			ck_assert_int_eq(authd_msg_get_u8(&m, AUTHD_F_STEP_KIND, &kind),
+			    AUTHD_OK);
+			text[0] = '\0';
+			(void)authd_msg_get_str(&m, AUTHD_F_TEXT, text, sizeof(text));
+			switch (kind) {
+			case AUTHD_STEP_PROMPT_ECHO_OFF:
+			case AUTHD_STEP_PROMPT_ECHO_ON:
+				snprintf(one, sizeof(one), "P:%.200s\n", text);
+				if (answers[next] == NULL)
+					send_answer(fd, b, "x", 0);
+				else if (strcmp(answers[next++], "-") == 0)
+					send_answer(fd, b, NULL, 2);
+				else
+					send_answer(fd, b, answers[next - 1], 0);
+				break;
+			case AUTHD_STEP_INFO:
+			case AUTHD_STEP_ERROR:
+				snprintf(one, sizeof(one), "%c:%.200s\n",
+				    kind == AUTHD_STEP_INFO ? 'I' : 'E', text);
+				break;
+			default:
+				snprintf(one, sizeof(one), "%c\n",
+				    kind == AUTHD_STEP_FIDO2_ASSERT ? 'K' : 'C');
+				if (kind == AUTHD_STEP_FIDO2_ASSERT && k < keyssz) {
+					describe_key_step(&m, keys + k, keyssz - k);
+					k += strlen(keys + k);
+				}
+				send_answer(fd, b, NULL, 2);
+				break;
+			}
+		}
+		o += (size_t)snprintf(shown + o, shownsz - o, "%s", one);
+		ck_assert_uint_lt(o, shownsz);
+		memmove(in, in + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	authd_buf_free(&b);
 }
 
 static void
@@ -272,6 +416,54 @@ START_TEST(unknown_prompts_follow_real_plans)
 	ck_assert_str_eq(run.shown, again.shown);
 	ck_assert_int_eq(itest_audit_count("user=nobody-decoy", "result=auth_err",
 	    "unknown\\x20user", NULL), 3);
+}
+END_TEST
+
+/*
+ * Declining a step shows what is kept in reserve (ANSWER_STATUS 2: over
+ * ssh the module says so for every key step). An unknown name's reserve is
+ * a real person's, not every method the policy allows: here the people of
+ * each policy have a key and no code, or a code and no key, and an unknown
+ * name, declining what it is asked, sees what they see, step for step,
+ * down to "No usable second factor". (Before, the decoy of a person with a
+ * code kept the key in reserve, and the decoy of a person with a key the
+ * code: a step no real person of the policy had.)
+ */
+START_TEST(unknown_reserve_like_a_person)
+{
+	static const char *const pw_decline[] = { "Wrong-Horse-1x", "-", NULL };
+	char real[2048], unknown[2048], keys[256], secret[128];
+
+	add_policy("reserve-key", "authd-reserve-key", "knowledge+possession",
+	    "password fido2 totp");
+	add_policy("reserve-code", "authd-reserve-code", "knowledge+possession",
+	    "password fido2 totp");
+	itest_add_person("rhea", 22010, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 1, "rhea");
+	itest_add_person("tove", 22011, PW_GOOD);
+	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
+	    ADMIN_UID, itest.dir, itest.dir), 0);
+	itest_totp_enroll(ADMIN_UID, "tove", secret, sizeof(secret));
+
+	converse("authd-reserve-key", "rhea", pw_decline, real, sizeof(real),
+	    keys, sizeof(keys));
+	ck_assert_msg(strstr(real, "P:Password: \nK\nE:No usable") != NULL,
+	    "rhea: %s", real);
+	converse("authd-reserve-key", "nobody-reserve", pw_decline, unknown,
+	    sizeof(unknown), keys, sizeof(keys));
+	ck_assert_str_eq(unknown, real);
+
+	converse("authd-reserve-code", "tove", pw_decline, real, sizeof(real),
+	    keys, sizeof(keys));
+	ck_assert_msg(strstr(real, "P:Verification code: \nE:No usable") != NULL,
+	    "tove: %s", real);
+	converse("authd-reserve-code", "nobody-reserve", pw_decline, unknown,
+	    sizeof(unknown), keys, sizeof(keys));
+	ck_assert_str_eq(unknown, real);
+	/* another unknown name, the same (each policy has one enrolment) */
+	converse("authd-reserve-code", "nobody-else", pw_decline, unknown,
+	    sizeof(unknown), keys, sizeof(keys));
+	ck_assert_str_eq(unknown, real);
 }
 END_TEST
 
@@ -525,6 +717,7 @@ fido2_login_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, password_and_key);
 	tcase_add_test(tc, unknown_prompts_follow_real_plans);
+	tcase_add_test(tc, unknown_reserve_like_a_person);
 	tcase_add_test(tc, biometric_key_alone);
 	tcase_add_test(tc, biometric_model_needs_attestation);
 	tcase_add_test(tc, biometric_model_listed_in_the_directory);
