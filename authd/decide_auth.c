@@ -100,18 +100,38 @@ allowed(const struct plan *p, size_t i)
 	return (p->pol.methods & policy_method_bit(verifiers_all[i]->name)) != 0;
 }
 
-/* Add a decoy's methods: the allowed ones in mask, as the verifiers' order
- * puts a person's, with empty enrolments. */
+/*
+ * Add a decoy's methods: the allowed ones in mask, as the verifiers' order
+ * puts a person's, each with an enrolment of a shape real ones had when
+ * its steps show one (decoy.h); else an empty enrolment.
+ */
 static void
-add_decoy_methods(struct plan *p, unsigned mask)
+add_decoy_methods(struct job *j, struct plan *p, unsigned mask)
 {
-	struct verify_enrolment none;
-	size_t i;
+	struct verify_enrolment enr;
+	struct verify_ctx ctx;
+	uint8_t shape[DECOY_SHAPE_MAX], seed[DECOY_SEED_LEN];
+	size_t i, len = 0;
+	int have_seed;
 
-	memset(&none, 0, sizeof(none));
-	for (i = 0; verifiers_all[i] != NULL; i++)
-		if (allowed(p, i) && (mask & (1u << i)))
-			plan_add(p, verifiers_all[i], &none);
+	have_seed = decoy_name_seed(j->srv->decoys, j->req.user, seed) == AUTHD_OK;
+	for (i = 0; verifiers_all[i] != NULL; i++) {
+		if (!allowed(p, i) || !(mask & (1u << i)))
+			continue;
+		memset(&enr, 0, sizeof(enr));
+		if (verifiers_all[i]->decoy_enrolment != NULL && have_seed &&
+		    decoy_pick_shape(j->srv->decoys, verifiers_all[i]->name,
+		    j->req.user, shape, &len)) {
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.conf = j->srv->conf;
+			ctx.decoy = 1;
+			if (verifiers_all[i]->decoy_enrolment(&ctx, shape, len, seed,
+			    &enr) != AUTHD_OK)
+				memset(&enr, 0, sizeof(enr));
+		}
+		plan_add(p, verifiers_all[i], &enr);
+	}
+	explicit_bzero(seed, sizeof(seed));
 }
 
 /*
@@ -128,12 +148,12 @@ decoy_plan(struct job *j, struct plan *p)
 
 	plan_clear_methods(p);
 	if (decoy_pick(j->srv->decoys, p->pol.name, j->req.user, &mask)) {
-		add_decoy_methods(p, mask);
+		add_decoy_methods(j, p, mask);
 		if (plan_select(p))
 			return;
 		plan_clear_methods(p);
 	}
-	add_decoy_methods(p, ~0u);
+	add_decoy_methods(j, p, ~0u);
 	(void)plan_select(p);
 }
 
@@ -151,11 +171,19 @@ enrolled_mask(const struct plan *p)
 	return mask;
 }
 
-/* A real plan: its enrolment, for the decoys. */
+/* A real plan: its enrolment, and the shapes its steps will show, for the decoys. */
 static void
 note_for_decoys(struct job *j, const struct plan *p)
 {
+	uint8_t shape[DECOY_SHAPE_MAX];
+	size_t i, len;
+
 	decoy_note(j->srv->decoys, p->pol.name, enrolled_mask(p));
+	for (i = 0; i < p->n; i++)
+		if (p->m[i].v->enrolment_shape != NULL &&
+		    (len = p->m[i].v->enrolment_shape(&p->m[i].enr, shape,
+		    sizeof(shape))) > 0)
+			decoy_note_shape(j->srv->decoys, p->m[i].v->name, shape, len);
 }
 
 /*

@@ -105,8 +105,9 @@ struct verify_ctx {
 	unsigned want;
 	/* added: 1 when the engine plays a decoy (unknown person, or a plan the
 	 * policy cannot accept): acct is a stand-in (dn ""), enr->usable is 0 and
-	 * enr->data NULL; start()/answer() must still produce the same steps a
-	 * real person would see, and check() is never called */
+	 * enr->data NULL, or what decoy_enrolment() made; start()/answer() must
+	 * still produce the same steps a real person would see, and check() is
+	 * never called */
 	int decoy;
 };
 
@@ -155,6 +156,19 @@ struct verifier {
 	/* Worker. */
 	void (*check)(struct dir_conn *dc, const struct verify_ctx *ctx,
 	    const struct verify_input *in, struct verify_result *res_r);
+	/*
+	 * added: decoys (decoy.h). For a method whose steps show something of
+	 * the enrolment (a FIDO2 step lists the credential ids); NULL for the
+	 * others. enrolment_shape: what the steps show of a usable enrolment,
+	 * in at most cap bytes (no secret, no identifier: counts and lengths);
+	 * 0 for nothing. decoy_enrolment: an enrolment whose steps show shape
+	 * (one enrolment_shape() made), its identifiers derived from seed;
+	 * AUTHD_OK, or an error and enr untouched.
+	 */
+	size_t (*enrolment_shape)(const struct verify_enrolment *enr,
+	    uint8_t *shape, size_t cap);
+	int (*decoy_enrolment)(const struct verify_ctx *ctx, const uint8_t *shape,
+	    size_t len, const uint8_t seed[32], struct verify_enrolment *enr);
 };
 
 /*

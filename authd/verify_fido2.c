@@ -92,9 +92,92 @@ fido2_free_enrolment(struct verify_enrolment *enr)
 }
 
 /*
- * A decoy's credential id: the same 64 bytes for the same name for the life
- * of this authd (an HMAC under a key made at start), so that probing a name
- * twice looks like a person with one security key, never like no one.
+ * What a person's key step shows of their enrolment (decoy.h): whether it
+ * asks for user verification, how many credential ids it lists and how
+ * long each is. Bytes: uv, n, then each length (two bytes, big-endian).
+ */
+static size_t
+fido2_enrolment_shape(const struct verify_enrolment *enr, uint8_t *shape,
+    size_t cap)
+{
+	const struct fido2_enrolment *fe = enr->data;
+	size_t i, n;
+
+	if (fe == NULL || fe->n == 0)
+		return 0;
+	n = fe->n < VERIFY_MAX_CRED_IDS ? fe->n : VERIFY_MAX_CRED_IDS;
+	if (cap < 2 + 2 * n)
+		return 0;
+	shape[0] = fe->require_uv != 0;
+	shape[1] = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		shape[2 + 2 * i] = (uint8_t)(fe->creds[i].id_len >> 8);
+		shape[3 + 2 * i] = (uint8_t)fe->creds[i].id_len;
+	}
+	return 2 + 2 * n;
+}
+
+/* Credential i's made-up id, len bytes: HMAC(seed, "fido2" i block) blocks. */
+static int
+decoy_id(const uint8_t seed[32], size_t i, uint8_t *id, size_t len)
+{
+	uint8_t msg[8] = { 'f', 'i', 'd', 'o', '2', (uint8_t)i, 0, 0 };
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off, block, take;
+
+	for (off = 0, block = 0; off < len; off += take, block++) {
+		msg[6] = (uint8_t)(block >> 8);
+		msg[7] = (uint8_t)block;
+		if (HMAC(EVP_sha256(), seed, 32, msg, sizeof(msg), md, &n) == NULL ||
+		    n != 32)
+			return AUTHD_ERR_CRYPTO;
+		take = len - off < 32 ? len - off : 32;
+		memcpy(id + off, md, take);
+	}
+	explicit_bzero(md, sizeof(md));
+	return AUTHD_OK;
+}
+
+/* A decoy's enrolment of a shape fido2_enrolment_shape() made. */
+static int
+fido2_decoy_enrolment(const struct verify_ctx *ctx, const uint8_t *shape,
+    size_t len, const uint8_t seed[32], struct verify_enrolment *enr)
+{
+	struct fido2_enrolment *fe;
+	size_t i, n;
+	int r;
+
+	if (len < 2 || (n = shape[1]) == 0 || n > FIDO2_MAX_CREDS ||
+	    len != 2 + 2 * n)
+		return AUTHD_ERR_INVALID;
+	if ((fe = calloc(1, sizeof(*fe))) == NULL)
+		return AUTHD_ERR_NOMEM;
+	fe->require_uv = shape[0] != 0;
+	for (i = 0; i < n; i++) {
+		fe->creds[i].id_len = (size_t)shape[2 + 2 * i] << 8 | shape[3 + 2 * i];
+		if (fe->creds[i].id_len == 0 ||
+		    fe->creds[i].id_len > sizeof(fe->creds[i].id) ||
+		    (r = decoy_id(seed, i, fe->creds[i].id, fe->creds[i].id_len)) !=
+		    AUTHD_OK) {
+			explicit_bzero(fe, sizeof(*fe));
+			free(fe);
+			return AUTHD_ERR_INVALID;
+		}
+		snprintf(fe->creds[i].rp_id, sizeof(fe->creds[i].rp_id), "%s",
+		    rp_id_of(ctx->conf));
+	}
+	fe->n = n;
+	enr->data = fe;
+	enr->usable = 0;
+	return AUTHD_OK;
+}
+
+/*
+ * A decoy's credential id before any real enrolment was seen: the same 64
+ * bytes for the same name for the life of this authd (an HMAC under a key
+ * made at start), so that probing a name twice looks like a person with
+ * one security key, never like no one.
  */
 static uint8_t decoy_key[32];
 static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
@@ -138,7 +221,7 @@ fido2_start(const struct verify_ctx *ctx, const struct authd_msg *req,
 	int r;
 
 	(void)req;
-	if (ctx->decoy) {
+	if (ctx->decoy && fe == NULL) {
 		/* The steps a person with one key would see; check() never runs. */
 		if ((r = authd_random_bytes(in->challenge, FIDO2_CHALLENGE_LEN)) != AUTHD_OK ||
 		    (r = decoy_cred_id(ctx->acct->uid, in->cred_id, &in->cred_id_len)) !=
@@ -326,4 +409,6 @@ const struct verifier verifier_fido2 = {
 	.start = fido2_start,
 	.answer = fido2_answer,
 	.check = fido2_check,
+	.enrolment_shape = fido2_enrolment_shape,
+	.decoy_enrolment = fido2_decoy_enrolment,
 };

@@ -467,6 +467,50 @@ START_TEST(unknown_reserve_like_a_person)
 }
 END_TEST
 
+/*
+ * A key step lists the person's credential ids. An unknown name's lists
+ * as many ids, as long, and asks user verification, as a real person's
+ * does: the shapes of real enrolments, one picked for the name. Here one
+ * person has two keys that can verify the user, the other one key that
+ * cannot; every unknown name looks like one of them (both seen among 24
+ * names), and a name keeps its ids from one login to the next. (Before,
+ * every unknown name listed one 64-byte id; these keys' are 32 bytes.)
+ */
+START_TEST(unknown_key_ids_like_real_ones)
+{
+	static const char *const pw[] = { "Wrong-Horse-1x", NULL };
+	char shown[2048], ines[256], otto[256], keys[256], again[256], name[32];
+	int i, like_ines = 0, like_otto = 0;
+
+	add_policy("ids", "authd-ids", "knowledge+possession", "password fido2");
+	itest_add_person("ines", 22012, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 1, "ines");
+	new_key_enrolled(aaguid_plain, 1, "ines");
+	itest_add_person("otto", 22013, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 0, "otto");
+	converse("authd-ids", "ines", pw, shown, sizeof(shown), ines, sizeof(ines));
+	ck_assert_str_eq(ines, "n=2 32,32 uv=1");
+	converse("authd-ids", "otto", pw, shown, sizeof(shown), otto, sizeof(otto));
+	ck_assert_str_eq(otto, "n=1 32 uv=0");
+	for (i = 0; i < 24; i++) {
+		snprintf(name, sizeof(name), "nobody-ids%d", i);
+		converse("authd-ids", name, pw, shown, sizeof(shown), keys,
+		    sizeof(keys));
+		like_ines += strcmp(keys, ines) == 0;
+		like_otto += strcmp(keys, otto) == 0;
+		ck_assert_msg(strcmp(keys, ines) == 0 || strcmp(keys, otto) == 0,
+		    "%s: %s, like nobody", name, keys);
+	}
+	ck_assert_int_gt(like_ines, 0);
+	ck_assert_int_gt(like_otto, 0);
+	converse("authd-ids", "nobody-ids0", pw, shown, sizeof(shown), keys,
+	    sizeof(keys));
+	converse("authd-ids", "nobody-ids0", pw, shown, sizeof(shown), again,
+	    sizeof(again));
+	ck_assert_str_eq(keys, again);
+}
+END_TEST
+
 START_TEST(biometric_key_alone)
 {
 	struct pam_run run;
@@ -718,6 +762,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, password_and_key);
 	tcase_add_test(tc, unknown_prompts_follow_real_plans);
 	tcase_add_test(tc, unknown_reserve_like_a_person);
+	tcase_add_test(tc, unknown_key_ids_like_real_ones);
 	tcase_add_test(tc, biometric_key_alone);
 	tcase_add_test(tc, biometric_model_needs_attestation);
 	tcase_add_test(tc, biometric_model_listed_in_the_directory);
