@@ -227,6 +227,48 @@ load_allowed(struct job *j, struct dir_conn *dc, struct plan *p,
 	return DIR_OK;
 }
 
+/* An RDN value escaped as RFC 4514 says (a name may hold ',' '+' ...). */
+static int
+rdn_escape(const char *in, char *out, size_t outsz)
+{
+	const unsigned char *c;
+	size_t n = 0;
+
+	for (c = (const unsigned char *)in; *c != '\0'; c++) {
+		if (n + 4 >= outsz)
+			return -1;
+		if (strchr(",+\"\\<>;=", *c) != NULL || *c < 0x20 ||
+		    (c == (const unsigned char *)in && (*c == ' ' || *c == '#')) ||
+		    (c[1] == '\0' && *c == ' '))
+			n += (size_t)snprintf(out + n, outsz - n, "\\%02x", *c);
+		else
+			out[n++] = (char)*c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * A decoy's directory reads: the ones a person's plan makes (decoy.h), for
+ * the entry the name would have (people are uid=NAME under people_dn),
+ * which does not exist. What they find is dropped; a directory that fails
+ * them fails the login as it would a person's.
+ */
+static int
+decoy_reads(struct job *j, struct dir_conn *dc, struct plan *p)
+{
+	struct dir_account stand = p->acct;
+	char esc[3 * sizeof(stand.uid) + 1];
+	const char *people = j->srv->conf->people_dn;
+
+	if (rdn_escape(j->req.user, esc, sizeof(esc)) != 0 || people == NULL ||
+	    snprintf(stand.dn, sizeof(stand.dn), "uid=%s,%s", esc, people) >=
+	    (int)sizeof(stand.dn))
+		snprintf(stand.dn, sizeof(stand.dn), "uid=-,%s",
+		    people != NULL ? people : "");
+	return load_allowed(j, dc, p, &stand, 0);
+}
+
 /* The plan job ends the request itself (directory down). */
 static void
 plan_fail(struct job *j, int result, const char *reason)
@@ -272,6 +314,11 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		known = 0;
 	}
 	if (!known) {
+		/* the worker and the reads a person's plan would take */
+		if ((st = decoy_reads(j, dc, p)) == DIR_NO_CONN)
+			goto need_dir;
+		if (st < 0)
+			goto unavailable;
 		decoy_plan(j, p);
 		return;
 	}

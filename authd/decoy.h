@@ -38,6 +38,11 @@
  * made, the decoy is every allowed method as if enrolled; before any real
  * FIDO2 enrolment is seen, a decoy's key step lists one 64-byte id.
  *
+ * A decoy is made on a worker after the directory reads a person's plan
+ * makes (decide_auth.c), the same searches under the DN the name would
+ * have, which find nothing: the first prompt comes no sooner than a real
+ * person's (as OpenSSH does fake work for unknown users).
+ *
  * What it cannot hide: someone who knows how a given person logs in (what
  * they enrolled), and sees other prompts or another reserve for that name,
  * may conclude it is not that person's; someone who sees a name's prompts
@@ -47,7 +52,11 @@
  * it tells an attacker which of a real person's factors to go after.
  * Enrolments and shapes seen too rarely to have been counted (more than
  * 16 kinds under a policy, 32 shapes a method) never appear in a decoy,
- * so a person with such an unusual enrolment stands out. */
+ * so a person with such an unusual enrolment stands out. The search under
+ * a DN that does not exist is answered by the directory a little sooner
+ * than one under a person's entry (no children to walk): the difference
+ * is within the noise of a round trip, not removed.
+ */
 #ifndef AUTHD_DECOY_H
 #define AUTHD_DECOY_H
 

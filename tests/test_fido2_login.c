@@ -511,6 +511,54 @@ START_TEST(unknown_key_ids_like_real_ones)
 }
 END_TEST
 
+/* "BASE | FILTER" of the searches slapd logged under uid=uid, uid=X in their place, sorted. */
+static void
+searches_under(const char *uid, char *out, size_t outsz)
+{
+	ck_assert_int_eq(itest_sh_out(out, outsz, "ldapsearch -Q -LLL -o "
+	    "ldif-wrap=no -Y EXTERNAL -H '%s' -b cn=accesslog "
+	    "'(objectClass=auditSearch)' reqDN reqFilter | awk 'BEGIN { RS = \"\" "
+	    "} { d = \"\"; f = \"\"; n = split($0, l, \"\\n\"); for (i = 1; i <= "
+	    "n; i++) { if (l[i] ~ /^reqDN: /) d = substr(l[i], 8); if (l[i] ~ "
+	    "/^reqFilter: /) f = substr(l[i], 12) } print d \" | \" f }' | "
+	    "grep -F 'uid=%s,' | sed 's/uid=%s,/uid=X,/' | sort", itest.ldapi_uri,
+	    uid, uid), 0);
+}
+
+/*
+ * A real person's plan under a policy with more than the password reads
+ * their enrolments in the directory, on a worker, before the first prompt;
+ * an unknown name's decoy did not (it was made at once on the event loop,
+ * ten times sooner: the time to the first prompt told them apart). Now
+ * the decoy is made after the same searches, under the entry the name
+ * would have: slapd's log (the access log, reads included for this test)
+ * shows the same searches for both.
+ */
+START_TEST(unknown_name_reads_like_a_person)
+{
+	static const char *const pw[] = { "Wrong-Horse-1x", NULL };
+	char shown[2048], keys[256], real[4096], unknown[4096];
+
+	add_policy("reads", "authd-reads", "knowledge+possession",
+	    "password fido2 totp");
+	itest_add_person("tess", 22014, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null "
+	    "<<'LDIF'\ndn: olcOverlay={3}accesslog,olcDatabase={2}mdb,cn=config\n"
+	    "changetype: modify\nreplace: olcAccessLogOps\nolcAccessLogOps: writes\n"
+	    "olcAccessLogOps: reads\n-\nreplace: olcAccessLogSuccess\n"
+	    "olcAccessLogSuccess: FALSE\nLDIF\n", itest.ldapi_uri), 0);
+	converse("authd-reads", "tess", pw, shown, sizeof(shown), keys, sizeof(keys));
+	converse("authd-reads", "nobody-reads", pw, shown, sizeof(shown), keys,
+	    sizeof(keys));
+	searches_under("tess", real, sizeof(real));
+	searches_under("nobody-reads", unknown, sizeof(unknown));
+	/* her keys, her code: two searches at least */
+	ck_assert_msg(strchr(real, '\n') != NULL && strchr(real, '\n') !=
+	    strrchr(real, '\n'), "tess: %s", real);
+	ck_assert_str_eq(unknown, real);
+}
+END_TEST
+
 START_TEST(biometric_key_alone)
 {
 	struct pam_run run;
@@ -763,6 +811,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, unknown_prompts_follow_real_plans);
 	tcase_add_test(tc, unknown_reserve_like_a_person);
 	tcase_add_test(tc, unknown_key_ids_like_real_ones);
+	tcase_add_test(tc, unknown_name_reads_like_a_person);
 	tcase_add_test(tc, biometric_key_alone);
 	tcase_add_test(tc, biometric_model_needs_attestation);
 	tcase_add_test(tc, biometric_model_listed_in_the_directory);
