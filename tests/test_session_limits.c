@@ -401,8 +401,8 @@ group_gone(pid_t pgrp, long long bound_ms)
 }
 
 /*
- * A process that forks and exits every millisecond, its child going on
- * the same way, and ignores SIGHUP: no list of the session's processes
+ * A process that forks and exits at once, its child going on the same
+ * way, and ignores SIGHUP: no list of the session's processes
  * names it for long, yet it ends with the session (its process group is
  * signalled whole).
  */

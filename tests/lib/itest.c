@@ -464,11 +464,9 @@ itest_session_tree_opts(const char *service, const char *user,
 					close(p[1]);
 					/* as nohup: only the SIGKILL ends it */
 					signal(SIGHUP, SIG_IGN);
-					for (;;) {
-						usleep(1000);
+					for (;;)
 						if (fork() > 0)
 							_exit(0);
-					}
 				}
 				if (escape) {
 					/* the process left reports itself */

@@ -91,7 +91,7 @@ int itest_session_tree(const char *service, const char *user, const char *tty,
  * process that calls setsid() and exits, so that the process left is no
  * descendant of the login program nor in its session), and its pid in
  * pids_r is that of the process left; ITEST_TREE_HOP, the last kid forks
- * every millisecond and exits, its child going on the same way (a process
+ * and exits at once, its child going on the same way (a process
  * that is never the same one long enough to be listed and signalled),
  * ignoring SIGHUP; its
  * pid in pids_r is the first's. All stay in the login program's process
