@@ -462,11 +462,18 @@ itest_session_tree_opts(const char *service, const char *user,
 			if ((kid = fork()) == 0) {
 				if ((opts & ITEST_TREE_HOP) && i + 1 == nkids) {
 					close(p[1]);
+					long long until = itest_now_ms() + 30000;
+
 					/* as nohup: only the SIGKILL ends it */
 					signal(SIGHUP, SIG_IGN);
-					for (;;)
+					/* a generation lives ~0.1 ms, less than a scan
+					 * of /proc takes; gone by itself in 30 s */
+					while (itest_now_ms() < until) {
+						usleep(100);
 						if (fork() > 0)
 							_exit(0);
+					}
+					_exit(0);
 				}
 				if (escape) {
 					/* the process left reports itself */

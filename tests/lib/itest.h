@@ -91,9 +91,10 @@ int itest_session_tree(const char *service, const char *user, const char *tty,
  * process that calls setsid() and exits, so that the process left is no
  * descendant of the login program nor in its session), and its pid in
  * pids_r is that of the process left; ITEST_TREE_HOP, the last kid forks
- * and exits at once, its child going on the same way (a process
- * that is never the same one long enough to be listed and signalled),
- * ignoring SIGHUP; its
+ * and exits every 0.1 ms, its child going on the same way (a process that
+ * is never the same one long enough to be listed and signalled), ignoring
+ * SIGHUP, for 30 s at most (the caller should be a subreaper that reaps
+ * them); its
  * pid in pids_r is the first's. All stay in the login program's process
  * group, pids_r[0].
  */
