@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "bind_async.h"
@@ -116,6 +117,23 @@ auth_audit_async(struct server *srv, const char *event,
 		return;
 	}
 	worker_pool_submit(srv->workers, &j->head);
+}
+
+void
+auth_audit_session(struct server *srv, const struct session *s,
+    const char *event, const char *reason)
+{
+	struct req_items req;
+
+	memset(&req, 0, sizeof(req));
+	req.type = AUTHD_MSG_CLOSE_SESSION;
+	snprintf(req.user, sizeof(req.user), "%s", s->user);
+	snprintf(req.service, sizeof(req.service), "%s", s->service);
+	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
+	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
+	req.pid = (uint32_t)s->pid;
+	req.peer_pid = getpid();
+	auth_audit_async(srv, event, &req, AUTHD_R_SUCCESS, reason);
 }
 
 void

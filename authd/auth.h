@@ -60,4 +60,10 @@ void auth_protocol_error_audit(struct conn *c, const char *why);
 void auth_audit_async(struct server *srv, const char *event,
     const struct req_items *req, int result, const char *reason);
 
+/* The same for something authd did to session s (event=session_end,
+ * session_warn): its user, service, tty, id and login program's pid. */
+struct session;
+void auth_audit_session(struct server *srv, const struct session *s,
+    const char *event, const char *reason);
+
 #endif

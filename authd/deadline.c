@@ -122,17 +122,7 @@ static void
 record(struct deadline *d, const struct session *s, const char *event,
     const char *reason)
 {
-	struct req_items req;
-
-	memset(&req, 0, sizeof(req));
-	req.type = AUTHD_MSG_CLOSE_SESSION;
-	snprintf(req.user, sizeof(req.user), "%s", s->user);
-	snprintf(req.service, sizeof(req.service), "%s", s->service);
-	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
-	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
-	req.pid = (uint32_t)s->pid;
-	req.peer_pid = getpid();
-	auth_audit_async(d->srv, event, &req, AUTHD_R_SUCCESS, reason);
+	auth_audit_session(d->srv, s, event, reason);
 }
 
 /*

@@ -235,7 +235,6 @@ static void
 end_session(struct revoke *r, struct session *s, const char *why,
     struct proc_target *t)
 {
-	struct req_items req;
 	char reason[512];
 	size_t hup = 0;
 	int n, known;
@@ -263,15 +262,7 @@ end_session(struct revoke *r, struct session *s, const char *why,
 	    hup == 1 ? "" : "es", n < 0 ? " (its processes could not be "
 	    "listed: listed again at the SIGKILL)" : "");
 	authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
-	memset(&req, 0, sizeof(req));
-	req.type = AUTHD_MSG_CLOSE_SESSION;
-	snprintf(req.user, sizeof(req.user), "%s", s->user);
-	snprintf(req.service, sizeof(req.service), "%s", s->service);
-	snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
-	snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
-	req.pid = (uint32_t)s->pid;
-	req.peer_pid = getpid();
-	auth_audit_async(r->srv, "session_end", &req, AUTHD_R_SUCCESS, reason);
+	auth_audit_session(r->srv, s, "session_end", reason);
 }
 
 void
@@ -525,7 +516,6 @@ void
 revoke_sweep(struct revoke *r)
 {
 	struct gone_scan g;
-	struct req_items req;
 	struct session *s;
 	char reason[256];
 	size_t i;
@@ -543,16 +533,7 @@ revoke_sweep(struct revoke *r)
 		    "login program (pid %ld) ended without closing it, and no "
 		    "process of it is left", s->id, (long)s->pid);
 		authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
-		memset(&req, 0, sizeof(req));
-		req.type = AUTHD_MSG_CLOSE_SESSION;
-		snprintf(req.user, sizeof(req.user), "%s", s->user);
-		snprintf(req.service, sizeof(req.service), "%s", s->service);
-		snprintf(req.tty, sizeof(req.tty), "%s", s->tty);
-		snprintf(req.session_id, sizeof(req.session_id), "%s", s->id);
-		req.pid = (uint32_t)s->pid;
-		req.peer_pid = getpid();
-		auth_audit_async(r->srv, "session_end", &req, AUTHD_R_SUCCESS,
-		    reason);
+		auth_audit_session(r->srv, s, "session_end", reason);
 		session_remove(r->srv->sessions, s);
 	}
 out:

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "authd/proc_kill.h"
@@ -463,6 +464,56 @@ START_TEST(dead_leaders_number_not_trusted)
 END_TEST
 
 /*
+ * A session's process group is signalled whole, at once: a process of it
+ * that no list named (it forked after the scan, or lives shorter than one)
+ * goes too.
+ */
+START_TEST(groups_signalled_whole)
+{
+	struct proc_target t[1];
+	unsigned long long start;
+	long long until;
+	int p[2], alive;
+	size_t sent;
+	pid_t leader, member = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	if ((leader = fork()) == 0) {
+		pid_t m;
+
+		setsid();
+		if ((m = fork()) == 0) {
+			for (;;)
+				pause();
+		}
+		(void)write(p[1], &m, sizeof(m));
+		for (;;)
+			pause();
+	}
+	ck_assert_int_gt(leader, 0);
+	ck_assert_int_eq(read(p[0], &member, sizeof(member)), sizeof(member));
+	close(p[0]);
+	close(p[1]);
+	start = proc_start_time(leader);
+	t[0].pid = leader;
+	t[0].start = start;
+	t[0].pgrp = leader;
+	t[0].sid = leader;
+	/* the list names the leader only */
+	sent = proc_signal_groups(t, 1, leader, start, 0, SIGKILL);
+	(void)waitpid(leader, NULL, 0);
+	until = time(NULL) + 3;
+	while ((alive = proc_start_time(member) != 0) && time(NULL) < until)
+		usleep(10000);
+	if (alive)
+		kill(member, SIGKILL);
+	ck_assert_uint_ge(sent, 1);
+	ck_assert_msg(!alive, "a process of the group the list did not name "
+	    "outlived the group's signal");
+}
+END_TEST
+
+/*
  * A login's own audit session (proc_kill.h): set by its loginuid, and not
  * its parent's; a login inside it (su, sudo) has none of its own, so that
  * ending that one never ends the outer login's processes.
@@ -516,6 +567,7 @@ store_suite(void)
 	tcase_add_test(tc, file_kept_small);
 	tcase_add_test(tc, full_disk_loses_nothing);
 	tcase_add_test(tc, dead_leaders_number_not_trusted);
+	tcase_add_test(tc, groups_signalled_whole);
 	tcase_add_test(tc, own_audit_session);
 	suite_add_tcase(s, tc);
 	return s;
