@@ -15,7 +15,7 @@ tests_failsync_la_LIBADD = -ldl
 check_PROGRAMS += tests/test_login
 tests_test_login_SOURCES = tests/test_login.c
 tests_test_login_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_test_login_LDADD = tests/libitest.la libauthd_common.la $(CHECK_LIBS) $(PAM_LIBS)
+tests_test_login_LDADD = tests/libitest.la libauthd_audit.la libauthd_common.la $(CHECK_LIBS) $(PAM_LIBS)
 TESTS += tests/test_login
 
 # The integration tests find the scripts in the source tree and the programs

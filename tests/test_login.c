@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "authd/user_rate.h"
 #include "buf.h"
 #include "err.h"
@@ -1565,9 +1566,14 @@ last_audit_seq(void)
 static int
 checkpoint_held(unsigned long long seq)
 {
+	char chain[AUTHD_AUDIT_HASH_LEN + 1];
+
+	/* of the log's chain: a rotated file's chain has numbers of its own */
+	ck_assert_int_eq(authd_audit_chain_of(itest.audit_log, chain), AUTHD_OK);
 	return itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b ou=audit,%s "
-	    "'(&(objectClass=authdAuditCheckpoint)(authdCheckpointSeq=%llu))' dn | "
-	    "grep -q '^dn: cn='", itest.ldapi_uri, itest.base_dn, seq) == 0;
+	    "'(&(objectClass=authdAuditCheckpoint)(authdCheckpointSeq=%llu)"
+	    "(authdCheckpointChain=%s))' dn | grep -q '^dn: cn='", itest.ldapi_uri,
+	    itest.base_dn, seq, chain) == 0;
 }
 
 /* authctl audit verify --checkpoints of a copy of the log, as uid; its status. */
