@@ -235,6 +235,19 @@ check_one(struct session *s, void *arg)
 		sc->next = idle_end;
 }
 
+/* The timer at sc->next; only_sooner: unless it is due sooner already. */
+static void
+arm(struct deadline *d, const struct scan *sc, int only_sooner)
+{
+	uint64_t in = sc->next > sc->now ? (uint64_t)(sc->next - sc->now) : 0;
+
+	if (sc->next == NEVER || (only_sooner && d->timer.slot !=
+	    LOOP_TIMER_IDLE && d->timer.when <= loop_now_ms() + in))
+		return;
+	if (loop_timer_after(d->srv->loop, &d->timer, in) != AUTHD_OK)
+		authd_log(LOG_ERR, "session deadlines: cannot arm the timer");
+}
+
 /* Warn and end what is due; arm the timer at what is due next. */
 static void
 check_all(struct deadline *d)
@@ -249,9 +262,7 @@ check_all(struct deadline *d)
 		loop_timer_cancel(d->srv->loop, &d->timer);
 		return;
 	}
-	if (loop_timer_after(d->srv->loop, &d->timer,
-	    sc.next > sc.now ? (uint64_t)(sc.next - sc.now) : 0) != AUTHD_OK)
-		authd_log(LOG_ERR, "session deadlines: cannot arm the timer");
+	arm(d, &sc, 0);
 }
 
 static void
@@ -263,6 +274,7 @@ on_timer(struct loop_timer *t)
 void
 deadline_session_opened(struct deadline *d, struct session *s)
 {
+	struct scan sc;
 	int standing;
 	time_t until;
 
@@ -286,7 +298,12 @@ deadline_session_opened(struct deadline *d, struct session *s)
 		authd_log(LOG_INFO, "session %s of %s ends at the latest in "
 		    "%lld s (%s)", s->id, s->user,
 		    (s->deadline_ms - s->opened_ms) / 1000, s->deadline_reason);
-	check_all(d);
+	/* this one alone: the others' times are where the timer is */
+	sc.d = d;
+	sc.now = deadline_now_ms();
+	sc.next = NEVER;
+	check_one(s, &sc);
+	arm(d, &sc, 1);
 }
 
 void
