@@ -8,9 +8,11 @@
  * its answer within NSS_IO_TIMEOUT_MS is closed; at most max_clients NSS
  * connections, NSS_CONNS_PER_UID of them a user's (root's are not limited);
  * at most max_clients lookups queued or running, and NSS_ENUM_CONCURRENT
- * enumerations until their answers are sent (others get TRYAGAIN), each at
- * most NSS_ENUM_MAX entries and NSS_ENUM_BYTES bytes (the rest is left out,
- * and logged).
+ * enumerations until their answers are sent (others get TRYAGAIN), one of
+ * them a user's (root's are not limited), each at most NSS_ENUM_MAX
+ * entries and NSS_ENUM_BYTES bytes (the rest is left out, and logged). An
+ * answer is sent whole within NSS_IO_TIMEOUT_MS, however it is read: a
+ * reader taking a few bytes now and then does not keep its place.
  */
 #include "config.h"
 
@@ -73,6 +75,8 @@ struct nss_conn {
 	int closed;
 	int busy;                  /* a job or an answer in flight */
 	int holds_enum;            /* its wbuf is an enumeration (n_enum) */
+	int enum_job;              /* an enumeration of its on a worker */
+	uint64_t send_until;       /* loop_now_ms(): the answer is sent by then */
 	uid_t uid;                 /* the peer's (SO_PEERCRED) */
 	uint32_t events;
 	struct authd_buf *rbuf;
@@ -120,6 +124,18 @@ nss_conn_unref(struct nss_conn *c)
 		return;
 	/* not now: an event of this round may still point at it */
 	loop_defer(c->ns->srv->loop, &c->reap, nss_conn_free);
+}
+
+/* The enumerations uid has running or being sent (on open connections). */
+static int
+enums_of(const struct nss_server *ns, uid_t uid)
+{
+	const struct nss_conn *c;
+	int n = 0;
+
+	for (c = ns->conns; c != NULL; c = c->next)
+		n += c->uid == uid && (c->enum_job || c->holds_enum);
+	return n;
 }
 
 static void
@@ -181,12 +197,24 @@ nss_conn_watch(struct nss_conn *c, uint32_t events, uint64_t timeout_ms)
 static void
 nss_conn_flush(struct nss_conn *c)
 {
+	uint64_t now;
+
 	if (c->closed)
 		return;
 	if (c->wbuf != NULL) {
 		switch (loop_send_buf(c->src.fd, c->wbuf)) {
 		case LOOP_SEND_LATER:
-			nss_conn_watch(c, EPOLLOUT, NSS_IO_TIMEOUT_MS);
+			now = loop_now_ms();
+			if (c->send_until == 0)
+				c->send_until = now + NSS_IO_TIMEOUT_MS;
+			if (now >= c->send_until) {
+				authd_log(LOG_NOTICE, "nss: uid %ld did not take its "
+				    "answer within %d s; closed", (long)c->uid,
+				    NSS_IO_TIMEOUT_MS / 1000);
+				nss_conn_close(c);
+				return;
+			}
+			nss_conn_watch(c, EPOLLOUT, c->send_until - now);
 			return;
 		case LOOP_SEND_FAILED:
 			nss_conn_close(c);
@@ -195,6 +223,7 @@ nss_conn_flush(struct nss_conn *c)
 	}
 	authd_buf_free(&c->wbuf);
 	release_enum(c);
+	c->send_until = 0;
 	c->busy = 0;
 	nss_conn_watch(c, EPOLLIN | EPOLLRDHUP, NSS_IO_TIMEOUT_MS);
 	nss_conn_process(c);
@@ -372,6 +401,7 @@ nss_job_done(struct job *jj, int cancelled)
 	struct nss_conn *c = j->conn;
 
 	c->ns->n_jobs--;
+	c->enum_job = 0;
 	if (j->is_enum) {
 		/* an enumeration's answer counts until it is sent (or dropped) */
 		if (!cancelled && !c->closed)
@@ -458,7 +488,8 @@ nss_conn_request(struct nss_conn *c, const struct authd_nss_frame *f)
 		return;
 	}
 	/* connections closed with their lookup queued still count here */
-	if ((j->is_enum && ns->n_enum >= NSS_ENUM_CONCURRENT) ||
+	if ((j->is_enum && (ns->n_enum >= NSS_ENUM_CONCURRENT ||
+	    (c->uid != 0 && enums_of(ns, c->uid) > 0))) ||
 	    ns->n_jobs >= (size_t)srv->conf->max_clients) {
 		free(j);
 		nss_conn_answer_status(c, AUTHD_NSS_S_TRYAGAIN);
@@ -470,8 +501,10 @@ nss_conn_request(struct nss_conn *c, const struct authd_nss_frame *f)
 		nss_conn_answer_status(c, AUTHD_NSS_S_UNAVAIL);
 		return;
 	}
-	if (j->is_enum)
+	if (j->is_enum) {
 		ns->n_enum++;
+		c->enum_job = 1;
+	}
 	ns->n_jobs++;
 	j->conn = c;
 	c->refs++;

@@ -559,6 +559,65 @@ START_TEST(enumerations_bounded)
 }
 END_TEST
 
+/*
+ * One user does not hold both enumeration places: a user has one
+ * enumeration at a time (a second is told TRYAGAIN) while root is served
+ * beside it. Uses the people enumerations_bounded added.
+ */
+START_TEST(one_enumeration_per_user)
+{
+	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
+	    0, 8, 0, 1, 3 };
+	char out[4096];
+	struct pollfd pf;
+	ssize_t n;
+	int a, st, go[2], done[2];
+	pid_t pid;
+
+	/* one user's second enumeration, root's beside it */
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c = 0;
+		int x, y;
+
+		close(go[0]);
+		close(done[1]);
+		if (setgid(30998) != 0 || setuid(30998) != 0)
+			_exit(90);
+		x = enum_request();
+		pf = (struct pollfd){ .fd = x, .events = POLLIN };
+		if (poll(&pf, 1, 10000) != 1)
+			_exit(91);
+		y = enum_request();
+		if (read_for(y, out, sizeof(out), 5000) != (ssize_t)sizeof(tryagain) ||
+		    memcmp(out, tryagain, sizeof(tryagain)) != 0)
+			_exit(92);
+		/* holding x while root asks */
+		(void)write(go[1], &c, 1);
+		(void)read(done[0], &c, 1);
+		close(x);
+		_exit(0);
+	}
+	close(go[1]);
+	close(done[0]);
+	ck_assert_int_eq(read(go[0], out, 1), 1);
+	a = enum_request();
+	n = read_for(a, out, sizeof(out), 5000);
+	close(a);
+	(void)write(done[1], "x", 1);
+	close(go[0]);
+	close(done[1]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d "
+	    "(92: a user's second enumeration was served)", st);
+	ck_assert_int_gt(n, 8);
+	ck_assert_msg(out[3] == 16, "root not served beside it: type %d", out[3]);
+}
+END_TEST
+
 static Suite *
 nss_suite(void)
 {
@@ -581,6 +640,7 @@ nss_suite(void)
 	tcase_add_test(tc, one_user_cannot_take_every_connection);
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
 	tcase_add_test(tc, enumerations_bounded);
+	tcase_add_test(tc, one_enumeration_per_user);
 	suite_add_tcase(s, tc);
 	return s;
 }
