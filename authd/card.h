@@ -68,7 +68,8 @@ int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
  * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
  * current CRL. now: the time the validity dates are checked against.
  * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
- * err gets a detail for logs on CARD_ERROR and CARD_UNKNOWN_CA.
+ * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA and CARD_NO_CRL
+ * (OpenSSL's words: "CRL has expired", ...).
  */
 int card_verify(const char *ca_file, const char *crl_file,
     const uint8_t *cert, size_t cert_len,

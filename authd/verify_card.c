@@ -13,6 +13,9 @@
  * is refused as soon as the change reaches this host. A view out of step
  * for less than view_staleness falls back to directory reads; longer, and
  * card logins are refused (fail closed) with words for the person.
+ * So are they when card_crl_file cannot vouch (no CRL for the CA, expired,
+ * not yet valid, badly signed): both are the host's state, not a failed
+ * factor, and neither counts toward the person's lockout.
  *
  * A PIN the card refused comes back as ANSWER_STATUS 1 with ANSWER "pin
  * refused": the card keeps its own retry counter, and authd counts the
@@ -32,6 +35,7 @@
 #include "card_view.h"
 #include "dir_card.h"
 #include "err.h"
+#include "log.h"
 #include "schema.h"
 #include "verifier.h"
 
@@ -46,6 +50,10 @@
 
 #define MSG_CARD_STATUS_UNKNOWN \
 	"Card status cannot be confirmed now; try another method or later."
+
+/* A CRL that cannot vouch would be logged at every card login: once a
+ * minute at most, with the count of the logins refused in between. */
+#define CRL_LOG_INTERVAL_MS 60000
 
 struct card_enrolment {
 	size_t n;
@@ -232,6 +240,58 @@ still_active(struct dir_conn *dc, const struct verify_ctx *ctx,
 	}
 }
 
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* For the administrator: the workers share it, hence the atomics. */
+static void
+log_crl_cannot_vouch(const struct verify_ctx *ctx, const char *detail)
+{
+	static long long logged_ms;        /* 0: never */
+	static unsigned long refused;      /* since the last line */
+	long long now = monotonic_ms(), last;
+	unsigned long n;
+
+	__atomic_add_fetch(&refused, 1, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&logged_ms, __ATOMIC_RELAXED);
+	if (last != 0 && now - last < CRL_LOG_INTERVAL_MS)
+		return;
+	/* one worker of those that see the minute out writes the line */
+	if (!__atomic_compare_exchange_n(&logged_ms, &last, now, 0,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	n = __atomic_exchange_n(&refused, 0, __ATOMIC_RELAXED);
+	authd_log(LOG_ERR, "card_crl_file %s cannot vouch for the cards: %s; "
+	    "card logins are refused (not counted against the people) until a "
+	    "current CRL of the card CA is installed; %lu refused since the "
+	    "last such line", ctx->conf->card_crl_file, detail, n);
+}
+
+/*
+ * The CRL cannot vouch for the card (none for its CA, expired, not yet
+ * valid, a bad signature): refused, as a stale CRL could hide a revoked
+ * card, but not counted toward the person's lockout. The CRL is the host's
+ * (its CA's publishing), not the person's: when publishing stops, counting
+ * it would lock out every card user of every host at once.
+ */
+static void
+crl_cannot_vouch(const struct verify_ctx *ctx, const char *detail,
+    struct verify_result *res_r)
+{
+	char why[sizeof(res_r->reason)];
+
+	log_crl_cannot_vouch(ctx, detail);
+	snprintf(why, sizeof(why), "%s: %.100s", card_verdict_reason(CARD_NO_CRL),
+	    detail);
+	fail(res_r, DIR_ERROR, why, MSG_CARD_STATUS_UNKNOWN);
+}
+
 static void
 card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
     const struct verify_input *in, struct verify_result *res_r)
@@ -290,6 +350,15 @@ card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 		    "");
 		return;
 	}
+	if (v == CARD_NO_CRL) {
+		crl_cannot_vouch(ctx, err[0] != '\0' ? err : "no detail", res_r);
+		return;
+	}
+	/*
+	 * Counted, as a failed factor: a revoked or expired card, another
+	 * person's, a bad signature, and a card of an unknown CA too, which may
+	 * be a forged one (a CA file that cannot be read is CARD_ERROR above).
+	 */
 	fail(res_r, DIR_INVALID, card_verdict_reason(v), "");
 }
 

@@ -251,6 +251,72 @@ START_TEST(host_error_is_not_a_failed_factor)
 }
 END_TEST
 
+/* Whether alice's entry has a failure in the password policy's count. */
+static int
+alice_has_a_failure_counted(void)
+{
+	return itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b "
+	    "uid=alice,ou=people,%s pwdFailureTime | grep -q pwdFailureTime",
+	    itest.ldapi_uri, itest.base_dn) == 0;
+}
+
+/* Lines of authd's own log (to stderr with -d) holding phrase. */
+static int
+authd_log_count(const char *phrase)
+{
+	char out[32];
+
+	if (itest_sh_out(out, sizeof(out), "grep -cF '%s' %s/authd.log",
+	    phrase, itest.dir) > 1)
+		return -1;
+	return atoi(out);
+}
+
+/*
+ * A CRL past its nextUpdate (CRL publishing stopped): card logins are
+ * refused (fail closed) but not counted against the person, or every card
+ * user would be locked out at once; the administrator is told, once.
+ */
+START_TEST(stale_crl_is_not_a_failed_factor)
+{
+	struct pam_run run;
+	char crl[128];
+
+	snprintf(crl, sizeof(crl), "%s/ca/card.crl", cards);
+	/* signed by the test CA, but its nextUpdate long past */
+	ck_assert_int_eq(itest_sh("openssl ca -batch -config %s/ca/ca.cnf -gencrl "
+	    "-crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z "
+	    "-out %s 2>/dev/null && chmod a+r %s", cards, crl, crl), 0);
+	ck_assert_int_eq(itest_set_conf("card_crl_file", crl), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+
+	insert("card1");
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL),
+	    PAM_AUTHINFO_UNAVAIL);
+	ck_assert_msg(strstr(run.shown, "E:Card status cannot be confirmed now; "
+	    "try another method or later.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_reason("alice", "authinfo_unavail",
+	    "card cannot be checked here: no current CRL for the card's CA: "
+	    "CRL has expired"), 1);
+	ck_assert_msg(!alice_has_a_failure_counted(),
+	    "a stale CRL was counted as alice's failure");
+	/* every login refused alike, the administrator told once a minute */
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL),
+	    PAM_AUTHINFO_UNAVAIL);
+	ck_assert_msg(!alice_has_a_failure_counted(),
+	    "a stale CRL was counted as alice's failure");
+	ck_assert_int_eq(authd_log_count("cannot vouch for the cards: CRL has "
+	    "expired; card logins are refused"), 1);
+
+	/* a current CRL published again: the same card works, at once */
+	ck_assert_int_eq(itest_sh("openssl ca -batch -config %s/ca/ca.cnf -gencrl "
+	    "-out %s 2>/dev/null", cards, crl), 0);
+	ck_assert_int_eq(login("alice", &run, PW_GOOD, PIN, NULL), PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=alice",
+	    "service=" SERVICE, "result=success", NULL), 1);
+}
+END_TEST
+
 START_TEST(registration_rules)
 {
 	char args[256];
@@ -279,6 +345,7 @@ card_login_suite(void)
 	tcase_add_test(tc, other_ca_refused);
 	tcase_add_test(tc, expired_refused);
 	tcase_add_test(tc, host_error_is_not_a_failed_factor);
+	tcase_add_test(tc, stale_crl_is_not_a_failed_factor);
 	tcase_add_test(tc, registration_rules);
 	suite_add_tcase(s, tc);
 	return s;
