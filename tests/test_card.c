@@ -382,6 +382,8 @@ START_TEST(crl_checked)
 	write_crl(-1, -3600);
 	ck_assert_int_eq(verdict(ca_file, crl_file, &alice, &alice.reg, 1, NULL),
 	    CARD_NO_CRL);
+	/* which CRL problem, for the audit record and the administrator */
+	ck_assert_str_eq(err, "CRL has expired");
 	free_card(&alice);
 	free_card(&bob);
 }
