@@ -12,6 +12,7 @@ authctl_authctl_SOURCES = \
 	authctl/user_show.c \
 	authctl/user_state.c \
 	authctl/user_passwd.c \
+	authctl/password_gen.c authctl/password_gen.h \
 	authctl/audit_cmd.c
 authctl_authctl_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS)
 authctl_authctl_LDADD = libauthd_audit.la libauthd_common.la $(LDAP_LIBS)

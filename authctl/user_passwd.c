@@ -15,67 +15,8 @@
 #include "err.h"
 #include "mods.h"
 #include "opts.h"
+#include "password_gen.h"
 #include "secret.h"
-
-#define TEMP_PASSWORD_LEN 16
-
-/* Look-alikes (I l 1 O 0) left out: the password is read aloud or copied by hand. */
-static const char *const classes[] = {
-	"ABCDEFGHJKLMNPQRSTUVWXYZ",
-	"abcdefghijkmnopqrstuvwxyz",
-	"23456789",
-	"#%+-.=@^_~:,",
-};
-#define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
-
-/* A uniform random number below n (n <= 256), without modulo bias. */
-static int
-random_below(unsigned n, unsigned *v_r)
-{
-	unsigned char b;
-	unsigned limit = 256 - 256 % n;
-
-	do {
-		if (authd_random_bytes(&b, 1) != AUTHD_OK)
-			return -1;
-	} while (b >= limit);
-	*v_r = b % n;
-	return 0;
-}
-
-/* One character of every class, the rest from all of them, shuffled. */
-static int
-generate_password(char *out, size_t outsz)
-{
-	char all[128];
-	unsigned i, j, k;
-	char tmp;
-
-	if (outsz < TEMP_PASSWORD_LEN + 1)
-		return -1;
-	snprintf(all, sizeof(all), "%s%s%s%s", classes[0], classes[1],
-	    classes[2], classes[3]);
-	for (i = 0; i < TEMP_PASSWORD_LEN; i++) {
-		const char *set = i < N_CLASSES ? classes[i] : all;
-
-		if (random_below((unsigned)strlen(set), &k) != 0)
-			goto fail;
-		out[i] = set[k];
-	}
-	out[TEMP_PASSWORD_LEN] = '\0';
-	for (i = TEMP_PASSWORD_LEN - 1; i > 0; i--) {
-		if (random_below(i + 1, &j) != 0)
-			goto fail;
-		tmp = out[i];
-		out[i] = out[j];
-		out[j] = tmp;
-	}
-	explicit_bzero(&tmp, sizeof(tmp));
-	return 0;
- fail:
-	explicit_bzero(out, outsz);
-	return -1;
-}
 
 /* ppolicy's reason for refusing the password, if it sent one. */
 static void
@@ -175,7 +116,7 @@ int
 actl_user_passwd(struct actl *a, int argc, char **argv)
 {
 	const char *uid, *file;
-	char generated[TEMP_PASSWORD_LEN + 1], err[512], reason[768], what[600];
+	char generated[ACTL_TEMP_PASSWORD_LEN + 1], err[512], reason[768], what[600];
 	char *password = NULL, *dn = NULL;
 	int rc, ret;
 
@@ -189,7 +130,8 @@ actl_user_passwd(struct actl *a, int argc, char **argv)
 			fprintf(stderr, "authctl: %s\n", err);
 			goto out;
 		}
-	} else if (generate_password(generated, sizeof(generated)) != 0) {
+	} else if (actl_password_generate(generated, sizeof(generated),
+	    ACTL_TEMP_PASSWORD_LEN) != 0) {
 		fprintf(stderr, "authctl: cannot generate a password: no randomness\n");
 		goto out;
 	}
