@@ -1,4 +1,10 @@
-/* authctl user add: a new person with inetOrgPerson + posixAccount + authdAccount. */
+/*
+ * authctl user add: a new person with inetOrgPerson + posixAccount + authdAccount,
+ * and a random password that is never shown or kept: ppolicy keeps no
+ * failure count (no pwdFailureTime, no lock) for an entry without a
+ * password, and every factor's failures are counted as failed binds
+ * (DESIGN "one lockout counter"). A usable one comes from user passwd.
+ */
 #include "config.h"
 
 #include <getopt.h>
@@ -9,6 +15,7 @@
 #include "authctl.h"
 #include "conn.h"
 #include "mods.h"
+#include "password_gen.h"
 #include "authd/privileged.h"
 #include "schema.h"
 #include "value.h"
@@ -230,7 +237,7 @@ parse_args(int argc, char **argv, struct add_args *x)
 
 static int
 build_entry(struct actl *a, struct add_args *x, struct actl_mods *m,
-    char *uidn, char *gidn, char *home, size_t homesz)
+    char *uidn, char *gidn, char *home, size_t homesz, const char *password)
 {
 	static const char *const classes[] = {
 		"top", "inetOrgPerson", "posixAccount", AUTHD_OC_ACCOUNT
@@ -256,6 +263,8 @@ build_entry(struct actl *a, struct add_args *x, struct actl_mods *m,
 	r |= actl_mods_add1(m, LDAP_MOD_ADD, "mail", x->mail);
 	r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_EMPLOYEE_NUMBER, x->employee);
 	r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_DEPARTMENT, x->department);
+	/* in clear: ppolicy hashes it (olcPPolicyHashCleartext) */
+	r |= actl_mods_add1(m, LDAP_MOD_ADD, "userPassword", password);
 	r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_STATE, AUTHD_STATE_ACTIVE);
 	r |= actl_mods_add1(m, LDAP_MOD_ADD, AUTHD_AT_TYPE,
 	    x->type != NULL ? x->type : "regular");
@@ -277,6 +286,7 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	struct add_args x;
 	struct actl_mods m;
 	char uidn[24], gidn[24], home[64], what[600], reason[768];
+	char unknown[ACTL_UNKNOWN_PASSWORD_LEN + 1];
 	char *dn = NULL;
 	int rc, ret;
 
@@ -295,12 +305,18 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	if ((ret = choose_ids(a, &x)) != ACTL_OK)
 		return ret;
 	ret = ACTL_FAIL;
+	if (actl_password_generate(unknown, sizeof(unknown),
+	    ACTL_UNKNOWN_PASSWORD_LEN) != 0) {
+		fprintf(stderr, "authctl: cannot generate a password: no randomness\n");
+		goto out;
+	}
 	if ((dn = actl_person_dn(a, x.uid)) == NULL ||
-	    build_entry(a, &x, &m, uidn, gidn, home, sizeof(home)) != 0) {
+	    build_entry(a, &x, &m, uidn, gidn, home, sizeof(home), unknown) != 0) {
 		fprintf(stderr, "authctl: out of memory\n");
 		goto out;
 	}
 	rc = ldap_add_ext_s(a->ld, dn, m.list, NULL, NULL);
+	explicit_bzero(unknown, sizeof(unknown));
 	if (rc != LDAP_SUCCESS) {
 		snprintf(what, sizeof(what), "adding %s", dn);
 		actl_ldap_error(a, rc, what, reason, sizeof(reason));
@@ -312,8 +328,11 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	actl_record(a, "user_add", x.uid, "success", reason);
 	printf("added %s (uid number %ld, gid number %ld, state active)\n", dn,
 	    x.uid_number, x.gid_number);
+	printf("%s: no usable password yet (authctl user passwd %s gives one)\n",
+	    x.uid, x.uid);
 	ret = ACTL_OK;
  out:
+	explicit_bzero(unknown, sizeof(unknown));
 	free(dn);
 	return ret;
 }

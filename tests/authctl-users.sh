@@ -64,6 +64,24 @@ expect 0 "added $P" "user add as the administrator"
     fail "uidNumber $(attr "$P" uidNumber)"
 [ "$(attr "$P" authdAccountState)" = active ] && ok "new account is active" ||
     fail "state $(attr "$P" authdAccountState)"
+# A password nobody knows, so that ppolicy counts failures from the first
+# day (it keeps no count for an entry without one): stored hashed, never
+# printed, not temporary; a wrong bind as the person is counted.
+PWV=$(ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$LDAPI_URI" -b "$P" -s base \
+    "(objectClass=*)" userPassword | sed -n 's/^userPassword:: //p' | base64 -d)
+[[ "$PWV" == "{SSHA}"* ]] && ok "a new person has a hashed userPassword" ||
+    fail "userPassword of a new person: '$PWV'"
+[ -z "$(attr "$P" pwdReset)" ] && ok "not a temporary password (no pwdReset)" ||
+    fail "pwdReset on a new person"
+[[ "$out" == *"no usable password yet"* ]] && ok "user add says there is no usable password" ||
+    fail "user add: $out"
+[ -n "$PWV" ] && [ -z "$(grep -rlF -e "$PWV" "$DIR/out" "$DIR/err" "$ETC" 2>/dev/null)" ] &&
+    ok "the password's hash is nowhere in authctl's output or files" || fail "hash written"
+ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w 'Wrong-Guess-123' >/dev/null 2>&1 &&
+    fail "a guessed password binds"
+[ "$(attr "$P" pwdFailureTime | wc -l)" -eq 1 ] &&
+    ok "a wrong bind as a new person is counted (pwdFailureTime)" ||
+    fail "no pwdFailureTime after a wrong bind as a new person"
 
 run "$ADMIN" "${C[@]}" user add kimura --name "Jiro Kimura"
 expect 1 "the directory refused: Already exists" "adding twice is refused"
