@@ -9,6 +9,7 @@
 #include "decoy.h"
 #include "err.h"
 #include "grant.h"
+#include "log.h"
 #include "messages.h"
 #include "plan.h"
 #include "policy.h"
@@ -449,6 +450,27 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	}
 }
 
+/*
+ * Whether the directory keeps a failure count for acct. ppolicy skips
+ * all lockout work for an entry without a password (ITS#7089), and its
+ * reply to the failed bind is the same either way (an empty control).
+ * authd may not read, search or compare userPassword; pwdChangedTime, which
+ * ppolicy writes with every password and deletes with it, stands for it.
+ * An entry whose password came without ppolicy (slapadd) has none either:
+ * it fails safe, and any password set through slapd gives it one.
+ */
+static int
+has_lockout(const struct dir_account *acct)
+{
+	if (acct->pwd_changed != 0)
+		return 1;
+	authd_log(LOG_ERR, "%s has no password (no pwdChangedTime): the directory "
+	    "counts no failed login for it and never locks it; its logins "
+	    "without a password are refused until one is set (authctl user "
+	    "passwd)", acct->dn);
+	return 0;
+}
+
 /* A factor failed: one counted failure in the directory, nothing bound right. */
 static int
 refuse_counted(struct job *j, struct dir_conn *dc, const char *why,
@@ -460,6 +482,11 @@ refuse_counted(struct job *j, struct dir_conn *dc, const char *why,
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
 		snprintf(reason, reasonlen, "%s; locked", why);
 		return AUTHD_R_MAXTRIES;
+	}
+	if (st == DIR_INVALID && !has_lockout(&j->plan->acct)) {
+		snprintf(reason, reasonlen, "%s; not counted: no password in the "
+		    "directory, so no lockout", why);
+		return AUTHD_R_AUTH_ERR;
 	}
 	snprintf(reason, reasonlen, "%s%s", why, st == DIR_INVALID ? "" :
 	    st == DIR_UNAVAILABLE ? "; the directory did not confirm the "
@@ -741,6 +768,16 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		result = AUTHD_R_MAXTRIES;
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
 		snprintf(reason, sizeof(reason), "locked");
+		goto out;
+	} else if (!has_lockout(&p->acct)) {
+		/*
+		 * Nothing bounds guessing for this person: refused even with
+		 * the right factors, told only to whoever proved them.
+		 */
+		result = AUTHD_R_PERM_DENIED;
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_NO_LOCKOUT);
+		snprintf(reason, sizeof(reason), "no password in the directory, so "
+		    "no lockout: a login without a password is refused");
 		goto out;
 	}
 	if (!policy_satisfied(&p->pol.req, proven)) {

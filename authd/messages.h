@@ -16,6 +16,8 @@
 
 #define MSG_LOCKED \
 	"Your account is locked after too many failed attempts. Contact your administrator."
+#define MSG_NO_LOCKOUT \
+	"Your account has no password in the directory yet, so failed attempts cannot be counted. Contact your administrator."
 #define MSG_PW_EXPIRED \
 	"Your password has expired. Contact your administrator."
 #define MSG_UNAVAILABLE \

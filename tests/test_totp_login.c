@@ -233,6 +233,89 @@ START_TEST(removed_token_no_second_factor)
 }
 END_TEST
 
+/* The code alone, under a policy of possession only; the PAM result. */
+static int
+login_code(const char *service, const char *user, const char *code,
+    struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = code;
+	run->nanswers = 1;
+	pamh = itest_pam_start(service, user, run);
+	r = pam_authenticate(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+/* pwdFailureTime values of uid's entry. */
+static int
+failure_times(const char *uid)
+{
+	char out[64];
+
+	itest_sh_out(out, sizeof(out), "ldapsearch -LLL -Q -Y EXTERNAL -H '%s' "
+	    "-b uid=%s,ou=people,%s -s base pwdFailureTime | grep -c '^pwdFailureTime:'",
+	    itest.ldapi_uri, uid, itest.base_dn);
+	return atoi(out);
+}
+
+/*
+ * A person without a password (made by hand, or by an authctl before user
+ * add set one): ppolicy keeps no failure count for the entry, so nothing
+ * bounds guessing a code. A login by code alone is refused even with the
+ * right code, and a wrong code's audit record says it was not counted; a
+ * password set through slapd gives the person a count and the login.
+ */
+START_TEST(no_password_no_login_without_one)
+{
+	static const char *codeonly = "authd-codeonly";
+	struct pam_run run;
+	char secret[128], code[16];
+
+	ck_assert_int_eq(itest_sh("cp %s/authd-test %s/%s", itest.confdir,
+	    itest.confdir, codeonly), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=code-only,ou=policies,%s\nobjectClass: authdPolicy\ncn: code-only\n"
+	    "authdPolicyService: %s\nauthdPolicyRequire: possession\n"
+	    "authdPolicyMethod: totp\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    codeonly), 0);
+	itest_add_person("tgen", 21007, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: uid=tgen,ou=people,%s\nchangetype: modify\ndelete: userPassword\n"
+	    "LDIF\n", itest.ldapi_uri, itest.base_dn), 0);
+	enroll("tgen", secret, sizeof(secret));
+
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_ne(login_code(codeonly, "tgen", code, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "no password in the directory") != NULL,
+	    "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("user=tgen", "result=perm_denied",
+	    "so\\x20no\\x20lockout", NULL), 1);
+
+	code[5] = (char)('0' + (code[5] - '0' + 5) % 10);
+	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "no password") == NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("user=tgen", "wrong\\x20totp\\x20code",
+	    "not\\x20counted", NULL), 1);
+	ck_assert_int_eq(failure_times("tgen"), 0);
+
+	/* a password set through slapd: counted and let in again */
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: uid=tgen,ou=people,%s\nchangetype: modify\nreplace: userPassword\n"
+	    "userPassword: %s\nLDIF\n", itest.ldapi_uri, itest.base_dn, PW_GOOD), 0);
+	itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: uid=tgen,ou=people,%s\nchangetype: modify\ndelete: pwdReset\n"
+	    "LDIF\n", itest.ldapi_uri, itest.base_dn);
+	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(failure_times("tgen"), 1);
+	code_at(secret, 30, code, sizeof(code));
+	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_SUCCESS);
+}
+END_TEST
+
 static Suite *
 totp_login_suite(void)
 {
@@ -247,6 +330,7 @@ totp_login_suite(void)
 	tcase_add_test(tc, wrong_codes_lock_the_account);
 	tcase_add_test(tc, seed_readable_only_by_authd);
 	tcase_add_test(tc, removed_token_no_second_factor);
+	tcase_add_test(tc, no_password_no_login_without_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
