@@ -86,6 +86,34 @@ time_or(struct actl *a, LDAPMessage *e, const char *attr, const char *none,
 	return out;
 }
 
+/*
+ * What can be said of the password without reading it (administrators
+ * may not): ppolicy writes pwdChangedTime with every password and removes
+ * it with the password. user add's password nobody knows was set with the
+ * entry; so was a password given in a hand-made add.
+ */
+static void
+print_password(struct actl *a, LDAPMessage *e, const char *reset)
+{
+	char changed[64], created[64], t[64];
+
+	if (actl_first_value(a, e, "pwdChangedTime", changed, sizeof(changed)) == 0) {
+		printf("  %-24s none: failed logins are not counted and never lock "
+		    "(authctl user passwd sets one)\n", "password");
+		return;
+	}
+	time_or(a, e, "pwdChangedTime", "?", t, sizeof(t));
+	if (strcasecmp(reset, "TRUE") == 0)
+		printf("  %-24s temporary, set %s\n", "password", t);
+	else if (actl_first_value(a, e, "createTimestamp", created,
+	    sizeof(created)) > 0 && strcmp(created, changed) == 0)
+		printf("  %-24s set with the entry, %s (if by authctl user add: "
+		    "random, known to nobody; authctl user passwd gives a usable "
+		    "one)\n", "password", t);
+	else
+		printf("  %-24s set %s\n", "password", t);
+}
+
 static void
 print_summary(struct actl *a, LDAPMessage *e)
 {
@@ -128,6 +156,7 @@ print_summary(struct actl *a, LDAPMessage *e)
 	else
 		printf("  %-24s yes, since %s\n", "password locked",
 		    time_or(a, e, "pwdAccountLockedTime", "?", t1, sizeof(t1)));
+	print_password(a, e, reset);
 	printf("  %-24s %s\n", "must change password",
 	    strcasecmp(reset, "TRUE") == 0 ? "yes (temporary password)" : "no");
 	printf("  %-24s %s", "last login",

@@ -82,6 +82,11 @@ ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w 'Wrong-Guess-123' >/dev/null 2>&1 &&
 [ "$(attr "$P" pwdFailureTime | wc -l)" -eq 1 ] &&
     ok "a wrong bind as a new person is counted (pwdFailureTime)" ||
     fail "no pwdFailureTime after a wrong bind as a new person"
+run "$ADMIN" "${C[@]}" user show kimura
+[[ "$out" == *"password"*"set with the entry"*"known to nobody"* &&
+    "$out" == *"must change password"*"no"* ]] &&
+    ok "user show: the password was set with the entry, known to nobody" ||
+    fail "user show of a new person: $out"
 
 run "$ADMIN" "${C[@]}" user add kimura --name "Jiro Kimura"
 expect 1 "the directory refused: Already exists" "adding twice is refused"
@@ -161,6 +166,9 @@ TEMP=$(sed -n 's/^temporary password for kimura: //p' "$DIR/out")
     ok "generated password: 16 characters, mixed classes" ||
     fail "generated password '$TEMP'"
 [ "$(attr "$P" pwdReset)" = TRUE ] && ok "pwdReset is TRUE" || fail "pwdReset not set"
+run "$ADMIN" "${C[@]}" user show kimura
+[[ "$out" == *"password"*"temporary, set"* && "$out" == *"must change password"*"yes"* ]] &&
+    ok "user show: a temporary password" || fail "user show after user passwd: $out"
 bind=$(ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w "$TEMP" -e ppolicy 2>&1)
 [ $? -eq 0 ] && [[ $bind == *"must be changed"* ]] &&
     ok "the person binds with it and must change it" || fail "bind: $bind"
