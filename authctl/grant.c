@@ -490,8 +490,8 @@ actl_grant_revoke(struct actl *a, int argc, char **argv)
 /*
  * Is g an emergency grant still waiting for its approval (grant_details()
  * read)? Told by the approval child, which only the role's approvers may
- * add (the ACLs), not by the grant's state: the requester and the holder
- * may write that (to revoke), and a state set to "approved" by hand must
+ * add (the ACLs), not by the grant's state: an approver may write that
+ * without the approval entry, and a state set to "approved" by hand must
  * not take an unapproved emergency use off the report. Revoked or denied
  * without an approval, it can no longer be used, and is not listed.
  */

@@ -348,6 +348,90 @@ add: member
 member: uid=sato,$people
 EOF
 
+# Grants (ldap_schema/README.md "Privileged roles and grants"): suzuki
+# approves, sato holds, ito is a listed requester of one role, yamada (an
+# administrator) is nobody special here.
+grant_add() {	# UID ID ROLE HOLDER: adds cn=ID,ou=grants as that local uid
+	as_uid "$1" ldapadd <<EOF
+dn: cn=$2,ou=grants,$BASE_DN
+objectClass: authdGrant
+cn: $2
+authdGrantRole: cn=$3,ou=roles,$BASE_DN
+authdGrantHolder: uid=$4,$people
+authdGrantFrom: 20250101000000Z
+authdGrantUntil: 20990101000000Z
+authdGrantReason: test
+authdGrantState: requested
+authdGrantEmergency: FALSE
+EOF
+}
+grant_state() {	# UID ID STATE: replace, as authctl does
+	as_uid "$1" ldapmodify <<EOF
+dn: cn=$2,ou=grants,$BASE_DN
+changetype: modify
+replace: authdGrantState
+authdGrantState: $3
+EOF
+}
+run 0 root ldapadd <<EOF
+dn: cn=web-approvers,ou=roles,$BASE_DN
+objectClass: groupOfNames
+cn: web-approvers
+member: uid=suzuki,$people
+
+dn: cn=web-admin,ou=roles,$BASE_DN
+objectClass: authdRole
+cn: web-admin
+authdRoleMaxGrant: 7200
+authdRoleMaxSession: 600
+authdRoleHost: *
+authdRoleApprover: cn=web-approvers,ou=roles,$BASE_DN
+
+dn: cn=on-behalf,ou=roles,$BASE_DN
+objectClass: authdRole
+cn: on-behalf
+authdRoleMaxGrant: 7200
+authdRoleMaxSession: 600
+authdRoleHost: *
+authdRoleApprover: cn=web-approvers,ou=roles,$BASE_DN
+authdRoleRequester: uid=ito,$people
+EOF
+
+check "a person adds a grant that they hold"
+run 0 grant_add 10002 g-own web-admin sato
+
+check "nobody else adds a grant naming them, an administrator neither (rc 50)"
+run 50 grant_add 10005 g-other web-admin sato
+run 50 grant_add 10001 g-admin web-admin sato
+
+check "a role's listed requester adds a grant naming someone else"
+run 0 grant_add 10005 g-behalf on-behalf sato
+
+check "the holder cannot approve their own grant's state (rc 50); the approver can"
+run 50 grant_state 10002 g-own approved
+run 0 grant_state 10003 g-own approved
+
+check "the holder revokes; the requester revokes the grant they asked for"
+run 0 grant_state 10002 g-own revoked
+run 0 grant_state 10005 g-behalf revoked
+
+check "a revocation sticks: holder, requester and approver are refused (rc 50)"
+run 50 grant_state 10002 g-own approved
+run 50 grant_state 10002 g-own requested
+run 50 grant_state 10005 g-behalf requested
+run 50 grant_state 10003 g-own approved
+run 50 as_uid 10002 ldapmodify <<EOF
+dn: cn=g-own,ou=grants,$BASE_DN
+changetype: modify
+delete: authdGrantState
+authdGrantState: revoked
+-
+add: authdGrantState
+authdGrantState: approved
+EOF
+run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "cn=g-own,ou=grants,$BASE_DN" -s base authdGrantState
+has "authdGrantState: revoked"
+
 check "authd-slapd start twice restarts it"
 pid1=$(cat "$dir/slapd.pid")
 run 0 "$authd_slapd" start "$dir"

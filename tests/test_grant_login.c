@@ -44,6 +44,8 @@ static struct priv pb = { "adm-b", 22011, "", 0 };
 static struct priv pc = { "adm-c", 22012, "", 0 };
 static struct priv pd = { "adm-d", 22013, "", 0 };
 static struct priv pe = { "adm-e", 22014, "", 0 };
+static struct priv pf = { "adm-f", 22015, "", 0 };
+static struct priv pg = { "adm-g", 22016, "", 0 };
 
 static int
 as(long uid, char *out, size_t outsz, const char *args)
@@ -160,6 +162,44 @@ forge_approval(const char *id, const char *who)
 	    ">/dev/null <<'LDIF'\n%sLDIF\n", itest.ldapi_uri, ldif), 0);
 }
 
+/* As uid, ldapadd n grants of web-admin held by holder (cn=PREFIX-N), in
+ * the window from-until; ldapadd's exit status. */
+static int
+add_grants(long uid, const char *prefix, const char *holder, int n,
+    const char *from, const char *until)
+{
+	char path[256];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/grants-%s.ldif", itest.dir, prefix);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (i = 0; i < n; i++)
+		fprintf(f, "dn: cn=%s-%d,ou=grants,%s\nobjectClass: authdGrant\n"
+		    "cn: %s-%d\nauthdGrantRole: cn=web-admin,ou=roles,%s\n"
+		    "authdGrantHolder: uid=%s,ou=people,%s\nauthdGrantFrom: %s\n"
+		    "authdGrantUntil: %s\nauthdGrantReason: many\n"
+		    "authdGrantState: requested\nauthdGrantEmergency: FALSE\n\n",
+		    prefix, i, itest.base_dn, prefix, i, itest.base_dn, holder,
+		    itest.base_dn, from, until);
+	ck_assert_int_eq(fclose(f), 0);
+	/* the file is opened by the shell, as root */
+	return itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups ldapadd -Q "
+	    "-Y EXTERNAL -H '%s' <'%s' >/dev/null 2>&1", uid, uid, itest.ldapi_uri,
+	    path);
+}
+
+/* As p, over ldapi, replace its grant id's state (as authctl would). */
+static int
+holder_sets_state(const struct priv *p, const char *id, const char *state)
+{
+	return itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: authdGrantState\n"
+	    "authdGrantState: %s\nLDIF\n", p->uid, p->uid, itest.ldapi_uri, id,
+	    itest.base_dn, state);
+}
+
 static int
 audit_has(const char *event, const char *user, const char *phrase)
 {
@@ -218,6 +258,8 @@ setup(void)
 	add_priv(&pc);
 	add_priv(&pd);
 	add_priv(&pe);
+	add_priv(&pf);
+	add_priv(&pg);
 }
 
 static void
@@ -395,20 +437,22 @@ START_TEST(emergency_flagged_and_reported)
 END_TEST
 
 /*
- * The requester may write its grant's state (to revoke it); "approved"
- * written by hand takes an unapproved emergency use off the report only
- * if the report trusts the state (it did).
+ * An approver may write a grant's state without adding the approval entry
+ * (the holder may write only "revoked"); "approved" written by hand takes
+ * an unapproved emergency use off the report only if the report trusts
+ * the state (it did).
  */
 START_TEST(report_not_fooled_by_state)
 {
 	char id[32], out[8192];
 
 	request(&pe, "web-admin", "--for 1h --emergency", id, sizeof(id));
-	ck_assert_int_eq(itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	ck_assert_int_ne(holder_sets_state(&pe, id, "approved"), 0);
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
 	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\n"
 	    "replace: authdGrantState\nauthdGrantState: approved\nLDIF\n",
-	    pe.uid, pe.uid, itest.ldapi_uri, id, itest.base_dn), 0);
+	    APPR, APPR, itest.ldapi_uri, id, itest.base_dn), 0);
 	ck_assert_int_eq(as(APPR, out, sizeof(out), "grant list"), 0);
 	ck_assert_msg(strstr(out, id) != NULL && strstr(out, "approved") != NULL,
 	    "%s", out);
@@ -538,6 +582,74 @@ START_TEST(privileged_lockout_threshold)
 }
 END_TEST
 
+/*
+ * A revocation sticks: the approval entry stays, but neither the holder
+ * (who is also the requester here) nor anyone else may set the state
+ * back, so the grant is never honoured again.
+ */
+START_TEST(revocation_sticks)
+{
+	struct pam_run run;
+	char id[32], args[128], out[4096];
+
+	request(&pf, "web-admin", "--for 1h", id, sizeof(id));
+	approve(APPR, id);
+	ck_assert_msg(login(&pf, &run) == PAM_SUCCESS, "%s", run.shown);
+	snprintf(args, sizeof(args), "grant revoke %s --reason gone", id);
+	ck_assert_msg(as(APPR, out, sizeof(out), args) == 0, "revoke: %s", out);
+	ck_assert_int_ne(login(&pf, &run), PAM_SUCCESS);
+	ck_assert_int_ne(holder_sets_state(&pf, id, "approved"), 0);
+	ck_assert_int_ne(holder_sets_state(&pf, id, "requested"), 0);
+	ck_assert_int_ne(login(&pf, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, MSG_NO_GRANT) != NULL, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-f", ": revoked"), 2);
+	/* nor the approver: a revoked grant is over for everyone but root */
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\nreplace: authdGrantState\n"
+	    "authdGrantState: approved\nLDIF\n", APPR, APPR, itest.ldapi_uri, id,
+	    itest.base_dn), 0);
+}
+END_TEST
+
+/* An emergency grant revoked within its deadline is not "requested" again. */
+START_TEST(emergency_revocation_sticks)
+{
+	struct pam_run run;
+	char id[32], args[128], out[4096];
+
+	request(&pg, "web-admin", "--for 1h --emergency", id, sizeof(id));
+	ck_assert_msg(login(&pg, &run) == PAM_SUCCESS, "%s", run.shown);
+	snprintf(args, sizeof(args), "grant revoke %s --reason gone", id);
+	ck_assert_msg(as(APPR, out, sizeof(out), args) == 0, "revoke: %s", out);
+	ck_assert_int_ne(login(&pg, &run), PAM_SUCCESS);
+	ck_assert_int_ne(holder_sets_state(&pg, id, "requested"), 0);
+	ck_assert_int_ne(login(&pg, &run), PAM_SUCCESS);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-g", ": revoked"), 2);
+}
+END_TEST
+
+/*
+ * Nobody adds grants naming someone else (the role lists no requesters):
+ * 33 of them hid the holder's real grant (authd read 32).
+ */
+START_TEST(others_cannot_name_a_holder)
+{
+	struct pam_run run;
+	char id[32], out[4096];
+
+	ck_assert_int_ne(add_grants(OTHER, "junk", "adm-a", 33, "20200101000000Z",
+	    "20990101000000Z"), 0);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "ldapsearch -Q -LLL -Y "
+	    "EXTERNAL -H '%s' -b ou=grants,%s '(cn=junk-*)' dn", itest.ldapi_uri,
+	    itest.base_dn), 0);
+	ck_assert_msg(strstr(out, "dn:") == NULL, "%s", out);
+	request(&pa, "web-admin", "--for 1h", id, sizeof(id));
+	approve(APPR, id);
+	ck_assert_msg(login(&pa, &run) == PAM_SUCCESS, "%s", run.shown);
+}
+END_TEST
+
 static Suite *
 grant_login_suite(void)
 {
@@ -557,6 +669,9 @@ grant_login_suite(void)
 	tcase_add_test(tc, contractor_cannot_touch_privileged);
 	tcase_add_test(tc, delegation_needs_ciso);
 	tcase_add_test(tc, privileged_lockout_threshold);
+	tcase_add_test(tc, revocation_sticks);
+	tcase_add_test(tc, emergency_revocation_sticks);
+	tcase_add_test(tc, others_cannot_name_a_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
