@@ -10,6 +10,7 @@
 
 #include "dir.h"
 #include "grant.h"
+#include "log.h"
 #include "schema.h"
 
 /* Pure part: the rules of grant.h. */
@@ -486,9 +487,9 @@ grant_find(struct dir_conn *dc, const struct authd_conf *conf,
 	LDAPMessage *res = NULL, *e;
 	LDAP *ld = NULL;
 	char base[GRANT_DN_MAX], filter[2 * GRANT_DN_MAX], holder[GRANT_DN_MAX];
-	char people[GRANT_DN_MAX];
+	char people[GRANT_DN_MAX], ended[32];
 	size_t n = 0, i;
-	int st, truncated = 0;
+	int st, truncated = 0, too_many;
 
 	*verdict_r = GRANT_REFUSED;
 	memset(hold_r, 0, sizeof(*hold_r));
@@ -505,11 +506,15 @@ grant_find(struct dir_conn *dc, const struct authd_conf *conf,
 			snprintf(why, whylen, "out of memory");
 			return DIR_ERROR;
 		}
+		/* ended grants never stand again: left out, so that a holder's
+		 * history does not crowd out the grant in force */
+		stamp(now, ended, sizeof(ended));
 		snprintf(filter, sizeof(filter), "(&(objectClass=" AUTHD_OC_GRANT
-		    ")(" AUTHD_AT_GRANT_HOLDER "=%s))", esc.bv_val);
+		    ")(" AUTHD_AT_GRANT_HOLDER "=%s)(!(" AUTHD_AT_GRANT_UNTIL "<=%s)))",
+		    esc.bv_val, ended);
 		ldap_memfree(esc.bv_val);
 	}
-	st = dir_service_search(dc, base, filter, attrs, GRANT_MAX,
+	st = dir_service_search(dc, base, filter, attrs, GRANT_MAX + 1,
 	    (struct ldap **)&ld, (struct ldapmsg **)&res, &truncated);
 	if (st == DIR_NOT_FOUND)
 		return DIR_OK;           /* no ou=grants: nobody holds a grant */
@@ -525,8 +530,17 @@ grant_find(struct dir_conn *dc, const struct authd_conf *conf,
 	for (e = ldap_first_entry(ld, res); e != NULL && n < GRANT_MAX;
 	    e = ldap_next_entry(ld, e))
 		take_grant(ld, e, &gs[n++]);
+	too_many = truncated || e != NULL;
 	/* the entries' ld belongs to the connection: done with it before more searches */
 	ldap_msgfree(res);
+	/* The one left out may be the one in force: refuse, not guess. */
+	if (too_many) {
+		snprintf(why, whylen, "more than %d grants not yet ended name %.200s; "
+		    "none is honoured until some end or are removed", GRANT_MAX,
+		    holder);
+		authd_log(LOG_ERR, "privileged: %s", why);
+		goto out;
+	}
 	for (i = 0, st = DIR_OK; i < n && st == DIR_OK; i++)
 		st = load_related(dc, &gs[i]);
 	if (st != DIR_OK) {

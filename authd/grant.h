@@ -31,7 +31,7 @@
 #include "conf.h"
 #include "dir.h"
 
-#define GRANT_MAX          32    /* grants of one holder considered */
+#define GRANT_MAX          32    /* grants of one holder not yet ended; more: refused */
 #define GRANT_DN_MAX       512
 
 /* A list of DNs (normalised where libldap could), malloc'd. */
