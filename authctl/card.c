@@ -321,7 +321,7 @@ static int
 check_rules(struct actl *a, const char *event, const char *uid,
     const char *person_dn, const char *fpr_hex, const char *serial, int active)
 {
-	char holder[256], why[1024], other[CARD_SERIAL_MAX + 1];
+	char holder[256], why[1024], other[CARD_SERIAL_MAX + 1], shown[4096];
 	struct found f;
 	int rc, other_state;
 
@@ -357,7 +357,9 @@ check_rules(struct actl *a, const char *event, const char *uid,
 	}
 	return ACTL_OK;
  refuse:
-	fprintf(stderr, "authctl: refused: %s\n", why);
+	/* holders and serials of other cards: from the directory */
+	fprintf(stderr, "authctl: refused: %s\n",
+	    actl_printable_copy(why, shown, sizeof(shown)));
 	actl_record(a, event, uid, "refused", why);
 	return ACTL_FAIL;
 }
@@ -512,7 +514,7 @@ static int
 print_row(struct actl *a, LDAPMessage *e, void *arg)
 {
 	char serial[CARD_SERIAL_MAX + 1], state[32], until[64], issuer[256];
-	char holder[256], buf[64], shown[40];
+	char holder[256], buf[64], shown[40], shown_serial[4 * CARD_SERIAL_MAX + 1];
 	struct list_state *ls = arg;
 	time_t t, susp = 0;
 	int st, eff;
@@ -539,11 +541,13 @@ print_row(struct actl *a, LDAPMessage *e, void *arg)
 		snprintf(shown, sizeof(shown), "%s*", card_state_name(eff));
 		ls->ended = 1;
 	} else
-		snprintf(shown, sizeof(shown), "%s", state);
+		actl_printable_copy(state, shown, sizeof(shown));
 	if (ls->n++ == 0)
 		printf("%-16s %-24s %-10s %-10s %s\n", "HOLDER", "SERIAL", "STATE",
 		    "VALID TO", "ISSUER");
-	printf("%-16s %-24s %-10s %-10s %s\n", holder, serial, shown, until, issuer);
+	printf("%-16s %-24s %-10s %-10s %s\n", actl_printable(holder, sizeof(holder)),
+	    actl_printable_copy(serial, shown_serial, sizeof(shown_serial)), shown,
+	    until, actl_printable(issuer, sizeof(issuer)));
 	return 0;
 }
 
@@ -635,7 +639,7 @@ static void
 print_history(struct actl *a, LDAPMessage *e)
 {
 	struct berval **vals;
-	char **lines = NULL, tbuf[64], gt[32];
+	char **lines = NULL, tbuf[64], gt[32], text[4096];
 	size_t n, i;
 	time_t t;
 
@@ -656,11 +660,11 @@ print_history(struct actl *a, LDAPMessage *e)
 			snprintf(gt, sizeof(gt), "%.*s", (int)(sp - lines[i]), lines[i]);
 			if (actl_gtime_parse(gt, &t) == 0) {
 				printf("    %s %s\n", actl_local_time(t, tbuf, sizeof(tbuf)),
-				    sp + 1);
+				    actl_printable_copy(sp + 1, text, sizeof(text)));
 				continue;
 			}
 		}
-		printf("    %s\n", lines[i]);
+		printf("    %s\n", actl_printable_copy(lines[i], text, sizeof(text)));
 	}
  out:
 	if (lines != NULL)
@@ -676,7 +680,7 @@ show_card(struct actl *a, LDAPMessage *e, void *arg)
 	struct show_state *ss = arg;
 	struct card_cert_info *info = &ss->info;
 	struct berval **vals;
-	char holder[256], v[1100], buf[64];
+	char holder[256], v[1100], buf[64], text[4096];
 	const char *const *at;
 	time_t t;
 	char *dn;
@@ -684,7 +688,9 @@ show_card(struct actl *a, LDAPMessage *e, void *arg)
 	if ((dn = ldap_get_dn(a->ld, e)) == NULL)
 		return 0;
 	actl_card_holder_of(dn, holder, sizeof(holder));
-	printf("%s%s\n  %-24s %s\n", ss->n++ > 0 ? "\n" : "", dn, "holder", holder);
+	printf("%s%s\n  %-24s %s\n", ss->n++ > 0 ? "\n" : "",
+	    actl_printable_copy(dn, text, sizeof(text)), "holder",
+	    actl_printable(holder, sizeof(holder)));
 	ldap_memfree(dn);
 	for (at = card_attrs_list; *at != NULL; at++) {
 		if (actl_first_value(a, e, *at, v, sizeof(v)) == 0)
@@ -692,13 +698,16 @@ show_card(struct actl *a, LDAPMessage *e, void *arg)
 		if (actl_gtime_parse(v, &t) == 0)
 			printf("  %-24s %s\n", *at, actl_local_time(t, buf, sizeof(buf)));
 		else
-			printf("  %-24s %s\n", *at, v);
+			printf("  %-24s %s\n", *at,
+			    actl_printable_copy(v, text, sizeof(text)));
 	}
 	if ((vals = ldap_get_values_len(a->ld, e, AUTHD_AT_CARD_CERT)) != NULL) {
 		if (vals[0] != NULL && card_cert_info((const uint8_t *)vals[0]->bv_val,
 		    vals[0]->bv_len, info) == AUTHD_OK)
-			printf("  %-24s %s\n  %-24s %s\n", "subject", info->subject,
-			    "certificate serial", info->serial);
+			printf("  %-24s %s\n  %-24s %s\n", "subject",
+			    actl_printable(info->subject, sizeof(info->subject)),
+			    "certificate serial",
+			    actl_printable(info->serial, sizeof(info->serial)));
 		ldap_value_free_len(vals);
 	}
 	print_history(a, e);

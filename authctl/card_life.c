@@ -182,7 +182,11 @@ static void
 refuse(struct actl *a, const char *event, const struct actl_card *c,
     const char *why)
 {
-	fprintf(stderr, "authctl: refused: %s\n", why);
+	char shown[4096];
+
+	/* why names the card's holder and serials, from the directory */
+	fprintf(stderr, "authctl: refused: %s\n",
+	    actl_printable_copy(why, shown, sizeof(shown)));
 	actl_record(a, event, c->holder[0] != '\0' ? c->holder : "-", "refused", why);
 }
 
@@ -196,6 +200,7 @@ transition(struct actl *a, const struct actl_card *c, int event,
 {
 	char why[1200], now_gt[32], hist[1400], what[700], *filter = NULL;
 	char other[CARD_SERIAL_MAX + 1], *person_dn = NULL;
+	char shown_holder[4 * sizeof(c->holder)], shown_serial[4 * sizeof(c->serial)];
 	LDAPControl *assert_ctrl = NULL, *ctrls[2] = { NULL, NULL };
 	time_t now = time(NULL);
 	int eff, to, rc, other_state, ret = ACTL_FAIL;
@@ -272,7 +277,10 @@ transition(struct actl *a, const struct actl_card *c, int event,
 	    card_state_name(c->state), card_state_name(to),
 	    reason != NULL ? reason : "-");
 	actl_record(a, event_name, c->holder, "success", why);
-	printf("%s: card %s is now %s\n", c->holder, c->serial, card_state_name(to));
+	printf("%s: card %s is now %s\n",
+	    actl_printable_copy(c->holder, shown_holder, sizeof(shown_holder)),
+	    actl_printable_copy(c->serial, shown_serial, sizeof(shown_serial)),
+	    card_state_name(to));
 	ret = ACTL_OK;
 	goto out;
  nomem:
@@ -535,6 +543,7 @@ actl_card_replace(struct actl *a, int argc, char **argv)
 		    "authctl card activate %s\n", newserial, newserial);
 		goto out;
 	}
+	actl_printable(c.serial, sizeof(c.serial));
 	printf("  the old card %s must now be collected and destroyed:\n"
 	    "    authctl card collected %s --by UID\n"
 	    "    authctl card destroyed %s --date DATE --method TEXT "

@@ -33,9 +33,13 @@ static void
 report_line(struct report *r, const char *holder, const char *serial,
     const char *state, const char *what)
 {
+	char h[1024], se[4 * CARD_SERIAL_MAX + 1], st[128];
+
 	if (r->n++ == 0)
 		printf("%-16s %-24s %-10s %s\n", "HOLDER", "SERIAL", "STATE", "OUTSTANDING");
-	printf("%-16s %-24s %-10s %s\n", holder, serial, state, what);
+	printf("%-16s %-24s %-10s %s\n", actl_printable_copy(holder, h, sizeof(h)),
+	    actl_printable_copy(serial, se, sizeof(se)),
+	    actl_printable_copy(state, st, sizeof(st)), what);
 }
 
 static int

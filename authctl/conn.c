@@ -388,6 +388,12 @@ utf8_len(const unsigned char *p, size_t n)
 char *
 actl_printable(char *s, size_t cap)
 {
+	return actl_printable_copy(s, s, cap);
+}
+
+char *
+actl_printable_copy(const char *s, char *dst, size_t cap)
+{
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *in = (const unsigned char *)s;
 	char out[4096];
@@ -412,8 +418,8 @@ actl_printable(char *s, size_t cap)
 	}
 	out[o] = '\0';
 	if (cap > 0)
-		snprintf(s, cap, "%s", out);
-	return s;
+		snprintf(dst, cap, "%s", out);
+	return dst;
 }
 
 int

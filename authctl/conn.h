@@ -52,6 +52,11 @@ char *actl_person_dn(const struct actl *a, const char *uid);
  * Returns s.
  */
 char *actl_printable(char *s, size_t cap);
+/*
+ * The same from s into dst (s may be dst): for a value that is const, or
+ * whose escapes need more room than the value had.
+ */
+char *actl_printable_copy(const char *s, char *dst, size_t cap);
 /* The first value of attr in e into out ("" when absent); returns the number of values. */
 int actl_first_value(struct actl *a, LDAPMessage *e, const char *attr,
     char *out, size_t outsz);

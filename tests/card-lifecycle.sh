@@ -257,5 +257,46 @@ run "$CLERK" "${CC[@]}" card revoke LC-3 --reason "not mine to do"
 expect 1 "the directory refused" "a person who is not a card administrator cannot revoke"
 check "authdCardSerial=LC-3,uid=suzuki,$PEOPLE" authdCardState active "the card is unchanged"
 
+# --- values from the directory reach the terminal escaped: an issuer with an
+# OSC title, a reason with ESC[2J, a history line and serials with a C1 CSI
+# (all written by hand, the serials by a rename) ---
+D2="authdCardSerial=LC-2,uid=suzuki,$PEOPLE"
+D3="authdCardSerial=LC-3,uid=suzuki,$PEOPLE"
+D4="authdCardSerial=LC-4,uid=suzuki,$PEOPLE"
+raw() { [[ "$out$err" == *$'\033'* || "$out$err" == *$'\007'* || "$out$err" == *$'\xc2\x9b'* ]]; }
+printf 'dn: %s\nchangetype: modify\nreplace: authdCardIssuer\nauthdCardIssuer: CN=CA\033]0;pwned\007 1\n-\nreplace: authdCardStateReason\nauthdCardStateReason: chip\033[2J broken\n-\nadd: authdCardHistory\nauthdCardHistory: 20250101000000Z destroyed <root> csi\xc2\x9b6n\n\ndn: %s\nchangetype: modrdn\nnewrdn: authdCardSerial=y\xc2\x9b6n\ndeleteoldrdn: 1\n' \
+    "$D2" "$D3" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null ||
+    fail "ldapmodify of the cards LC-2 and LC-3"
+run "$ADMIN" "${C[@]}" card activate LC-4
+if raw; then
+	fail "card activate printed a terminal escape raw"
+else
+	expect 1 'already has an active card (y\xc2\x9b6n)' \
+	    "card activate escapes the other card's serial in its refusal"
+fi
+printf 'dn: %s\nchangetype: modrdn\nnewrdn: authdCardSerial=x\xc2\x9b6n\ndeleteoldrdn: 1\n' \
+    "$D4" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI_URI" >/dev/null ||
+    fail "ldapmodify of the card LC-4"
+run "$ADMIN" "${C[@]}" card list suzuki
+if raw; then
+	fail "card list printed a terminal escape raw"
+else
+	expect 0 'CN=CA\x1b]0;pwned\x07 1' "card list escapes an issuer's control characters"
+	expect 0 'y\xc2\x9b6n' "card list escapes a serial's C1 control"
+fi
+run "$ADMIN" "${C[@]}" card show LC-2
+if raw; then
+	fail "card show printed a terminal escape raw"
+else
+	expect 0 'chip\x1b[2J broken' "card show escapes a reason's control characters"
+	expect 0 'csi\xc2\x9b6n' "card show escapes a history line's C1 control"
+fi
+run "$ADMIN" "${C[@]}" card report
+if raw; then
+	fail "card report printed a terminal escape raw"
+else
+	expect 0 'x\xc2\x9b6n' "card report escapes a serial's C1 control"
+fi
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
