@@ -468,6 +468,13 @@ print_one(struct actl *a, LDAPMessage *e, void *arg)
 		actl_local_time(t, local, sizeof(local));
 	else
 		snprintf(local, sizeof(local), "-");
+	/* the description is the enroller's text, the rest hand-editable */
+	actl_printable(cn, sizeof(cn));
+	actl_printable(state, sizeof(state));
+	actl_printable(aaguid, sizeof(aaguid));
+	actl_printable(count, sizeof(count));
+	actl_printable(rp, sizeof(rp));
+	actl_printable(desc, sizeof(desc));
 	printf("%-23s %-7s %-36s %-3s %8s %-20s %s%s%s\n", cn, state, aaguid,
 	    strcmp(uv, "TRUE") == 0 ? "yes" : "no", count, rp, local,
 	    desc[0] != '\0' ? "  " : "", desc);

@@ -325,13 +325,23 @@ teardown(void)
 START_TEST(password_and_key)
 {
 	struct pam_run run;
-	char out[4096];
+	char out[4096], *p;
 
 	itest_add_person("fanna", 22001, PW_GOOD);
 	new_key_enrolled(aaguid_plain, 0, "fanna");
 	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "list fanna"), 0);
 	ck_assert_ptr_nonnull(strstr(out, "0f1d0002-0000-4000-8000-000000000001"));
 	ck_assert_ptr_nonnull(strstr(out, RP_ID));
+	/* a description with an OSC title, ESC[2J and a C1 CSI: listed escaped */
+	ck_assert_ptr_nonnull(p = strstr(out, "fido2-"));
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null "
+	    "<<'LDIF'\ndn: cn=%.22s,uid=fanna,ou=people,%s\nchangetype: modify\n"
+	    "replace: description\ndescription: key\033]0;pwned\007 \033[2J "
+	    "\302\2336n\nLDIF\n", itest.ldapi_uri, p, itest.base_dn), 0);
+	ck_assert_int_eq(authctl_fido2(out, sizeof(out), "list fanna"), 0);
+	ck_assert_msg(strpbrk(out, "\033\007\233") == NULL, "printed raw: %s", out);
+	ck_assert_msg(strstr(out, "key\\x1b]0;pwned\\x07 \\x1b[2J \\xc2\\x9b6n") !=
+	    NULL, "%s", out);
 
 	/* the password, then a touch */
 	ck_assert_int_eq(login("authd-fido2", "fanna", NULL, &run, PW_GOOD, NULL),
