@@ -31,22 +31,24 @@ get_secret_item(pam_handle_t *pamh, int item)
 }
 
 /*
- * A password an earlier module stored, when authd can take it: one longer
+ * A password an earlier module stored (item: PAM_AUTHTOK, or PAM_OLDAUTHTOK
+ * for the current password in chauthtok), when authd can take it: one longer
  * than AUTHD_SECRET_MAX would make the request malformed. It is left out, as
  * an answer too long to send is (doc/protocol.md, section 8): authd prompts
- * for it, or, when the module may not prompt, ends the request with CONV_ERR
- * and records that.
+ * for it, or, when the module may not prompt (use_first_pass, auth only),
+ * ends the request with CONV_ERR and records that.
  */
 static const char *
-stack_password(pam_handle_t *pamh, int *too_long_r)
+stack_password(pam_handle_t *pamh, int item, int *too_long_r)
 {
-	const char *tok = get_secret_item(pamh, PAM_AUTHTOK);
+	const char *tok = get_secret_item(pamh, item);
 
 	*too_long_r = tok != NULL && strlen(tok) > AUTHD_SECRET_MAX;
 	if (!*too_long_r)
 		return tok;
-	pam_syslog(pamh, LOG_NOTICE, "the password of an earlier module is "
-	    "longer than %d bytes: not sent to authd", AUTHD_SECRET_MAX);
+	pam_syslog(pamh, LOG_NOTICE, "the %spassword of an earlier module is "
+	    "longer than %d bytes: not sent to authd",
+	    item == PAM_OLDAUTHTOK ? "current " : "", AUTHD_SECRET_MAX);
 	return NULL;
 }
 
@@ -129,7 +131,7 @@ pamauthd_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv
 	if ((flags & PAM_DISALLOW_NULL_AUTHTOK) != 0)
 		req.flags |= AUTHD_REQ_DISALLOW_NULL;
 	if (o.use_first_pass || o.try_first_pass)
-		req.authtok = stack_password(pamh, &too_long);
+		req.authtok = stack_password(pamh, PAM_AUTHTOK, &too_long);
 	if (o.use_first_pass) {
 		if (req.authtok == NULL && !too_long) {
 			pam_syslog(pamh, LOG_ERR, "use_first_pass: no password "
@@ -203,7 +205,7 @@ pamauthd_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct pamauthd_opts o;
 	struct pamauthd_req req = { .type = AUTHD_MSG_CHAUTHTOK };
-	int r;
+	int r, too_long;
 
 	pamauthd_parse_options(pamh, argc, argv, &o);
 	/* The first pass only asks whether the change can be made at all. */
@@ -214,7 +216,9 @@ pamauthd_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	req.flags = request_flags(flags);
 	if ((flags & PAM_CHANGE_EXPIRED_AUTHTOK) != 0)
 		req.flags |= AUTHD_REQ_CHANGE_EXPIRED;
-	if ((req.old_authtok = get_secret_item(pamh, PAM_OLDAUTHTOK)) == NULL)
+	/* one too long for authd goes as if there were none */
+	if ((req.old_authtok = stack_password(pamh, PAM_OLDAUTHTOK,
+	    &too_long)) == NULL)
 		req.old_authtok = kept_password(pamh);
 	req.login_id = pamauthd_get_id(pamh, PAMAUTHD_ENV_LOGIN_ID);
 	r = pamauthd_request(pamh, &o, flags, &req);

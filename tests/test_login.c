@@ -167,6 +167,52 @@ START_TEST(stack_password_longer_than_a_secret_not_sent)
 }
 END_TEST
 
+/*
+ * The same for the current password in chauthtok: a PAM_OLDAUTHTOK of an
+ * earlier module of the password stack that is longer than authd takes is
+ * not sent as OLD_AUTHTOK, and authd asks for the current password. Before,
+ * authd dropped the malformed request: PAM_SYSTEM_ERR and a protocol_error
+ * record. pam_stress sets it: each one asks a new password and makes the
+ * PAM_AUTHTOK it found PAM_OLDAUTHTOK, so the second of two passes on the
+ * first's new password as the current one (PAM_SILENT: without it
+ * pam_stress takes the answer to its info message as the new password).
+ */
+START_TEST(stack_old_password_longer_than_a_secret_not_sent)
+{
+	char too_long[AUTHD_SECRET_MAX + 2], service[64];
+	struct pam_run run;
+	pam_handle_t *pamh;
+	int errors = protocol_errors(), r;
+
+	itest_add_person("yuki", 20064, PW_GOOD);
+	memset(too_long, 'x', AUTHD_SECRET_MAX + 1);
+	too_long[AUTHD_SECRET_MAX + 1] = '\0';
+	snprintf(service, sizeof(service), "%s-old", svc);
+	ck_assert_int_eq(itest_sh("{ echo 'password requisite pam_stress.so expired'; "
+	    "echo 'password requisite pam_stress.so expired'; cat '%s/%s'; } > "
+	    "'%s/%s'", itest.confdir, svc, itest.confdir, service), 0);
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = too_long;               /* the first pam_stress */
+	run.answers[1] = too_long;
+	run.answers[2] = "Stress-New-Pass-3";    /* the second */
+	run.answers[3] = "Stress-New-Pass-3";
+	run.answers[4] = PW_GOOD;                /* authd: the current */
+	run.answers[5] = "Brand-New-Pass-8";     /* authd: new, retyped */
+	run.answers[6] = "Brand-New-Pass-8";
+	run.nanswers = 7;
+	pamh = itest_pam_start(service, "yuki", &run);
+	r = pam_chauthtok(pamh, PAM_SILENT);
+	itest_pam_end(pamh, r);
+	ck_assert_msg(r == PAM_SUCCESS, "pam_chauthtok: %d, shown: %s", r, run.shown);
+	ck_assert_msg(strstr(run.shown, "P:Current password: ") != NULL,
+	    "authd did not ask for the current password: %s", run.shown);
+	ck_assert_int_eq(run.prompts, 7);
+	ck_assert_int_eq(protocol_errors(), errors);
+	ck_assert_int_eq(itest_login(svc, "yuki", "Brand-New-Pass-8", &run),
+	    PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(wrong_password_refused)
 {
 	struct pam_run run;
@@ -1984,6 +2030,7 @@ login_suite(void)
 	tcase_add_test(tc, first_pass_from_the_stack);
 	tcase_add_test(tc, answer_longer_than_a_secret_refused);
 	tcase_add_test(tc, stack_password_longer_than_a_secret_not_sent);
+	tcase_add_test(tc, stack_old_password_longer_than_a_secret_not_sent);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, lockout_after_failures);
