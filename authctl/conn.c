@@ -258,7 +258,7 @@ int
 actl_ldap_error(struct actl *a, int rc, const char *what, char *reason_r,
     size_t reasonlen)
 {
-	char *diag = NULL, reason[768];
+	char *diag = NULL, reason[768], shown_reason[3072], shown_what[4096];
 
 	if (a->ld != NULL)
 		ldap_get_option(a->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -266,15 +266,19 @@ actl_ldap_error(struct actl *a, int rc, const char *what, char *reason_r,
 		snprintf(reason, sizeof(reason), "%s (%s)", ldap_err2string(rc), diag);
 	else
 		snprintf(reason, sizeof(reason), "%s", ldap_err2string(rc));
+	/* the server's message and what may name entries and values */
+	actl_printable_copy(reason, shown_reason, sizeof(shown_reason));
+	actl_printable_copy(what, shown_what, sizeof(shown_what));
 	if (is_unreachable(rc))
 		fprintf(stderr, "authctl: lost the directory%s%s while %s: %s\n",
 		    a->uri != NULL ? " at " : "", a->uri != NULL ? a->uri : "",
-		    what, reason);
+		    shown_what, shown_reason);
 	else if (rc < 0)        /* libldap's own errors: nothing was refused */
-		fprintf(stderr, "authctl: failed while %s: %s\n", what, reason);
+		fprintf(stderr, "authctl: failed while %s: %s\n", shown_what,
+		    shown_reason);
 	else
 		fprintf(stderr, "authctl: the directory refused: %s while %s\n",
-		    reason, what);
+		    shown_reason, shown_what);
 	if (reason_r != NULL)
 		snprintf(reason_r, reasonlen, "%s", reason);
 	ldap_memfree(diag);

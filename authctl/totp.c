@@ -470,6 +470,12 @@ actl_totp_show(struct actl *a, int argc, char **argv)
 		printf("%s: no TOTP token\n", o.uid);
 		return ACTL_OK;
 	}
+	/* hand-editable where the directory has no constraint overlay */
+	actl_printable(ti.person_dn, sizeof(ti.person_dn));
+	actl_printable(ti.state, sizeof(ti.state));
+	actl_printable(ti.alg, sizeof(ti.alg));
+	actl_printable(ti.digits, sizeof(ti.digits));
+	actl_printable(ti.period, sizeof(ti.period));
 	printf("%s,%s\n", TOTP_RDN, ti.person_dn);
 	printf("  %-24s %s\n", "state", ti.state[0] != '\0' ? ti.state : "(not readable)");
 	if (ti.alg[0] != '\0')

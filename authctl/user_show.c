@@ -175,10 +175,10 @@ static int
 show_entry(struct actl *a, LDAPMessage *e, void *arg)
 {
 	int *found = arg;
-	char *dn;
+	char *dn, shown[4096];
 
 	if ((dn = ldap_get_dn(a->ld, e)) != NULL) {
-		printf("%s\n", dn);
+		printf("%s\n", actl_printable_copy(dn, shown, sizeof(shown)));
 		ldap_memfree(dn);
 	}
 	print_attributes(a, e);
