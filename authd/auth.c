@@ -492,6 +492,8 @@ authenticate_done(struct job *j, int cancelled)
 	e.grant_until = j->grant_until;
 	e.grant_max_session = j->grant_max_session;
 	e.grant_emergency = j->grant_emergency;
+	e.grant_emergency_until = j->grant_emergency ?
+	    j->grant_emergency_until : 0;
 	e.created = time(NULL);
 	/*
 	 * Kept for root's callers only: their sessions (root's alone) are tied
@@ -959,6 +961,7 @@ open_session_done(struct job *j, int cancelled)
 		copy_str(s.grant_dn, sizeof(s.grant_dn), e->grant_dn);
 		s.grant_until = e->grant_until;
 		s.role_max_session = e->grant_max_session;
+		s.emergency_until = e->grant_emergency_until;
 	}
 	s.opened_ms = deadline_now_ms();
 	/*

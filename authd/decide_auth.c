@@ -544,6 +544,7 @@ privileged_grant(struct job *j, struct dir_conn *dc, const struct dir_account *a
 	j->grant_until = hold.until;
 	j->grant_max_session = hold.max_session;
 	j->grant_emergency = hold.emergency;
+	j->grant_emergency_until = hold.emergency_deadline;
 	snprintf(reason, reasonlen, "%s", why);
 	return AUTHD_R_SUCCESS;
 }

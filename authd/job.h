@@ -67,6 +67,7 @@ struct job {
 	time_t grant_until;
 	long grant_max_session;
 	int grant_emergency;
+	time_t grant_emergency_until;         /* when that emergency grant must be approved by */
 };
 
 struct job *job_new(struct server *srv, const struct job_ops *ops,

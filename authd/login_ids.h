@@ -36,6 +36,7 @@ struct login_id_entry {
 	time_t grant_until;           /* its authdGrantUntil; 0 for none */
 	long grant_max_session;       /* its role's authdRoleMaxSession, seconds; 0 none */
 	int grant_emergency;          /* honoured as an emergency grant, not yet approved */
+	time_t grant_emergency_until; /* when it must be approved by; 0 for none */
 	time_t created;
 };
 

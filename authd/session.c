@@ -84,6 +84,13 @@ session_deadline(const struct session *s, long session_max, const char **why_r)
 			*why_r = "grant ended";
 		}
 	}
+	if (s->grant_dn[0] != '\0' && s->emergency_until > 0) {
+		c = (long long)s->emergency_until * 1000;
+		if (best == 0 || c <= best) {
+			best = c;
+			*why_r = "emergency grant not approved in time";
+		}
+	}
 	return best;
 }
 

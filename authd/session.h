@@ -43,8 +43,10 @@ struct session {
 	char grant_dn[512];           /* the grant a privileged session rests on; "" none */
 	time_t grant_until;           /* that grant's end (as last seen); 0 none */
 	long role_max_session;        /* the role's authdRoleMaxSession, s; 0 none */
+	time_t emergency_until;       /* an emergency grant not yet approved: it
+	                                 must be by then; 0 none (or approved since) */
 	long long deadline_ms;        /* CLOCK_REALTIME ms it is ended at; 0 none */
-	char deadline_reason[32];     /* "grant ended", "session limit" */
+	char deadline_reason[48];     /* "grant ended", "session limit", ... */
 	long long warned_for;         /* the deadline last warned about */
 	long long idle_warned_for;    /* the idle end last warned about */
 	/* added: read back from STATE_DIR/sessions at start, not yet checked
@@ -67,8 +69,9 @@ int session_registry_persist(struct session_registry *r, const char *path,
 /*
  * What ends s first without idleness, in CLOCK_REALTIME ms (0: nothing):
  * the earliest of opened + session_max (seconds, 0 none), opened + its
- * role's maximum session, and its grant's end; *why_r "session limit" or
- * "grant ended" ("" for none).
+ * role's maximum session, its grant's end and, while its emergency grant is
+ * not approved, the deadline for that approval; *why_r "session limit",
+ * "grant ended" or "emergency grant not approved in time" ("" for none).
  */
 long long session_deadline(const struct session *s, long session_max,
     const char **why_r);

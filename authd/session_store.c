@@ -63,6 +63,7 @@ static const struct field {
 	S("grant_dn", grant_dn),
 	N("grant_until", F_TIME, grant_until),
 	N("max_session", F_LONG, role_max_session),
+	N("emergency_until", F_TIME, emergency_until),
 	N("ended", F_INT, ended),
 	N("ended_at", F_TIME, ended_at),
 	S("end_reason", end_reason),

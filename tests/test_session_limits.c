@@ -5,7 +5,9 @@
  * is warned on its terminal and then ended — every process of it — at its
  * absolute limit (session_max) and at its idle timeout (session_idle); a
  * privileged session ends at its grant's end and when its grant is
- * revoked. Each end is recorded as event=session_end with its reason.
+ * revoked, and one under an emergency grant at the grant's deadline for
+ * approval. Each end is recorded as
+ * event=session_end with its reason.
  *
  * Short limits (seconds); every wait polls with a generous bound, and the
  * only lower bounds checked are ones no machine can beat (a session does
@@ -40,6 +42,8 @@
 #define IDLE_S    4         /* session_idle of the restarted authd */
 #define IDLE_WARN 2
 #define GRANT_S   10        /* the first grant's length */
+#define EMERG_S   8         /* dbemerg's authdRoleEmergencyDeadline */
+#define EMERG_END "emergency\\x20grant\\x20not\\x20approved\\x20in\\x20time"
 #define ADMIN_UID 23100
 #define PRIV_UID  23103
 #define APPR_UID  23104
@@ -166,6 +170,32 @@ approved_grant(long secs, char *id, size_t idsz)
 	    "grant approve failed: %s (see %s/authctl.log)", out, itest.dir);
 }
 
+/* An emergency grant of dbemerg for sprv for an hour, not approved; its id. */
+static void
+emergency_grant(char *id, size_t idsz)
+{
+	char out[1024], *l;
+
+	ck_assert_msg(authctl_as(PRIV_UID, out, sizeof(out), "grant request "
+	    "dbemerg --for 1h --emergency --reason 'session test'") == 0,
+	    "emergency grant request failed: %s (see %s/authctl.log)", out,
+	    itest.dir);
+	/* the id is the line of 16 hex digits */
+	for (l = strtok(out, "\n"); l != NULL; l = strtok(NULL, "\n"))
+		if (strlen(l) == 16 && strspn(l, "0123456789abcdef") == 16)
+			break;
+	ck_assert_msg(l != NULL, "grant request printed no id");
+	snprintf(id, idsz, "%s", l);
+}
+
+/* How many records of session ends of sprv's emergency use there are. */
+static int
+emergency_ends(void)
+{
+	return itest_audit_count("event=session_end", "user=sprv", EMERG_END,
+	    NULL);
+}
+
 /* Rewrite key = value in authd.conf (removed when value is NULL), restart authd. */
 static void
 restart_with(const char *key, const char *value)
@@ -192,6 +222,8 @@ setup(void)
 	setenv("AUTHD_SESSION_MAX", v, 1);
 	snprintf(v, sizeof(v), "%d", WARN_S);
 	setenv("AUTHD_SESSION_WARN", v, 1);
+	/* sprv logs in once a test with the next step's code */
+	setenv("AUTHD_TOTP_WINDOW", "10", 1);
 	itest_up(0);
 	itest_add_person("smax", 23101, PW_GOOD);
 	itest_add_person("sidle", 23102, PW_GOOD);
@@ -218,9 +250,14 @@ setup(void)
 	    "cn: dbapprovers\nmember: uid=sappr,ou=people,%s\n\n"
 	    "dn: cn=dbadmin,ou=roles,%s\nobjectClass: authdRole\ncn: dbadmin\n"
 	    "authdRoleMaxGrant: 86400\nauthdRoleMaxSession: 3600\n"
+	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=groups,%s\n\n"
+	    "dn: cn=dbemerg,ou=roles,%s\nobjectClass: authdRole\ncn: dbemerg\n"
+	    "authdRoleMaxGrant: 86400\nauthdRoleMaxSession: 1800\n"
 	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=groups,%s\n"
+	    "authdRoleEmergency: TRUE\nauthdRoleEmergencyDeadline: %d\n"
 	    "LDIF\n", itest.ldapi_uri, itest.base_dn, itest.base_dn,
-	    itest.base_dn, itest.base_dn), 0);
+	    itest.base_dn, itest.base_dn, itest.base_dn, itest.base_dn,
+	    EMERG_S), 0);
 	enroll("sprv");
 }
 
@@ -612,6 +649,66 @@ START_TEST(privileged_session_ends_when_its_grant_is_revoked)
 }
 END_TEST
 
+/*
+ * An emergency grant lets its holder in before approval, until its role's
+ * deadline for approval; a session opened then, one second before that
+ * deadline or at once as here, does not outlive it unapproved (before, it
+ * ran to the grant's end or the role's maximum session: an hour here).
+ */
+START_TEST(emergency_session_ends_unapproved)
+{
+	struct term t;
+	pid_t pids[KIDS + 1];
+	char id[128], code[16];
+	int before = emergency_ends();
+	long long t0;
+
+	restart_with("session_max", NULL);
+	restart_authd();
+	t0 = itest_now_ms();
+	emergency_grant(id, sizeof(id));
+	term_open(&t, PRIV_UID);
+	code_at(60, code, sizeof(code));
+	ck_assert_msg(open_session_tree("sprv", t.path, PW_GOOD, code, pids) == 0,
+	    "the privileged login under an emergency grant failed");
+	ck_assert_msg(term_wait(&t, "this session ends", BOUND_MS) >= 0,
+	    "no warning before the emergency deadline; saw \"%.*s\"",
+	    (int)t.nseen, t.seen);
+	ck_assert_msg(memmem(t.seen, t.nseen, "emergency grant not approved in "
+	    "time", 36) != NULL, "saw \"%.*s\"", (int)t.nseen, t.seen);
+	/* the deadline counts from createTimestamp, whole seconds: it is no
+	 * sooner than EMERG_S - 1 s after t0, which expect_ended checks */
+	expect_ended(pids, &t, t0, EMERG_S, "user=sprv", EMERG_END,
+	    "unapproved emergency session");
+	ck_assert_int_eq(emergency_ends(), before + 1);
+	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=sprv",
+	    "emergency\\x20grant"), 1);
+}
+END_TEST
+
+/* The deadline for approval is kept with the session: a restart of authd
+ * does not let it run on. */
+START_TEST(emergency_deadline_survives_a_restart)
+{
+	pid_t pids[KIDS + 1];
+	char id[128], code[16];
+	int before = emergency_ends();
+	long long t0;
+
+	restart_with("session_max", NULL);
+	restart_authd();
+	t0 = itest_now_ms();
+	emergency_grant(id, sizeof(id));
+	code_at(120, code, sizeof(code));
+	ck_assert_msg(open_session_tree("sprv", "ssh", PW_GOOD, code, pids) == 0,
+	    "the privileged login under an emergency grant failed");
+	restart_authd();
+	expect_ended(pids, NULL, t0, EMERG_S, "user=sprv", EMERG_END,
+	    "emergency session across a restart of authd");
+	ck_assert_int_eq(emergency_ends(), before + 1);
+}
+END_TEST
+
 static Suite *
 limits_suite(void)
 {
@@ -631,6 +728,8 @@ limits_suite(void)
 	tcase_add_test(tc, privileged_session_needs_its_login);
 	tcase_add_test(tc, privileged_session_ends_with_its_grant);
 	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);
+	tcase_add_test(tc, emergency_session_ends_unapproved);
+	tcase_add_test(tc, emergency_deadline_survives_a_restart);
 	tcase_add_test(tc, idle_timeout_warned_then_ended);
 	suite_add_tcase(s, tc);
 	return s;

@@ -118,6 +118,7 @@ START_TEST(line_round_trip)
 	s.ended = 1;
 	s.ended_at = 1790000500;
 	snprintf(s.end_reason, sizeof(s.end_reason), "card lost");
+	s.emergency_until = 1790000900;
 	ck_assert_int_eq(session_store_encode(&s, line, sizeof(line)), 0);
 	ck_assert_msg(strchr(line, '\n') == line + strlen(line) - 1,
 	    "one line: %s", line);
@@ -136,6 +137,8 @@ START_TEST(line_round_trip)
 	ck_assert(back.opened_ms == s.opened_ms);
 	ck_assert(back.grant_until == s.grant_until);
 	ck_assert_int_eq(back.role_max_session, 3600);
+	/* an emergency grant's approval deadline still ends it after a restart */
+	ck_assert(back.emergency_until == 1790000900);
 	ck_assert_int_eq(back.ended, 1);
 	ck_assert(back.ended_at == s.ended_at);
 	ck_assert_str_eq(back.end_reason, "card lost");
