@@ -53,6 +53,7 @@ struct grant_event {
 	struct mailbox_item item;  /* first */
 	char dn[512];
 	int standing;
+	int approved;              /* it may have been approved: look */
 	time_t until;
 	char why[64];
 };
@@ -177,6 +178,24 @@ set_deadline(const struct deadline *d, struct session *s)
 	snprintf(s->deadline_reason, sizeof(s->deadline_reason), "%s", why);
 }
 
+/*
+ * s rests on an emergency grant not approved at its login, and the view
+ * now sees it approved (its state, and an approval child only the role's
+ * approvers may add, ldap_schema/README.md): its deadline for approval no
+ * longer ends it. 1 when lifted (the caller sets the deadline again).
+ */
+static int
+emergency_approved(struct deadline *d, struct session *s, int approved)
+{
+	if (!approved || s->emergency_until == 0)
+		return 0;
+	s->emergency_until = 0;
+	session_changed(d->srv->sessions, s);
+	authd_log(LOG_NOTICE, "session %s of %s: emergency grant %s approved; "
+	    "its normal end applies", s->id, s->user, s->grant_dn);
+	return 1;
+}
+
 struct scan {
 	struct deadline *d;
 	long long now;
@@ -275,14 +294,14 @@ void
 deadline_session_opened(struct deadline *d, struct session *s)
 {
 	struct scan sc;
-	int standing;
+	int standing, approved;
 	time_t until;
 
 	if (d == NULL || s == NULL)
 		return;
 	/* what the grant view saw since the login counts too */
 	if (s->grant_dn[0] != '\0' && grant_view_lookup(d->srv->grant_view,
-	    s->grant_dn, &standing, &until) == GRANT_VIEW_FOUND) {
+	    s->grant_dn, &standing, &approved, &until) == GRANT_VIEW_FOUND) {
 		if (!standing) {
 			revoke_end_session(d->srv->revoke, s,
 			    "grant withdrawn since the login");
@@ -292,6 +311,7 @@ deadline_session_opened(struct deadline *d, struct session *s)
 			s->grant_until = until;
 			session_changed(d->srv->sessions, s);
 		}
+		(void)emergency_approved(d, s, approved);
 	}
 	set_deadline(d, s);
 	if (s->deadline_ms > 0)
@@ -307,8 +327,8 @@ deadline_session_opened(struct deadline *d, struct session *s)
 }
 
 void
-deadline_grant_changed(void *arg, const char *dn, int standing, time_t until,
-    const char *why)
+deadline_grant_changed(void *arg, const char *dn, int standing, int approved,
+    time_t until, const char *why)
 {
 	struct deadline *d = arg;
 	struct grant_event *ev;
@@ -320,6 +340,7 @@ deadline_grant_changed(void *arg, const char *dn, int standing, time_t until,
 	}
 	snprintf(ev->dn, sizeof(ev->dn), "%s", dn);
 	ev->standing = standing;
+	ev->approved = approved;
 	ev->until = until;
 	snprintf(ev->why, sizeof(ev->why), "%s", why);
 	mailbox_post(&d->events, &ev->item);
@@ -336,6 +357,8 @@ grant_one(struct session *s, void *arg)
 {
 	struct grant_match *m = arg;
 	const struct grant_event *ev = m->ev;
+	int standing, approved;
+	time_t until;
 
 	if (s->ended || s->grant_dn[0] == '\0' ||
 	    strcasecmp(s->grant_dn, ev->dn) != 0)
@@ -343,6 +366,15 @@ grant_one(struct session *s, void *arg)
 	m->n++;
 	if (!ev->standing) {
 		revoke_end_session(m->d->srv->revoke, s, ev->why);
+		return;
+	}
+	/* the event says where to look; the view says whether both the state
+	 * and an approval are there by now */
+	if (ev->approved && s->emergency_until != 0) {
+		if (grant_view_lookup(m->d->srv->grant_view, s->grant_dn,
+		    &standing, &approved, &until) == GRANT_VIEW_FOUND &&
+		    emergency_approved(m->d, s, standing && approved))
+			set_deadline(m->d, s);
 		return;
 	}
 	/* a grant made shorter shortens; a longer one does not lengthen */
@@ -373,7 +405,7 @@ deliver(struct mailbox *mb, struct mailbox_item *items)
 		session_foreach(d->srv->sessions, grant_one, &m);
 		if (m.n > 0)
 			authd_log(LOG_INFO, "grant %s: %s; %zu session%s", ev->dn,
-			    ev->standing ? "shortened" : ev->why, m.n,
+			    ev->why, m.n,
 			    m.n == 1 ? "" : "s");
 		free(ev);
 	}

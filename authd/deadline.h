@@ -8,8 +8,14 @@
  * revoke.c ends the session (every process of it) and records
  * event=session_end with reason "grant ended", "session limit" or "idle".
  *
+ * A session opened under an emergency grant not yet approved also ends at
+ * the grant's deadline for approval (session.h emergency_until), reason
+ * "emergency grant not approved in time", unless the grant is approved
+ * before then: from that moment its normal end applies.
+ *
  * A grant revoked, denied or shortened (grant_view.c, any thread) ends or
- * shortens the sessions resting on it through deadline_grant_changed().
+ * shortens the sessions resting on it through deadline_grant_changed(); a
+ * grant approved lifts its sessions' emergency deadline the same way.
  *
  * One loop timer, armed at the earliest moment something is due; loop
  * thread only, except deadline_grant_changed().
@@ -40,11 +46,12 @@ void deadline_session_opened(struct deadline *d, struct session *s);
 /*
  * Any thread: the grant at dn no longer stands (standing 0; why says how:
  * "grant revoked", "grant denied", "grant approval withdrawn", ...), or
- * stands and now ends at until. Its sessions end at once, or end no later
- * than until.
+ * stands and now ends at until, or may have been approved (approved 1).
+ * Its sessions end at once, or end no later than until, or (approved, as
+ * the grant view confirms) lose the deadline of its emergency use.
  */
 void deadline_grant_changed(void *arg, const char *dn, int standing,
-    time_t until, const char *why);
+    int approved, time_t until, const char *why);
 
 /* CLOCK_REALTIME in milliseconds (session.h's opened_ms, deadline_ms). */
 long long deadline_now_ms(void);

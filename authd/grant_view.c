@@ -187,7 +187,12 @@ fall_reason(const struct gv_entry *now)
 	return "grant no longer approved";
 }
 
-/* Outside the lock: what changed ends or shortens sessions. */
+/*
+ * Outside the lock: what changed ends or shortens sessions, or lets the
+ * sessions of an emergency grant outlive its deadline for approval.
+ * Approving writes the approval child and the grant's state one after the
+ * other: each tells, and the lookup after the second finds both.
+ */
 static void
 changed(void *arg, const void *oldp, const void *nowp)
 {
@@ -199,24 +204,38 @@ changed(void *arg, const void *oldp, const void *nowp)
 	if (any->approval) {
 		if (now != NULL && strcasecmp(now->decision, "deny") == 0 &&
 		    (old == NULL || strcasecmp(old->decision, "deny") != 0))
-			gv->notify(gv->notify_arg, any->grant_dn, 0, 0,
+			gv->notify(gv->notify_arg, any->grant_dn, 0, 0, 0,
 			    "grant denied");
 		else if (old != NULL && strcasecmp(old->decision, "approve") == 0 &&
 		    (now == NULL || strcasecmp(now->decision, "approve") != 0))
-			gv->notify(gv->notify_arg, any->grant_dn, 0, 0,
+			gv->notify(gv->notify_arg, any->grant_dn, 0, 0, 0,
 			    "grant approval withdrawn");
+		else if (now != NULL && strcasecmp(now->decision, "approve") == 0 &&
+		    (old == NULL || strcasecmp(old->decision, "approve") != 0))
+			gv->notify(gv->notify_arg, any->grant_dn, 1, 1, 0,
+			    "grant approved");
 		return;
 	}
-	if (old == NULL || !state_stands(old))
-		return;
-	if (now == NULL || !state_stands(now)) {
-		authd_log(LOG_NOTICE, "grants: %s: %s", old->dn, fall_reason(now));
-		gv->notify(gv->notify_arg, old->dn, 0, 0, fall_reason(now));
-	} else if (now->until != 0 && (old->until == 0 || now->until < old->until)) {
-		authd_log(LOG_NOTICE, "grants: %s now ends earlier", now->dn);
-		gv->notify(gv->notify_arg, now->dn, 1, now->until,
-		    "grant shortened");
+	if (old != NULL && state_stands(old)) {
+		if (now == NULL || !state_stands(now)) {
+			authd_log(LOG_NOTICE, "grants: %s: %s", old->dn,
+			    fall_reason(now));
+			gv->notify(gv->notify_arg, old->dn, 0, 0, 0,
+			    fall_reason(now));
+			return;
+		}
+		if (now->until != 0 && (old->until == 0 ||
+		    now->until < old->until)) {
+			authd_log(LOG_NOTICE, "grants: %s now ends earlier",
+			    now->dn);
+			gv->notify(gv->notify_arg, now->dn, 1, 0, now->until,
+			    "grant shortened");
+		}
 	}
+	if (old != NULL && now != NULL &&
+	    strcmp(now->state, AUTHD_GRANT_APPROVED) == 0 &&
+	    strcmp(old->state, AUTHD_GRANT_APPROVED) != 0)
+		gv->notify(gv->notify_arg, now->dn, 1, 1, 0, "grant approved");
 }
 
 static void
@@ -298,7 +317,7 @@ grant_view_free(struct grant_view **gvp)
 
 int
 grant_view_lookup(struct grant_view *gv, const char *dn, int *standing_r,
-    time_t *until_r)
+    int *approved_r, time_t *until_r)
 {
 	const struct gv_entry *e, *grant = NULL;
 	int approve = 0, deny = 0, fresh, r;
@@ -326,6 +345,8 @@ grant_view_lookup(struct grant_view *gv, const char *dn, int *standing_r,
 	}
 	*standing_r = !deny && (strcmp(grant->state, AUTHD_GRANT_APPROVED) == 0 ?
 	    approve : state_stands(grant));
+	*approved_r = !deny && approve &&
+	    strcmp(grant->state, AUTHD_GRANT_APPROVED) == 0;
 	*until_r = grant->until;
 	r = GRANT_VIEW_FOUND;
  out:

@@ -350,7 +350,7 @@ restored_verdict(struct server *srv, struct session *s, char *why,
 	struct card_status cs;
 	struct dir_account acct;
 	time_t until;
-	int standing, unsure = 0;
+	int standing, approved, unsure = 0;
 
 	if (s->card_fpr[0] != '\0' && srv->card_view != NULL) {
 		switch (card_view_lookup(srv->card_view, s->card_fpr, &cs)) {
@@ -386,7 +386,7 @@ restored_verdict(struct server *srv, struct session *s, char *why,
 	}
 	if (s->grant_dn[0] != '\0' && srv->grant_view != NULL) {
 		switch (grant_view_lookup(srv->grant_view, s->grant_dn, &standing,
-		    &until)) {
+		    &approved, &until)) {
 		case GRANT_VIEW_FOUND:
 			if (!standing) {
 				snprintf(why, whylen, "grant withdrawn since the "
@@ -399,7 +399,10 @@ restored_verdict(struct server *srv, struct session *s, char *why,
 				session_changed(srv->sessions, s);
 				/* sets the earlier end, and ends it if past */
 				deadline_session_opened(srv->deadline, s);
-			}
+			} else if (approved && s->emergency_until != 0)
+				/* approved while authd was down: lifts the
+				 * emergency deadline, sets the end again */
+				deadline_session_opened(srv->deadline, s);
 			break;
 		case GRANT_VIEW_NOT_FOUND:
 			snprintf(why, whylen, "grant deleted since the login");

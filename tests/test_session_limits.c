@@ -6,7 +6,7 @@
  * absolute limit (session_max) and at its idle timeout (session_idle); a
  * privileged session ends at its grant's end and when its grant is
  * revoked, and one under an emergency grant at the grant's deadline for
- * approval. Each end is recorded as
+ * approval unless it is approved meanwhile. Each end is recorded as
  * event=session_end with its reason.
  *
  * Short limits (seconds); every wait polls with a generous bound, and the
@@ -686,6 +686,49 @@ START_TEST(emergency_session_ends_unapproved)
 }
 END_TEST
 
+/* Approved before its deadline, the grant's session goes on to its normal
+ * end (the role's maximum session here). */
+START_TEST(emergency_session_approved_meanwhile_goes_on)
+{
+	pid_t pids[KIDS + 1];
+	char id[128], code[16], out[4096], args[256], gone[1024];
+	int before = emergency_ends(), alive;
+	long long t0;
+
+	restart_with("session_max", NULL);
+	restart_authd();
+	t0 = itest_now_ms();
+	emergency_grant(id, sizeof(id));
+	code_at(90, code, sizeof(code));
+	ck_assert_msg(open_session_tree("sprv", "ssh", PW_GOOD, code, pids) == 0,
+	    "the privileged login under an emergency grant failed");
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list", itest.builddir, itest.dir), 0);
+	ck_assert_msg(strstr(out, "ends by emergency grant not approved in time")
+	    != NULL, "%s", out);
+	snprintf(args, sizeof(args), "grant approve %s --reason ok", id);
+	ck_assert_msg(authctl_as(APPR_UID, out, sizeof(out), args) == 0,
+	    "grant approve failed: %s (see %s/authctl.log)", out, itest.dir);
+	/* well past the deadline for approval */
+	while (itest_now_ms() - t0 < (EMERG_S + 4) * 1000LL)
+		usleep(100000);
+	alive = itest_alive(pids, KIDS + 1);
+	(void)itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
+	    "%s/authd.conf session list", itest.builddir, itest.dir);
+	itest_kill_all(pids, KIDS + 1);
+	/* over, before any check can stop the test: the next logins must
+	 * rest on emergency grants again, not on this approved one */
+	snprintf(args, sizeof(args), "grant revoke %s --reason done", id);
+	ck_assert_int_eq(authctl_as(PRIV_UID, gone, sizeof(gone), args), 0);
+	ck_assert_msg(alive == KIDS + 1, "a session whose emergency grant was "
+	    "approved in time was ended (%d of %d processes left)", alive,
+	    KIDS + 1);
+	ck_assert_msg(strstr(out, "sprv") != NULL && strstr(out,
+	    "ends by session limit") != NULL, "%s", out);
+	ck_assert_int_eq(emergency_ends(), before);
+}
+END_TEST
+
 /* The deadline for approval is kept with the session: a restart of authd
  * does not let it run on. */
 START_TEST(emergency_deadline_survives_a_restart)
@@ -729,6 +772,7 @@ limits_suite(void)
 	tcase_add_test(tc, privileged_session_ends_with_its_grant);
 	tcase_add_test(tc, privileged_session_ends_when_its_grant_is_revoked);
 	tcase_add_test(tc, emergency_session_ends_unapproved);
+	tcase_add_test(tc, emergency_session_approved_meanwhile_goes_on);
 	tcase_add_test(tc, emergency_deadline_survives_a_restart);
 	tcase_add_test(tc, idle_timeout_warned_then_ended);
 	suite_add_tcase(s, tc);
