@@ -42,13 +42,39 @@ ec_key(void)
 	return k;
 }
 
-/* A certificate for key, signed by issuer (NULL: self-signed CA). */
+/* The extensions of a certificate (NULL: left out) and its digest. */
+struct profile {
+	const char *basic_constraints;
+	const char *key_usage;
+	const char *ext_key_usage;
+	const EVP_MD *md;               /* NULL: SHA-256 */
+};
+
+static const struct profile ca_profile = {
+	"critical,CA:TRUE", "critical,keyCertSign,cRLSign", NULL, NULL
+};
+static const struct profile card_profile = {
+	"critical,CA:FALSE", "critical,digitalSignature", NULL, NULL
+};
+
+static void
+add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
+{
+	X509_EXTENSION *ext;
+
+	if (value == NULL)
+		return;
+	ck_assert_ptr_nonnull(ext = X509V3_EXT_conf_nid(NULL, v3, nid, value));
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+}
+
+/* A certificate for key, signed by issuer (NULL: self-signed), as pr says. */
 static X509 *
-make_cert(const char *cn, EVP_PKEY *key, const struct pki *issuer,
-    long from, long until, int is_ca)
+make_cert_as(const char *cn, EVP_PKEY *key, const struct pki *issuer,
+    long from, long until, const struct profile *pr)
 {
 	X509V3_CTX v3;
-	X509_EXTENSION *ext;
 	X509 *x = X509_new();
 	X509_NAME *n = X509_NAME_new();
 
@@ -64,18 +90,22 @@ make_cert(const char *cn, EVP_PKEY *key, const struct pki *issuer,
 	X509_time_adj_ex(X509_getm_notAfter(x), 0, until, NULL);
 	X509_set_pubkey(x, key);
 	X509V3_set_ctx(&v3, issuer != NULL ? issuer->cert : x, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
-	    is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage, is_ca ?
-	    "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
-	X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
+	add_ext(x, &v3, NID_basic_constraints, pr->basic_constraints);
+	add_ext(x, &v3, NID_key_usage, pr->key_usage);
+	add_ext(x, &v3, NID_ext_key_usage, pr->ext_key_usage);
 	ck_assert_int_gt(X509_sign(x, issuer != NULL ? issuer->key : key,
-	    EVP_sha256()), 0);
+	    pr->md != NULL ? pr->md : EVP_sha256()), 0);
 	X509_NAME_free(n);
 	return x;
+}
+
+/* A certificate for key, signed by issuer (NULL: self-signed CA). */
+static X509 *
+make_cert(const char *cn, EVP_PKEY *key, const struct pki *issuer,
+    long from, long until, int is_ca)
+{
+	return make_cert_as(cn, key, issuer, from, until,
+	    is_ca ? &ca_profile : &card_profile);
 }
 
 static void
@@ -156,16 +186,24 @@ struct card {
 	struct card_reg reg;
 };
 
+/* A card of issuer (NULL: self-signed), its certificate made as pr says. */
+static void
+make_card_dated(struct card *c, const char *cn, const struct pki *issuer,
+    long from, long until, EVP_PKEY *key, const struct profile *pr)
+{
+	memset(c, 0, sizeof(*c));
+	c->key = key != NULL ? key : ec_key();
+	c->cert = make_cert_as(cn, c->key, issuer, from, until, pr);
+	c->der_len = der_of(c->cert, c->der, sizeof(c->der));
+	ck_assert_int_eq(card_fingerprint(c->der, c->der_len, c->reg.fpr), AUTHD_OK);
+	snprintf(c->reg.serial, sizeof(c->reg.serial), "%s", cn);
+}
+
 static void
 make_card(struct card *c, const char *cn, const struct pki *issuer, long from,
     long until, EVP_PKEY *key)
 {
-	memset(c, 0, sizeof(*c));
-	c->key = key != NULL ? key : ec_key();
-	c->cert = make_cert(cn, c->key, issuer, from, until, 0);
-	c->der_len = der_of(c->cert, c->der, sizeof(c->der));
-	ck_assert_int_eq(card_fingerprint(c->der, c->der_len, c->reg.fpr), AUTHD_OK);
-	snprintf(c->reg.serial, sizeof(c->reg.serial), "%s", cn);
+	make_card_dated(c, cn, issuer, from, until, key, &card_profile);
 }
 
 static void
