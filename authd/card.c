@@ -32,6 +32,7 @@ card_verdict_reason(int verdict)
 	case CARD_NO_CRL: return "no current CRL for the card's CA";
 	case CARD_NOT_REGISTERED: return "card not registered to this person";
 	case CARD_BAD_SIGNATURE: return "bad signature";
+	case CARD_CA_CERT: return "card certificate is a CA certificate";
 	default: return "card check failed";
 	}
 }
@@ -261,6 +262,17 @@ usable_for_signing(X509 *x)
 	return ku == UINT32_MAX || (ku & KU_DIGITAL_SIGNATURE) != 0;
 }
 
+/*
+ * A certificate that can issue others is a CA's, never a card's, even one
+ * of card_ca_file (it chains to itself): basicConstraints CA:TRUE, a key
+ * usage with keyCertSign, or a version 1 self-signed root.
+ */
+static int
+is_ca_certificate(X509 *x)
+{
+	return X509_check_ca(x) != 0;
+}
+
 /* Every registration is compared: the time does not say which one matched. */
 static int
 find_registered(const uint8_t fpr[CARD_FPR_LEN], const struct card_reg *regs,
@@ -331,6 +343,10 @@ card_verify(const char *ca_file, const char *crl_file,
 	if ((v = load_store(ca_file, crl_file, &st, err, errlen)) != CARD_OK ||
 	    (v = check_chain(st, x, now, err, errlen)) != CARD_OK)
 		goto out;
+	if (is_ca_certificate(x)) {
+		v = CARD_CA_CERT;
+		goto out;
+	}
 	if (card_fingerprint(cert, cert_len, fpr) != AUTHD_OK) {
 		v = CARD_ERROR;
 		goto out;

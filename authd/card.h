@@ -33,6 +33,7 @@ enum card_verdict {
 	CARD_NO_CRL,            /* CRL checking on, none (valid) for the issuer */
 	CARD_NOT_REGISTERED,
 	CARD_BAD_SIGNATURE,
+	CARD_CA_CERT,           /* a CA certificate presented as the card's own */
 	CARD_ERROR              /* out of memory, unreadable CA file ... */
 };
 
@@ -68,6 +69,7 @@ int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
  * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
  * current CRL. now: the time the validity dates are checked against.
  * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
+ * The card's certificate must not be a CA's.
  * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA and CARD_NO_CRL
  * (OpenSSL's words: "CRL has expired", ...).
  */

@@ -206,6 +206,14 @@ make_card(struct card *c, const char *cn, const struct pki *issuer, long from,
 	make_card_dated(c, cn, issuer, from, until, key, &card_profile);
 }
 
+/* A card valid now, with another profile. */
+static void
+make_card_as(struct card *c, const char *cn, const struct pki *issuer,
+    EVP_PKEY *key, const struct profile *pr)
+{
+	make_card_dated(c, cn, issuer, -DAY, 365 * DAY, key, pr);
+}
+
 static void
 free_card(struct card *c)
 {
@@ -405,6 +413,38 @@ START_TEST(bad_certificate_refused)
 }
 END_TEST
 
+START_TEST(ca_certificate_refused)
+{
+	static const struct profile sub_ca = {
+		"critical,CA:TRUE",
+		"critical,digitalSignature,keyCertSign,cRLSign", NULL, NULL
+	};
+	static const struct profile no_constraints = {
+		NULL, "critical,digitalSignature,keyCertSign", NULL, NULL
+	};
+	struct card sub, ku, root;
+
+	/* a subordinate CA of the card CA, its key on a card, registered */
+	make_card_as(&sub, "Sub CA", &ca, NULL, &sub_ca);
+	ck_assert_int_eq(verdict(ca_file, NULL, &sub, &sub.reg, 1, NULL),
+	    CARD_CA_CERT);
+	ck_assert_str_eq(card_verdict_reason(CARD_CA_CERT),
+	    "card certificate is a CA certificate");
+	/* no basicConstraints, but a key usage that signs certificates */
+	make_card_as(&ku, "signer", &ca, NULL, &no_constraints);
+	ck_assert_int_eq(verdict(ca_file, NULL, &ku, &ku.reg, 1, NULL),
+	    CARD_CA_CERT);
+	/* the card CA itself: it chains to itself */
+	make_card_as(&root, "root", NULL, NULL, &sub_ca);
+	write_pem(other_ca_file, root.cert);
+	ck_assert_int_eq(verdict(other_ca_file, NULL, &root, &root.reg, 1, NULL),
+	    CARD_CA_CERT);
+	free_card(&sub);
+	free_card(&ku);
+	free_card(&root);
+}
+END_TEST
+
 START_TEST(crl_checked)
 {
 	struct card alice, bob;
@@ -474,6 +514,7 @@ card_suite(void)
 	tcase_add_test(tc, not_registered_refused);
 	tcase_add_test(tc, tampered_signature_refused);
 	tcase_add_test(tc, bad_certificate_refused);
+	tcase_add_test(tc, ca_certificate_refused);
 	tcase_add_test(tc, crl_checked);
 	tcase_add_test(tc, cert_info);
 	suite_add_tcase(s, tc);
