@@ -33,6 +33,9 @@ card_verdict_reason(int verdict)
 	case CARD_NOT_REGISTERED: return "card not registered to this person";
 	case CARD_BAD_SIGNATURE: return "bad signature";
 	case CARD_CA_CERT: return "card certificate is a CA certificate";
+	case CARD_WRONG_PURPOSE:
+		return "card certificate not for client authentication "
+		    "(extendedKeyUsage)";
 	default: return "card check failed";
 	}
 }
@@ -273,6 +276,28 @@ is_ca_certificate(X509 *x)
 	return X509_check_ca(x) != 0;
 }
 
+/*
+ * Without an extendedKeyUsage the certificate is for any use; with one, it
+ * must name client authentication, Microsoft smart-card logon or any use.
+ * One that cannot be decoded, or given twice, allows nothing.
+ */
+static int
+allows_client_auth(X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku;
+	int crit = -1, i, nid, ok = 0;
+
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL)) == NULL)
+		return crit == -1;
+	for (i = 0; i < sk_ASN1_OBJECT_num(eku) && !ok; i++) {
+		nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+		ok = nid == NID_client_auth || nid == NID_ms_smartcard_login ||
+		    nid == NID_anyExtendedKeyUsage;
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	return ok;
+}
+
 /* Every registration is compared: the time does not say which one matched. */
 static int
 find_registered(const uint8_t fpr[CARD_FPR_LEN], const struct card_reg *regs,
@@ -345,6 +370,10 @@ card_verify(const char *ca_file, const char *crl_file,
 		goto out;
 	if (is_ca_certificate(x)) {
 		v = CARD_CA_CERT;
+		goto out;
+	}
+	if (!allows_client_auth(x)) {
+		v = CARD_WRONG_PURPOSE;
 		goto out;
 	}
 	if (card_fingerprint(cert, cert_len, fpr) != AUTHD_OK) {

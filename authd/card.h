@@ -34,6 +34,7 @@ enum card_verdict {
 	CARD_NOT_REGISTERED,
 	CARD_BAD_SIGNATURE,
 	CARD_CA_CERT,           /* a CA certificate presented as the card's own */
+	CARD_WRONG_PURPOSE,     /* an extendedKeyUsage without client auth */
 	CARD_ERROR              /* out of memory, unreadable CA file ... */
 };
 
@@ -69,7 +70,8 @@ int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
  * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
  * current CRL. now: the time the validity dates are checked against.
  * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
- * The card's certificate must not be a CA's.
+ * The card's certificate must not be a CA's, must allow client
+ * authentication or smart-card logon when it has an extendedKeyUsage.
  * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA and CARD_NO_CRL
  * (OpenSSL's words: "CRL has expired", ...).
  */

@@ -445,6 +445,51 @@ START_TEST(ca_certificate_refused)
 }
 END_TEST
 
+START_TEST(extended_key_usage_checked)
+{
+	static const struct profile email = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"emailProtection", NULL
+	};
+	static const struct profile server = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"serverAuth,codeSigning", NULL
+	};
+	static const struct profile client = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"emailProtection,clientAuth", NULL
+	};
+	static const struct profile logon = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"1.3.6.1.4.1.311.20.2.2", NULL
+	};
+	static const struct profile any = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"anyExtendedKeyUsage", NULL
+	};
+	const struct profile *refused[] = { &email, &server };
+	const struct profile *accepted[] = { &client, &logon, &any, &card_profile };
+	struct card c;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		make_card_as(&c, "alice", &ca, NULL, refused[i]);
+		ck_assert_int_eq(verdict(ca_file, NULL, &c, &c.reg, 1, NULL),
+		    CARD_WRONG_PURPOSE);
+		free_card(&c);
+	}
+	ck_assert_str_eq(card_verdict_reason(CARD_WRONG_PURPOSE),
+	    "card certificate not for client authentication (extendedKeyUsage)");
+	/* clientAuth, smart-card logon, any purpose, and no EKU at all */
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		make_card_as(&c, "alice", &ca, NULL, accepted[i]);
+		ck_assert_int_eq(verdict(ca_file, NULL, &c, &c.reg, 1, NULL),
+		    CARD_OK);
+		free_card(&c);
+	}
+}
+END_TEST
+
 START_TEST(crl_checked)
 {
 	struct card alice, bob;
@@ -515,6 +560,7 @@ card_suite(void)
 	tcase_add_test(tc, tampered_signature_refused);
 	tcase_add_test(tc, bad_certificate_refused);
 	tcase_add_test(tc, ca_certificate_refused);
+	tcase_add_test(tc, extended_key_usage_checked);
 	tcase_add_test(tc, crl_checked);
 	tcase_add_test(tc, cert_info);
 	suite_add_tcase(s, tc);
