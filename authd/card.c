@@ -36,6 +36,9 @@ card_verdict_reason(int verdict)
 	case CARD_WRONG_PURPOSE:
 		return "card certificate not for client authentication "
 		    "(extendedKeyUsage)";
+	case CARD_TOO_WEAK:
+		return "card certificate below security level 2 (weak key or "
+		    "signature)";
 	default: return "card check failed";
 	}
 }
@@ -211,10 +214,19 @@ load_store(const char *ca_file, const char *crl_file, X509_STORE **store_r,
 	return CARD_OK;
 }
 
+/*
+ * depth: where in the chain OpenSSL stopped. A key or a signature too weak
+ * at 0 is the card's certificate; above, a CA of card_ca_file, which would
+ * refuse every card it issued: the host's configuration (CARD_ERROR).
+ */
 static int
-verdict_of(int verr)
+verdict_of(int verr, int depth)
 {
 	switch (verr) {
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		return depth == 0 ? CARD_TOO_WEAK : CARD_ERROR;
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		return CARD_EXPIRED;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
@@ -245,13 +257,20 @@ check_chain(X509_STORE *st, X509 *x, time_t now, char *err, size_t errlen)
 		return CARD_ERROR;
 	}
 	X509_STORE_CTX_set_time(sc, 0, now);
+	X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(sc),
+	    CARD_AUTH_LEVEL);
 	if (X509_verify_cert(sc) == 1) {
 		X509_STORE_CTX_free(sc);
 		return CARD_OK;
 	}
 	verr = X509_STORE_CTX_get_error(sc);
-	snprintf(err, errlen, "%s", X509_verify_cert_error_string(verr));
-	v = verdict_of(verr);
+	v = verdict_of(verr, X509_STORE_CTX_get_error_depth(sc));
+	if (v == CARD_ERROR)
+		snprintf(err, errlen, "a CA certificate of the card CA file is "
+		    "below security level %d: %s", CARD_AUTH_LEVEL,
+		    X509_verify_cert_error_string(verr));
+	else
+		snprintf(err, errlen, "%s", X509_verify_cert_error_string(verr));
 	X509_STORE_CTX_free(sc);
 	return v;
 }

@@ -17,6 +17,14 @@
 #define CARD_SERIAL_MAX   64
 #define CARD_MAX_ACTIVE   4         /* one is the rule; a few tolerate a stale view */
 
+/*
+ * OpenSSL's security level for the card's chain: 2 refuses RSA and DSA keys
+ * under 2048 bits, EC keys under 224 bits, and certificates signed with
+ * SHA-1 or MD5. Not a configuration key: level 2 is what the CAs of today
+ * issue, and a site with weaker cards should reissue them, not lower it.
+ */
+#define CARD_AUTH_LEVEL   2
+
 /* One card registered (and active) for the person who logs in. */
 struct card_reg {
 	uint8_t fpr[CARD_FPR_LEN];
@@ -35,7 +43,9 @@ enum card_verdict {
 	CARD_BAD_SIGNATURE,
 	CARD_CA_CERT,           /* a CA certificate presented as the card's own */
 	CARD_WRONG_PURPOSE,     /* an extendedKeyUsage without client auth */
-	CARD_ERROR              /* out of memory, unreadable CA file ... */
+	CARD_TOO_WEAK,          /* key or signature below CARD_AUTH_LEVEL */
+	CARD_ERROR              /* out of memory, unreadable CA file, a CA of
+	                           card_ca_file below CARD_AUTH_LEVEL ... */
 };
 
 /* The text for the audit log ("card from an unknown CA", ...). */
@@ -71,9 +81,11 @@ int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
  * current CRL. now: the time the validity dates are checked against.
  * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
  * The card's certificate must not be a CA's, must allow client
- * authentication or smart-card logon when it has an extendedKeyUsage.
- * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA and CARD_NO_CRL
- * (OpenSSL's words: "CRL has expired", ...).
+ * authentication or smart-card logon when it has an extendedKeyUsage, and
+ * its chain must meet CARD_AUTH_LEVEL.
+ * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA, CARD_NO_CRL and
+ * CARD_TOO_WEAK (OpenSSL's words: "CRL has expired", "EE certificate key too
+ * weak", ...).
  */
 int card_verify(const char *ca_file, const char *crl_file,
     const uint8_t *cert, size_t cert_len,

@@ -358,7 +358,19 @@ card_check(struct dir_conn *dc, const struct verify_ctx *ctx,
 	 * Counted, as a failed factor: a revoked or expired card, another
 	 * person's, a bad signature, and a card of an unknown CA too, which may
 	 * be a forged one (a CA file that cannot be read is CARD_ERROR above).
+	 * So is a certificate that is no card's (a CA's, one for another
+	 * purpose) or too weak: the presented certificate's own fault, which
+	 * other cards of the same CA do not share (a CA of card_ca_file too
+	 * weak is CARD_ERROR above).
 	 */
+	if (v == CARD_TOO_WEAK && err[0] != '\0') {
+		char why[sizeof(res_r->reason)];
+
+		snprintf(why, sizeof(why), "%s: %.100s", card_verdict_reason(v),
+		    err);
+		fail(res_r, DIR_INVALID, why, "");
+		return;
+	}
 	fail(res_r, DIR_INVALID, card_verdict_reason(v), "");
 }
 

@@ -490,6 +490,54 @@ START_TEST(extended_key_usage_checked)
 }
 END_TEST
 
+START_TEST(weak_card_refused)
+{
+	struct profile sha1_signed = card_profile;
+	struct card small, old, p224;
+
+	/* RSA-1024: the card's own key */
+	make_card(&small, "dave", &ca, -DAY, 365 * DAY, EVP_RSA_gen(1024));
+	ck_assert_int_eq(verdict(ca_file, NULL, &small, &small.reg, 1, NULL),
+	    CARD_TOO_WEAK);
+	ck_assert_str_eq(err, "EE certificate key too weak");
+	ck_assert_str_eq(card_verdict_reason(CARD_TOO_WEAK),
+	    "card certificate below security level 2 (weak key or signature)");
+	/* a good key in a certificate the CA signed with SHA-1 */
+	sha1_signed.md = EVP_sha1();
+	make_card_as(&old, "dave", &ca, NULL, &sha1_signed);
+	ck_assert_int_eq(verdict(ca_file, NULL, &old, &old.reg, 1, NULL),
+	    CARD_TOO_WEAK);
+	ck_assert_str_eq(err, "CA signature digest algorithm too weak");
+	/* the smallest curve level 2 allows */
+	make_card(&p224, "dave", &ca, -DAY, 365 * DAY, EVP_EC_gen("P-224"));
+	ck_assert_int_eq(verdict(ca_file, NULL, &p224, &p224.reg, 1, NULL),
+	    CARD_OK);
+	free_card(&small);
+	free_card(&old);
+	free_card(&p224);
+}
+END_TEST
+
+START_TEST(weak_ca_is_the_hosts)
+{
+	struct pki weak;
+	struct card alice;
+
+	/* a CA of card_ca_file with an RSA-1024 key: every card of it fails */
+	ck_assert_ptr_nonnull(weak.key = EVP_RSA_gen(1024));
+	weak.cert = make_cert("Weak Card CA", weak.key, NULL, -DAY, 3650 * DAY, 1);
+	write_pem(other_ca_file, weak.cert);
+	make_card(&alice, "alice", &weak, -DAY, 365 * DAY, NULL);
+	ck_assert_int_eq(verdict(other_ca_file, NULL, &alice, &alice.reg, 1, NULL),
+	    CARD_ERROR);
+	ck_assert_str_eq(err, "a CA certificate of the card CA file is below "
+	    "security level 2: CA certificate key too weak");
+	free_card(&alice);
+	X509_free(weak.cert);
+	EVP_PKEY_free(weak.key);
+}
+END_TEST
+
 START_TEST(crl_checked)
 {
 	struct card alice, bob;
@@ -561,6 +609,8 @@ card_suite(void)
 	tcase_add_test(tc, bad_certificate_refused);
 	tcase_add_test(tc, ca_certificate_refused);
 	tcase_add_test(tc, extended_key_usage_checked);
+	tcase_add_test(tc, weak_card_refused);
+	tcase_add_test(tc, weak_ca_is_the_hosts);
 	tcase_add_test(tc, crl_checked);
 	tcase_add_test(tc, cert_info);
 	suite_add_tcase(s, tc);
