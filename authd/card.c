@@ -317,6 +317,67 @@ allows_client_auth(X509 *x)
 	return ok;
 }
 
+/*
+ * OpenSSL's bits of security for each level (SSL_CTX_set_security_level(3)),
+ * which its chain check asks of keys and signature digests.
+ */
+static const int auth_level_bits[] = { 0, 80, 112, 128, 192, 256 };
+
+/*
+ * The card's own key, and the digest its CA signed it with, at
+ * CARD_AUTH_LEVEL: what OpenSSL's chain check asks of the end of a chain,
+ * in its words, for a certificate judged without its chain (authctl).
+ */
+static int
+meets_auth_level(X509 *x, char *err, size_t errlen)
+{
+	int bits = auth_level_bits[CARD_AUTH_LEVEL], sig_bits = -1, verr;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+
+	if (pk == NULL || EVP_PKEY_get_security_bits(pk) < bits)
+		verr = X509_V_ERR_EE_KEY_TOO_SMALL;
+	else if (X509_get_signature_info(x, NULL, NULL, &sig_bits, NULL) != 1 ||
+	    sig_bits < bits)
+		verr = X509_V_ERR_CA_MD_TOO_WEAK;
+	else
+		return 1;
+	snprintf(err, errlen, "%s", X509_verify_cert_error_string(verr));
+	return 0;
+}
+
+/*
+ * What makes a certificate no card's, whoever issued it: one check for
+ * authctl's registration and authd's login, so that a card registered is
+ * one that can log in. At login the chain check has already judged the
+ * level, with the CAs'.
+ */
+static int
+check_own(X509 *x, char *err, size_t errlen)
+{
+	if (!meets_auth_level(x, err, errlen))
+		return CARD_TOO_WEAK;
+	if (is_ca_certificate(x))
+		return CARD_CA_CERT;
+	if (!allows_client_auth(x))
+		return CARD_WRONG_PURPOSE;
+	return CARD_OK;
+}
+
+int
+card_cert_check(const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+	X509 *x;
+	int v;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((x = parse_cert(data, len)) == NULL)
+		return CARD_BAD_CERT;
+	v = check_own(x, err, errlen);
+	X509_free(x);
+	return v;
+}
+
 /* Every registration is compared: the time does not say which one matched. */
 static int
 find_registered(const uint8_t fpr[CARD_FPR_LEN], const struct card_reg *regs,
@@ -387,14 +448,8 @@ card_verify(const char *ca_file, const char *crl_file,
 	if ((v = load_store(ca_file, crl_file, &st, err, errlen)) != CARD_OK ||
 	    (v = check_chain(st, x, now, err, errlen)) != CARD_OK)
 		goto out;
-	if (is_ca_certificate(x)) {
-		v = CARD_CA_CERT;
+	if ((v = check_own(x, err, errlen)) != CARD_OK)
 		goto out;
-	}
-	if (!allows_client_auth(x)) {
-		v = CARD_WRONG_PURPOSE;
-		goto out;
-	}
 	if (card_fingerprint(cert, cert_len, fpr) != AUTHD_OK) {
 		v = CARD_ERROR;
 		goto out;

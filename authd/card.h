@@ -76,13 +76,23 @@ int card_cert_info(const uint8_t *data, size_t len, struct card_cert_info *info_
 int card_cert_has_policy(const uint8_t *data, size_t len, const char *oids);
 
 /*
+ * The certificate (DER or PEM) on its own, without its chain or dates, as
+ * authctl judges it at registration and card_verify at every login: CARD_OK,
+ * CARD_BAD_CERT (not a certificate), CARD_TOO_WEAK (its key, or the digest
+ * it was signed with, below CARD_AUTH_LEVEL; err gets OpenSSL's words, "EE
+ * certificate key too weak" or "CA signature digest algorithm too weak"),
+ * CARD_CA_CERT or CARD_WRONG_PURPOSE.
+ */
+int card_cert_check(const uint8_t *data, size_t len, char *err, size_t errlen);
+
+/*
  * The verdict on a card's answer. ca_file: PEM CA certificate(s); crl_file
  * (may be NULL): PEM CRL(s), then every certificate of the chain must have a
  * current CRL. now: the time the validity dates are checked against.
  * matched_r (may be NULL) gets the index in regs of the card on CARD_OK.
- * The card's certificate must not be a CA's, must allow client
- * authentication or smart-card logon when it has an extendedKeyUsage, and
- * its chain must meet CARD_AUTH_LEVEL.
+ * Its chain must meet CARD_AUTH_LEVEL, and the card's certificate pass
+ * card_cert_check: not a CA's, allowing client authentication or smart-card
+ * logon when it has an extendedKeyUsage.
  * err gets a detail for logs on CARD_ERROR, CARD_UNKNOWN_CA, CARD_NO_CRL and
  * CARD_TOO_WEAK (OpenSSL's words: "CRL has expired", "EE certificate key too
  * weak", ...).

@@ -538,6 +538,64 @@ START_TEST(weak_ca_is_the_hosts)
 }
 END_TEST
 
+/*
+ * authctl refuses at registration, with card_cert_check and without the
+ * chain, exactly the certificates card_verify refuses at login for what
+ * they are themselves, with the same detail.
+ */
+START_TEST(registration_check_agrees_with_login)
+{
+	static const struct profile sub_ca = {
+		"critical,CA:TRUE", "critical,digitalSignature,keyCertSign", NULL,
+		NULL
+	};
+	static const struct profile email = {
+		"critical,CA:FALSE", "critical,digitalSignature",
+		"emailProtection", NULL
+	};
+	struct profile sha1_signed = card_profile;
+	struct {
+		const char *key;        /* "RSA-n" or a curve */
+		const struct profile *pr;
+		int verdict;
+		const char *detail;
+	} cases[] = {
+		{ "P-256", &card_profile, CARD_OK, "" },
+		{ "P-224", &card_profile, CARD_OK, "" },
+		{ "RSA-2048", &card_profile, CARD_OK, "" },
+		{ "RSA-1024", &card_profile, CARD_TOO_WEAK,
+		    "EE certificate key too weak" },
+		{ "P-256", &sha1_signed, CARD_TOO_WEAK,
+		    "CA signature digest algorithm too weak" },
+		{ "P-256", &sub_ca, CARD_CA_CERT, "" },
+		{ "P-256", &email, CARD_WRONG_PURPOSE, "" },
+	};
+	char detail[256];
+	struct card c;
+	EVP_PKEY *k;
+	size_t i;
+
+	sha1_signed.md = EVP_sha1();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		k = strncmp(cases[i].key, "RSA-", 4) == 0 ?
+		    EVP_RSA_gen((unsigned int)atoi(cases[i].key + 4)) :
+		    EVP_EC_gen(cases[i].key);
+		ck_assert_ptr_nonnull(k);
+		make_card_as(&c, "alice", &ca, k, cases[i].pr);
+		ck_assert_int_eq(card_cert_check(c.der, c.der_len, detail,
+		    sizeof(detail)), cases[i].verdict);
+		ck_assert_str_eq(detail, cases[i].detail);
+		ck_assert_int_eq(verdict(ca_file, NULL, &c, &c.reg, 1, NULL),
+		    cases[i].verdict);
+		if (cases[i].verdict == CARD_TOO_WEAK)
+			ck_assert_str_eq(err, cases[i].detail);
+		free_card(&c);
+	}
+	ck_assert_int_eq(card_cert_check((const uint8_t *)"junk", 4, detail,
+	    sizeof(detail)), CARD_BAD_CERT);
+}
+END_TEST
+
 START_TEST(crl_checked)
 {
 	struct card alice, bob;
@@ -611,6 +669,7 @@ card_suite(void)
 	tcase_add_test(tc, extended_key_usage_checked);
 	tcase_add_test(tc, weak_card_refused);
 	tcase_add_test(tc, weak_ca_is_the_hosts);
+	tcase_add_test(tc, registration_check_agrees_with_login);
 	tcase_add_test(tc, crl_checked);
 	tcase_add_test(tc, cert_info);
 	suite_add_tcase(s, tc);
