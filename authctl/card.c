@@ -364,6 +364,26 @@ check_rules(struct actl *a, const char *event, const char *uid,
 	return ACTL_FAIL;
 }
 
+/*
+ * authd's own checks of a card's certificate (authd/card.c), so that no card
+ * is registered that authd would refuse at every login; in the words of
+ * authd's audit reason. Neither the chain nor the dates: card_ca_file is
+ * authd's, and a card may be registered before it is valid.
+ */
+static int
+cert_can_log_in(const uint8_t *cert, size_t len, const char *cert_file)
+{
+	char detail[256];
+	int v;
+
+	if ((v = card_cert_check(cert, len, detail, sizeof(detail))) == CARD_OK)
+		return 1;
+	fprintf(stderr, "authctl: refused: %s: %s%s%s: authd refuses every "
+	    "login with it\n", cert_file, card_verdict_reason(v),
+	    detail[0] != '\0' ? ": " : "", detail);
+	return 0;
+}
+
 int
 actl_card_add(struct actl *a, const char *event, const char *uid,
     const char *cert_file, const char *serial, const char *state,
@@ -395,6 +415,10 @@ actl_card_add(struct actl *a, const char *event, const char *uid,
 	if (card_cert_info(buf, len, info) != AUTHD_OK) {
 		fprintf(stderr, "authctl: %s is not an X.509 certificate (DER or PEM)\n",
 		    cert_file);
+		ret = ACTL_USAGE;
+		goto out;
+	}
+	if (!cert_can_log_in(buf, len, cert_file)) {
 		ret = ACTL_USAGE;
 		goto out;
 	}

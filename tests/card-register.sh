@@ -80,6 +80,75 @@ expect 1 "the directory refused" "a person who is not an administrator cannot re
 run "$ADMIN" "${C[@]}" card register sato /etc/hostname
 expect 2 "is not an X.509 certificate" "a file that is no certificate"
 
+# Certificates the test CA signs that authd refuses at every login (authd/
+# card.c): a CA's, one for another purpose, weak ones. make_cert NAME KEYARGS
+# DIGEST EXTENSIONS: $CARDS/NAME.pem, otherwise a good card's certificate.
+make_cert() {
+	local name=$1 keyargs=$2 digest=$3 ext=$4
+	openssl genpkey $keyargs -out "$CARDS/$name.key" 2>/dev/null &&
+	    openssl req -new -key "$CARDS/$name.key" -subj "/O=Test Village/CN=$name" \
+	    -out "$CARDS/$name.csr" &&
+	    printf 'basicConstraints = critical,%s\n' "$ext" >"$CARDS/$name.ext" &&
+	    openssl x509 -req -in "$CARDS/$name.csr" -CA "$CARDS/ca/ca.pem" \
+	    -CAkey "$CARDS/ca/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+	    -days 30 "-$digest" -extfile "$CARDS/$name.ext" \
+	    -out "$CARDS/$name.pem" 2>/dev/null ||
+	    { echo "FAIL: cannot make the certificate $name"; exit 1; }
+}
+EC="-algorithm EC -pkeyopt ec_paramgen_curve:P-256"
+CLIENT="CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth"
+make_cert ca-card "$EC" sha256 "CA:TRUE
+keyUsage = critical,digitalSignature,keyCertSign
+extendedKeyUsage = clientAuth"
+make_cert mail-card "$EC" sha256 "CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = emailProtection"
+make_cert rsa1024-card "-algorithm RSA -pkeyopt rsa_keygen_bits:1024" sha256 "$CLIENT"
+make_cert sha1-card "$EC" sha1 "$CLIENT"
+make_cert good-card "$EC" sha256 "$CLIENT"
+
+# cards_of UID N WHAT: the person has exactly N card entries.
+cards_of() {
+	local found
+	found=$(ldapsearch -Q -LLL -Y EXTERNAL -H "$LDAPI_URI" -b "uid=$1,$PEOPLE" \
+	    "(objectClass=authdCard)" dn) || { fail "$3 (search failed)"; return; }
+	found=$(grep -c '^dn:' <<<"$found")
+	[ "$found" -eq "$2" ] && ok "$3" || fail "$3 ($found card entries under $1)"
+}
+
+# Each to a person without a card, so that each case stands on its own.
+run "$ADMIN" "${C[@]}" card register tanaka "$CARDS/ca-card.pem" --serial BAD-CA
+expect 2 "refused: $CARDS/ca-card.pem: card certificate is a CA certificate: authd refuses every login with it" \
+    "a CA:TRUE certificate is refused at registration"
+cards_of tanaka 0 "nothing is written for the CA certificate"
+
+run "$ADMIN" "${C[@]}" card register ito "$CARDS/mail-card.pem"
+expect 2 "refused: $CARDS/mail-card.pem: card certificate not for client authentication (extendedKeyUsage)" \
+    "an emailProtection-only certificate is refused at registration"
+cards_of ito 0 "nothing is written for the emailProtection certificate"
+
+# root: the administrator may not add a card of her own
+run root "${CC[@]}" card register yamada "$CARDS/rsa1024-card.pem"
+expect 2 "refused: $CARDS/rsa1024-card.pem: card certificate below security level 2 (weak key or signature): EE certificate key too weak" \
+    "an RSA-1024 certificate is refused at registration"
+cards_of yamada 0 "nothing is written for the RSA-1024 certificate"
+
+# card issue adds the card through the same code as card register
+run "$ADMIN" "${C[@]}" card issue tanaka "$CARDS/sha1-card.pem"
+expect 2 "card certificate below security level 2 (weak key or signature): CA signature digest algorithm too weak" \
+    "card issue refuses a certificate the CA signed with SHA-1"
+cards_of tanaka 0 "nothing is written for the SHA-1 certificate"
+grep -Eq "user=(tanaka|ito|yamada)" "$ETC/audit.log" &&
+    fail "a refused certificate is in the audit log" ||
+    ok "no refused certificate is in the audit log (nothing was done)"
+
+run "$ADMIN" "${C[@]}" card register tanaka "$CARDS/good-card.pem" --serial GOOD-1
+expect 0 "tanaka: card GOOD-1 registered and active" \
+    "a certificate made the same way, for client authentication, registers"
+cards_of tanaka 1 "the good certificate is tanaka's one card"
+
 run "$ADMIN" "${C[@]}" card list
 expect 0 "VC-0001" "card list shows the cards"
 [[ "$out" == *suzuki* && "$out" == *"Test Village Card CA"* ]] &&
