@@ -233,23 +233,6 @@ START_TEST(removed_token_no_second_factor)
 }
 END_TEST
 
-/* The code alone, under a policy of possession only; the PAM result. */
-static int
-login_code(const char *service, const char *user, const char *code,
-    struct pam_run *run)
-{
-	pam_handle_t *pamh;
-	int r;
-
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = code;
-	run->nanswers = 1;
-	pamh = itest_pam_start(service, user, run);
-	r = pam_authenticate(pamh, 0);
-	itest_pam_end(pamh, r);
-	return r;
-}
-
 /* pwdFailureTime values of uid's entry. */
 static int
 failure_times(const char *uid)
@@ -289,14 +272,14 @@ START_TEST(no_password_no_login_without_one)
 	enroll("tgen", secret, sizeof(secret));
 
 	code_at(secret, 0, code, sizeof(code));
-	ck_assert_int_ne(login_code(codeonly, "tgen", code, &run), PAM_SUCCESS);
+	ck_assert_int_ne(itest_login(codeonly, "tgen", code, &run), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "no password in the directory") != NULL,
 	    "shown: %s", run.shown);
 	ck_assert_int_eq(itest_audit_count("user=tgen", "result=perm_denied",
 	    "so\\x20no\\x20lockout", NULL), 1);
 
 	code[5] = (char)('0' + (code[5] - '0' + 5) % 10);
-	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
 	ck_assert_msg(strstr(run.shown, "no password") == NULL, "shown: %s", run.shown);
 	ck_assert_int_eq(itest_audit_count("user=tgen", "wrong\\x20totp\\x20code",
 	    "not\\x20counted", NULL), 1);
@@ -309,10 +292,10 @@ START_TEST(no_password_no_login_without_one)
 	itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
 	    "dn: uid=tgen,ou=people,%s\nchangetype: modify\ndelete: pwdReset\n"
 	    "LDIF\n", itest.ldapi_uri, itest.base_dn);
-	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(codeonly, "tgen", code, &run), PAM_AUTH_ERR);
 	ck_assert_int_eq(failure_times("tgen"), 1);
 	code_at(secret, 30, code, sizeof(code));
-	ck_assert_int_eq(login_code(codeonly, "tgen", code, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(codeonly, "tgen", code, &run), PAM_SUCCESS);
 }
 END_TEST
 
