@@ -119,6 +119,16 @@ as_uid() {
 	    "$@" -Q -Y EXTERNAL -H "$LDAPI_URI"
 }
 
+check "slapd's worker threads: twice the CPUs, at least 4 (cn=config olcThreads)"
+want=$((2 * $(nproc)))
+[ "$want" -ge 4 ] || want=4
+[ -n "${AUTHD_SLAPD_THREADS:-}" ] && want=$AUTHD_SLAPD_THREADS
+run 0 root ldapsearch -o ldif-wrap=no -LLL -b cn=config -s base olcThreads
+has "^olcThreads: $want\$"
+run 1 "$authd_slapd" init "$dir.threads" --threads 1
+has "--threads: a number 2-1024 (slapd's olcThreads), not 1"
+[ ! -e "$dir.threads" ] || fail "a refused init left $dir.threads behind"
+
 check "the schema in cn=config holds authdAccount"
 run 0 root ldapsearch -o ldif-wrap=no -LLL -b cn=subschema -s base objectClasses
 has "NAME 'authdAccount'"
