@@ -168,10 +168,25 @@ nss_conn_close(struct nss_conn *c)
 	nss_conn_unref(c);
 }
 
+/* An answer not taken whole within NSS_IO_TIMEOUT_MS: said, and closed. */
+static void
+nss_conn_too_slow(struct nss_conn *c)
+{
+	authd_log(LOG_NOTICE, "nss: uid %ld did not take its answer within "
+	    "%d s; closed", (long)c->uid, NSS_IO_TIMEOUT_MS / 1000);
+	nss_conn_close(c);
+}
+
+/* Idle, silent or too slow a reader (a deadline past while sending). */
 static void
 nss_conn_on_timer(struct loop_timer *t)
 {
-	nss_conn_close(t->arg);
+	struct nss_conn *c = t->arg;
+
+	if (c->wbuf != NULL && c->send_until != 0)
+		nss_conn_too_slow(c);
+	else
+		nss_conn_close(c);
 }
 
 static void
@@ -208,10 +223,7 @@ nss_conn_flush(struct nss_conn *c)
 			if (c->send_until == 0)
 				c->send_until = now + NSS_IO_TIMEOUT_MS;
 			if (now >= c->send_until) {
-				authd_log(LOG_NOTICE, "nss: uid %ld did not take its "
-				    "answer within %d s; closed", (long)c->uid,
-				    NSS_IO_TIMEOUT_MS / 1000);
-				nss_conn_close(c);
+				nss_conn_too_slow(c);
 				return;
 			}
 			nss_conn_watch(c, EPOLLOUT, c->send_until - now);

@@ -618,6 +618,81 @@ START_TEST(one_enumeration_per_user)
 }
 END_TEST
 
+/*
+ * An answer is sent whole within 10 s, however it is read: a reader taking
+ * 4 KiB every 100 ms (40 KiB/s; by 10 s it holds at most 400 KiB and the
+ * socket's buffer), asking for an answer of over four socket buffers, is cut
+ * off about 10 s after the answer first stalled, its enumeration place is
+ * given back, and lookups go on. With the deadline counted again from each
+ * bit of progress it read the whole answer, in about 20 s.
+ */
+START_TEST(slow_reader_cut_off)
+{
+	static const unsigned char end[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
+	    0, 8, 0, 1, 0 };
+	unsigned char last[sizeof(end)] = { 0 };
+	char chunk[4096], out[4096];
+	struct pollfd p;
+	struct passwd pw;
+	size_t total = 0;
+	double t0, took;
+	ssize_t n;
+	int fd, err, more;
+
+	/* as many again as enumerations_bounded added: about 80 bytes each */
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "cat "
+	    "/proc/sys/net/core/wmem_default 2>/dev/null || echo 212992"), 0);
+	more = atoi(out) / 20 > 10000 ? atoi(out) / 20 : 10000;
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 %d); do printf 'dn: uid=slow%%d,"
+	    "ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n"
+	    "objectClass: authdAccount\nuid: slow%%d\ncn: Slow %%d\nsn: Slow\n"
+	    "uidNumber: %%d\ngidNumber: %%d\nhomeDirectory: /home/slow%%d\n"
+	    "authdAccountState: active\n\n' $i $i $i $((100000 + i)) $((100000 + i)) $i; done | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", more, itest.base_dn,
+	    itest.ldapi_uri), 0);
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 100); do %s getent passwd slow%d "
+	    ">/dev/null && exit 0; sleep 0.1; done; exit 1", wrap, more), 0);
+
+	fd = enum_request();
+	t0 = now_s();
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	for (;;) {
+		ck_assert_msg(now_s() - t0 < 90, "still open after 90 s (%zu bytes)",
+		    total);
+		ck_assert_int_eq(poll(&p, 1, 30000), 1);
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
+			break;
+		if ((size_t)n >= sizeof(last)) {
+			memcpy(last, chunk + n - sizeof(last), sizeof(last));
+		} else {
+			memmove(last, last + n, sizeof(last) - (size_t)n);
+			memcpy(last + sizeof(last) - n, chunk, (size_t)n);
+		}
+		total += (size_t)n;
+		usleep(100 * 1000);
+	}
+	took = now_s() - t0;
+	close(fd);
+	ck_assert_msg(memcmp(last, end, sizeof(end)) != 0, "the whole answer "
+	    "(%zu bytes) was read in %.1f s: the 10 s deadline did not hold",
+	    total, took);
+	ck_assert_msg(took >= 9, "cut off after %.1f s, before its 10 s", took);
+	ck_assert_int_eq(itest_sh("grep -q 'nss: uid 0 did not take its answer "
+	    "within 10 s; closed' %s/authd.log", itest.dir), 0);
+	/* its place is free again, and lookups are served */
+	fd = enum_request();
+	ck_assert_int_gt(read_for(fd, out, sizeof(out), 5000), 8);
+	ck_assert_msg(out[3] == 16, "not a passwd entry: type %d", out[3]);
+	close(fd);
+	fd = enum_request();
+	ck_assert_int_gt(read_for(fd, out, sizeof(out), 5000), 8);
+	ck_assert_msg(out[3] == 16, "second place: type %d", out[3]);
+	close(fd);
+	ck_assert_int_eq(p_getpwnam("slow17", &pw, buf, sizeof(buf), &err),
+	    NSS_STATUS_SUCCESS);
+}
+END_TEST
+
 static Suite *
 nss_suite(void)
 {
@@ -641,6 +716,7 @@ nss_suite(void)
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
 	tcase_add_test(tc, enumerations_bounded);
 	tcase_add_test(tc, one_enumeration_per_user);
+	tcase_add_test(tc, slow_reader_cut_off);
 	suite_add_tcase(s, tc);
 	return s;
 }
