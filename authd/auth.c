@@ -111,6 +111,16 @@ auth_audit_async(struct server *srv, const char *event,
 	j->audit_event = event;
 	j->audit_result = result;
 	snprintf(j->audit_reason, sizeof(j->audit_reason), "%s", reason);
+	if (srv->workers == NULL) {
+		/* authd is stopping and its workers are gone: written and
+		 * synced here, on the loop's thread */
+		decide_audit_only(j, NULL);
+		if (authd_audit_sync(srv->audit, j->head.audit_end) != AUTHD_OK)
+			authd_log(LOG_ERR, "%s: audit record not synced to disk: "
+			    "%s", event, reason);
+		job_free(&j);
+		return;
+	}
 	if (worker_pool_pending(srv->workers) > AUDIT_QUEUE_MAX) {
 		decide_audit_only(j, NULL);
 		job_free(&j);

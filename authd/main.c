@@ -404,6 +404,9 @@ server_teardown(struct server *srv)
 	 * stops is made there (bounded by ldap_timeout), the rest cancelled */
 	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
+	/* refusals of the rate limit counted since the last minute: recorded
+	 * now (on this thread), not lost with the process */
+	conn_report_rate_limits(srv);
 	/* the last records' checkpoint, on this thread */
 	checkpointer_free(&srv->checkpoints);
 	/* the searches post to revoke: stop them first */

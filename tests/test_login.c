@@ -645,6 +645,20 @@ login_after_refill(uid_t uid, const char *user)
 	_exit(92);
 }
 
+/* The refusals of uid's the rate limit counted, summed over its count
+ * records ("N connections and requests ... since the last count"). */
+static long
+rate_counted(long uid)
+{
+	char out[64];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "grep -F "
+	    "'since\\x20the\\x20last\\x20count' %s | grep -F 'event=rate_limit' | "
+	    "grep -F 'peer_uid=%ld ' | grep -o -E 'reason=[0-9]+' | cut -d= -f2 | "
+	    "awk '{ s += $1 } END { print s + 0 }'", itest.audit_log, uid), 0);
+	return atol(out);
+}
+
 /*
  * One user cannot flood the audit log through the user socket: past a burst
  * of USER_RATE_BURST, its connections are taken at USER_RATE_PER_S a second
@@ -699,6 +713,10 @@ START_TEST(user_socket_rate_per_uid)
 	    "status %d (92: no login of its own after 12 s)", st);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=rafa",
 	    "peer_uid=20063 ", "result=success", NULL), 1);
+	/* the refusals after the first are counted: recorded each minute and,
+	 * for the last minute's, when authd stops */
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_gt(rate_counted(20063), 0);
 }
 END_TEST
 
