@@ -483,6 +483,41 @@ START_TEST(authd_stuck_or_stopped_unavailable)
 }
 END_TEST
 
+/*
+ * Add n people PREFIX1..PREFIXn (uidNumber = gidNumber = first_id + i), about
+ * 80 bytes each in an enumeration's answer, and wait until the view has the
+ * last one. Returns n.
+ */
+static int
+add_people(const char *prefix, int n, long first_id)
+{
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 %d); do printf 'dn: uid=%s%%d,"
+	    "ou=people,%s\\nobjectClass: inetOrgPerson\\nobjectClass: posixAccount\\n"
+	    "objectClass: authdAccount\\nuid: %s%%d\\ncn: %s %%d\\nsn: %s\\n"
+	    "uidNumber: %%d\\ngidNumber: %%d\\nhomeDirectory: /home/%s%%d\\n"
+	    "authdAccountState: active\\n\\n' $i $i $i $((%ld + i)) $((%ld + i)) $i; done | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", n, prefix, itest.base_dn,
+	    prefix, prefix, prefix, prefix, first_id, first_id, itest.ldapi_uri), 0);
+	ck_assert_int_eq(itest_sh("for i in $(seq 1 100); do %s getent passwd %s%d "
+	    ">/dev/null && exit 0; sleep 0.1; done; exit 1", wrap, prefix, n), 0);
+	return n;
+}
+
+/* How many people an enumeration needs to fill times socket send buffers
+ * (net.core.wmem_default, 208 KiB unless the host says otherwise), at
+ * least at_least. */
+static int
+people_for_buffers(int times, int at_least)
+{
+	char out[64];
+	int n;
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "cat "
+	    "/proc/sys/net/core/wmem_default 2>/dev/null || echo 212992"), 0);
+	n = atoi(out) / 80 * times;
+	return n > at_least ? n : at_least;
+}
+
 /* Send an NSS request without fields (an enumeration) on a new connection. */
 static int
 enum_request(void)
@@ -513,24 +548,8 @@ START_TEST(enumerations_bounded)
 
 	ck_assert_int_eq(itest_set_conf("nss_enumerate", "yes"), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
-	/*
-	 * More than a socket's send buffer of answers (about 90 bytes each;
-	 * the buffer is net.core.wmem_default, 208 KiB unless the host says
-	 * otherwise): the answers stall in the socket.
-	 */
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "cat "
-	    "/proc/sys/net/core/wmem_default 2>/dev/null || echo 212992"), 0);
-	many = atoi(out) / 40 > 5000 ? atoi(out) / 40 : 5000;
-	ck_assert_int_eq(itest_sh("for i in $(seq 1 %d); do printf 'dn: uid=many%%d,"
-	    "ou=people,%s\\nobjectClass: inetOrgPerson\\nobjectClass: posixAccount\\n"
-	    "objectClass: authdAccount\\nuid: many%%d\\ncn: Many %%d\\nsn: Many\\n"
-	    "uidNumber: %%d\\ngidNumber: %%d\\nhomeDirectory: /home/many%%d\\n"
-	    "authdAccountState: active\\n\\n' $i $i $i $((50000 + i)) $((50000 + i)) $i; done | "
-	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", many, itest.base_dn,
-	    itest.ldapi_uri), 0);
-	/* the view has them: the last one resolves */
-	ck_assert_int_eq(itest_sh("for i in $(seq 1 100); do %s getent passwd many%d "
-	    ">/dev/null && exit 0; sleep 0.1; done; exit 1", wrap, many), 0);
+	/* more than a socket's send buffer of answers: they stall in it */
+	many = add_people("many", people_for_buffers(2, 5000), 50000);
 	a = enum_request();
 	b = enum_request();
 	/* both answers have begun (and stall, unread, in full sockets) */
@@ -637,21 +656,10 @@ START_TEST(slow_reader_cut_off)
 	size_t total = 0;
 	double t0, took;
 	ssize_t n;
-	int fd, err, more;
+	int fd, err;
 
-	/* as many again as enumerations_bounded added: about 80 bytes each */
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "cat "
-	    "/proc/sys/net/core/wmem_default 2>/dev/null || echo 212992"), 0);
-	more = atoi(out) / 20 > 10000 ? atoi(out) / 20 : 10000;
-	ck_assert_int_eq(itest_sh("for i in $(seq 1 %d); do printf 'dn: uid=slow%%d,"
-	    "ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n"
-	    "objectClass: authdAccount\nuid: slow%%d\ncn: Slow %%d\nsn: Slow\n"
-	    "uidNumber: %%d\ngidNumber: %%d\nhomeDirectory: /home/slow%%d\n"
-	    "authdAccountState: active\n\n' $i $i $i $((100000 + i)) $((100000 + i)) $i; done | "
-	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", more, itest.base_dn,
-	    itest.ldapi_uri), 0);
-	ck_assert_int_eq(itest_sh("for i in $(seq 1 100); do %s getent passwd slow%d "
-	    ">/dev/null && exit 0; sleep 0.1; done; exit 1", wrap, more), 0);
+	/* beside enumerations_bounded's, four buffers' worth more */
+	add_people("slow", people_for_buffers(4, 10000), 100000);
 
 	fd = enum_request();
 	t0 = now_s();
