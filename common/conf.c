@@ -674,6 +674,14 @@ authd_conf_validate(struct authd_conf *c, char *err, size_t errlen)
 	if (c->banner_file != NULL &&
 	    (r = authd_check_file_safe(c->banner_file, 0, err, errlen)) != AUTHD_OK)
 		return r;
+	/*
+	 * libldap reads it only when a TLS connection is made: missing, every
+	 * connection would fail as "Can't contact LDAP server"; writable by
+	 * someone else, they could make authd trust their own server.
+	 */
+	if (c->ldap_ca_file != NULL &&
+	    (r = authd_check_file_safe(c->ldap_ca_file, 0, err, errlen)) != AUTHD_OK)
+		return r;
 	/* A listed AAGUID is believed only from an attestation that chains to a root. */
 	list = c->fido2_biometric_aaguids;
 	if (authd_list_next(&list, &len) != NULL &&

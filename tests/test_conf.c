@@ -129,15 +129,19 @@ END_TEST
 START_TEST(good_file)
 {
 	struct authd_conf c;
-	const char *text =
+	char text[PATH_MAX + 2048];
+	/* validate() checks it as it checks banner_file */
+	const char *ca = write_file("ca.pem", 0644, "-----BEGIN CERTIFICATE-----\n");
+
+	snprintf(text, sizeof(text),
 	    "# authd test configuration\n"
 	    "\n"
 	    "socket = /tmp/a/authd.sock\n"
 	    "user_socket=/tmp/a/user.sock\n"
 	    "\tnss_socket   =   /tmp/a/nss.sock   \n"
-	    "ldap_uri = ldapi://%2Ftmp%2Fsl.sock  ldap://ldap1.example.com ldaps://ldap2\n"
+	    "ldap_uri = ldapi://%%2Ftmp%%2Fsl.sock  ldap://ldap1.example.com ldaps://ldap2\n"
 	    "ldap_starttls = no\n"
-	    "ldap_ca_file = /etc/ssl/ca.pem\n"
+	    "ldap_ca_file = %s\n"
 	    "card_pin_policies = 1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7\n"
 	    "ldap_timeout = 300\n"
 	    "ldap_pool_size = 1\n"
@@ -152,7 +156,7 @@ START_TEST(good_file)
 	    "max_clients = 65536\n"
 	    "fail_delay_ms = 0\n"
 	    "host_name = ws-042\n"
-	    "debug = yes\n";
+	    "debug = yes\n", ca);
 
 	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
 	ck_assert_str_eq(c.socket_path, "/tmp/a/authd.sock");
@@ -163,7 +167,7 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.ldap_uris[1], "ldap://ldap1.example.com");
 	ck_assert_str_eq(c.ldap_uris[2], "ldaps://ldap2");
 	ck_assert_int_eq(c.ldap_starttls, 0);
-	ck_assert_str_eq(c.ldap_ca_file, "/etc/ssl/ca.pem");
+	ck_assert_str_eq(c.ldap_ca_file, ca);
 	ck_assert_str_eq(c.card_pin_policies,
 	    "1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7");
 	ck_assert_int_eq(c.ldap_timeout, 300);
@@ -515,6 +519,41 @@ START_TEST(banner_file_checked)
 }
 END_TEST
 
+/*
+ * The directory's CA file is checked when authd starts: missing, `authd -t`
+ * said the configuration was OK and every TLS connection then failed;
+ * writable by others, anyone could make authd trust their server.
+ */
+START_TEST(ldap_ca_file_checked)
+{
+	struct authd_conf c;
+	char text[PATH_MAX + 512];
+	const char *ca;
+
+	snprintf(text, sizeof(text), "%sldap_ca_file = %s/none.pem\n", REQUIRED,
+	    dir);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)),
+	    AUTHD_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(errbuf, "none.pem: No such file"));
+	authd_conf_free(&c);
+
+	ca = write_file("ca.pem", 0666, "-----BEGIN CERTIFICATE-----\n");
+	snprintf(text, sizeof(text), "%sldap_ca_file = %s\n", REQUIRED, ca);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)),
+	    AUTHD_ERR_PERM);
+	ck_assert_ptr_nonnull(strstr(errbuf, "writable by group or others"));
+	authd_conf_free(&c);
+
+	ck_assert_int_eq(chmod(ca, 0644), 0);
+	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
+	ck_assert_int_eq(authd_conf_validate(&c, errbuf, sizeof(errbuf)), AUTHD_OK);
+	ck_assert_str_eq(c.ldap_ca_file, ca);
+	authd_conf_free(&c);
+}
+END_TEST
+
 /* A listed biometric model is believed only with roots to check it against. */
 START_TEST(biometric_list_needs_roots)
 {
@@ -577,6 +616,7 @@ conf_suite(void)
 	tcase_add_test(tc, nul_byte);
 	tcase_add_test(tc, secret_file);
 	tcase_add_test(tc, banner_file_checked);
+	tcase_add_test(tc, ldap_ca_file_checked);
 	tcase_add_test(tc, biometric_list_needs_roots);
 	suite_add_tcase(s, tc);
 	return s;
