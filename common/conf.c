@@ -356,6 +356,34 @@ parse_bool(const char *v, int *b_r)
 	return AUTHD_OK;
 }
 
+/*
+ * The port of an ldap:// or ldaps:// URI, when it has one, is 1..65535:
+ * libldap refuses "host:389x" only when a connection is made (and takes
+ * "host:99999"), so that a typo would leave authd running with a server
+ * it can never reach. 1 when fine.
+ */
+static int
+uri_port_ok(const char *uri)
+{
+	const char *host = strstr(uri, "://") + 3, *port;
+	size_t len = strcspn(host, "/?"), n;
+	long v = 0;
+
+	if ((port = memchr(host, ']', len)) == NULL)
+		port = host;
+	while (port < host + len && *port != ':')
+		port++;
+	if (port == host + len)
+		return 1;
+	port++;
+	n = (size_t)(host + len - port);
+	if (n == 0 || n > 5 || strspn(port, "0123456789") < n)
+		return 0;
+	while (port < host + len)
+		v = v * 10 + (*port++ - '0');
+	return v >= 1 && v <= 65535;
+}
+
 static int
 parse_uris(struct authd_conf *c, char *v, const char *where, char *err,
     size_t errlen)
@@ -371,6 +399,12 @@ parse_uris(struct authd_conf *c, char *v, const char *where, char *err,
 			printable(tok, shown, sizeof(shown));
 			seterr(err, errlen, "%s: ldap_uri: '%s' does not start "
 			    "with ldapi://, ldap:// or ldaps://", where, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		if (strncmp(tok, "ldapi://", 8) != 0 && !uri_port_ok(tok)) {
+			printable(tok, shown, sizeof(shown));
+			seterr(err, errlen, "%s: ldap_uri: '%s': the port is not "
+			    "a number from 1 to 65535", where, shown);
 			return AUTHD_ERR_CONFIG;
 		}
 		if (c->n_ldap_uris == AUTHD_CONF_MAX_URIS) {

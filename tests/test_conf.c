@@ -139,7 +139,8 @@ START_TEST(good_file)
 	    "socket = /tmp/a/authd.sock\n"
 	    "user_socket=/tmp/a/user.sock\n"
 	    "\tnss_socket   =   /tmp/a/nss.sock   \n"
-	    "ldap_uri = ldapi://%%2Ftmp%%2Fsl.sock  ldap://ldap1.example.com ldaps://ldap2\n"
+	    "ldap_uri = ldapi://%%2Ftmp%%2Fsl.sock  ldap://ldap1.example.com ldaps://ldap2 "
+	    "ldap://[::1]:3389/ ldaps://h:65535?x\n"
 	    "ldap_starttls = no\n"
 	    "ldap_ca_file = %s\n"
 	    "card_pin_policies = 1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7\n"
@@ -162,10 +163,12 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.socket_path, "/tmp/a/authd.sock");
 	ck_assert_str_eq(c.user_socket_path, "/tmp/a/user.sock");
 	ck_assert_str_eq(c.nss_socket_path, "/tmp/a/nss.sock");
-	ck_assert_uint_eq(c.n_ldap_uris, 3);
+	ck_assert_uint_eq(c.n_ldap_uris, 5);
 	ck_assert_str_eq(c.ldap_uris[0], "ldapi://%2Ftmp%2Fsl.sock");
 	ck_assert_str_eq(c.ldap_uris[1], "ldap://ldap1.example.com");
 	ck_assert_str_eq(c.ldap_uris[2], "ldaps://ldap2");
+	ck_assert_str_eq(c.ldap_uris[3], "ldap://[::1]:3389/");
+	ck_assert_str_eq(c.ldap_uris[4], "ldaps://h:65535?x");
 	ck_assert_int_eq(c.ldap_starttls, 0);
 	ck_assert_str_eq(c.ldap_ca_file, ca);
 	ck_assert_str_eq(c.card_pin_policies,
@@ -230,6 +233,15 @@ START_TEST(bad_value)
 	    "ldap:// or ldaps://");
 	expect_error("ldap_uri = ldapi:///x ldap://a bogus\n", 1,
 	    "ldap_uri: 'bogus' does not start with ldapi://, ldap:// or ldaps://");
+	/* libldap itself finds a bad port only when it connects, or never */
+	expect_error("ldap_uri = ldap://a ldap://b:389x/\n", 1,
+	    "ldap_uri: 'ldap://b:389x/': the port is not a number from 1 to 65535");
+	expect_error("ldap_uri = ldaps://b:99999\n", 1,
+	    "ldap_uri: 'ldaps://b:99999': the port is not a number from 1 to 65535");
+	expect_error("ldap_uri = ldap://[::1]:\n", 1,
+	    "ldap_uri: 'ldap://[::1]:': the port is not a number from 1 to 65535");
+	expect_error("ldap_uri = ldap://b:0\n", 1,
+	    "ldap_uri: 'ldap://b:0': the port is not a number from 1 to 65535");
 	expect_error("ldap_uri = ldap://1 ldap://2 ldap://3 ldap://4 ldap://5 "
 	    "ldap://6 ldap://7 ldap://8 ldap://9\n", 1, "ldap_uri: more than 8 URIs");
 	expect_error("socket = run/authd.sock\n", 1,
