@@ -168,6 +168,17 @@ dir_set_options(struct dir_conn *c, LDAP *ld, const char *uri)
 	if ((rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT,
 	    &demand)) != LDAP_SUCCESS)
 		return rc;
+	/*
+	 * libldap 2.5.13 (ldap_int_tls_start) bounds the TLS handshake by
+	 * LDAP_OPT_NETWORK_TIMEOUT only on an asynchronous connection: on a
+	 * synchronous one it makes the socket non-blocking and then retries
+	 * the handshake in a busy loop, for ever when the server accepts and
+	 * never speaks TLS (a worker spinning at 100% CPU, its connection lost
+	 * to the pool). Fixed upstream by ITS#8047.
+	 */
+	if ((rc = ldap_set_option(ld, LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON)) !=
+	    LDAP_SUCCESS)
+		return rc;
 	/* per-handle TLS settings take effect only in a new context */
 	return ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero);
 }

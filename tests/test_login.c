@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1293,6 +1295,55 @@ START_TEST(tls13_session_tickets_keep_the_loops_connections)
 }
 END_TEST
 
+/*
+ * A server that accepts connections and never speaks TLS, first of the
+ * URIs: its handshake gives up after ldap_timeout and the next URI serves
+ * the login. With libldap 2.5.13 a synchronous connection's handshake is
+ * retried in a busy loop for ever (a worker at 100% CPU) and the login got
+ * no answer.
+ */
+START_TEST(silent_tls_server_fails_over)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	char old_uri[256], uri[600];
+	struct pam_run run;
+	long long t0, took;
+	pid_t kid;
+	int lfd;
+
+	itest_add_person("sina", 20070, PW_GOOD);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 64), 0);   /* the kernel accepts; nobody reads */
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &salen), 0);
+	conf_value("ldap_uri", old_uri, sizeof(old_uri));
+	snprintf(uri, sizeof(uri), "ldaps://127.0.0.1:%u %s",
+	    (unsigned)ntohs(sa.sin_port), old_uri);
+	ck_assert_int_eq(itest_set_conf("ldap_uri", uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	t0 = itest_now_ms();
+	kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		/* check's handler of SIGALRM would kill the whole test */
+		signal(SIGALRM, SIG_DFL);
+		alarm(40);
+		_exit(itest_login(svc, "sina", PW_GOOD, &run) == PAM_SUCCESS ? 0 : 1);
+	}
+	ck_assert_msg(wait_kids(&kid, 1) == 0, "no login within 40 s");
+	took = itest_now_ms() - t0;
+	ck_assert_int_eq(itest_login(svc, "sina", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_set_conf("ldap_uri", old_uri), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	close(lfd);
+	ck_assert_msg(took < 20000, "the login took %lld ms", took);
+}
+END_TEST
+
 static void
 add_policy(const char *name, long max_age, long warning, int grace)
 {
@@ -2094,6 +2145,7 @@ login_suite(void)
 	tcase_add_test(tc, directory_stops_under_load);
 	tcase_add_test(tc, starttls_to_the_directory);
 	tcase_add_test(tc, tls13_session_tickets_keep_the_loops_connections);
+	tcase_add_test(tc, silent_tls_server_fails_over);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
