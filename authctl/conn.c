@@ -83,6 +83,14 @@ try_uri(struct actl *a, const char *uri, const char *password, LDAP **ld_r,
 	*ld_r = ld;
 	if (set_options(a, ld) != 0)
 		return LDAP_OTHER;
+	/*
+	 * As authd does (authd/dir.c): libldap 2.5.13 bounds a TLS handshake
+	 * by the network timeout only on an asynchronous connection, and spins
+	 * for ever on a server that accepts and never speaks TLS.
+	 */
+	if (strncasecmp(uri, "ldapi://", 8) != 0 && ldap_set_option(ld,
+	    LDAP_OPT_CONNECT_ASYNC, LDAP_OPT_ON) != LDAP_OPT_SUCCESS)
+		return LDAP_OTHER;
 	*step_r = "starting TLS (StartTLS; ldap_starttls = no turns it off)";
 	if (strncasecmp(uri, "ldap://", 7) == 0 && a->conf.ldap_starttls != 0 &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS)

@@ -82,6 +82,30 @@ ldapwhoami -x -H "$LDAPI_URI" -D "$P" -w 'Wrong-Guess-123' >/dev/null 2>&1 &&
 [ "$(attr "$P" pwdFailureTime | wc -l)" -eq 1 ] &&
     ok "a wrong bind as a new person is counted (pwdFailureTime)" ||
     fail "no pwdFailureTime after a wrong bind as a new person"
+# A server that accepts connections and never speaks TLS, first of the
+# URIs: the handshake gives up after ldap_timeout and the next URI serves
+# (libldap 2.5.13 spun for ever on a synchronous connection).
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True); time.sleep(120)' >"$DIR/silent.port" &
+silent=$!
+for _ in $(seq 50); do [ -s "$DIR/silent.port" ] && break; sleep 0.1; done
+sed -e "s#^ldap_uri = .*#ldap_uri = ldaps://127.0.0.1:$(cat "$DIR/silent.port") $LDAPI_URI#" \
+    -e '$a ldap_timeout = 2' "$ETC/authd.conf" >"$ETC/silent.conf"
+chmod 0644 "$ETC/silent.conf"
+# (a simple bind: SASL EXTERNAL goes to ldapi:// URIs only)
+(umask 077 && awk '$1 == "yamada" { printf "%s", $2 }' \
+    "$DIR/demo-passwords.txt" >"$ETC/yamada.pw")
+SECONDS=0
+timeout 60 "$AUTHCTL" -c "$ETC/silent.conf" -D "uid=yamada,$PEOPLE" \
+    -y "$ETC/yamada.pw" user show kimura >"$DIR/out" 2>"$DIR/err"
+rc=$? out=$(cat "$DIR/out") err=$(cat "$DIR/err")
+took=$SECONDS
+rm -f "$ETC/yamada.pw"
+kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null
+expect 0 "Jiro Kimura" "a server that never speaks TLS first: the next URI serves"
+[ "$took" -lt 30 ] && ok "... after ldap_timeout (${took} s)" ||
+    fail "user show took ${took} s past a silent TLS server"
 run "$ADMIN" "${C[@]}" user show kimura
 [[ "$out" == *"password"*"set with the entry"*"known to nobody"* &&
     "$out" == *"must change password"*"no"* ]] &&
