@@ -1048,13 +1048,22 @@ void
 decide_chauthtok(struct job *j, struct dir_conn *dc)
 {
 	struct dir_account acct;
+	struct dir_bind_result br;
 	char reason[512], msg[256];
 	int st, result;
 
 	if ((st = account_for(j, dc, &acct, reason, sizeof(reason),
 	    &result)) == DIR_NO_CONN)
 		return;
-	if (st == DIR_OK) {
+	if (st == DIR_NOT_FOUND && j->req.peer_uid == 0) {
+		/*
+		 * Root's caller may not be the person (a password-change
+		 * service): an unknown user is a wrong current password, at the
+		 * cost of a bind (the timing entry's).
+		 */
+		(void)dir_password_bind(dc, NULL, j->old_pw, &br);
+		result = AUTHD_R_AUTHTOK_RECOVERY_ERR;
+	} else if (st == DIR_OK) {
 		msg[0] = '\0';
 		st = dir_password_change(dc, acct.dn, j->old_pw, j->new_pw, msg,
 		    sizeof(msg));

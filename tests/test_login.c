@@ -2110,6 +2110,55 @@ START_TEST(user_socket_rate_counts_requests)
 }
 END_TEST
 
+/* pam_chauthtok as root's caller makes it: the current password, the new one twice. */
+static int
+chauthtok_as(const char *user, const char *old_pw, const char *new_pw,
+    struct pam_run *run, long long *ms_r)
+{
+	pam_handle_t *pamh;
+	long long t0;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	run->answers[0] = old_pw;
+	run->answers[1] = new_pw;
+	run->answers[2] = new_pw;
+	run->nanswers = 3;
+	pamh = itest_pam_start(svc, user, run);
+	t0 = itest_now_ms();
+	r = pam_chauthtok(pamh, 0);
+	if (ms_r != NULL)
+		*ms_r = itest_now_ms() - t0;
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+/*
+ * A password-change service running as root may name anyone: an unknown
+ * user gets what a wrong current password gets (code, lines, delay); the
+ * audit log tells them apart.
+ */
+START_TEST(chauthtok_unknown_user_looks_like_wrong_password)
+{
+	struct pam_run known, unknown, run;
+	long long known_ms, unknown_ms;
+
+	itest_add_person("kiko", 20081, PW_GOOD);
+	ck_assert_int_eq(chauthtok_as("kiko", PW_BAD, "Brand-New-Pass-9", &known,
+	    &known_ms), PAM_AUTHTOK_RECOVERY_ERR);
+	ck_assert_int_eq(chauthtok_as("nosuchkiko", PW_BAD, "Brand-New-Pass-9",
+	    &unknown, &unknown_ms), PAM_AUTHTOK_RECOVERY_ERR);
+	ck_assert_str_eq(known.shown, unknown.shown);
+	ck_assert_msg(known_ms >= FAIL_DELAY_MS && unknown_ms >= FAIL_DELAY_MS,
+	    "known %lld ms, unknown %lld ms", known_ms, unknown_ms);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=nosuchkiko",
+	    "result=authtok_recovery_err", "unknown", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=kiko ",
+	    "result=authtok_recovery_err", "wrong", NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "kiko", PW_GOOD, &run), PAM_SUCCESS);
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -2153,6 +2202,10 @@ login_suite(void)
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
 	tcase_add_test(tc, no_login_when_its_record_is_not_synced);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("chauthtok");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, chauthtok_unknown_user_looks_like_wrong_password);
 	suite_add_tcase(s, tc);
 	return s;
 }
