@@ -1044,6 +1044,39 @@ chauthtok_verdict(struct job *j, int st, const char *msg, char *reason,
 	}
 }
 
+/*
+ * An account that may not log in (its state, dates, type or name) may not
+ * change its password either; told only to whoever gives the current one
+ * (a bind, no change), so that it is no oracle. Else 0, nothing shown.
+ */
+static int
+chauthtok_account_refused(struct job *j, struct dir_conn *dc,
+    const struct dir_account *acct, char *reason, size_t reasonlen,
+    int *result_r)
+{
+	struct dir_bind_result br;
+	size_t nlines = j->nlines;
+	char why[256];
+	int st, v;
+
+	v = account_verdict(j, acct, why, sizeof(why));
+	if (v != AUTHD_R_PERM_DENIED && v != AUTHD_R_ACCT_EXPIRED) {
+		/* locked and must change are ppolicy's to say at the change */
+		j->nlines = nlines;
+		return 0;
+	}
+	st = dir_password_bind(dc, acct->dn, j->old_pw, &br);
+	if (st != DIR_OK) {
+		j->nlines = nlines;
+		*result_r = chauthtok_verdict(j, st, br.message, reason,
+		    reasonlen);
+		return 1;
+	}
+	*result_r = AUTHD_R_PERM_DENIED;
+	snprintf(reason, reasonlen, "password not changed: %s", why);
+	return 1;
+}
+
 void
 decide_chauthtok(struct job *j, struct dir_conn *dc)
 {
@@ -1063,7 +1096,8 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 		 */
 		(void)dir_password_bind(dc, NULL, j->old_pw, &br);
 		result = AUTHD_R_AUTHTOK_RECOVERY_ERR;
-	} else if (st == DIR_OK) {
+	} else if (st == DIR_OK && !chauthtok_account_refused(j, dc, &acct,
+	    reason, sizeof(reason), &result)) {
 		msg[0] = '\0';
 		st = dir_password_change(dc, acct.dn, j->old_pw, j->new_pw, msg,
 		    sizeof(msg));

@@ -2159,6 +2159,50 @@ START_TEST(chauthtok_unknown_user_looks_like_wrong_password)
 }
 END_TEST
 
+/*
+ * An account that may not log in may not change its password either; the
+ * reason goes only to whoever gives the current password.
+ */
+START_TEST(chauthtok_refused_when_account_may_not_log_in)
+{
+	static const struct {
+		const char *attr, *value, *shown;
+		int result;
+	} cases[] = {
+		{ "authdAccountState", "disabled", "disabled", PAM_PERM_DENIED },
+		{ "authdAccountState", "suspended", "suspended", PAM_PERM_DENIED },
+		{ "authdValidUntil", "20000101000000Z", "expired on", PAM_PERM_DENIED },
+	};
+	struct pam_run run;
+	size_t i;
+
+	itest_add_person("lumi", 20082, PW_GOOD);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		itest_set_attr("lumi", cases[i].attr, cases[i].value);
+		ck_assert_int_eq(chauthtok_as("lumi", PW_BAD, "Brand-New-Pass-9",
+		    &run, NULL), PAM_AUTHTOK_RECOVERY_ERR);
+		ck_assert_msg(strstr(run.shown, cases[i].shown) == NULL,
+		    "told without the password: %s", run.shown);
+		ck_assert_int_eq(chauthtok_as("lumi", PW_GOOD, "Brand-New-Pass-9",
+		    &run, NULL), cases[i].result);
+		ck_assert_msg(strstr(run.shown, cases[i].shown) != NULL,
+		    "%s: shown: %s", cases[i].value, run.shown);
+		ck_assert_msg(strstr(run.shown, "Password changed") == NULL,
+		    "%s: shown: %s", cases[i].value, run.shown);
+		ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' "
+		    ">/dev/null <<'LDIF'\ndn: uid=lumi,ou=people,%s\nchangetype: "
+		    "modify\ndelete: %s\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+		    cases[i].attr), 0);
+	}
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=lumi ",
+	    "result=perm_denied", NULL), 3);
+	/* the password is the one it was */
+	ck_assert_int_eq(itest_login(svc, "lumi", "Brand-New-Pass-9", &run),
+	    PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "lumi", PW_GOOD, &run), PAM_SUCCESS);
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -2206,6 +2250,7 @@ login_suite(void)
 	tc = tcase_create("chauthtok");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, chauthtok_unknown_user_looks_like_wrong_password);
+	tcase_add_test(tc, chauthtok_refused_when_account_may_not_log_in);
 	suite_add_tcase(s, tc);
 	return s;
 }
