@@ -8,6 +8,7 @@
 #include "err.h"
 #include "messages.h"
 #include "privileged.h"
+#include "revoke.h"
 #include "secret.h"
 #include "server.h"
 
@@ -50,6 +51,13 @@ decide_open_session(struct job *j, struct dir_conn *dc)
 	if (!decide_peer_may_act(j, &acct)) {
 		result = AUTHD_R_PERM_DENIED;
 		snprintf(reason, sizeof(reason), "peer not allowed");
+		goto out;
+	}
+	/* refused before the last login is written, as opening would refuse it */
+	if (!revoke_account_usable(acct.state)) {
+		result = AUTHD_R_PERM_DENIED;
+		snprintf(reason, sizeof(reason), "account %s since the login",
+		    acct.state);
 		goto out;
 	}
 	st = dir_record_login(dc, acct.dn, time(NULL), login_origin(j),

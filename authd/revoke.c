@@ -329,8 +329,8 @@ deliver(struct mailbox *mb, struct mailbox_item *items)
 	}
 }
 
-static int
-account_usable(const char *state)
+int
+revoke_account_usable(const char *state)
 {
 	return strcmp(state, AUTHD_STATE_SUSPENDED) != 0 &&
 	    strcmp(state, AUTHD_STATE_DISABLED) != 0 &&
@@ -371,7 +371,7 @@ restored_verdict(struct server *srv, struct session *s, char *why,
 	if (s->dn[0] != '\0' && srv->view != NULL) {
 		switch (view_account_lookup(srv->view, s->user, &acct)) {
 		case VIEW_FOUND:
-			if (!account_usable(acct.state)) {
+			if (!revoke_account_usable(acct.state)) {
 				snprintf(why, whylen, "account %s since the login",
 				    acct.state);
 				return -1;
@@ -626,7 +626,7 @@ revoke_session_check(struct server *srv, struct session *s, char *reason,
 		}
 	}
 	if (srv->view != NULL && view_account_lookup(srv->view, s->user,
-	    &acct) == VIEW_FOUND && !account_usable(acct.state)) {
+	    &acct) == VIEW_FOUND && !revoke_account_usable(acct.state)) {
 		snprintf(reason, reasonlen, "account %s since the login", acct.state);
 		return -1;
 	}

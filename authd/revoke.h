@@ -62,4 +62,7 @@ void revoke_sweep(struct revoke *r);
 int revoke_session_check(struct server *srv, struct session *s,
     char *reason, size_t reasonlen);
 
+/* Whether a person in state (authdAccountState) keeps or opens a session. */
+int revoke_account_usable(const char *state);
+
 #endif

@@ -2203,6 +2203,36 @@ START_TEST(chauthtok_refused_when_account_may_not_log_in)
 }
 END_TEST
 
+/*
+ * A session refused at opening (the account suspended since acct_mgmt)
+ * writes no last login: the next login must not show one that never was.
+ */
+START_TEST(refused_session_records_no_login)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	itest_add_person("mika", 20083, PW_GOOD);
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.nanswers = 1;
+	pamh = itest_pam_start(svc, "mika", &run);
+	pam_set_item(pamh, PAM_RHOST, "ws07.example.com");
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	itest_set_attr("mika", "authdAccountState", "suspended");
+	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_PERM_DENIED);
+	itest_pam_end(pamh, PAM_PERM_DENIED);
+	ck_assert_int_eq(itest_audit_count("event=open_session", "user=mika ",
+	    "result=success", NULL), 0);
+
+	itest_set_attr("mika", "authdAccountState", "active");
+	ck_assert_int_eq(itest_login(svc, "mika", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "first login") != NULL &&
+	    strstr(run.shown, "ws07") == NULL, "shown: %s", run.shown);
+}
+END_TEST
+
 static Suite *
 login_suite(void)
 {
@@ -2247,10 +2277,11 @@ login_suite(void)
 	tcase_add_test(tc, no_login_without_its_record);
 	tcase_add_test(tc, no_login_when_its_record_is_not_synced);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("chauthtok");
+	tc = tcase_create("account_paths");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, chauthtok_unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, chauthtok_refused_when_account_may_not_log_in);
+	tcase_add_test(tc, refused_session_records_no_login);
 	suite_add_tcase(s, tc);
 	return s;
 }
