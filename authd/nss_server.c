@@ -309,7 +309,9 @@ put_group(void *arg, const struct dir_nss_group *gr)
 	    authd_nss_add_u32(f, AUTHD_NSS_F_ID, gr->gid) != AUTHD_OK)
 		goto out;
 	for (i = 0; i < gr->nmembers; i++) {
-		if (authd_buf_room(f) < 4 + strlen(gr->members[i]) ||
+		/* the module refuses a frame of more fields (NAME and ID are two) */
+		if (i + 2 >= AUTHD_NSS_MAX_FIELDS ||
+		    authd_buf_room(f) < 4 + strlen(gr->members[i]) ||
 		    authd_nss_add_str(f, AUTHD_NSS_F_MEMBER,
 		    gr->members[i]) != AUTHD_OK) {
 			authd_log(LOG_WARNING, "nss: group %s: %zu members "

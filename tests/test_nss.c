@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lib/itest.h"
+#include "nss_proto.h"
 
 #define PW "Correct-Horse-7"
 
@@ -151,6 +152,44 @@ START_TEST(groups_and_initgroups)
 	ck_assert_str_eq(out, "nssgrp2:x:40002:otto,someone-else\n");
 	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s id -un 30002", wrap), 0);
 	ck_assert_str_eq(out, "otto\n");
+}
+END_TEST
+
+/*
+ * A group of many short names (3 bytes: 7 bytes a member) fits the 128 KiB
+ * body but not the 16,384 fields a frame may have: authd sends the members
+ * that fit both bounds. It sent all 17,000, a frame the module refused, so
+ * the whole group was "unavailable" (and broke an enumeration).
+ */
+START_TEST(group_of_many_short_names)
+{
+	size_t bigsz = 1 << 20;
+	char *big = malloc(bigsz), out[64];
+	struct group gr;
+	int err, n;
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(itest_sh("{ printf 'dn: cn=shortnames,ou=groups,%s\\n"
+	    "objectClass: posixGroup\\ncn: shortnames\\ngidNumber: 40031\\n'; "
+	    "awk 'BEGIN { s = \"abcdefghijklmnopqrstuvwxyz0123456789\"; "
+	    "for (i = 1; i <= 26; i++) for (j = 1; j <= 36; j++) "
+	    "for (k = 1; k <= 36; k++) { if (n++ == 17000) exit; "
+	    "print \"memberUid: \" substr(s, i, 1) substr(s, j, 1) substr(s, k, 1) } }'; } | "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null", itest.base_dn,
+	    itest.ldapi_uri), 0);
+	ck_assert_int_eq(p_getgrnam("shortnames", &gr, big, bigsz, &err),
+	    NSS_STATUS_SUCCESS);
+	ck_assert_uint_eq(gr.gr_gid, 40031);
+	ck_assert_str_eq(gr.gr_mem[0], "aaa");
+	for (n = 0; gr.gr_mem[n] != NULL; n++)
+		;
+	ck_assert_int_eq(n, AUTHD_NSS_MAX_FIELDS - 2);
+	ck_assert_int_eq(p_getgrgid(40031, &gr, big, bigsz, &err),
+	    NSS_STATUS_SUCCESS);
+	free(big);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent group shortnames "
+	    "| cut -d: -f1-3", wrap), 0);
+	ck_assert_str_eq(out, "shortnames:x:40031\n");
 }
 END_TEST
 
@@ -710,6 +749,7 @@ nss_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, passwd_by_name_and_uid);
 	tcase_add_test(tc, groups_and_initgroups);
+	tcase_add_test(tc, group_of_many_short_names);
 	tcase_add_test(tc, system_ids_never_from_directory);
 	tcase_add_test(tc, unknown_not_found);
 	tcase_add_test(tc, added_person_resolves_at_once);
