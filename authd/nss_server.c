@@ -61,6 +61,7 @@ struct nss_server {
 	int closed;
 	size_t n_conns;
 	int n_enum;                /* enumerations in flight or being sent */
+	uid_t enum_uid[NSS_ENUM_CONCURRENT];  /* whose (the first n_enum) */
 	size_t n_jobs;             /* lookups queued or running */
 	struct loop_timer pause;   /* out of descriptors: accept again later */
 	struct nss_conn *conns;
@@ -75,7 +76,6 @@ struct nss_conn {
 	int closed;
 	int busy;                  /* a job or an answer in flight */
 	int holds_enum;            /* its wbuf is an enumeration (n_enum) */
-	int enum_job;              /* an enumeration of its on a worker */
 	uint64_t send_until;       /* loop_now_ms(): the answer is sent by then */
 	uid_t uid;                 /* the peer's (SO_PEERCRED) */
 	uint32_t events;
@@ -126,16 +126,31 @@ nss_conn_unref(struct nss_conn *c)
 	loop_defer(c->ns->srv->loop, &c->reap, nss_conn_free);
 }
 
-/* The enumerations uid has running or being sent (on open connections). */
+/*
+ * The enumerations uid has running or being sent, its connections open or
+ * not: one closed with its walk still on a worker holds its place.
+ */
 static int
 enums_of(const struct nss_server *ns, uid_t uid)
 {
-	const struct nss_conn *c;
-	int n = 0;
+	int i, n = 0;
 
-	for (c = ns->conns; c != NULL; c = c->next)
-		n += c->uid == uid && (c->enum_job || c->holds_enum);
+	for (i = 0; i < ns->n_enum; i++)
+		n += ns->enum_uid[i] == uid;
 	return n;
+}
+
+/* One of uid's enumeration places given back. */
+static void
+enum_give_back(struct nss_server *ns, uid_t uid)
+{
+	int i;
+
+	for (i = 0; i < ns->n_enum; i++)
+		if (ns->enum_uid[i] == uid) {
+			ns->enum_uid[i] = ns->enum_uid[--ns->n_enum];
+			return;
+		}
 }
 
 static void
@@ -143,7 +158,7 @@ release_enum(struct nss_conn *c)
 {
 	if (c->holds_enum) {
 		c->holds_enum = 0;
-		c->ns->n_enum--;
+		enum_give_back(c->ns, c->uid);
 	}
 }
 
@@ -415,13 +430,12 @@ nss_job_done(struct job *jj, int cancelled)
 	struct nss_conn *c = j->conn;
 
 	c->ns->n_jobs--;
-	c->enum_job = 0;
 	if (j->is_enum) {
 		/* an enumeration's answer counts until it is sent (or dropped) */
 		if (!cancelled && !c->closed)
 			c->holds_enum = 1;
 		else
-			c->ns->n_enum--;
+			enum_give_back(c->ns, c->uid);
 	}
 	if (!cancelled && !c->closed) {
 		c->wbuf = j->out;
@@ -515,10 +529,8 @@ nss_conn_request(struct nss_conn *c, const struct authd_nss_frame *f)
 		nss_conn_answer_status(c, AUTHD_NSS_S_UNAVAIL);
 		return;
 	}
-	if (j->is_enum) {
-		ns->n_enum++;
-		c->enum_job = 1;
-	}
+	if (j->is_enum)
+		ns->enum_uid[ns->n_enum++] = c->uid;
 	ns->n_jobs++;
 	j->conn = c;
 	c->refs++;

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -21,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "lib/itest.h"
 #include "nss_proto.h"
@@ -677,6 +680,52 @@ START_TEST(one_enumeration_per_user)
 END_TEST
 
 /*
+ * A user's enumeration holds its place until its walk is done, even when
+ * the user closes its connection at once: closing and asking again does not
+ * give a user a second place (nor both, shutting root out). Its place went
+ * with its connection, and the second enumeration was served.
+ */
+START_TEST(closed_enumeration_keeps_its_place)
+{
+	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
+	    0, 8, 0, 1, 3 };
+	char out[4096];
+	ssize_t n;
+	int a, st;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int x, y, i, queued = 1;
+
+		if (setgid(30997) != 0 || setuid(30997) != 0)
+			_exit(90);
+		/* authd has read the request (nothing left queued), its walk of
+		 * some thousand people takes tens of ms: closed meanwhile */
+		x = enum_request();
+		for (i = 0; i < 1000 && (ioctl(x, SIOCOUTQ, &queued) != 0 ||
+		    queued > 0); i++)
+			usleep(1000);
+		close(x);
+		y = enum_request();
+		n = read_for(y, out, sizeof(out), 5000);
+		_exit(n == (ssize_t)sizeof(tryagain) &&
+		    memcmp(out, tryagain, sizeof(tryagain)) == 0 ? 0 : 92);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d "
+	    "(92: a second enumeration was served while the first still ran)", st);
+	/* the places come back: root is served */
+	a = enum_request();
+	n = read_for(a, out, sizeof(out), 5000);
+	close(a);
+	ck_assert_int_gt(n, 8);
+	ck_assert_msg(out[3] == 16, "root not served: type %d", out[3]);
+}
+END_TEST
+
+/*
  * An answer is sent whole within 10 s, however it is read: a reader taking
  * 4 KiB every 100 ms (40 KiB/s; by 10 s it holds at most 400 KiB and the
  * socket's buffer), asking for an answer of over four socket buffers, is cut
@@ -764,6 +813,7 @@ nss_suite(void)
 	tcase_add_test(tc, authd_stuck_or_stopped_unavailable);
 	tcase_add_test(tc, enumerations_bounded);
 	tcase_add_test(tc, one_enumeration_per_user);
+	tcase_add_test(tc, closed_enumeration_keeps_its_place);
 	tcase_add_test(tc, slow_reader_cut_off);
 	suite_add_tcase(s, tc);
 	return s;
