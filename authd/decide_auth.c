@@ -1033,6 +1033,11 @@ chauthtok_verdict(struct job *j, int st, const char *msg, char *reason,
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
 		snprintf(reason, reasonlen, "locked");
 		return AUTHD_R_MAXTRIES;
+	case DIR_EXPIRED:
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_NO_GRACE_TO_CHANGE);
+		snprintf(reason, reasonlen, "password expired, no grace login "
+		    "left to change it");
+		return AUTHD_R_AUTHTOK_ERR;
 	case DIR_UNAVAILABLE:
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_UNAVAILABLE);
 		snprintf(reason, reasonlen, "directory unavailable: %s", msg);

@@ -58,12 +58,21 @@ msg_expires_in(char *out, size_t outsz, long seconds)
 	    days == 1 ? "" : "s");
 }
 
+/*
+ * A change binds as the person once more, which takes a grace login of its
+ * own: after the last one, the person can no longer change the password.
+ */
 void
 msg_grace(char *out, size_t outsz, int grace_left)
 {
-	snprintf(out, outsz,
-	    "Your password has expired; %d grace login%s left. Change it now.",
-	    grace_left, grace_left == 1 ? "" : "s");
+	if (grace_left == 0)
+		snprintf(out, outsz, "Your password has expired and this was its "
+		    "last grace login: you can no longer change it. %s",
+		    MSG_ASK_ADMIN_NEW);
+	else
+		snprintf(out, outsz, "Your password has expired; %d grace "
+		    "login%s left. Change it now.", grace_left,
+		    grace_left == 1 ? "" : "s");
 }
 
 void

@@ -39,6 +39,10 @@
 #define MSG_MISMATCH          "The passwords do not match."
 #define MSG_CHANGED           "Password changed."
 #define MSG_NOT_CHANGED       "The password was not changed."
+#define MSG_ASK_ADMIN_NEW     "Ask an administrator to set a new one."
+#define MSG_NO_GRACE_TO_CHANGE \
+	"Your password has expired and no grace login is left to change it. " \
+	MSG_ASK_ADMIN_NEW
 #define MSG_FIRST_LOGIN       "This is your first login."
 #define MSG_NO_USABLE_FACTOR \
 	"No usable second factor on this terminal. Log in where your device is attached."

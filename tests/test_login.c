@@ -1385,12 +1385,49 @@ START_TEST(expiry_warning_and_grace_logins)
 	memset(&run, 0, sizeof(run));
 	run.answers[0] = PW_GOOD;
 	run.nanswers = 1;
+	run.answers[1] = "Graced-Passw0rd-2";
+	run.answers[2] = "Graced-Passw0rd-2";
+	run.nanswers = 3;
 	pamh = itest_pam_start(svc, "pia", &run);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	ck_assert_msg(strstr(run.shown, "grace login") != NULL, "shown: %s", run.shown);
-	/* A grace login is only good for changing the password. */
+	ck_assert_msg(strstr(run.shown, "1 grace login left") != NULL, "shown: %s",
+	    run.shown);
+	/* A grace login is only good for changing the password... */
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	/* ...which takes the last (its bind is one more) */
+	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK), PAM_SUCCESS);
 	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "pia", PW_GOOD, &run), PAM_AUTH_ERR);
+
+	/*
+	 * One grace login: after it a change cannot bind, and the person is
+	 * told so at the login and at the change, not "Change it now."
+	 */
+	add_policy("one-grace", 1, 0, 1);
+	itest_add_person("quin", 20017, PW_GOOD);
+	use_policy("quin", "one-grace");
+	sleep(3);
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.answers[1] = "Graced-Passw0rd-2";
+	run.answers[2] = "Graced-Passw0rd-2";
+	run.nanswers = 3;
+	pamh = itest_pam_start(svc, "quin", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "this was its last grace login: you can "
+	    "no longer change it. Ask an administrator") != NULL, "shown: %s",
+	    run.shown);
+	ck_assert_msg(strstr(run.shown, "Change it now") == NULL, "shown: %s",
+	    run.shown);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
+	    PAM_AUTHTOK_ERR);
+	ck_assert_msg(strstr(run.shown, "no grace login is left to change it") !=
+	    NULL, "shown: %s", run.shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=quin ",
+	    "result=authtok_err ", "password\\x20expired,\\x20no\\x20grace\\x20"
+	    "login\\x20left\\x20to\\x20change\\x20it", NULL), 1);
 }
 END_TEST
 
