@@ -935,11 +935,10 @@ static void
 open_session_done(struct job *j, int cancelled)
 {
 	struct conn *c = job_waiter(j, cancelled);
-	const struct login_id_entry *e;
+	const struct login_id_entry *e = &j->login;
 	struct session s;
 	char env[64], why[128];
 	const char *envp[1] = { env };
-	int no_grant;
 
 	if (c == NULL)
 		goto out;
@@ -962,28 +961,17 @@ open_session_done(struct job *j, int cancelled)
 	s.uid_number = j->uid_number;
 	s.opened = time(NULL);
 	/* what authenticated it, so that its revocation ends it */
-	e = login_ids_find(c->srv->login_ids, j->req.login_id, s.opened);
-	if (e != NULL && strcmp(e->user, j->req.user) == 0) {
-		copy_str(s.factors, sizeof(s.factors), e->factors);
-		copy_str(s.credential, sizeof(s.credential), e->credential);
-		copy_str(s.card_fpr, sizeof(s.card_fpr), e->credential_key);
-		/* a privileged session ends with its grant (deadline.c) */
-		copy_str(s.grant_dn, sizeof(s.grant_dn), e->grant_dn);
-		s.grant_until = e->grant_until;
-		s.role_max_session = e->grant_max_session;
-		s.emergency_until = e->grant_emergency_until;
-	}
+	copy_str(s.factors, sizeof(s.factors), e->factors);
+	copy_str(s.credential, sizeof(s.credential), e->credential);
+	copy_str(s.card_fpr, sizeof(s.card_fpr), e->credential_key);
+	/* a privileged session ends with its grant (deadline.c); one without
+	 * was refused before its last login was written (decide_session.c) */
+	copy_str(s.grant_dn, sizeof(s.grant_dn), e->grant_dn);
+	s.grant_until = e->grant_until;
+	s.role_max_session = e->grant_max_session;
+	s.emergency_until = e->grant_emergency_until;
 	s.opened_ms = deadline_now_ms();
-	/*
-	 * A privileged session lasts as long as the grant its login was let in
-	 * under: without that login (another module authenticated, or its id is
-	 * unknown here) nothing would end it.
-	 */
-	no_grant = j->privileged && s.grant_dn[0] == '\0';
-	if (no_grant)
-		snprintf(why, sizeof(why), "a privileged session must follow its "
-		    "login through authd (its grant ends it); no such login");
-	if (no_grant || revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
+	if (revoke_session_check(c->srv, &s, why, sizeof(why)) != 0) {
 		auth_audit_async(c->srv, "open_session", &j->req,
 		    AUTHD_R_PERM_DENIED, why);
 		if (conn_send_result(c, AUTHD_R_PERM_DENIED, NULL, 0) == AUTHD_OK)
@@ -1028,14 +1016,24 @@ static const struct job_ops ops_close_session = {
 static int
 start_open_session(struct conn *c)
 {
+	const struct login_id_entry *e;
 	struct job *j;
 
 	if (session_registry_full(c->srv->sessions)) {
 		finish_now(c, AUTHD_R_SESSION_ERR, "session registry full");
 		return AUTHD_OK;
 	}
-	if ((j = submit(c, &ops_open_session)) != NULL)
-		run(j);
+	if ((j = submit(c, &ops_open_session)) == NULL)
+		return AUTHD_OK;
+	/*
+	 * What authenticated it (its grant, for a privileged account), copied
+	 * now: the worker refuses before writing the last login, and the entry
+	 * may expire or give way in the ring before done() registers the session.
+	 */
+	e = login_ids_find(c->srv->login_ids, j->req.login_id, time(NULL));
+	if (e != NULL && strcmp(e->user, j->req.user) == 0)
+		j->login = *e;
+	run(j);
 	return AUTHD_OK;
 }
 

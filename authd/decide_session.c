@@ -60,6 +60,17 @@ decide_open_session(struct job *j, struct dir_conn *dc)
 		    acct.state);
 		goto out;
 	}
+	/*
+	 * A privileged session lasts as long as the grant its login was let in
+	 * under: without that login (another module authenticated, or its id is
+	 * unknown here) nothing would end it.
+	 */
+	if (priv_is_privileged(&acct) && j->login.grant_dn[0] == '\0') {
+		result = AUTHD_R_PERM_DENIED;
+		snprintf(reason, sizeof(reason), "a privileged session must follow "
+		    "its login through authd (its grant ends it); no such login");
+		goto out;
+	}
 	st = dir_record_login(dc, acct.dn, time(NULL), login_origin(j),
 	    j->req.service);
 	if (st != DIR_OK) {
@@ -76,7 +87,6 @@ decide_open_session(struct job *j, struct dir_conn *dc)
 	}
 	snprintf(j->acct_dn, sizeof(j->acct_dn), "%s", acct.dn);
 	j->uid_number = acct.uid_number;
-	j->privileged = priv_is_privileged(&acct);
 	snprintf(extra, sizeof(extra), " session_id=%s%s%s", j->session_id,
 	    j->req.login_id[0] != '\0' ? " login_id=" : "",
 	    j->req.login_id[0] != '\0' ? login_id : "");

@@ -39,6 +39,9 @@ struct job {
 	char dn[512];                         /* close_session: from the registry */
 	int hint_must_change;                 /* acct_mgmt: from the login id */
 	int hint_grace;                       /* acct_mgmt: grace logins left, or -1 */
+	/* open_session: what its login id named (zeros: none), copied on the
+	 * loop (login_ids.h) so that the worker and done() judge the same */
+	struct login_id_entry login;
 	const char *audit_event;              /* audit-only jobs */
 	int audit_result;
 	char audit_reason[256];
@@ -51,7 +54,6 @@ struct job {
 	char session_id[SESSION_ID_LEN + 1];
 	char acct_dn[512];
 	long uid_number;
-	int privileged;                       /* open_session: a privileged account's */
 	int must_change;
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */

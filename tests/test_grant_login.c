@@ -48,6 +48,7 @@ static struct priv pf = { "adm-f", 22015, "", 0 };
 static struct priv pg = { "adm-g", 22016, "", 0 };
 static struct priv ph = { "adm-h", 22017, "", 0 };
 static struct priv pi = { "adm-i", 22018, "", 0 };
+static struct priv pj = { "adm-j", 22019, "", 0 };
 
 static int
 as(long uid, char *out, size_t outsz, const char *args)
@@ -264,6 +265,7 @@ setup(void)
 	add_priv(&pg);
 	add_priv(&ph);
 	add_priv(&pi);
+	add_priv(&pj);
 }
 
 static void
@@ -690,6 +692,55 @@ START_TEST(too_many_grants_refused_clearly)
 }
 END_TEST
 
+/*
+ * A privileged session opened without its login through authd (another
+ * module authenticated: no login id, so no grant to end it) is refused
+ * before its last login is written: the next login must not show one
+ * that never was, and the audit holds one refusal and no success.
+ */
+START_TEST(refused_privileged_session_records_no_login)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	char id[32], code[16];
+
+	memset(&run, 0, sizeof(run));
+	pamh = itest_pam_start(SVC, pj.name, &run);
+	pam_set_item(pamh, PAM_RHOST, "ws07.example.com");
+	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_PERM_DENIED);
+	itest_pam_end(pamh, PAM_PERM_DENIED);
+	ck_assert_int_eq(itest_audit_wait("event=open_session", "user=adm-j ",
+	    "result=perm_denied"), 1);
+	ck_assert_int_eq(audit_has("event=open_session", "adm-j",
+	    "must follow its login through authd"), 1);
+	ck_assert_int_eq(itest_audit_count("event=open_session", "user=adm-j ",
+	    "result=success", NULL), 0);
+
+	/* under a grant, through authd: its session opens, and nothing was
+	 * recorded before */
+	request(&pj, "web-admin", "--for 1h", id, sizeof(id));
+	approve(APPR, id);
+	itest_totp_code(pj.secret, pj.offset, code, sizeof(code));
+	pj.offset += 30;
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW;
+	run.answers[1] = code;
+	run.nanswers = 2;
+	pamh = itest_pam_start(SVC, pj.name, &run);
+	pam_set_item(pamh, PAM_RHOST, "ws08.example.com");
+	ck_assert_msg(pam_authenticate(pamh, 0) == PAM_SUCCESS, "%s", run.shown);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "first login") != NULL &&
+	    strstr(run.shown, "ws07") == NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_SUCCESS);
+	ck_assert_ptr_nonnull(pam_getenv(pamh, "AUTHD_SESSION_ID"));
+	ck_assert_int_eq(pam_close_session(pamh, 0), PAM_SUCCESS);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=open_session", "user=adm-j ",
+	    "result=success", NULL), 1);
+}
+END_TEST
+
 static Suite *
 grant_login_suite(void)
 {
@@ -714,6 +765,7 @@ grant_login_suite(void)
 	tcase_add_test(tc, others_cannot_name_a_holder);
 	tcase_add_test(tc, ended_grants_do_not_hide);
 	tcase_add_test(tc, too_many_grants_refused_clearly);
+	tcase_add_test(tc, refused_privileged_session_records_no_login);
 	suite_add_tcase(s, tc);
 	return s;
 }
