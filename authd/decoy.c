@@ -189,27 +189,51 @@ out:
 	pthread_mutex_unlock(&ds->mu);
 }
 
+/* The directory finds a person under "ines", "INES" or " Ines" (decoy.h). */
+size_t
+decoy_name_key(const char *name, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int space = 0;
+
+	for (; *name != '\0' && o + 1 < outsz; name++) {
+		if (*name == ' ') {
+			space = o > 0;
+			continue;
+		}
+		if (space) {
+			out[o++] = ' ';
+			space = 0;
+			if (o + 1 == outsz)
+				break;
+		}
+		out[o++] = (char)(*name >= 'A' && *name <= 'Z' ?
+		    *name - 'A' + 'a' : *name);
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* A number in (0, 1) from the key, a scope (policy, method), the name and an item. */
 static double
 name_point(const struct decoy_stats *ds, const char *scope, const char *name,
     const uint8_t *item, size_t itemlen)
 {
 	unsigned char msg[2 * 1100 + DECOY_SHAPE_MAX], md[EVP_MAX_MD_SIZE];
+	char key[1025];
 	unsigned int mdlen = 0;
-	size_t pl = strlen(scope), nl = strlen(name), n = 0;
+	size_t pl = strlen(scope), nl = decoy_name_key(name, key, sizeof(key)), n = 0;
 	uint64_t v = 0;
 	int i;
 
 	if (pl > 1024)
 		pl = 1024;
-	if (nl > 1024)
-		nl = 1024;
 	if (itemlen > DECOY_SHAPE_MAX)
 		itemlen = DECOY_SHAPE_MAX;
 	memcpy(msg + n, scope, pl);
 	n += pl;
 	msg[n++] = '\0';
-	memcpy(msg + n, name, nl);
+	memcpy(msg + n, key, nl);
 	n += nl;
 	msg[n++] = '\0';
 	memcpy(msg + n, item, itemlen);
@@ -299,14 +323,16 @@ decoy_name_seed(struct decoy_stats *ds, const char *name,
 {
 	static const char label[] = "seed";
 	unsigned char msg[sizeof(label) + 1024];
-	size_t nl = strnlen(name, 1024);
+	char key[1025];
+	size_t nl;
 	unsigned int n = 0;
 
 	if (ds == NULL)
 		return authd_random_bytes(seed, DECOY_SEED_LEN);
+	nl = decoy_name_key(name, key, sizeof(key));
 	/* the key never changes after decoy_stats_new: no lock */
 	memcpy(msg, label, sizeof(label));          /* with its NUL */
-	memcpy(msg + sizeof(label), name, nl);
+	memcpy(msg + sizeof(label), key, nl);
 	if (HMAC(EVP_sha256(), ds->key, DECOY_KEY_LEN, msg, sizeof(label) + nl,
 	    seed, &n) == NULL || n != DECOY_SEED_LEN)
 		return AUTHD_ERR_CRYPTO;

@@ -30,6 +30,10 @@
  * into a decoy enrolment (decoy_enrolment) whose identifiers come from
  * decoy_name_seed: the same for a name from one login to the next.
  *
+ * A name is taken as the directory compares it (ASCII case and outer
+ * spaces do not count: "NOBODY" is "nobody"), since a person's plan is
+ * the same whichever case the name is typed in.
+ *
  * The same name gets the same prompts from one login to the next, across
  * restarts too when the key comes from the site key (totp_key_file) — the
  * counts are saved in the state folder every minute and when authd stops
@@ -88,6 +92,16 @@ int decoy_pick_shape(struct decoy_stats *ds, const char *method,
  * name under the decoys' key); random when ds is NULL. */
 int decoy_name_seed(struct decoy_stats *ds, const char *name,
     uint8_t seed[DECOY_SEED_LEN]);
+
+/*
+ * The name as the directory compares it (uid is caseIgnoreMatch): ASCII
+ * letters in lower case, no leading or trailing spaces, inner runs of
+ * spaces as one; at most outsz - 1 bytes, NUL-terminated; its length.
+ * What a decoy derives from a name is derived from this, or a name whose
+ * prompts change with its case is nobody's. (Other characters are kept as
+ * they are: the directory's Unicode case folding is not redone here.)
+ */
+size_t decoy_name_key(const char *name, char *out, size_t outsz);
 
 /*
  * The counts kept across restarts (STATE_DIR/decoys), so that a name's

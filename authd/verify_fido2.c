@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "decoy.h"
 #include "err.h"
 #include "fido2.h"
 #include "proto.h"
@@ -194,16 +195,17 @@ decoy_cred_id(const char *name, uint8_t *id, size_t *len_r)
 {
 	unsigned int n = 0;
 	uint8_t part;
+	char key[300];
+	size_t mlen = decoy_name_key(name, key, sizeof(key));
 
 	pthread_once(&decoy_once, decoy_key_init);
 	for (part = 0; part < 2; part++) {
 		uint8_t msg[300];
-		size_t mlen = strlen(name);
 
 		if (mlen > sizeof(msg) - 1)
 			mlen = sizeof(msg) - 1;
 		msg[0] = part;
-		memcpy(msg + 1, name, mlen);
+		memcpy(msg + 1, key, mlen);
 		if (HMAC(EVP_sha256(), decoy_key, sizeof(decoy_key), msg, mlen + 1,
 		    id + 32 * part, &n) == NULL || n != 32)
 			return AUTHD_ERR_CRYPTO;

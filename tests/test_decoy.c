@@ -2,7 +2,8 @@
  * Decoy plans drawn from real ones (authd/decoy.h): no pick before a real
  * plan, one name one pick, picks in proportion to use, and few names moved
  * when the counts move; the same for the shapes of enrolments (a FIDO2
- * step's credential ids), and a name's seed for its made-up identifiers.
+ * step's credential ids), and a name's seed for its made-up identifiers,
+ * the same for a name in any case (as the directory compares names).
  */
 #include "config.h"
 
@@ -71,8 +72,15 @@ START_TEST(in_proportion_and_stable)
 		decoy_note(other, "mfa", B);
 	}
 	for (i = 0; i < NAMES; i++) {
+		char upper[32];
+		unsigned mask = 0;
+
 		before[i] = pick(ds, "mfa", i);
 		ck_assert_uint_eq(pick(ds, "mfa", i), before[i]);   /* the same */
+		/* in any case, as the directory finds a person */
+		snprintf(upper, sizeof(upper), "NAME%d", i);
+		ck_assert_int_eq(decoy_pick(ds, "mfa", upper, &mask), 1);
+		ck_assert_uint_eq(mask, before[i]);
 		nb += before[i] == B;
 		differ += pick(other, "mfa", i) != before[i];
 	}
@@ -174,6 +182,12 @@ START_TEST(seed_per_name)
 	ck_assert_mem_eq(a, b, sizeof(a));
 	ck_assert_int_eq(decoy_name_seed(ds, "nobody2", c), AUTHD_OK);
 	ck_assert(memcmp(a, c, sizeof(a)) != 0);
+	/* the name as the directory compares it: any case, outer spaces */
+	ck_assert_int_eq(decoy_name_seed(ds, " NoBody ", c), AUTHD_OK);
+	ck_assert_mem_eq(a, c, sizeof(a));
+	ck_assert_int_eq(decoy_name_seed(ds, "no  body", b), AUTHD_OK);
+	ck_assert_int_eq(decoy_name_seed(ds, "NO BODY", c), AUTHD_OK);
+	ck_assert_mem_eq(b, c, sizeof(b));
 	ck_assert_int_eq(decoy_name_seed(other, "nobody", c), AUTHD_OK);
 	ck_assert(memcmp(a, c, sizeof(a)) != 0);
 	decoy_stats_free(&ds);

@@ -166,20 +166,29 @@ send_answer(int fd, struct authd_buf *b, const char *text, uint8_t status)
 	send_frame(fd, b);
 }
 
+/* describe_key_step adds each id's bytes in hex ("32:0a1b..."), when set */
+static int key_ids_hex;
+
 /* A key step's credential ids and options: "n=2 32,32 uv=1". */
 static void
 describe_key_step(const struct authd_msg *m, char *out, size_t outsz)
 {
 	uint32_t opts = 0;
-	size_t i, n = 0, o;
+	size_t i, k, n = 0, o;
 
 	for (i = 0; i < m->nfields; i++)
 		n += m->fields[i].tag == AUTHD_F_CRED_ID;
 	o = (size_t)snprintf(out, outsz, "n=%zu ", n);
 	for (i = 0, n = 0; i < m->nfields && o < outsz; i++)
 		if (m->fields[i].tag == AUTHD_F_CRED_ID)
+		{
 			o += (size_t)snprintf(out + o, outsz - o, "%s%u",
 			    n++ > 0 ? "," : "", (unsigned)m->fields[i].len);
+			for (k = 0; key_ids_hex && k < m->fields[i].len &&
+			    o < outsz; k++)
+				o += (size_t)snprintf(out + o, outsz - o, "%s%02x",
+				    k == 0 ? ":" : "", m->fields[i].val[k]);
+		}
 	(void)authd_msg_get_u32(m, AUTHD_F_OPTIONS, &opts);
 	if (o < outsz)
 		snprintf(out + o, outsz - o, " uv=%d",
@@ -521,6 +530,63 @@ START_TEST(unknown_key_ids_like_real_ones)
 }
 END_TEST
 
+/*
+ * The directory finds a person whatever the case of the name (uid is
+ * caseIgnoreMatch): "ines", "INES" and "Ines" get her plan, her key ids.
+ * An unknown name's decoy must not change with the case either, or a name
+ * whose prompts stay the same in every case is a real person's, one whose
+ * key ids (or prompts) change is nobody's. (Before, the decoy was picked
+ * and its ids made from the name as typed: "nobody-case" and "NOBODY-CASE"
+ * listed other ids.)
+ */
+START_TEST(unknown_name_same_in_any_case)
+{
+	static const char *const pw[] = { "Wrong-Horse-1x", NULL };
+	static const char *const ines[] = { "ines", "INES", "Ines" };
+	static const char *const nobody[] = { "nobody-case", "NOBODY-CASE",
+	    "Nobody-Case", "nobody-CASE" };
+	char shown[2048], first[2048], keys[1024], keys0[1024];
+	size_t i;
+
+	add_policy("case", "authd-case", "knowledge+possession", "password fido2");
+	key_ids_hex = 1;
+	/* before any real key step: one made-up id (verify_fido2.c) */
+	for (i = 0; i < sizeof(nobody) / sizeof(nobody[0]); i++) {
+		converse("authd-case", nobody[i], pw, shown, sizeof(shown),
+		    i == 0 ? keys0 : keys, sizeof(keys));
+		if (i > 0)
+			ck_assert_msg(strcmp(keys, keys0) == 0, "%s: %s, %s: %s",
+			    nobody[0], keys0, nobody[i], keys);
+	}
+	itest_add_person("ines", 22012, PW_GOOD);
+	new_key_enrolled(aaguid_plain, 1, "ines");
+	for (i = 0; i < sizeof(ines) / sizeof(ines[0]); i++) {
+		converse("authd-case", ines[i], pw, shown, sizeof(shown),
+		    i == 0 ? keys0 : keys, sizeof(keys));
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", shown);
+		else {
+			ck_assert_str_eq(shown, first);
+			ck_assert_str_eq(keys, keys0);
+		}
+	}
+	for (i = 0; i < sizeof(nobody) / sizeof(nobody[0]); i++) {
+		converse("authd-case", nobody[i], pw, shown, sizeof(shown),
+		    i == 0 ? keys0 : keys, sizeof(keys));
+		if (i == 0) {
+			snprintf(first, sizeof(first), "%s", shown);
+			ck_assert_msg(keys0[0] != '\0', "no key step: %s", shown);
+		} else {
+			ck_assert_msg(strcmp(shown, first) == 0, "%s: %s, %s: %s",
+			    nobody[0], first, nobody[i], shown);
+			ck_assert_msg(strcmp(keys, keys0) == 0, "%s: %s, %s: %s",
+			    nobody[0], keys0, nobody[i], keys);
+		}
+	}
+	key_ids_hex = 0;
+}
+END_TEST
+
 /* "BASE | FILTER" of the searches slapd logged under uid=uid, uid=X in their place, sorted. */
 static void
 searches_under(const char *uid, char *out, size_t outsz)
@@ -829,6 +895,12 @@ fido2_login_suite(void)
 	tcase_add_test(tc, over_ssh_no_key);
 	tcase_add_test(tc, remove_key);
 	tcase_add_test(tc, plugin_not_roots_refused);
+	suite_add_tcase(s, tc);
+	/* a case of its own, so that CK_RUN_CASE=case runs it alone */
+	tc = tcase_create("case");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, unknown_name_same_in_any_case);
 	suite_add_tcase(s, tc);
 	return s;
 }
