@@ -426,8 +426,17 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 	/* PLAN_UNMET: the message only for whoever proved the password. */
 	snprintf(reason, reasonlen, "policy %s needs %s; enrolled: %s",
 	    p->pol.name, p->pol.req.text, p->enrolled);
-	if (pw == NULL)
+	if (pw == NULL) {
+		/*
+		 * No password to try (a policy without one): the bind an
+		 * unknown name's factor costs, and a person's failed factor
+		 * (refuse_counted), or a refusal without it is sooner and
+		 * tells that the name is a person with nothing enrolled.
+		 */
+		if (any_collected(p))
+			(void)plan_burn_attempt(dc, NULL);
 		return AUTHD_R_AUTH_ERR;
+	}
 	st = verify_password_bind(dc, p->acct.dn, pw->in, &br);
 	switch (st) {
 	case DIR_OK:

@@ -299,6 +299,58 @@ START_TEST(no_password_no_login_without_one)
 }
 END_TEST
 
+/* pwdFailureTime values of the timing entry (an unknown name's bind). */
+static int
+timing_failures(void)
+{
+	char out[64];
+
+	itest_sh_out(out, sizeof(out), "ldapsearch -LLL -Q -Y EXTERNAL -H '%s' "
+	    "-b cn=authd-timing,ou=system,%s -s base pwdFailureTime | "
+	    "grep -c '^pwdFailureTime:'", itest.ldapi_uri, itest.base_dn);
+	return atoi(out);
+}
+
+/*
+ * Under a policy without the password (a code alone), a person who has
+ * enrolled no token is asked for a code like anyone (a decoy) and refused
+ * like anyone, after the same work: one failed bind, as an unknown name's
+ * code costs (the timing entry's) and a person's wrong code (their own).
+ * Before, the person's refusal came without a bind, 6 ms sooner than an
+ * unknown name's here (101.2 against 107.4 ms, medians of 40 with a 100 ms
+ * delay, quartiles apart): the time told that the name was a person's.
+ */
+START_TEST(unenrolled_costs_a_bind_like_unknown)
+{
+	static const char *codeonly = "authd-codeonly";
+	struct pam_run run, unknown;
+	int before;
+
+	ck_assert_int_eq(itest_sh("cp %s/authd-test %s/%s", itest.confdir,
+	    itest.confdir, codeonly), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=code-only,ou=policies,%s\nobjectClass: authdPolicy\ncn: code-only\n"
+	    "authdPolicyService: %s\nauthdPolicyRequire: possession\n"
+	    "authdPolicyMethod: totp\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    codeonly), 0);
+	itest_add_person("tnone", 21008, PW_GOOD);
+
+	before = timing_failures();
+	ck_assert_int_eq(itest_login(codeonly, "nobody-code", "123456", &unknown),
+	    PAM_AUTH_ERR);
+	ck_assert_msg(strstr(unknown.shown, "Verification code") != NULL,
+	    "shown: %s", unknown.shown);
+	ck_assert_int_eq(timing_failures(), before + 1);
+
+	ck_assert_int_eq(itest_login(codeonly, "tnone", "123456", &run),
+	    PAM_AUTH_ERR);
+	ck_assert_str_eq(run.shown, unknown.shown);
+	ck_assert_int_eq(timing_failures(), before + 2);
+	ck_assert_int_eq(itest_audit_count("user=tnone", "result=auth_err",
+	    "needs\\x20possession;\\x20enrolled:\\x20none", NULL), 1);
+}
+END_TEST
+
 static Suite *
 totp_login_suite(void)
 {
@@ -314,6 +366,12 @@ totp_login_suite(void)
 	tcase_add_test(tc, seed_readable_only_by_authd);
 	tcase_add_test(tc, removed_token_no_second_factor);
 	tcase_add_test(tc, no_password_no_login_without_one);
+	suite_add_tcase(s, tc);
+	/* a case of its own, so that CK_RUN_CASE=unenrolled runs it alone */
+	tc = tcase_create("unenrolled");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, unenrolled_costs_a_bind_like_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }
