@@ -23,6 +23,7 @@ decide_lookup(struct job *j, struct dir_conn *dc, struct dir_account *acct_r)
 {
 	const unsigned char *p;
 	size_t len = strlen(j->req.user);
+	int st;
 
 	memset(acct_r, 0, sizeof(*acct_r));
 	if (len == 0 || len >= sizeof(acct_r->uid))
@@ -30,7 +31,24 @@ decide_lookup(struct job *j, struct dir_conn *dc, struct dir_account *acct_r)
 	for (p = (const unsigned char *)j->req.user; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return DIR_NOT_FOUND;
-	return account_lookup(j->srv->view, dc, j->req.user, acct_r);
+	if ((st = account_lookup(j->srv->view, dc, j->req.user, acct_r)) !=
+	    DIR_OK)
+		return st;
+	/*
+	 * The directory finds "ｐａｔ" (full-width) and "PAT" as pat. ASCII
+	 * case is folded for decoys too (decoy_name_key); other folding is
+	 * slapd's own: a name beyond ASCII must be the entry's uid exactly,
+	 * as the name service wants it (dir_nss.c), or it is nobody's.
+	 */
+	for (p = (const unsigned char *)j->req.user; *p != '\0'; p++)
+		if (*p >= 0x80) {
+			if (strcmp(acct_r->uid, j->req.user) == 0)
+				break;
+			memset(acct_r, 0, sizeof(*acct_r));
+			acct_r->uid_number = -1;
+			return DIR_NOT_FOUND;
+		}
+	return DIR_OK;
 }
 
 int

@@ -243,6 +243,30 @@ START_TEST(unknown_user_looks_like_wrong_password)
 }
 END_TEST
 
+/*
+ * The directory finds a person under a full-width spelling of the name
+ * (uid is caseIgnoreMatch, with Unicode folding): such a name is nobody's
+ * unless it is the entry's uid exactly, as for the name service. Before,
+ * "ｐａｔ" logged in as pat, and its plan was pat's.
+ */
+START_TEST(full_width_name_is_nobody)
+{
+	static const char wide[] = "\xef\xbd\x90\xef\xbd\x81\xef\xbd\x94";
+	struct pam_run run;
+	char who[64];
+
+	itest_add_person("pat", 20097, PW_GOOD);
+	ck_assert_int_eq(itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b "
+	    "'ou=people,%s' '(uid=%s)' dn | grep -q '^dn: uid=pat,'",
+	    itest.ldapi_uri, itest.base_dn, wide), 0);
+	ck_assert_int_eq(itest_login(svc, wide, PW_GOOD, &run), PAM_AUTH_ERR);
+	snprintf(who, sizeof(who), "user=%s ", wide);
+	ck_assert_int_eq(itest_audit_count("event=authenticate", who,
+	    "result=auth_err", "unknown", NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "pat", PW_GOOD, &run), PAM_SUCCESS);
+}
+END_TEST
+
 START_TEST(lockout_after_failures)
 {
 	struct pam_run run;
@@ -2284,6 +2308,7 @@ login_suite(void)
 	tcase_add_test(tc, stack_old_password_longer_than_a_secret_not_sent);
 	tcase_add_test(tc, wrong_password_refused);
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
+	tcase_add_test(tc, full_width_name_is_nobody);
 	tcase_add_test(tc, lockout_after_failures);
 	tcase_add_test(tc, temporary_password_must_be_changed);
 	tcase_add_test(tc, disabled_and_suspended_refused);
