@@ -560,6 +560,10 @@ people_for_buffers(int times, int at_least)
 	return n > at_least ? n : at_least;
 }
 
+/* A STATUS frame: header, then tag 8, length 1, TRYAGAIN (3). */
+static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
+    0, 8, 0, 1, 3 };
+
 /* Send an NSS request without fields (an enumeration) on a new connection. */
 static int
 enum_request(void)
@@ -580,9 +584,6 @@ enum_request(void)
  */
 START_TEST(enumerations_bounded)
 {
-	/* STATUS frame: header, then tag 8, length 1, TRYAGAIN (3) */
-	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
-	    0, 8, 0, 1, 3 };
 	struct passwd pw;
 	char out[4096];
 	struct pollfd p[2];
@@ -627,8 +628,6 @@ END_TEST
  */
 START_TEST(one_enumeration_per_user)
 {
-	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
-	    0, 8, 0, 1, 3 };
 	char out[4096];
 	struct pollfd pf;
 	ssize_t n;
@@ -687,8 +686,6 @@ END_TEST
  */
 START_TEST(closed_enumeration_keeps_its_place)
 {
-	static const unsigned char tryagain[] = { 0x41, 0x4e, 1, 19, 0, 0, 0, 5,
-	    0, 8, 0, 1, 3 };
 	char out[4096];
 	ssize_t n;
 	int a, st;

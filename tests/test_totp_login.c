@@ -245,6 +245,22 @@ failure_times(const char *uid)
 	return atoi(out);
 }
 
+/* A PAM service (a copy of authd-test) whose policy asks a TOTP code alone:
+ * possession, no password. Added once; a second call finds it there. */
+static void
+add_code_only_service(const char *service)
+{
+	ck_assert_int_eq(itest_sh("cp %s/authd-test %s/%s", itest.confdir,
+	    itest.confdir, service), 0);
+	ck_assert_int_eq(itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b "
+	    "'cn=code-only,ou=policies,%s' -s base dn >/dev/null 2>&1 || "
+	    "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=code-only,ou=policies,%s\nobjectClass: authdPolicy\ncn: code-only\n"
+	    "authdPolicyService: %s\nauthdPolicyRequire: possession\n"
+	    "authdPolicyMethod: totp\nLDIF\n", itest.ldapi_uri, itest.base_dn,
+	    itest.ldapi_uri, itest.base_dn, service), 0);
+}
+
 /*
  * A person without a password (made by hand, or by an authctl before user
  * add set one): ppolicy keeps no failure count for the entry, so nothing
@@ -258,13 +274,7 @@ START_TEST(no_password_no_login_without_one)
 	struct pam_run run;
 	char secret[128], code[16];
 
-	ck_assert_int_eq(itest_sh("cp %s/authd-test %s/%s", itest.confdir,
-	    itest.confdir, codeonly), 0);
-	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=code-only,ou=policies,%s\nobjectClass: authdPolicy\ncn: code-only\n"
-	    "authdPolicyService: %s\nauthdPolicyRequire: possession\n"
-	    "authdPolicyMethod: totp\nLDIF\n", itest.ldapi_uri, itest.base_dn,
-	    codeonly), 0);
+	add_code_only_service(codeonly);
 	itest_add_person("tgen", 21007, PW_GOOD);
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: uid=tgen,ou=people,%s\nchangetype: modify\ndelete: userPassword\n"
@@ -326,13 +336,7 @@ START_TEST(unenrolled_costs_a_bind_like_unknown)
 	struct pam_run run, unknown;
 	int before;
 
-	ck_assert_int_eq(itest_sh("cp %s/authd-test %s/%s", itest.confdir,
-	    itest.confdir, codeonly), 0);
-	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=code-only,ou=policies,%s\nobjectClass: authdPolicy\ncn: code-only\n"
-	    "authdPolicyService: %s\nauthdPolicyRequire: possession\n"
-	    "authdPolicyMethod: totp\nLDIF\n", itest.ldapi_uri, itest.base_dn,
-	    codeonly), 0);
+	add_code_only_service(codeonly);
 	itest_add_person("tnone", 21008, PW_GOOD);
 
 	before = timing_failures();
