@@ -71,6 +71,12 @@ decide_open_session(struct job *j, struct dir_conn *dc)
 		    "its login through authd (its grant ends it); no such login");
 		goto out;
 	}
+	/* nor with a card revoked since the login */
+	if (revoke_card_check(j->srv, j->login.credential_key, NULL, 0, reason,
+	    sizeof(reason)) != 0) {
+		result = AUTHD_R_PERM_DENIED;
+		goto out;
+	}
 	st = dir_record_login(dc, acct.dn, time(NULL), login_origin(j),
 	    j->req.service);
 	if (st != DIR_OK) {

@@ -600,31 +600,42 @@ revoke_free(struct revoke **rp)
 }
 
 int
+revoke_card_check(struct server *srv, const char *fpr, char *card_dn,
+    size_t card_dn_len, char *reason, size_t reasonlen)
+{
+	struct card_status cs;
+
+	if (fpr[0] == '\0' || srv->card_view == NULL)
+		return 0;
+	switch (card_view_lookup(srv->card_view, fpr, &cs)) {
+	case CARD_VIEW_FOUND:
+		if (card_dn != NULL)
+			snprintf(card_dn, card_dn_len, "%s", cs.dn);
+		if (strcmp(cs.state, AUTHD_CARD_ACTIVE) != 0) {
+			snprintf(reason, reasonlen, "card %s since the login",
+			    cs.state);
+			return -1;
+		}
+		return 0;
+	case CARD_VIEW_NOT_FOUND:
+		snprintf(reason, reasonlen, "card deleted since the login");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+int
 revoke_session_check(struct server *srv, struct session *s, char *reason,
     size_t reasonlen)
 {
-	struct card_status cs;
 	struct dir_account acct;
 
 	s->leader_start = proc_start_time(s->pid);
 	s->audit_session = proc_own_audit_session(s->pid);
-	if (s->card_fpr[0] != '\0' && srv->card_view != NULL) {
-		switch (card_view_lookup(srv->card_view, s->card_fpr, &cs)) {
-		case CARD_VIEW_FOUND:
-			snprintf(s->card_dn, sizeof(s->card_dn), "%s", cs.dn);
-			if (strcmp(cs.state, AUTHD_CARD_ACTIVE) != 0) {
-				snprintf(reason, reasonlen, "card %s since the "
-				    "login", cs.state);
-				return -1;
-			}
-			break;
-		case CARD_VIEW_NOT_FOUND:
-			snprintf(reason, reasonlen, "card deleted since the login");
-			return -1;
-		default:
-			break;
-		}
-	}
+	if (revoke_card_check(srv, s->card_fpr, s->card_dn, sizeof(s->card_dn),
+	    reason, reasonlen) != 0)
+		return -1;
 	if (srv->view != NULL && view_account_lookup(srv->view, s->user,
 	    &acct) == VIEW_FOUND && !revoke_account_usable(acct.state)) {
 		snprintf(reason, reasonlen, "account %s since the login", acct.state);

@@ -62,6 +62,15 @@ void revoke_sweep(struct revoke *r);
 int revoke_session_check(struct server *srv, struct session *s,
     char *reason, size_t reasonlen);
 
+/*
+ * Whether the card of fingerprint fpr (hex; "" for none) may still open a
+ * session: 0, or -1 with the reason ("card lost since the login"). Its entry
+ * into card_dn when known (card_dn may be NULL). A card view not fresh says
+ * nothing here (0): the login's own check stands. Any thread.
+ */
+int revoke_card_check(struct server *srv, const char *fpr, char *card_dn,
+    size_t card_dn_len, char *reason, size_t reasonlen);
+
 /* Whether a person in state (authdAccountState) keeps or opens a session. */
 int revoke_account_usable(const char *state);
 

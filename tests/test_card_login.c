@@ -260,18 +260,6 @@ alice_has_a_failure_counted(void)
 	    itest.ldapi_uri, itest.base_dn) == 0;
 }
 
-/* Lines of authd's own log (to stderr with -d) holding phrase. */
-static int
-authd_log_count(const char *phrase)
-{
-	char out[32];
-
-	if (itest_sh_out(out, sizeof(out), "grep -cF '%s' %s/authd.log",
-	    phrase, itest.dir) > 1)
-		return -1;
-	return atoi(out);
-}
-
 /*
  * A CRL past its nextUpdate (CRL publishing stopped): card logins are
  * refused (fail closed) but not counted against the person, or every card
@@ -305,7 +293,7 @@ START_TEST(stale_crl_is_not_a_failed_factor)
 	    PAM_AUTHINFO_UNAVAIL);
 	ck_assert_msg(!alice_has_a_failure_counted(),
 	    "a stale CRL was counted as alice's failure");
-	ck_assert_int_eq(authd_log_count("cannot vouch for the cards: CRL has "
+	ck_assert_int_eq(itest_log_lines("cannot vouch for the cards: CRL has "
 	    "expired; card logins are refused"), 1);
 
 	/* a current CRL published again: the same card works, at once */

@@ -579,17 +579,6 @@ wait_kids(const pid_t *kids, int n)
 	return bad;
 }
 
-/* Lines of authd.log holding phrase. */
-static int
-log_lines(const char *phrase)
-{
-	char out[32];
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "grep -c -F '%s' "
-	    "%s/authd.log || true", phrase, itest.dir), 0);
-	return atoi(out);
-}
-
 static double
 seconds_since(const struct timespec *t0)
 {
@@ -723,12 +712,12 @@ START_TEST(user_socket_rate_per_uid)
 	    "records of uid 20063 in %.1f s (at most %d)", records, secs, bound);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "flood child "
 	    "status %d (91: its login went through during the flood)", st);
-	ck_assert_int_le(log_lines("protocol error from uid 20063 "), bound);
+	ck_assert_int_le(itest_log_lines("protocol error from uid 20063 "), bound);
 	/* the first refusal, once; the count of them comes with the sweep */
 	first = itest_audit_wait("event=rate_limit", "peer_uid=20063 ",
 	    "result=perm_denied reason=over\\x20the\\x20rate\\x20limit");
 	ck_assert_int_eq(first, 1);
-	ck_assert_int_eq(log_lines("uid 20063: over the rate limit"), 1);
+	ck_assert_int_eq(itest_log_lines("uid 20063: over the rate limit"), 1);
 
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -777,16 +766,16 @@ START_TEST(loop_binds_rest_while_directory_down)
 	ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
-	tries = log_lines(tried);
-	backs = log_lines(back);
-	workers = log_lines(on_worker);
+	tries = itest_log_lines(tried);
+	backs = itest_log_lines(back);
+	workers = itest_log_lines(on_worker);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < 12; i++)
 		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run),
 		    PAM_AUTHINFO_UNAVAIL);
 	secs = seconds_since(&t0);
-	tries = log_lines(tried) - tries;
-	workers = log_lines(on_worker) - workers;
+	tries = itest_log_lines(tried) - tries;
+	workers = itest_log_lines(on_worker) - workers;
 	/* the directory back first: the later tests need it whatever happens here */
 	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-start %s >/dev/null",
 	    itest.srcdir, itest.dir), 0);
@@ -796,18 +785,18 @@ START_TEST(loop_binds_rest_while_directory_down)
 	ck_assert_msg(tries <= (int)secs + 2, "%d connect tries in %.1f s for 12 "
 	    "logins: not resting a second between them", tries, secs);
 	/* logins work at once (workers); within about a second the loop is back */
-	for (i = 0; i < 100 && log_lines(back) == backs; i++) {
+	for (i = 0; i < 100 && itest_log_lines(back) == backs; i++) {
 		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
 		usleep(50000);
 	}
-	ck_assert_msg(log_lines(back) == backs + 1, "authd.log never said the "
+	ck_assert_msg(itest_log_lines(back) == backs + 1, "authd.log never said the "
 	    "loop's bind connections were open again");
 	/* from now on the loop binds: no login's bind is handed to a worker */
-	workers = log_lines(on_worker);
+	workers = itest_log_lines(on_worker);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(itest_login(svc, "yui", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_int_eq(itest_login(svc, "yui", PW_BAD, &run), PAM_AUTH_ERR);
-	ck_assert_int_eq(log_lines(on_worker), workers);
+	ck_assert_int_eq(itest_log_lines(on_worker), workers);
 	ck_assert_int_eq(itest_authd_pid(), before);
 	ck_assert_int_eq(itest_set_conf("fail_delay_ms", delay), 0);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
@@ -1302,8 +1291,8 @@ START_TEST(tls13_session_tickets_keep_the_loops_connections)
 	/* the first login opens the loop's connections; their tickets follow */
 	ck_assert_int_eq(itest_login(svc, "ume", PW_GOOD, &run), PAM_SUCCESS);
 	usleep(500000);
-	workers = log_lines(on_worker);
-	drops = log_lines(closed);
+	workers = itest_log_lines(on_worker);
+	drops = itest_log_lines(closed);
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(itest_login(svc, "ume", i == 2 ? PW_BAD : PW_GOOD,
 		    &run), i == 2 ? PAM_AUTH_ERR : PAM_SUCCESS);
@@ -1314,8 +1303,8 @@ START_TEST(tls13_session_tickets_keep_the_loops_connections)
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	(void)itest_sh("kill $(cat %s/tls/front.pid)", itest.dir);
 	ck_assert_msg(conns == 0, "the front end did not speak TLS 1.3 with tickets");
-	ck_assert_int_eq(log_lines(closed), drops);
-	ck_assert_int_eq(log_lines(on_worker), workers);
+	ck_assert_int_eq(itest_log_lines(closed), drops);
+	ck_assert_int_eq(itest_log_lines(on_worker), workers);
 }
 END_TEST
 

@@ -232,6 +232,52 @@ START_TEST(suspended_card_refused_until_resumed)
 }
 END_TEST
 
+/*
+ * A card lost between the login and its session: the session is refused
+ * before the person's last login is written (no open_session success, no
+ * "Last login ... from" the host that never had it). Before, the worker wrote
+ * the last login and a success record, and the loop then refused.
+ */
+START_TEST(card_lost_before_the_session_opens)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	long long t0;
+	int seen;
+
+	insert("card2");
+	answers(&run, PW_GOOD, PIN);
+	pamh = itest_pam_start(SERVICE, "bob", &run);
+	pam_set_item(pamh, PAM_RHOST, "ws09.example.com");
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	seen = itest_log_lines("is no longer active");
+	set_card_state(itest.ldapi_uri, "bob", "lost");
+	/* authd has seen it */
+	t0 = itest_now_ms();
+	while (itest_log_lines("is no longer active") == seen &&
+	    itest_now_ms() - t0 < BOUND_MS)
+		usleep(50000);
+	ck_assert_int_gt(itest_log_lines("is no longer active"), seen);
+	ck_assert_int_eq(pam_open_session(pamh, 0), PAM_PERM_DENIED);
+	itest_pam_end(pamh, PAM_PERM_DENIED);
+	ck_assert_int_eq(itest_audit_count("event=open_session", "user=bob ",
+	    "result=success", NULL), 0);
+	ck_assert_int_eq(itest_audit_count("event=open_session", "user=bob ",
+	    "result=perm_denied", "card\\x20lost\\x20since\\x20the\\x20login",
+	    NULL), 1);
+	ck_assert_int_eq(itest_sh("ldapsearch -Q -LLL -Y EXTERNAL -H '%s' -b "
+	    "uid=bob,ou=people,%s authdLastLoginHost | grep -q ws09",
+	    itest.ldapi_uri, itest.base_dn), 1);
+	/* bob's card is stale_search_fails_closed_then_recovers' too */
+	set_card_state(itest.ldapi_uri, "bob", "active");
+	t0 = itest_now_ms();
+	while (login(SERVICE, "bob", PW_GOOD, PIN) != PAM_SUCCESS &&
+	    itest_now_ms() - t0 < BOUND_MS)
+		usleep(200000);
+}
+END_TEST
+
 START_TEST(disabled_account_session_ended)
 {
 	pid_t pids[KIDS + 1];
@@ -312,6 +358,7 @@ revoke_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, lost_card_refused_and_session_ended);
 	tcase_add_test(tc, suspended_card_refused_until_resumed);
+	tcase_add_test(tc, card_lost_before_the_session_opens);
 	tcase_add_test(tc, disabled_account_session_ended);
 	tcase_add_test(tc, lost_on_one_host_refused_on_the_other);
 	tcase_add_test(tc, stale_search_fails_closed_then_recovers);

@@ -615,3 +615,14 @@ itest_closed_within(int fd, int ms)
 
 	return poll(&p, 1, ms) == 1 && read(fd, &c, 1) == 0;
 }
+
+int
+itest_log_lines(const char *phrase)
+{
+	char out[32];
+
+	if (itest_sh_out(out, sizeof(out), "grep -c -F '%s' %s/authd.log || true",
+	    phrase, itest.dir) != 0)
+		return -1;
+	return atoi(out);
+}

@@ -131,6 +131,8 @@ void itest_kill_all(const pid_t *pids, size_t n);
 /* Like itest_audit_count with up to three needles (c may be NULL), but for
  * records written in the background (session ends): polls up to 20 s. */
 int itest_audit_wait(const char *a, const char *b, const char *c);
+/* Lines of authd's own log (DIR/authd.log) holding phrase (no single quote in it). */
+int itest_log_lines(const char *phrase);
 /* Records of event=authenticate for user with result whose reason holds
  * phrase, written with plain spaces (the log carries them as \x20). */
 int itest_audit_reason(const char *user, const char *result, const char *phrase);
