@@ -134,7 +134,7 @@ START_TEST(stack_password_longer_than_a_secret_not_sent)
 	pam_handle_t *pamh;
 	int errors = protocol_errors(), r;
 
-	itest_add_person("xiao", 20063, PW_GOOD);
+	itest_add_person("xiao", 20099, PW_GOOD);
 	memset(too_long, 'x', AUTHD_SECRET_MAX + 1);
 	too_long[AUTHD_SECRET_MAX + 1] = '\0';
 
