@@ -899,7 +899,7 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		snprintf(reason, reasonlen, "not yet valid");
 		return AUTHD_R_ACCT_EXPIRED;
 	}
-	if (acct->valid_until != 0 && now >= acct->valid_until) {
+	if (dir_account_ended(acct, now)) {
 		msg_no_longer_valid(line, sizeof(line), acct->valid_until);
 		job_add_line(j, AUTHD_STEP_ERROR, line);
 		snprintf(reason, reasonlen, "validity ended");
@@ -953,6 +953,8 @@ acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
 	int ms = j->srv->conf->acct_ahead_ms;
 	size_t nlines = j->nlines;
 	struct dir_account acct;
+	struct timespec now;
+	long long left;
 
 	/* ACCT_AHEAD_MS is a version-2 field: a version-1 module asks anyway */
 	if (ms <= 0 || j->req.version < 2 || j->must_change || j->grace_left >= 0)
@@ -971,6 +973,14 @@ acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
 		j->nlines = nlines;    /* its messages are ACCT_MGMT's to show */
 		return 0;
 	}
+	/* never past the account's validity: acct_mgmt then refuses it */
+	clock_gettime(CLOCK_REALTIME, &now);
+	left = dir_account_ms_left(&acct, (long long)now.tv_sec * 1000 +
+	    now.tv_nsec / 1000000);
+	if (left <= 0)
+		return 0;
+	if (left < ms)
+		ms = (int)left;
 	snprintf(reason + strlen(reason), reasonlen - strlen(reason),
 	    "; decided with the authentication, for acct_mgmt within %d ms", ms);
 	snprintf(extra, extralen, " login_id=%s", j->login_id);

@@ -9,6 +9,7 @@
 #ifndef AUTHD_DIR_H
 #define AUTHD_DIR_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -51,6 +52,28 @@ struct dir_account {
 	int pwd_reset;           /* pwdReset: TRUE (must change) */
 	time_t pwd_changed;      /* pwdChangedTime, 0 when absent */
 };
+
+/*
+ * The validity dates. authdValidUntil is "no login after this time" at the
+ * attribute's precision, whole seconds: its own second is still within
+ * (authctl's --valid-until day ends at 23:59:59, and that second is the
+ * day's too). dir_account_ended: whether the validity is over at now;
+ * dir_account_ms_left: the milliseconds left of it at now_ms (milliseconds
+ * since the epoch), LLONG_MAX without an end, 0 or less once over.
+ */
+static inline int
+dir_account_ended(const struct dir_account *a, time_t now)
+{
+	return a->valid_until != 0 && now > a->valid_until;
+}
+
+static inline long long
+dir_account_ms_left(const struct dir_account *a, long long now_ms)
+{
+	if (a->valid_until == 0)
+		return LLONG_MAX;
+	return ((long long)a->valid_until + 1) * 1000 - now_ms;
+}
 
 /* What a password bind said. */
 struct dir_bind_result {

@@ -42,3 +42,10 @@ TESTS += tests/test_user_rate
 tests_test_user_rate_SOURCES = tests/test_user_rate.c authd/user_rate.c
 tests_test_user_rate_CFLAGS = $(unit_cflags)
 tests_test_user_rate_LDADD = $(unit_ldadd)
+
+# The account's validity dates at their edges (authd/dir.h), no directory.
+check_PROGRAMS += tests/test_account
+TESTS += tests/test_account
+tests_test_account_SOURCES = tests/test_account.c
+tests_test_account_CFLAGS = $(unit_cflags)
+tests_test_account_LDADD = $(CHECK_LIBS)
