@@ -513,6 +513,11 @@ authenticate_done(struct job *j, int cancelled)
 	 */
 	if (c->peer_uid == 0)
 		login_ids_add(c->srv->login_ids, &e);
+	/* on the connection, from either socket: ACCT_MGMT may follow on it */
+	copy_str(c->login.id, sizeof(c->login.id), e.id);
+	copy_str(c->login.user, sizeof(c->login.user), e.user);
+	c->login.must_change = e.must_change;
+	c->login.grace_left = e.grace_left;
 	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
 	if (conn_send_result_ahead(c, AUTHD_R_SUCCESS, envp, 1,
 	    j->acct_ahead_ms) == AUTHD_OK)
@@ -762,20 +767,41 @@ static const struct job_ops ops_acct = {
 	.audit_lost = job_audit_lost,
 };
 
+/*
+ * What authentication learned (must change, grace) reaches ACCT_MGMT by its
+ * login id: from the login made on this connection, else from root's ring
+ * (a login program may ask in another process: sshd). Without either the
+ * account's entry still says so (decide_auth.c).
+ */
+static void
+acct_hints(struct conn *c, struct job *j)
+{
+	const struct req_items *req = &c->conv->req;
+	const struct conn_login *l = &c->login;
+	const struct login_id_entry *e;
+
+	if (l->id[0] != '\0' && strlen(req->login_id) == LOGIN_ID_LEN &&
+	    authd_timingsafe_bcmp(l->id, req->login_id, LOGIN_ID_LEN) == 0 &&
+	    strcmp(l->user, req->user) == 0) {
+		j->hint_must_change = l->must_change;
+		j->hint_grace = l->grace_left;
+		return;
+	}
+	e = login_ids_find(c->srv->login_ids, req->login_id, time(NULL));
+	if (e != NULL && strcmp(e->user, req->user) == 0) {
+		j->hint_must_change = e->must_change;
+		j->hint_grace = e->grace_left;
+	}
+}
+
 static int
 start_acct(struct conn *c)
 {
-	const struct login_id_entry *e;
 	struct job *j;
 
 	if ((j = submit(c, &ops_acct)) == NULL)
 		return AUTHD_OK;
-	/* What authentication learned (must change, grace) reaches us by id. */
-	e = login_ids_find(c->srv->login_ids, c->conv->req.login_id, time(NULL));
-	if (e != NULL && strcmp(e->user, c->conv->req.user) == 0) {
-		j->hint_must_change = e->must_change;
-		j->hint_grace = e->grace_left;
-	}
+	acct_hints(c, j);
 	run(j);
 	return AUTHD_OK;
 }
@@ -801,6 +827,20 @@ ask_new(struct conn *c)
 	ask(c, PH_NEW, MSG_PROMPT_NEW);
 }
 
+/* The password changed: no login of this user need change it again. */
+static void
+forget_change_due(struct server *srv, const char *user)
+{
+	struct conn *o;
+
+	login_ids_clear_must_change(srv->login_ids, user);
+	for (o = srv->conns; o != NULL; o = o->next)
+		if (strcmp(o->login.user, user) == 0) {
+			o->login.must_change = 0;
+			o->login.grace_left = -1;
+		}
+}
+
 static void
 chauthtok_done(struct job *j, int cancelled)
 {
@@ -819,7 +859,7 @@ chauthtok_done(struct job *j, int cancelled)
 		goto out;
 	}
 	if (j->result == AUTHD_R_SUCCESS)
-		login_ids_clear_must_change(c->srv->login_ids, cv->req.user);
+		forget_change_due(c->srv, cv->req.user);
 	if (j->result == AUTHD_R_AUTHTOK_RECOVERY_ERR) {
 		/* A wrong current password is a guess like any other. */
 		send_result_delayed(c, j->result);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "login_ids.h"
 #include "loop.h"
 #include "proto.h"
 
@@ -23,6 +24,19 @@ enum conn_state {
 	CONN_BUSY,       /* the daemon works (job, delay); the client must wait */
 	CONN_ANSWER,     /* a STEP waits for its ANSWER */
 	CONN_CLOSING     /* flushing the last frames, then closed */
+};
+
+/*
+ * What the last successful AUTHENTICATE on a connection learned, for an
+ * ACCT_MGMT that follows on it (pam_authd keeps one connection per PAM
+ * handle). The user socket's logins are kept nowhere else (auth.c): this is
+ * how a screen locker hears that its user's password must be changed.
+ */
+struct conn_login {
+	char id[LOGIN_ID_LEN + 1];   /* "" for none */
+	char user[256];
+	int must_change;
+	int grace_left;              /* -1 when not in grace */
 };
 
 struct conn {
@@ -43,6 +57,7 @@ struct conn {
 	struct authd_buf *rbuf;
 	struct authd_buf *wbuf;
 	struct conv *conv;           /* the request in progress */
+	struct conn_login login;     /* the last login on it */
 	struct loop_deferred reap;   /* freed after the round it was let go in */
 };
 

@@ -1445,6 +1445,167 @@ START_TEST(expiry_warning_and_grace_logins)
 END_TEST
 
 /*
+ * A screen locker's PAM handle, run as uid through the user socket: the
+ * stages it calls, one connection kept between them (request.c). answers
+ * go to the prompts in order; change: pam_chauthtok when acct_mgmt says a
+ * change is due. Results are -1 for a stage not called.
+ */
+struct locker_run {
+	int auth, acct, change;
+	char login_id[64];          /* AUTHD_LOGIN_ID after the authentication */
+	char shown[8192];
+};
+
+static void
+locker_child(int fd, uid_t uid, const char *user, const char *const *answers,
+    size_t nanswers, int change)
+{
+	struct locker_run out;
+	struct pam_run run;
+	pam_handle_t *pamh;
+	const char *id;
+	size_t i;
+
+	memset(&out, 0, sizeof(out));
+	out.auth = out.acct = out.change = -1;
+	if (setgid(uid) != 0 || setuid(uid) != 0)
+		_exit(90);
+	memset(&run, 0, sizeof(run));
+	for (i = 0; i < nanswers && i < 16; i++)
+		run.answers[i] = answers[i];
+	run.nanswers = i;
+	pamh = itest_pam_start("authd-user", user, &run);
+	if (answers[0] != NULL)
+		out.auth = pam_authenticate(pamh, 0);
+	if ((id = pam_getenv(pamh, "AUTHD_LOGIN_ID")) != NULL)
+		snprintf(out.login_id, sizeof(out.login_id), "%s", id);
+	if (answers[0] == NULL || out.auth == PAM_SUCCESS)
+		out.acct = pam_acct_mgmt(pamh, 0);
+	if (change && out.acct == PAM_NEW_AUTHTOK_REQD)
+		out.change = pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	memcpy(out.shown, run.shown, sizeof(out.shown));
+	_exit(write(fd, &out, sizeof(out)) == (ssize_t)sizeof(out) ? 0 : 91);
+}
+
+/* answers NULL-terminated; { NULL }: acct_mgmt alone (another module
+ * authenticated). */
+static void
+as_locker(uid_t uid, const char *user, const char *const *answers, int change,
+    struct locker_run *out)
+{
+	size_t n = 0;
+	pid_t pid;
+	int p[2], st;
+
+	while (answers[n] != NULL)
+		n++;
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		locker_child(p[1], uid, user, answers, n, change);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], out, sizeof(*out)), (ssize_t)sizeof(*out));
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+}
+
+/*
+ * A screen locker is told to change an expired password as a login
+ * program is: after a grace login through the user socket, acct_mgmt says
+ * a change is due, with root's socket's words, and the person can change
+ * it there.
+ */
+START_TEST(user_socket_grace_login_must_change)
+{
+	static const char *const first[] = { PW_GOOD, "Locker-Passw0rd-3",
+	    "Locker-Passw0rd-3", NULL };
+	static const char *const again[] = { "Locker-Passw0rd-3", NULL };
+	struct locker_run lr;
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	add_policy("locker-grace", 1, 0, 3);
+	itest_add_person("tara", 20100, PW_GOOD);
+	itest_add_person("ulla", 20101, PW_GOOD);
+	use_policy("tara", "locker-grace");
+	use_policy("ulla", "locker-grace");
+	sleep(3);
+	/* root's socket, for the words */
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.nanswers = 1;
+	pamh = itest_pam_start(svc, "ulla", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "root's socket showed: %s", run.shown);
+
+	as_locker(20100, "tara", first, 1, &lr);
+	ck_assert_int_eq(lr.auth, PAM_SUCCESS);
+	ck_assert_msg(strstr(lr.shown, "grace logins left") != NULL, "shown: %s",
+	    lr.shown);
+	ck_assert_msg(lr.acct == PAM_NEW_AUTHTOK_REQD, "acct_mgmt %d after a "
+	    "grace login through the user socket (shown: %s)", lr.acct, lr.shown);
+	ck_assert_msg(strstr(lr.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "shown: %s", lr.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=tara ",
+	    "peer_uid=20100 ", "result=new_authtok_reqd", NULL), 1);
+	/* the change through the same socket, with the password just typed */
+	ck_assert_msg(lr.change == PAM_SUCCESS, "chauthtok %d (shown: %s)",
+	    lr.change, lr.shown);
+	ck_assert_msg(strstr(lr.shown, "I:Password changed.") != NULL,
+	    "shown: %s", lr.shown);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=tara ",
+	    "peer_uid=20100 ", "result=success", NULL), 1);
+	/* and nothing is due with the new one */
+	as_locker(20100, "tara", again, 0, &lr);
+	ck_assert_int_eq(lr.auth, PAM_SUCCESS);
+	ck_assert_msg(lr.acct == PAM_SUCCESS, "acct_mgmt %d after the change "
+	    "(shown: %s)", lr.acct, lr.shown);
+}
+END_TEST
+
+/* The same for a password an administrator set (ppolicy pwdReset). */
+START_TEST(user_socket_reset_password_must_change)
+{
+	static const char *const temp[] = { "Temp-Passw0rd-1", "Locker-Passw0rd-4",
+	    "Locker-Passw0rd-4", NULL };
+	struct locker_run lr;
+	char pwfile[300];
+	FILE *f;
+
+	make_admin("vito", 20102);
+	itest_add_person("wes", 20103, PW_GOOD);
+	snprintf(pwfile, sizeof(pwfile), "%s/temp-pw-wes", itest.dir);
+	ck_assert((f = fopen(pwfile, "w")) != NULL);
+	fputs("Temp-Passw0rd-1\n", f);
+	fclose(f);
+	itest_sh("chown 20102:20102 %s; chmod 0600 %s", pwfile, pwfile);
+	ck_assert_int_eq(itest_sh("setpriv --reuid=20102 --regid=20102 --clear-groups "
+	    "'%s/authctl/authctl' -H '%s' -b '%s' user passwd wes --password-file %s",
+	    itest.builddir, itest.ldapi_uri, itest.base_dn, pwfile), 0);
+
+	as_locker(20103, "wes", temp, 1, &lr);
+	ck_assert_int_eq(lr.auth, PAM_SUCCESS);
+	ck_assert_msg(lr.acct == PAM_NEW_AUTHTOK_REQD, "acct_mgmt %d after an "
+	    "administrator's reset, through the user socket (shown: %s)", lr.acct,
+	    lr.shown);
+	ck_assert_msg(strstr(lr.shown, "E:You must change your password now (an "
+	    "administrator reset it).") != NULL, "shown: %s", lr.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=wes ",
+	    "peer_uid=20103 ", "result=new_authtok_reqd", NULL), 1);
+	ck_assert_msg(lr.change == PAM_SUCCESS, "chauthtok %d (shown: %s)",
+	    lr.change, lr.shown);
+}
+END_TEST
+
+/*
  * Each socket has max_clients of its own: the user socket full (here 4)
  * closes more of its connections at once, and root's logins through the
  * other socket go on.
@@ -2328,6 +2489,13 @@ login_suite(void)
 	tcase_add_test(tc, no_login_without_its_record);
 	tcase_add_test(tc, no_login_when_its_record_is_not_synced);
 	suite_add_tcase(s, tc);
+	/* a screen locker's password change, through the user socket */
+	tc = tcase_create("locker");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, user_socket_grace_login_must_change);
+	tcase_add_test(tc, user_socket_reset_password_must_change);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("account_paths");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, chauthtok_unknown_user_looks_like_wrong_password);
