@@ -930,6 +930,15 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		snprintf(reason, reasonlen, "must change (expired, grace login)");
 		return AUTHD_R_NEW_AUTHTOK_REQD;
 	}
+	/* no login id told it (another connection, another module): the
+	 * entry's own record of grace logins (dir.c) */
+	if (acct->grace_used > 0) {
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_MUST_CHANGE_GRACE);
+		snprintf(reason, reasonlen, "must change (expired; the entry "
+		    "records %u grace login%s used)", acct->grace_used,
+		    acct->grace_used == 1 ? "" : "s");
+		return AUTHD_R_NEW_AUTHTOK_REQD;
+	}
 	snprintf(reason, reasonlen, "account valid (type %s)",
 	    acct->type[0] != '\0' ? acct->type : "regular");
 	return AUTHD_R_SUCCESS;

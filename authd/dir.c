@@ -18,6 +18,12 @@
  * read the policy, so dir_account.locked is a hint for messages; the bind's
  * DIR_LOCKED is the authority.
  *
+ * Expiry: nor can authd tell from pwdChangedTime alone that a password has
+ * expired (pwdMaxAge is the policy's). But ppolicy writes a pwdGraceUseTime
+ * value at every grace login, before it answers the bind, and a password
+ * change removes them: present at all, the password expired and grace
+ * logins are being used, whoever asks and on whatever connection.
+ *
  * The process must ignore SIGPIPE: libldap writes to sockets with write(2).
  */
 #include "config.h"
@@ -87,7 +93,7 @@ static const char *const dir_account_attrs[] = {
 	AUTHD_AT_VALID_UNTIL, AUTHD_AT_LAST_LOGIN_TIME, AUTHD_AT_LAST_LOGIN_HOST,
 	AUTHD_AT_LAST_LOGIN_SVC, AUTHD_AT_LAST_LOGOUT_TIME, AUTHD_AT_FAILED_LOGINS,
 	"pwdFailureTime", "pwdAccountLockedTime", "pwdReset", "pwdChangedTime",
-	NULL
+	"pwdGraceUseTime", NULL
 };
 
 static void dir_set_error(struct dir_conn *, const char *, ...)
@@ -680,6 +686,10 @@ dir_account_from_entry(LDAP *ld, LDAPMessage *e, struct dir_account *a,
 		a->pwd_reset = 1;
 	if (dir_time_value(ld, e, "pwdChangedTime", &a->pwd_changed) < 0)
 		bad = "pwdChangedTime";
+	if ((vals = ldap_get_values_len(ld, e, "pwdGraceUseTime")) != NULL) {
+		a->grace_used = (unsigned)ldap_count_values_len(vals);
+		ldap_value_free_len(vals);
+	}
 	if (bad != NULL) {
 		snprintf(err, errlen, "%s: malformed %s", a->dn, bad);
 		return DIR_ERROR;

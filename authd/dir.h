@@ -51,6 +51,7 @@ struct dir_account {
 	int locked;              /* pwdAccountLockedTime present (and not expired) */
 	int pwd_reset;           /* pwdReset: TRUE (must change) */
 	time_t pwd_changed;      /* pwdChangedTime, 0 when absent */
+	unsigned grace_used;     /* pwdGraceUseTime values: expired, in grace */
 };
 
 /*

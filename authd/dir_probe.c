@@ -74,6 +74,7 @@ print_account(const struct dir_account *a)
 	printf("  %-18s %u\n", "failures", a->failures);
 	printf("  %-18s %d\n", "locked", a->locked);
 	printf("  %-18s %d\n", "pwd_reset", a->pwd_reset);
+	printf("  %-18s %u\n", "grace_used", a->grace_used);
 	print_time("pwd_changed", a->pwd_changed);
 }
 

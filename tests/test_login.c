@@ -1571,6 +1571,58 @@ START_TEST(user_socket_grace_login_must_change)
 }
 END_TEST
 
+/*
+ * An acct_mgmt that no login id tells about the grace login (a new
+ * connection: another PAM handle, or the kept one closed by authd while the
+ * locker waited) hears it from the entry, which ppolicy marks at every grace
+ * login (pwdGraceUseTime). The user socket's login id is still not in
+ * root's ring: from root's socket it is unknown, and the entry says it.
+ */
+START_TEST(user_socket_grace_known_on_another_connection)
+{
+	static const char *const login[] = { PW_GOOD, NULL };
+	static const char *const acct_only[] = { NULL };
+	struct locker_run lr;
+	struct pam_run run;
+	pam_handle_t *pamh;
+	char env[96], id[64];
+
+	add_policy("locker-grace2", 1, 0, 3);
+	itest_add_person("zora", 20104, PW_GOOD);
+	use_policy("zora", "locker-grace2");
+	sleep(3);
+	as_locker(20104, "zora", login, 0, &lr);
+	ck_assert_int_eq(lr.auth, PAM_SUCCESS);
+	ck_assert_int_eq(lr.acct, PAM_NEW_AUTHTOK_REQD);
+	ck_assert_int_eq((int)strlen(lr.login_id), 32);
+	memcpy(id, lr.login_id, sizeof(id));
+
+	as_locker(20104, "zora", acct_only, 0, &lr);
+	ck_assert_msg(lr.acct == PAM_NEW_AUTHTOK_REQD, "acct_mgmt %d on a new "
+	    "connection after a grace login (shown: %s)", lr.acct, lr.shown);
+	ck_assert_msg(strstr(lr.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "shown: %s", lr.shown);
+
+	/* root's socket, with the user socket's login id */
+	memset(&run, 0, sizeof(run));
+	pamh = itest_pam_start(svc, "zora", &run);
+	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", id);
+	ck_assert_int_eq(pam_putenv(pamh, env), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "shown: %s", run.shown);
+	/* the first acct_mgmt was told by its connection, the two others by
+	 * the entry: the user socket's login is in no ring */
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=zora ",
+	    "result=new_authtok_reqd", "reason=must\\x20change\\x20(expired,"
+	    "\\x20grace\\x20login)", NULL), 1);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=zora ",
+	    "result=new_authtok_reqd", "the\\x20entry\\x20records\\x201\\x20"
+	    "grace\\x20login\\x20used", NULL), 2);
+}
+END_TEST
+
 /* The same for a password an administrator set (ppolicy pwdReset). */
 START_TEST(user_socket_reset_password_must_change)
 {
@@ -2493,6 +2545,7 @@ login_suite(void)
 	tc = tcase_create("locker");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, user_socket_grace_login_must_change);
+	tcase_add_test(tc, user_socket_grace_known_on_another_connection);
 	tcase_add_test(tc, user_socket_reset_password_must_change);
 	suite_add_tcase(s, tc);
 
