@@ -1561,6 +1561,10 @@ START_TEST(user_socket_grace_login_must_change)
 	    lr.change, lr.shown);
 	ck_assert_msg(strstr(lr.shown, "I:Password changed.") != NULL,
 	    "shown: %s", lr.shown);
+	/* asked for the new one twice, not again for the one it logged in with */
+	ck_assert_msg(strstr(lr.shown, "P:New password: \nP:Retype new password: ")
+	    != NULL && strstr(lr.shown, "Current password") == NULL, "shown: %s",
+	    lr.shown);
 	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=tara ",
 	    "peer_uid=20100 ", "result=success", NULL), 1);
 	/* and nothing is due with the new one */
