@@ -339,6 +339,53 @@ decoy_name_seed(struct decoy_stats *ds, const char *name,
 	return AUTHD_OK;
 }
 
+/* HMAC(key, label NUL folded-name), cut to outlen bytes. */
+static int
+name_mac(struct decoy_stats *ds, const char *label, const char *name,
+    uint8_t *out, size_t outlen)
+{
+	unsigned char msg[16 + 1024], md[EVP_MAX_MD_SIZE];
+	char key[1025];
+	size_t ll = strlen(label), nl;
+	unsigned int n = 0;
+
+	if (ll >= 16)
+		return AUTHD_ERR_INVALID;
+	nl = decoy_name_key(name, key, sizeof(key));
+	/* the key never changes after decoy_stats_new: no lock */
+	memcpy(msg, label, ll + 1);                 /* with its NUL */
+	memcpy(msg + ll + 1, key, nl);
+	if (HMAC(EVP_sha256(), ds->key, DECOY_KEY_LEN, msg, ll + 1 + nl, md,
+	    &n) == NULL || n < outlen)
+		return AUTHD_ERR_CRYPTO;
+	memcpy(out, md, outlen);
+	explicit_bzero(md, sizeof(md));
+	return AUTHD_OK;
+}
+
+int
+decoy_name_tag(struct decoy_stats *ds, const char *name,
+    uint8_t tag[DECOY_TAG_LEN])
+{
+	if (ds == NULL)
+		return AUTHD_ERR_INVALID;
+	return name_mac(ds, "lock", name, tag, DECOY_TAG_LEN);
+}
+
+void
+decoy_key_id(struct decoy_stats *ds, char out[17])
+{
+	uint8_t id[8];
+	size_t i;
+
+	if (ds == NULL || name_mac(ds, "key-id", "", id, sizeof(id)) != AUTHD_OK) {
+		snprintf(out, 17, "none");
+		return;
+	}
+	for (i = 0; i < sizeof(id); i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
 /* "HEX:COUNT" of a shape at line + *pos; 0, or -1 when the line is full. */
 static int
 shape_append(char *line, size_t linesz, size_t *pos, const struct decoy_shape *sh)

@@ -69,6 +69,7 @@
 
 #define DECOY_SHAPE_MAX 24      /* bytes of one shape (verifier.h) */
 #define DECOY_SEED_LEN  32
+#define DECOY_TAG_LEN   16      /* decoy_name_tag (decoy_lock.h) */
 
 struct decoy_stats;
 
@@ -92,6 +93,17 @@ int decoy_pick_shape(struct decoy_stats *ds, const char *method,
  * name under the decoys' key); random when ds is NULL. */
 int decoy_name_seed(struct decoy_stats *ds, const char *name,
     uint8_t seed[DECOY_SEED_LEN]);
+
+/*
+ * What the decoy locks (decoy_lock.h) know a name by: a keyed hash of the
+ * name as the directory compares it, under the decoys' key, never the
+ * name itself. key_id: 16 hex digits naming that key (a hash of it), so
+ * that locks kept under another key are not read. tag: AUTHD_OK, or an
+ * error when ds is NULL.
+ */
+int decoy_name_tag(struct decoy_stats *ds, const char *name,
+    uint8_t tag[DECOY_TAG_LEN]);
+void decoy_key_id(struct decoy_stats *ds, char out[17]);
 
 /*
  * The name as the directory compares it (uid is caseIgnoreMatch): ASCII

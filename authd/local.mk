@@ -62,6 +62,8 @@ authd_authd_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) $(CRYPTO_L
 libauthd_daemon_la_SOURCES += authd/plan.c authd/plan.h
 # Decoy plans drawn from the real ones (decoy.h); log() from libm.
 libauthd_daemon_la_SOURCES += authd/decoy.c authd/decoy.h
+# Decoys lock as people do (decoy_lock.h).
+libauthd_daemon_la_SOURCES += authd/decoy_lock.c authd/decoy_lock.h
 libauthd_daemon_la_LIBADD = -lm
 
 # FIDO2 (authd/fido2.h): assertion verification with libfido2 (fido2.c,

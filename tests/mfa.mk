@@ -10,6 +10,6 @@ TESTS += tests/test_mfa_policy
 # Decoy plans drawn from real ones (authd/decoy.c): a unit test.
 check_PROGRAMS += tests/test_decoy
 TESTS += tests/test_decoy
-tests_test_decoy_SOURCES = tests/test_decoy.c authd/decoy.c
+tests_test_decoy_SOURCES = tests/test_decoy.c authd/decoy.c authd/decoy_lock.c
 tests_test_decoy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/authd -pthread
 tests_test_decoy_LDADD = libauthd_common.la $(CRYPTO_LIBS) $(CHECK_LIBS) -lm -lpthread

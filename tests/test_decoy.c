@@ -3,7 +3,8 @@
  * plan, one name one pick, picks in proportion to use, and few names moved
  * when the counts move; the same for the shapes of enrolments (a FIDO2
  * step's credential ids), and a name's seed for its made-up identifiers,
- * the same for a name in any case (as the directory compares names).
+ * the same for a name in any case (as the directory compares names); and
+ * decoys that lock as people do under ppolicy (authd/decoy_lock.h).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "decoy.h"
+#include "decoy_lock.h"
 #include "err.h"
 
 #define A 0x9u      /* enrolled: password + totp */
@@ -278,6 +280,245 @@ START_TEST(counts_kept_across_restarts)
 }
 END_TEST
 
+/* The default policy's rule (ldap_schema/base.ldif.in) */
+static const struct lockout_rule rule5 = { 5, 1800, 0 };
+
+static void
+tag_of(struct decoy_stats *ds, const char *name, uint8_t tag[DECOY_TAG_LEN])
+{
+	ck_assert_int_eq(decoy_name_tag(ds, name, tag), AUTHD_OK);
+}
+
+/* n attempts at now: how many of them answered as locked. */
+static int
+attempts(struct decoy_locks *dl, const uint8_t *tag,
+    const struct lockout_rule *rule, time_t now, int n)
+{
+	int locked = 0;
+
+	while (n-- > 0)
+		locked += decoy_locks_attempt(dl, tag, rule, now) ==
+		    DECOY_LOCK_LOCKED;
+	return locked;
+}
+
+/*
+ * As ppolicy (2.5) locks a person: five failures answer as failures (the
+ * fifth sets the lock), the sixth and on are locked until the duration
+ * ends; the failures stay, so the next one locks again. The tag is the
+ * name as the directory compares it, under the key.
+ */
+START_TEST(lock_after_max_failures)
+{
+	struct decoy_stats *ds = NULL, *other = NULL;
+	struct decoy_locks *dl = NULL;
+	uint8_t tag[DECOY_TAG_LEN], tag2[DECOY_TAG_LEN];
+	const time_t t0 = 1700000000;
+
+	ck_assert_int_eq(decoy_stats_new(key1, sizeof(key1), &ds), AUTHD_OK);
+	ck_assert_int_eq(decoy_stats_new(key2, sizeof(key2), &other), AUTHD_OK);
+	ck_assert_int_eq(decoy_locks_new(64, &dl), AUTHD_OK);
+	tag_of(ds, "nobody", tag);
+	tag_of(ds, " NoBody", tag2);
+	ck_assert_mem_eq(tag, tag2, sizeof(tag));
+	tag_of(other, "nobody", tag2);
+	ck_assert(memcmp(tag, tag2, sizeof(tag)) != 0);
+
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0, 5), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule5, t0), 1);
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1, 3), 3);
+	/* another name, another count */
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag2, &rule5, t0), 0);
+	ck_assert_int_eq(attempts(dl, tag2, &rule5, t0, 4), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag2, &rule5, t0), 0);
+	/* the lock lasts pwdLockoutDuration from the failure that set it */
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1799, 1), 1);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule5, t0 + 1800), 0);
+	/* then one failure locks again (interval 0: failures stay) */
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1800, 1), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1801, 1), 1);
+	ck_assert_uint_eq(decoy_locks_count(dl), 2);
+	decoy_locks_free(&dl);
+	ck_assert_ptr_null(dl);
+	decoy_stats_free(&ds);
+	decoy_stats_free(&other);
+}
+END_TEST
+
+/* pwdLockoutDuration 0: for as long as the name is remembered; no lockout: never. */
+START_TEST(lock_duration_and_no_lockout)
+{
+	static const struct lockout_rule forever = { 3, 0, 0 }, none = { 0, 1800, 0 };
+	struct decoy_locks *dl = NULL;
+	uint8_t tag[DECOY_TAG_LEN] = { 7 };
+	const time_t t0 = 1700000000;
+
+	ck_assert_int_eq(decoy_locks_new(64, &dl), AUTHD_OK);
+	ck_assert_int_eq(attempts(dl, tag, &forever, t0, 3), 0);
+	ck_assert_int_eq(attempts(dl, tag, &forever, t0 + 10L * 365 * 86400, 1), 1);
+	tag[0] = 8;
+	ck_assert_int_eq(attempts(dl, tag, &none, t0, 50), 0);
+	ck_assert_int_eq(attempts(dl, tag, NULL, t0, 50), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &forever, t0), 0);
+	/* nothing counted either: no entry made */
+	ck_assert_uint_eq(decoy_locks_count(dl), 1);
+	decoy_locks_free(&dl);
+}
+END_TEST
+
+/* pwdFailureCountInterval: only the failures within it count. */
+START_TEST(lock_within_interval)
+{
+	static const struct lockout_rule rule = { 3, 60, 10 };
+	struct decoy_locks *dl = NULL;
+	uint8_t tag[DECOY_TAG_LEN] = { 1, 2, 3 };
+	const time_t t0 = 1700000000;
+
+	ck_assert_int_eq(decoy_locks_new(64, &dl), AUTHD_OK);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0, 1), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 5, 1), 0);
+	/* t0 and t0 + 5 are more than 10 s back: not counted */
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 20, 1), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule, t0 + 20), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 21, 1), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule, t0 + 21), 0);
+	/* the third within 10 s sets the lock */
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 25, 1), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 26, 1), 1);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 84, 1), 1);
+	/* the lock over and the failures old: counting starts again */
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 85, 2), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 86, 1), 0);
+	ck_assert_int_eq(attempts(dl, tag, &rule, t0 + 86, 1), 1);
+	decoy_locks_free(&dl);
+}
+END_TEST
+
+/*
+ * Bounded: a full set gives up its least recently used name; a name in
+ * use stays. (Capacity 8: one set.)
+ */
+START_TEST(least_recent_evicted)
+{
+	struct decoy_locks *dl = NULL;
+	uint8_t tag[DECOY_TAG_LEN] = { 0 }, locked[DECOY_TAG_LEN] = { 0xee };
+	const time_t t0 = 1700000000;
+	int i;
+
+	ck_assert_int_eq(decoy_locks_new(DECOY_LOCK_WAYS, &dl), AUTHD_OK);
+	ck_assert_int_eq(attempts(dl, locked, &rule5, t0, 5), 0);
+	for (i = 1; i < DECOY_LOCK_WAYS; i++) {
+		tag[0] = (uint8_t)i;
+		ck_assert_int_eq(attempts(dl, tag, &rule5, t0, 1), 0);
+	}
+	ck_assert_uint_eq(decoy_locks_count(dl), DECOY_LOCK_WAYS);
+	/* used again: the oldest is now tag 1, which goes for a new name */
+	ck_assert_int_eq(attempts(dl, locked, &rule5, t0 + 1, 1), 1);
+	tag[0] = 100;
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1, 1), 0);
+	ck_assert_uint_eq(decoy_locks_count(dl), DECOY_LOCK_WAYS);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 2), 1);
+	/* as many new names as the table holds: the locked one is forgotten */
+	for (i = 0; i < DECOY_LOCK_WAYS; i++) {
+		tag[0] = (uint8_t)(101 + i);
+		ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 3, 1), 0);
+	}
+	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 3), 0);
+	ck_assert_int_eq(attempts(dl, locked, &rule5, t0 + 3, 1), 0);
+	decoy_locks_free(&dl);
+}
+END_TEST
+
+/*
+ * Kept across restarts: locks and counts read back as they were; a file
+ * of another key or version, broken or cut short, is not read (and says
+ * why), nothing half-loaded.
+ */
+START_TEST(locks_kept_across_restarts)
+{
+	struct decoy_locks *dl = NULL, *again = NULL;
+	char dir[] = "/tmp/authd-decoy.XXXXXX", path[64], other[80], why[128],
+	    cmd[300];
+	uint8_t a[DECOY_TAG_LEN] = { 0xa }, b[DECOY_TAG_LEN] = { 0xb };
+	const time_t t0 = 1700000000;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/decoy-locks", dir);
+	snprintf(other, sizeof(other), "%s.other", path);
+	ck_assert_int_eq(decoy_locks_new(64, &dl), AUTHD_OK);
+	ck_assert_int_eq(decoy_locks_dirty(dl), 0);
+	ck_assert_int_eq(attempts(dl, a, &rule5, t0, 5), 0);    /* locked */
+	ck_assert_int_eq(attempts(dl, b, &rule5, t0, 4), 0);    /* one to go */
+	ck_assert_int_eq(decoy_locks_dirty(dl), 1);
+	ck_assert_int_eq(decoy_locks_save(dl, path, "0123456789abcdef"), AUTHD_OK);
+	ck_assert_int_eq(decoy_locks_dirty(dl), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_eq(decoy_locks_load(again, path, "0123456789abcdef", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_uint_eq(decoy_locks_count(again), 2);
+	ck_assert_int_eq(decoy_locks_is_locked(again, a, &rule5, t0 + 60), 1);
+	ck_assert_int_eq(decoy_locks_is_locked(again, a, &rule5, t0 + 1800), 0);
+	ck_assert_int_eq(attempts(again, b, &rule5, t0 + 60, 1), 0);
+	ck_assert_int_eq(attempts(again, b, &rule5, t0 + 61, 1), 1);
+	decoy_locks_free(&again);
+
+	/* another key: its tags name nobody here */
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_locks_load(again, path, "fedcba9876543210", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "written under another key");
+	ck_assert_uint_eq(decoy_locks_count(again), 0);
+	decoy_locks_free(&again);
+
+	/* another version */
+	snprintf(cmd, sizeof(cmd), "sed '1s/locks 1/locks 0/' %s > %s", path,
+	    other);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_locks_load(again, other, "0123456789abcdef", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "written by another version");
+	ck_assert_uint_eq(decoy_locks_count(again), 0);
+	decoy_locks_free(&again);
+
+	/* a broken line after good ones: nothing of the file is taken */
+	snprintf(cmd, sizeof(cmd), "cp %s %s && printf '0a 3 0 x\\n' >> %s",
+	    path, other, other);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_locks_load(again, other, "0123456789abcdef", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "line 4: malformed");
+	ck_assert_uint_eq(decoy_locks_count(again), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(again, a, &rule5, t0 + 60), 0);
+	decoy_locks_free(&again);
+
+	/* cut short (a crash while writing leaves .new, never this; still) */
+	snprintf(cmd, sizeof(cmd), "head -c -3 %s > %s", path, other);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_ne(decoy_locks_load(again, other, "0123456789abcdef", why,
+	    sizeof(why)), AUTHD_OK);
+	ck_assert_str_eq(why, "line 3: too long or cut short");
+	ck_assert_uint_eq(decoy_locks_count(again), 0);
+	decoy_locks_free(&again);
+	ck_assert_int_eq(unlink(other), 0);
+
+	/* no file yet: nothing, and no error */
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(decoy_locks_new(64, &again), AUTHD_OK);
+	ck_assert_int_eq(decoy_locks_load(again, path, "0123456789abcdef", why,
+	    sizeof(why)), AUTHD_OK);
+	decoy_locks_free(&again);
+	decoy_locks_free(&dl);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 decoy_suite(void)
 {
@@ -289,6 +530,13 @@ decoy_suite(void)
 	tcase_add_test(tc, shapes_in_proportion_and_stable);
 	tcase_add_test(tc, seed_per_name);
 	tcase_add_test(tc, counts_kept_across_restarts);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lock");
+	tcase_add_test(tc, lock_after_max_failures);
+	tcase_add_test(tc, lock_duration_and_no_lockout);
+	tcase_add_test(tc, lock_within_interval);
+	tcase_add_test(tc, least_recent_evicted);
+	tcase_add_test(tc, locks_kept_across_restarts);
 	suite_add_tcase(s, tc);
 	return s;
 }
