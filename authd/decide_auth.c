@@ -7,12 +7,14 @@
 #include "account.h"
 #include "decide.h"
 #include "decoy.h"
+#include "decoy_lock.h"
 #include "err.h"
 #include "grant.h"
 #include "log.h"
 #include "messages.h"
 #include "plan.h"
 #include "policy.h"
+#include "ppolicy.h"
 #include "privileged.h"
 #include "schema.h"
 #include "secret.h"
@@ -397,15 +399,73 @@ any_collected(const struct plan *p)
 	return 0;
 }
 
+/*
+ * Whether the decoy's answer follows a lockout of its own (decoy_lock.h):
+ * every decoy whose refusal is the ordinary failure's, where a person's
+ * attempt would be counted by the directory. A person who has not enrolled
+ * enough is bound (and locked) by the directory when a password is asked;
+ * without one, their name is counted as a decoy's, as their binds are.
+ */
+static int
+decoy_counts(const struct plan *p)
+{
+	size_t i;
+
+	switch (p->why) {
+	case PLAN_UNKNOWN:
+	case PLAN_PEER:
+	case PLAN_INVALID:
+		return 1;
+	case PLAN_UNMET:
+		for (i = 0; i < p->n; i++)
+			if (p->m[i].state == PM_COLLECTED &&
+			    p->m[i].v == &verifier_password)
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * An attempt on a decoy under rule: 1 when its name is locked, as a person
+ * under the default policy would be after as many failures; else its
+ * failure is counted, 0.
+ */
+static int
+decoy_attempt_locked(struct job *j, const struct lockout_rule *rule)
+{
+	uint8_t tag[DECOY_TAG_LEN];
+	int r;
+
+	if (decoy_name_tag(j->srv->decoys, j->req.user, tag) != AUTHD_OK)
+		return 0;
+	r = decoy_locks_attempt(j->srv->decoy_locks, tag, rule, time(NULL));
+	explicit_bzero(tag, sizeof(tag));
+	return r == DECOY_LOCK_LOCKED;
+}
+
+/* A locked decoy: what a locked person is told (decide_authenticate). */
+static int
+decoy_refuse_locked(struct job *j, char *reason, size_t reasonlen)
+{
+	size_t n = strlen(reason);
+
+	job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
+	snprintf(reason + n, reasonlen - n, "; decoy locked");
+	return AUTHD_R_MAXTRIES;
+}
+
 /* A decoy: spend a bind like a real attempt and refuse. */
 static int
-check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
+check_decoy(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
+    char *reason, size_t reasonlen)
 {
 	struct plan *p = j->plan;
 	struct plan_method *pw = collected(p, &verifier_password);
 	struct dir_bind_result br;
 	char line[AUTHD_STRING_MAX + 1];
-	int st;
+	int st, locked = 0;
 
 	memset(&br, 0, sizeof(br));
 	switch (p->why) {
@@ -428,6 +488,9 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 			(void)verify_password_bind(dc, NULL, pw->in, &br);
 		else if (any_collected(p))
 			(void)plan_burn_attempt(dc, NULL);
+		/* counted as the person's failure would be (decoy_lock.h) */
+		if (pw != NULL || any_collected(p))
+			locked = decoy_attempt_locked(j, rule);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");
 		else if (p->why == PLAN_PEER)
@@ -437,6 +500,8 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 		else
 			snprintf(reason, reasonlen, "policy %s is invalid: %s",
 			    p->pol.name, p->pol.error);
+		if (locked)
+			return decoy_refuse_locked(j, reason, reasonlen);
 		return AUTHD_R_AUTH_ERR;
 	default:
 		break;
@@ -451,8 +516,12 @@ check_decoy(struct job *j, struct dir_conn *dc, char *reason, size_t reasonlen)
 		 * (refuse_counted), or a refusal without it is sooner and
 		 * tells that the name is a person with nothing enrolled.
 		 */
-		if (any_collected(p))
+		if (any_collected(p)) {
 			(void)plan_burn_attempt(dc, NULL);
+			/* and locks as an unknown name's (decoy_counts) */
+			if (decoy_attempt_locked(j, rule))
+				return decoy_refuse_locked(j, reason, reasonlen);
+		}
 		return AUTHD_R_AUTH_ERR;
 	}
 	st = verify_password_bind(dc, p->acct.dn, pw->in, &br);
@@ -675,6 +744,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	/* from the directory: escaped, so that a space or '=' adds no field */
 	char pol[4 * POLICY_NAME_MAX + 1], cred[4 * sizeof(j->credential) + 1];
 	struct job_record recs[2];
+	struct lockout_rule rule;
 	unsigned proven = 0;
 	size_t i, n = 1;
 	int result = AUTHD_R_AUTH_ERR, ahead_ms;
@@ -688,8 +758,15 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		j->need_dir = 1;
 		return;
 	}
+	memset(&rule, 0, sizeof(rule));
+	if (decoy_counts(p) && ppolicy_lockout(dc, j->srv->conf, &rule) ==
+	    DIR_NO_CONN) {
+		/* the lockout rule is due: a worker reads it, then decides */
+		j->need_dir = 1;
+		return;
+	}
 	if (p->why != PLAN_REAL) {
-		result = check_decoy(j, dc, reason, sizeof(reason));
+		result = check_decoy(j, dc, &rule, reason, sizeof(reason));
 		goto out;
 	}
 	/* Every factor but the password first: a failure must not bind it. */
@@ -1133,6 +1210,7 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 {
 	struct dir_account acct;
 	struct dir_bind_result br;
+	struct lockout_rule rule;
 	char reason[512], msg[256];
 	int st, result;
 
@@ -1147,6 +1225,10 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 		 */
 		(void)dir_password_bind(dc, NULL, j->old_pw, &br);
 		result = AUTHD_R_AUTHTOK_RECOVERY_ERR;
+		/* the bind a person's change makes counts, and locks */
+		if (ppolicy_lockout(dc, j->srv->conf, &rule) == DIR_OK &&
+		    decoy_attempt_locked(j, &rule))
+			result = decoy_refuse_locked(j, reason, sizeof(reason));
 	} else if (st == DIR_OK && !chauthtok_account_refused(j, dc, &acct,
 	    reason, sizeof(reason), &result)) {
 		msg[0] = '\0';

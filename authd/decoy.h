@@ -60,6 +60,18 @@
  * a DN that does not exist is answered by the directory a little sooner
  * than one under a person's entry (no children to walk): the difference
  * is within the noise of a round trip, not removed.
+ *
+ * A decoy locks as a person under the default password policy does
+ * (decoy_lock.h): after pwdMaxFailure failed attempts its name answers as a
+ * locked person's, for pwdLockoutDuration. What that cannot hide: a person
+ * under another password policy (a privileged account locks after 3) locks
+ * at another count than a decoy; a locked decoy's answer costs the bind of
+ * the timing entry, with its password hash, where ppolicy refuses a locked
+ * person's bind without checking the password (sooner, by a hash's time);
+ * a decoy forgotten by the table (the least recently tried of its share,
+ * once tens of thousands of other names were tried) starts afresh, as a
+ * locked person's account never does; and without a site key the locks,
+ * like the picks, do not survive a restart.
  */
 #ifndef AUTHD_DECOY_H
 #define AUTHD_DECOY_H

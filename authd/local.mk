@@ -62,8 +62,10 @@ authd_authd_LDADD += libauthd_totp.la libauthd_common.la $(OATH_LIBS) $(CRYPTO_L
 libauthd_daemon_la_SOURCES += authd/plan.c authd/plan.h
 # Decoy plans drawn from the real ones (decoy.h); log() from libm.
 libauthd_daemon_la_SOURCES += authd/decoy.c authd/decoy.h
-# Decoys lock as people do (decoy_lock.h).
+# Decoys lock as people do (decoy_lock.h), under the default password
+# policy read from the directory (ppolicy.c).
 libauthd_daemon_la_SOURCES += authd/decoy_lock.c authd/decoy_lock.h
+libauthd_dir_la_SOURCES += authd/ppolicy.c authd/ppolicy.h
 libauthd_daemon_la_LIBADD = -lm
 
 # FIDO2 (authd/fido2.h): assertion verification with libfido2 (fido2.c,

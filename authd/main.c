@@ -34,6 +34,7 @@
 #include "conn.h"
 #include "deadline.h"
 #include "decoy.h"
+#include "decoy_lock.h"
 #include "dir.h"
 #include "err.h"
 #include "grant_view.h"
@@ -391,6 +392,18 @@ start_decoys(const struct authd_conf *conf, struct server *srv)
 	if (decoy_stats_load(srv->decoys, path, srv->decoy_methods, err,
 	    sizeof(err)) != AUTHD_OK)
 		authd_log(LOG_WARNING, "%s: %s; the decoys start afresh", path, err);
+	/* their locks: a name locked before the restart stays locked */
+	if ((r = decoy_locks_new(DECOY_LOCK_CAPACITY, &srv->decoy_locks)) !=
+	    AUTHD_OK)
+		return r;
+	decoy_key_id(srv->decoys, srv->decoy_key_id);
+	if (state_path(conf, "decoy-locks", path, sizeof(path)) != 0 ||
+	    (srv->decoy_locks_state = strdup(path)) == NULL)
+		return AUTHD_ERR_NOMEM;
+	if (decoy_locks_load(srv->decoy_locks, path, srv->decoy_key_id, err,
+	    sizeof(err)) != AUTHD_OK)
+		authd_log(LOG_WARNING, "%s: %s; the decoys' locks start afresh",
+		    path, err);
 	return AUTHD_OK;
 }
 
@@ -416,6 +429,8 @@ server_teardown(struct server *srv)
 	server_save_decoys(srv);
 	decoy_stats_free(&srv->decoys);
 	free(srv->decoy_state);
+	decoy_locks_free(&srv->decoy_locks);
+	free(srv->decoy_locks_state);
 	deadline_free(&srv->deadline);
 	revoke_free(&srv->revoke);
 	dir_pool_free(&srv->dir);

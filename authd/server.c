@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "decoy.h"
+#include "decoy_lock.h"
 #include "err.h"
 #include "log.h"
 #include "login_ids.h"
@@ -136,12 +137,16 @@ on_sweep(struct loop_timer *t)
 void
 server_save_decoys(struct server *srv)
 {
-	if (srv->decoy_state == NULL || !decoy_stats_dirty(srv->decoys))
-		return;
-	if (decoy_stats_save(srv->decoys, srv->decoy_state,
+	if (srv->decoy_state != NULL && decoy_stats_dirty(srv->decoys) &&
+	    decoy_stats_save(srv->decoys, srv->decoy_state,
 	    srv->decoy_methods) != AUTHD_OK)
 		authd_log(LOG_ERR, "%s: cannot keep the decoys' counts: %s",
 		    srv->decoy_state, strerror(errno));
+	if (srv->decoy_locks_state != NULL && decoy_locks_dirty(srv->decoy_locks) &&
+	    decoy_locks_save(srv->decoy_locks, srv->decoy_locks_state,
+	    srv->decoy_key_id) != AUTHD_OK)
+		authd_log(LOG_ERR, "%s: cannot keep the decoys' locks: %s",
+		    srv->decoy_locks_state, strerror(errno));
 }
 
 int

@@ -27,6 +27,7 @@ struct revoke;
 struct deadline;
 struct grant_view;
 struct decoy_stats;
+struct decoy_locks;
 struct checkpointer;
 
 #define SERVER_N_LISTENERS 2
@@ -63,6 +64,9 @@ struct server {
 	struct decoy_stats *decoys;      /* real plans' method sets (decoy.c); NULL: none */
 	char *decoy_state;               /* STATE_DIR/decoys, where they are kept; NULL: not */
 	char decoy_methods[128];         /* what their masks' bits stand for */
+	struct decoy_locks *decoy_locks; /* unknown names' failures and locks (decoy_lock.c); NULL: none */
+	char *decoy_locks_state;         /* STATE_DIR/decoy-locks; NULL: not kept */
+	char decoy_key_id[17];           /* the key their tags were made with */
 	struct checkpointer *checkpoints; /* the audit chain's head in the directory */
 
 	struct conn *conns;              /* live connections */
@@ -80,7 +84,8 @@ void server_close_listeners(struct server *srv);
 void server_pause_accept(struct server *srv);
 /* Periodic housekeeping: expire login ids, count the rate limit's refusals. */
 int server_start_sweep(struct server *srv);
-/* Keep the decoys' counts in decoy_state when they changed since (sweep, stop). */
+/* Keep the decoys' counts in decoy_state, and their locks in
+ * decoy_locks_state, when they changed since (sweep, stop). */
 void server_save_decoys(struct server *srv);
 /* Read conf->banner or conf->banner_file into srv->banner. */
 int server_load_banner(struct server *srv, char *err, size_t errlen);

@@ -70,7 +70,7 @@ struct authd_conf {
 	int session_max;            /* session_max: seconds any session may last, 0..31536000; 0 none (default) */
 	int session_idle;           /* session_idle: seconds without input on its tty, 0..31536000; 0 none (default) */
 	int session_warn;           /* session_warn: seconds before the end the tty is warned, 0..86400, default 300 */
-	char *state_dir;            /* state_dir: what outlives a restart (sessions, decoys); default LOCALSTATEDIR/lib/authd */
+	char *state_dir;            /* state_dir: what outlives a restart (sessions, decoys, their locks); default LOCALSTATEDIR/lib/authd */
 };
 
 /* Defaults for every key; base_dn etc. unset. */

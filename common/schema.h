@@ -114,6 +114,7 @@
 #define AUTHD_GRANTS_RDN               "ou=grants"
 #define AUTHD_APPROVAL_RDN             "cn=approval"
 #define AUTHD_PRIVILEGED_POLICY_RDN    "cn=privileged"    /* ,ou=policies,BASE: pwdMaxFailure 3 */
+#define AUTHD_DEFAULT_PPOLICY_RDN      "cn=default,ou=policies"  /* ,BASE: slapo-ppolicy's default (decoy locks) */
 
 /* Audit checkpoints: child entries of ou=audit (common/audit.h) */
 #define AUTHD_OC_CHECKPOINT       "authdAuditCheckpoint"

@@ -282,6 +282,73 @@ START_TEST(lockout_after_failures)
 }
 END_TEST
 
+/*
+ * An unknown name locks as a person does: after the default policy's
+ * pwdMaxFailure (5) wrong passwords, the next attempt, with any password,
+ * shows the locked message and ends in PAM_MAXTRIES, as a person's does
+ * with the right one; at every step the two show the same lines. The
+ * audit log says the locked name is a decoy. Before, the unknown name said
+ * the ordinary failure for ever, and six attempts told it was nobody's.
+ */
+static void
+lock_side_by_side(const char *person, const char *nobody)
+{
+	struct pam_run known, unknown;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(itest_login(svc, person, PW_BAD, &known),
+		    PAM_AUTH_ERR);
+		ck_assert_int_eq(itest_login(svc, nobody, PW_BAD, &unknown),
+		    PAM_AUTH_ERR);
+		ck_assert_str_eq(known.shown, unknown.shown);
+	}
+	ck_assert_int_eq(itest_login(svc, person, PW_GOOD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, nobody, PW_GOOD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_str_eq(known.shown, unknown.shown);
+}
+
+START_TEST(unknown_name_locks_like_a_person)
+{
+	struct pam_run known, unknown;
+
+	itest_add_person("delia", 20100, PW_GOOD);
+	lock_side_by_side("delia", "nobody-delia");
+	ck_assert_int_eq(itest_audit_reason("nobody-delia", "maxtries",
+	    "unknown user; decoy locked"), 1);
+	/* and it stays locked, in any case of its name (as the directory's) */
+	ck_assert_int_eq(itest_login(svc, "delia", PW_BAD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, "NoBody-Delia", PW_BAD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_str_eq(known.shown, unknown.shown);
+	ck_assert_int_eq(itest_audit_reason("NoBody-Delia", "maxtries",
+	    "unknown user; decoy locked"), 1);
+	/* another unknown name is not locked by it */
+	ck_assert_int_eq(itest_login(svc, "nobody-delib", PW_BAD, &unknown),
+	    PAM_AUTH_ERR);
+}
+END_TEST
+
+/* A decoy's lock is kept across a restart of authd, as the directory keeps a person's. */
+START_TEST(decoy_lock_survives_restart)
+{
+	struct pam_run known, unknown;
+
+	itest_add_person("lars", 20101, PW_GOOD);
+	lock_side_by_side("lars", "nobody-lars");
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_login(svc, "lars", PW_GOOD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, "nobody-lars", PW_GOOD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_str_eq(known.shown, unknown.shown);
+	ck_assert_int_eq(itest_audit_reason("nobody-lars", "maxtries",
+	    "unknown user; decoy locked"), 2);
+}
+END_TEST
+
 static void
 make_admin(const char *name, long uidn)
 {
@@ -2427,6 +2494,34 @@ START_TEST(chauthtok_unknown_user_looks_like_wrong_password)
 END_TEST
 
 /*
+ * A password-change service (root's caller) naming an unknown user: its
+ * wrong current passwords count as a person's do (their bind), and once
+ * locked it answers as a locked person's change does.
+ */
+START_TEST(chauthtok_unknown_user_locks_like_a_person)
+{
+	struct pam_run known, unknown;
+	int i;
+
+	itest_add_person("lisa", 20102, PW_GOOD);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(chauthtok_as("lisa", PW_BAD, "Brand-New-Pass-9",
+		    &known, NULL), PAM_AUTHTOK_RECOVERY_ERR);
+		ck_assert_int_eq(chauthtok_as("nobody-lisa", PW_BAD,
+		    "Brand-New-Pass-9", &unknown, NULL), PAM_AUTHTOK_RECOVERY_ERR);
+		ck_assert_str_eq(known.shown, unknown.shown);
+	}
+	ck_assert_int_eq(chauthtok_as("lisa", PW_GOOD, "Brand-New-Pass-9",
+	    &known, NULL), PAM_MAXTRIES);
+	ck_assert_int_eq(chauthtok_as("nobody-lisa", PW_GOOD,
+	    "Brand-New-Pass-9", &unknown, NULL), PAM_MAXTRIES);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_str_eq(known.shown, unknown.shown);
+}
+END_TEST
+
+/*
  * An account that may not log in may not change its password either; the
  * reason goes only to whoever gives the current password.
  */
@@ -2516,6 +2611,8 @@ login_suite(void)
 	tcase_add_test(tc, unknown_user_looks_like_wrong_password);
 	tcase_add_test(tc, full_width_name_is_nobody);
 	tcase_add_test(tc, lockout_after_failures);
+	tcase_add_test(tc, unknown_name_locks_like_a_person);
+	tcase_add_test(tc, decoy_lock_survives_restart);
 	tcase_add_test(tc, temporary_password_must_be_changed);
 	tcase_add_test(tc, disabled_and_suspended_refused);
 	tcase_add_test(tc, last_login_shown_next_time);
@@ -2556,6 +2653,7 @@ login_suite(void)
 	tc = tcase_create("account_paths");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, chauthtok_unknown_user_looks_like_wrong_password);
+	tcase_add_test(tc, chauthtok_unknown_user_locks_like_a_person);
 	tcase_add_test(tc, chauthtok_refused_when_account_may_not_log_in);
 	tcase_add_test(tc, refused_session_records_no_login);
 	suite_add_tcase(s, tc);

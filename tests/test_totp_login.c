@@ -355,6 +355,45 @@ START_TEST(unenrolled_costs_a_bind_like_unknown)
 }
 END_TEST
 
+/*
+ * Under a policy of a code alone, an unknown name's wrong codes count as a
+ * person's do (each costs the person a counted failure, refuse_counted):
+ * after five, the next attempt is locked for both, the person with the
+ * right code, with the same lines; the audit log says decoy. Before, the
+ * unknown name was never locked.
+ */
+START_TEST(unknown_name_locks_by_codes)
+{
+	static const char *codeonly = "authd-codeonly";
+	struct pam_run known, unknown;
+	char secret[128], code[16];
+	int i;
+
+	add_code_only_service(codeonly);
+	itest_add_person("tlock", 21009, PW_GOOD);
+	enroll("tlock", secret, sizeof(secret));
+	for (i = 0; i < 5; i++) {
+		code_at(secret, 0, code, sizeof(code));
+		code[5] = (char)('0' + (code[5] - '0' + 5) % 10);
+		ck_assert_int_eq(itest_login(codeonly, "tlock", code, &known),
+		    PAM_AUTH_ERR);
+		ck_assert_int_eq(itest_login(codeonly, "nobody-tlock", code,
+		    &unknown), PAM_AUTH_ERR);
+		ck_assert_str_eq(known.shown, unknown.shown);
+	}
+	code_at(secret, 0, code, sizeof(code));
+	ck_assert_int_eq(itest_login(codeonly, "tlock", code, &known),
+	    PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(codeonly, "nobody-tlock", code, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_str_eq(known.shown, unknown.shown);
+	ck_assert_int_eq(itest_audit_reason("nobody-tlock", "maxtries",
+	    "unknown user; decoy locked"), 1);
+}
+END_TEST
+
 static Suite *
 totp_login_suite(void)
 {
@@ -376,6 +415,11 @@ totp_login_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, unenrolled_costs_a_bind_like_unknown);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("decoy_lock");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, unknown_name_locks_by_codes);
 	suite_add_tcase(s, tc);
 	return s;
 }
