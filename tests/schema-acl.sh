@@ -153,6 +153,13 @@ has "pwdFailureTime:"
 has "uidNumber: 10002"
 has "entryUUID:"
 
+check "authd's identity reads the default password policy's lockout (decoys lock by it)"
+run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "cn=default,ou=policies,$BASE_DN" -s base pwdMaxFailure pwdLockout pwdLockoutDuration pwdFailureCountInterval
+has "^pwdMaxFailure: 5\$"
+has "^pwdLockout: TRUE\$"
+has "^pwdLockoutDuration: 1800\$"
+has "^pwdFailureCountInterval: 0\$"
+
 check "authd's identity reads group memberships (admins, posix groups)"
 run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "ou=groups,$BASE_DN" '(objectClass=*)' member memberUid
 has "member: uid=yamada,$people"
