@@ -489,7 +489,7 @@ check_decoy(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
 		else if (any_collected(p))
 			(void)plan_burn_attempt(dc, NULL);
 		/* counted as the person's failure would be (decoy_lock.h) */
-		if (pw != NULL || any_collected(p))
+		if (any_collected(p))
 			locked = decoy_attempt_locked(j, rule);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");

@@ -41,8 +41,7 @@ read_number(LDAP *ld, LDAPMessage *e, const char *attr, long max, long dflt,
 	long v;
 	int r;
 
-	if ((r = dir_entry_value((struct ldap *)ld, (struct ldapmsg *)e, attr,
-	    buf, sizeof(buf))) == 0) {
+	if ((r = dir_entry_value(ld, e, attr, buf, sizeof(buf))) == 0) {
 		*v_r = dflt;
 		return 0;
 	}
@@ -66,8 +65,7 @@ read_rule(LDAP *ld, LDAPMessage *e, struct lockout_rule *rule, char *why,
 	    read_number(ld, e, "pwdLockoutDuration", INT_MAX, 0, &duration) != 0 ||
 	    read_number(ld, e, "pwdFailureCountInterval", INT_MAX, 0,
 	    &interval) != 0 ||
-	    dir_entry_value((struct ldap *)ld, (struct ldapmsg *)e, "pwdLockout",
-	    lockout, sizeof(lockout)) < 0) {
+	    dir_entry_value(ld, e, "pwdLockout", lockout, sizeof(lockout)) < 0) {
 		snprintf(why, whylen, "a lockout attribute is malformed");
 		return -1;
 	}
