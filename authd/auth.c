@@ -638,7 +638,7 @@ collect_next(struct conn *c)
 			return;
 		j->plan = cv->plan;
 		cv->plan = NULL;
-		if (decide_auth_bind_ahead(j->plan, &dn, &in)) {
+		if (decide_auth_bind_now(j, &dn, &in)) {
 			if ((r = bind_async_start(c->srv->binds, dn, in->secret,
 			    on_bound, j)) == AUTHD_OK) {
 				worker_pool_expect(c->srv->workers);

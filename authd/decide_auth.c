@@ -456,6 +456,67 @@ decoy_refuse_locked(struct job *j, char *reason, size_t reasonlen)
 	return AUTHD_R_MAXTRIES;
 }
 
+/* Whether the decoy's name is locked now under rule; nothing counted. */
+static int
+decoy_locked_now(struct job *j, const struct lockout_rule *rule)
+{
+	uint8_t tag[DECOY_TAG_LEN];
+	int r;
+
+	if (rule == NULL || rule->max_failure == 0 ||
+	    decoy_name_tag(j->srv->decoys, j->req.user, tag) != AUTHD_OK)
+		return 0;
+	r = decoy_locks_is_locked(j->srv->decoy_locks, tag, rule, time(NULL));
+	explicit_bzero(tag, sizeof(tag));
+	return r;
+}
+
+/*
+ * A bind the directory refuses before any password hash and without a
+ * write, as it refuses a locked person's (ppolicy checks the lock first):
+ * a random password for an entry that does not exist.
+ */
+static void
+bind_nowhere(struct job *j, struct dir_conn *dc)
+{
+	const struct authd_conf *conf = j->srv->conf;
+	char nowhere[64], dn[600];
+
+	if (authd_random_hex(nowhere, sizeof(nowhere), 16) != AUTHD_OK)
+		return;
+	snprintf(dn, sizeof(dn), "uid=authd-nowhere-%s,%s", nowhere,
+	    conf->people_dn != NULL ? conf->people_dn : conf->base_dn);
+	(void)plan_burn_attempt(dc, dn);
+}
+
+/*
+ * A decoy's bind, what a person's attempt costs, then counted
+ * (decoy_lock.h): the timing entry's, with the password typed (in; NULL:
+ * a random one, the bind a person's failed factor costs), a hash and a
+ * recorded failure as for a person's wrong password. When the name is
+ * locked already, a person's bind would be refused before any hash: so is
+ * the decoy's (bind_nowhere), and nothing is counted. A password the event
+ * loop bound already is not bound again. 1 when the name is locked.
+ */
+static int
+decoy_bind(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
+    const struct verify_input *in)
+{
+	struct dir_bind_result br;
+
+	if (decoy_locked_now(j, rule)) {
+		if (in == NULL || !in->bound)
+			bind_nowhere(j, dc);
+		return 1;
+	}
+	memset(&br, 0, sizeof(br));
+	if (in != NULL)
+		(void)verify_password_bind(dc, NULL, in, &br);
+	else
+		(void)plan_burn_attempt(dc, NULL);
+	return decoy_attempt_locked(j, rule);
+}
+
 /* A decoy: spend a bind like a real attempt and refuse. */
 static int
 check_decoy(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
@@ -484,13 +545,8 @@ check_decoy(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
 		 * Without a password, a real person's failed factor costs the
 		 * bind that counts it (refuse_counted): so does any factor here.
 		 */
-		if (pw != NULL)
-			(void)verify_password_bind(dc, NULL, pw->in, &br);
-		else if (any_collected(p))
-			(void)plan_burn_attempt(dc, NULL);
-		/* counted as the person's failure would be (decoy_lock.h) */
 		if (any_collected(p))
-			locked = decoy_attempt_locked(j, rule);
+			locked = decoy_bind(j, dc, rule, pw != NULL ? pw->in : NULL);
 		if (p->why == PLAN_UNKNOWN)
 			snprintf(reason, reasonlen, "unknown user");
 		else if (p->why == PLAN_PEER)
@@ -516,12 +572,9 @@ check_decoy(struct job *j, struct dir_conn *dc, const struct lockout_rule *rule,
 		 * (refuse_counted), or a refusal without it is sooner and
 		 * tells that the name is a person with nothing enrolled.
 		 */
-		if (any_collected(p)) {
-			(void)plan_burn_attempt(dc, NULL);
-			/* and locks as an unknown name's (decoy_counts) */
-			if (decoy_attempt_locked(j, rule))
-				return decoy_refuse_locked(j, reason, reasonlen);
-		}
+		/* and locks as an unknown name's (decoy_counts) */
+		if (any_collected(p) && decoy_bind(j, dc, rule, NULL))
+			return decoy_refuse_locked(j, reason, reasonlen);
 		return AUTHD_R_AUTH_ERR;
 	}
 	st = verify_password_bind(dc, p->acct.dn, pw->in, &br);
@@ -706,6 +759,26 @@ decide_auth_bind_ahead(struct plan *p, const char **dn_r,
 	}
 	*in_r = pw->in;
 	return 1;
+}
+
+int
+decide_auth_bind_now(struct job *j, const char **dn_r,
+    struct verify_input **in_r)
+{
+	struct lockout_rule rule;
+
+	if (!decide_auth_bind_ahead(j->plan, dn_r, in_r))
+		return 0;
+	if (!decoy_counts(j->plan))
+		return 1;
+	/*
+	 * A decoy's bind depends on whether its name is locked (decoy_bind):
+	 * without the rule at hand, a worker reads it and binds.
+	 */
+	memset(&rule, 0, sizeof(rule));
+	if (ppolicy_lockout(NULL, j->srv->conf, &rule) != DIR_OK)
+		return 0;
+	return !decoy_locked_now(j, &rule);
 }
 
 /*
@@ -1223,12 +1296,19 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 		 * service): an unknown user is a wrong current password, at the
 		 * cost of a bind (the timing entry's).
 		 */
-		(void)dir_password_bind(dc, NULL, j->old_pw, &br);
 		result = AUTHD_R_AUTHTOK_RECOVERY_ERR;
 		/* the bind a person's change makes counts, and locks */
-		if (ppolicy_lockout(dc, j->srv->conf, &rule) == DIR_OK &&
-		    decoy_attempt_locked(j, &rule))
+		memset(&rule, 0, sizeof(rule));
+		(void)ppolicy_lockout(dc, j->srv->conf, &rule);
+		if (decoy_locked_now(j, &rule)) {
+			bind_nowhere(j, dc);
 			result = decoy_refuse_locked(j, reason, sizeof(reason));
+		} else {
+			(void)dir_password_bind(dc, NULL, j->old_pw, &br);
+			if (decoy_attempt_locked(j, &rule))
+				result = decoy_refuse_locked(j, reason,
+				    sizeof(reason));
+		}
 	} else if (st == DIR_OK && !chauthtok_account_refused(j, dc, &acct,
 	    reason, sizeof(reason), &result)) {
 		msg[0] = '\0';

@@ -63,12 +63,13 @@
  *
  * A decoy locks as a person under the default password policy does
  * (decoy_lock.h): after pwdMaxFailure failed attempts its name answers as a
- * locked person's, for pwdLockoutDuration. What that cannot hide: a person
+ * locked person's, for pwdLockoutDuration, at a locked person's cost:
+ * ppolicy refuses a locked person's bind before hashing the password and
+ * records nothing, so a locked decoy binds a DN that does not exist (no
+ * hash, no write) instead of the timing entry (decide_auth.c, decoy_bind).
+ * What that cannot hide: a person
  * under another password policy (a privileged account locks after 3) locks
- * at another count than a decoy; a locked decoy's answer costs the bind of
- * the timing entry, with its password hash, where ppolicy refuses a locked
- * person's bind without checking the password (sooner, by a hash's time);
- * a decoy forgotten by the table (the least recently tried of its share,
+ * at another count than a decoy; a decoy forgotten by the table (the least recently tried of its share,
  * once tens of thousands of other names were tried) starts afresh, as a
  * locked person's account never does; and without a site key the locks,
  * like the picks, do not survive a restart.

@@ -115,6 +115,11 @@ void decide_authenticate(struct job *j, struct dir_conn *dc);
  */
 int decide_auth_bind_ahead(struct plan *p, const char **dn_r,
     struct verify_input **in_r);
+/* The same, when the loop should bind now: not for a decoy whose name is
+ * locked, which binds as a locked person does, or when whether it is
+ * cannot be told on the loop (a worker decides). */
+int decide_auth_bind_now(struct job *j, const char **dn_r,
+    struct verify_input **in_r);
 void decide_acct_mgmt(struct job *j, struct dir_conn *dc);
 void decide_chauthtok(struct job *j, struct dir_conn *dc);
 void decide_open_session(struct job *j, struct dir_conn *dc);

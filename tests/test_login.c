@@ -311,6 +311,24 @@ lock_side_by_side(const char *person, const char *nobody)
 	ck_assert_str_eq(known.shown, unknown.shown);
 }
 
+/*
+ * The failures the directory recorded on the timing entry (pwdFailureTime,
+ * the last five): a decoy's bind there hashes the password and records one,
+ * as a person's wrong password does. A locked person's bind does neither
+ * (ppolicy refuses it first), so neither may a locked decoy's.
+ */
+static int chauthtok_as(const char *user, const char *old_pw,
+    const char *new_pw, struct pam_run *run, long long *ms_r);
+
+static void
+timing_failures(char *out, size_t outsz)
+{
+	ck_assert_int_eq(itest_sh_out(out, outsz, "ldapsearch -LLL -Q -Y "
+	    "EXTERNAL -H '%s' -b 'cn=authd-timing,ou=system,%s' -s base "
+	    "pwdFailureTime | grep '^pwdFailureTime:' | sort", itest.ldapi_uri,
+	    itest.base_dn), 0);
+}
+
 START_TEST(unknown_name_locks_like_a_person)
 {
 	struct pam_run known, unknown;
@@ -329,6 +347,40 @@ START_TEST(unknown_name_locks_like_a_person)
 	/* another unknown name is not locked by it */
 	ck_assert_int_eq(itest_login(svc, "nobody-delib", PW_BAD, &unknown),
 	    PAM_AUTH_ERR);
+}
+END_TEST
+
+/*
+ * A locked decoy costs what a locked person's attempt costs: the directory
+ * refuses a locked person's bind before hashing the password, so a locked
+ * decoy does not bind the timing entry (which hashes, about the time of
+ * one {ARGON2} hash more: a locked name that answered later would be
+ * nobody's). Seen on the timing entry, which records each bind's failure:
+ * none is added while the name is locked, one is by an unlocked unknown
+ * name (the observation sees a bind). Through the event loop's bind (a
+ * password login) and through chauthtok.
+ */
+START_TEST(locked_decoy_binds_as_a_locked_person)
+{
+	struct pam_run known, unknown;
+	char before[2048], after[2048];
+
+	itest_add_person("mira", 20103, PW_GOOD);
+	lock_side_by_side("mira", "nobody-mira");
+	timing_failures(before, sizeof(before));
+	ck_assert_int_eq(itest_login(svc, "mira", PW_BAD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, "nobody-mira", PW_BAD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_str_eq(known.shown, unknown.shown);
+	ck_assert_int_eq(chauthtok_as("nobody-mira", PW_BAD, "Brand-New-Pass-9",
+	    &unknown, NULL), PAM_MAXTRIES);
+	timing_failures(after, sizeof(after));
+	ck_assert_str_eq(before, after);
+	/* an unlocked unknown name binds it, and that is seen */
+	ck_assert_int_eq(itest_login(svc, "nobody-mirb", PW_BAD, &unknown),
+	    PAM_AUTH_ERR);
+	timing_failures(after, sizeof(after));
+	ck_assert_str_ne(before, after);
 }
 END_TEST
 
@@ -2613,6 +2665,7 @@ login_suite(void)
 	tcase_add_test(tc, lockout_after_failures);
 	tcase_add_test(tc, unknown_name_locks_like_a_person);
 	tcase_add_test(tc, decoy_lock_survives_restart);
+	tcase_add_test(tc, locked_decoy_binds_as_a_locked_person);
 	tcase_add_test(tc, temporary_password_must_be_changed);
 	tcase_add_test(tc, disabled_and_suspended_refused);
 	tcase_add_test(tc, last_login_shown_next_time);
