@@ -258,6 +258,7 @@ decoy_locks_save(struct decoy_locks *dl, const char *path, const char *key_id)
 	size_t i, n = 0, len;
 	unsigned long changes;
 	int fd = -1, ok, r = AUTHD_ERR_IO;
+	FILE *f;
 
 	if (dl == NULL)
 		return AUTHD_OK;
@@ -278,14 +279,22 @@ decoy_locks_save(struct decoy_locks *dl, const char *path, const char *key_id)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
 	    0600)) == -1)
 		goto out;
+	/* buffered: tens of thousands of lines in a few writes, not one each
+	 * (the sweep runs on the event loop) */
+	if ((f = fdopen(fd, "w")) == NULL) {
+		(void)close(fd);
+		(void)unlink(tmp);
+		goto out;
+	}
 	len = (size_t)snprintf(line, sizeof(line), "%s key=%s\n", LOCK_MAGIC,
 	    key_id);
-	ok = len < sizeof(line) && write(fd, line, len) == (ssize_t)len;
+	ok = len < sizeof(line) && fwrite(line, 1, len, f) == len;
 	for (i = 0; ok && i < n; i++) {
 		len = format_entry(&copy[i], line, sizeof(line));
-		ok = write(fd, line, len) == (ssize_t)len;
+		ok = fwrite(line, 1, len, f) == len;
 	}
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+	explicit_bzero(line, sizeof(line));
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
 		(void)unlink(tmp);
 		goto out;
 	}
