@@ -558,10 +558,11 @@ load_line(struct decoy_stats *ds, char *line)
 }
 
 int
-decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
+decoy_state_read(const char *path, const char *magic, const char *head,
+    const char *other_why, int (*on_line)(void *arg, char *line), void *arg,
     char *why, size_t whylen)
 {
-	char line[DECOY_LINE_MAX], head[DECOY_LINE_MAX];
+	char line[DECOY_LINE_MAX];
 	size_t lineno = 0, n;
 	FILE *f;
 	int r = AUTHD_OK;
@@ -573,8 +574,6 @@ decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
 		snprintf(why, whylen, "%s", strerror(errno));
 		return AUTHD_ERR_IO;
 	}
-	snprintf(head, sizeof(head), "%s methods=%s\n", DECOY_MAGIC, methods);
-	pthread_mutex_lock(&ds->mu);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		n = strlen(line);
@@ -585,29 +584,55 @@ decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
 			break;
 		}
 		if (lineno == 1) {
-			if (strncmp(line, DECOY_MAGIC " ", strlen(DECOY_MAGIC) + 1)
-			    != 0) {
-				/* another version's counts mean other things */
+			if (strncmp(line, magic, strlen(magic)) != 0 ||
+			    line[strlen(magic)] != ' ') {
+				/* another version's lines mean other things */
 				snprintf(why, whylen, "written by another version");
 				r = AUTHD_ERR_BAD_FIELD;
 				break;
 			}
 			if (strcmp(line, head) != 0) {
-				/* another build's methods: its masks mean
-				 * other sets; start afresh */
-				snprintf(why, whylen, "written for other methods");
+				snprintf(why, whylen, "%s", other_why);
 				r = AUTHD_ERR_BAD_FIELD;
 				break;
 			}
 			continue;
 		}
 		line[n - 1] = '\0';
-		if (load_line(ds, line) != 0) {
+		if (on_line(arg, line) != 0) {
 			snprintf(why, whylen, "line %zu: malformed", lineno);
 			r = AUTHD_ERR_BAD_FIELD;
 			break;
 		}
 	}
+	if (lineno == 0 && r == AUTHD_OK) {
+		/* save() always writes the first line: the file was cut */
+		snprintf(why, whylen, "empty");
+		r = AUTHD_ERR_BAD_FIELD;
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return r;
+}
+
+static int
+stats_line(void *arg, char *line)
+{
+	return load_line(arg, line);
+}
+
+int
+decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
+    char *why, size_t whylen)
+{
+	char head[DECOY_LINE_MAX];
+	int r;
+
+	snprintf(head, sizeof(head), "%s methods=%s\n", DECOY_MAGIC, methods);
+	pthread_mutex_lock(&ds->mu);
+	/* another build's methods: its masks mean other sets; start afresh */
+	r = decoy_state_read(path, DECOY_MAGIC, head, "written for other methods",
+	    stats_line, ds, why, whylen);
 	if (r != AUTHD_OK) {
 		/* all or nothing: what came before the bad line goes too */
 		memset(ds->pol, 0, sizeof(ds->pol));
@@ -617,6 +642,5 @@ decoy_stats_load(struct decoy_stats *ds, const char *path, const char *methods,
 	}
 	ds->saved = ds->notes;
 	pthread_mutex_unlock(&ds->mu);
-	fclose(f);
 	return r;
 }

@@ -142,4 +142,17 @@ int decoy_stats_load(struct decoy_stats *ds, const char *path,
     const char *methods, char *why, size_t whylen);
 int decoy_stats_dirty(struct decoy_stats *ds);
 
+/*
+ * The reading both state files share (this one's and decoy_lock.h's): the
+ * first line must be head exactly ("MAGIC ...\n"; another MAGIC is another
+ * version, the rest other than head is other_why), then each line, without
+ * its newline, to on_line (non-zero: malformed). AUTHD_OK, also when there
+ * is no file; else an error with why (unreadable, a line too long or cut
+ * short, another version, other_why, malformed at line N, empty), and the
+ * caller drops what on_line took: all or nothing.
+ */
+int decoy_state_read(const char *path, const char *magic, const char *head,
+    const char *other_why, int (*on_line)(void *arg, char *line), void *arg,
+    char *why, size_t whylen);
+
 #endif

@@ -362,63 +362,34 @@ parse_entry(char *line, struct lock_entry *e)
 	return e->nt > 0 ? 0 : -1;
 }
 
+/* One line of the locks' file into the table (mu held). */
+static int
+lock_line(void *arg, char *line)
+{
+	struct decoy_locks *dl = arg;
+	struct lock_entry e, *slot;
+
+	if (parse_entry(line, &e) != 0 || find(dl, e.tag) != NULL)
+		return -1;
+	slot = take(dl, e.tag);
+	*slot = e;
+	slot->used = ++dl->tick;
+	return 0;
+}
+
 int
 decoy_locks_load(struct decoy_locks *dl, const char *path, const char *key_id,
     char *why, size_t whylen)
 {
-	char line[LOCK_LINE_MAX], head[LOCK_LINE_MAX];
-	struct lock_entry e, *slot;
-	size_t lineno = 0, n, i;
-	FILE *f;
-	int r = AUTHD_OK;
+	char head[LOCK_LINE_MAX];
+	size_t i;
+	int r;
 
-	why[0] = '\0';
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return AUTHD_OK;
-		snprintf(why, whylen, "%s", strerror(errno));
-		return AUTHD_ERR_IO;
-	}
 	snprintf(head, sizeof(head), "%s key=%s\n", LOCK_MAGIC, key_id);
 	pthread_mutex_lock(&dl->mu);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		n = strlen(line);
-		if (n == 0 || line[n - 1] != '\n') {
-			snprintf(why, whylen, "line %zu: too long or cut short",
-			    lineno);
-			r = AUTHD_ERR_BAD_FIELD;
-			break;
-		}
-		if (lineno == 1) {
-			if (strncmp(line, LOCK_MAGIC " ", strlen(LOCK_MAGIC) + 1)
-			    != 0) {
-				snprintf(why, whylen, "written by another version");
-				r = AUTHD_ERR_BAD_FIELD;
-				break;
-			}
-			if (strcmp(line, head) != 0) {
-				/* its tags are another key's: no name matches */
-				snprintf(why, whylen, "written under another key");
-				r = AUTHD_ERR_BAD_FIELD;
-				break;
-			}
-			continue;
-		}
-		line[n - 1] = '\0';
-		if (parse_entry(line, &e) != 0 || find(dl, e.tag) != NULL) {
-			snprintf(why, whylen, "line %zu: malformed", lineno);
-			r = AUTHD_ERR_BAD_FIELD;
-			break;
-		}
-		slot = take(dl, e.tag);
-		*slot = e;
-		slot->used = ++dl->tick;
-	}
-	if (lineno == 0 && r == AUTHD_OK) {
-		snprintf(why, whylen, "empty");
-		r = AUTHD_ERR_BAD_FIELD;
-	}
+	/* another key's tags: no name matches */
+	r = decoy_state_read(path, LOCK_MAGIC, head, "written under another key",
+	    lock_line, dl, why, whylen);
 	if (r != AUTHD_OK) {
 		/* all or nothing: what came before the bad line goes too */
 		for (i = 0; i < dl->nsets * DECOY_LOCK_WAYS; i++)
@@ -427,6 +398,5 @@ decoy_locks_load(struct decoy_locks *dl, const char *path, const char *key_id,
 	}
 	dl->saved = dl->changes;
 	pthread_mutex_unlock(&dl->mu);
-	fclose(f);
 	return r;
 }
