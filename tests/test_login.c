@@ -186,7 +186,7 @@ START_TEST(stack_old_password_longer_than_a_secret_not_sent)
 	pam_handle_t *pamh;
 	int errors = protocol_errors(), r;
 
-	itest_add_person("yuki", 20064, PW_GOOD);
+	itest_add_person("yuki", 20114, PW_GOOD);
 	memset(too_long, 'x', AUTHD_SECRET_MAX + 1);
 	too_long[AUTHD_SECRET_MAX + 1] = '\0';
 	snprintf(service, sizeof(service), "%s-old", svc);
@@ -333,7 +333,7 @@ START_TEST(unknown_name_locks_like_a_person)
 {
 	struct pam_run known, unknown;
 
-	itest_add_person("delia", 20100, PW_GOOD);
+	itest_add_person("delia", 20110, PW_GOOD);
 	lock_side_by_side("delia", "nobody-delia");
 	ck_assert_int_eq(itest_audit_reason("nobody-delia", "maxtries",
 	    "unknown user; decoy locked"), 1);
@@ -365,7 +365,7 @@ START_TEST(locked_decoy_binds_as_a_locked_person)
 	struct pam_run known, unknown;
 	char before[2048], after[2048];
 
-	itest_add_person("mira", 20103, PW_GOOD);
+	itest_add_person("mira", 20113, PW_GOOD);
 	lock_side_by_side("mira", "nobody-mira");
 	timing_failures(before, sizeof(before));
 	ck_assert_int_eq(itest_login(svc, "mira", PW_BAD, &known), PAM_MAXTRIES);
@@ -389,7 +389,7 @@ START_TEST(decoy_lock_survives_restart)
 {
 	struct pam_run known, unknown;
 
-	itest_add_person("lars", 20101, PW_GOOD);
+	itest_add_person("lars", 20111, PW_GOOD);
 	lock_side_by_side("lars", "nobody-lars");
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_eq(itest_login(svc, "lars", PW_GOOD, &known), PAM_MAXTRIES);
@@ -2048,7 +2048,7 @@ START_TEST(version_1_client_served)
 {
 	int fd, ahead = -1;
 
-	itest_add_person("older", 20054, PW_GOOD);
+	itest_add_person("older", 20115, PW_GOOD);
 	fd = raw_connect(itest.socket);
 	v1_request(fd, AUTHD_MSG_AUTHENTICATE, "older", PW_GOOD);
 	ck_assert_int_eq(v1_result(fd, &ahead), AUTHD_R_SUCCESS);
@@ -2281,7 +2281,7 @@ START_TEST(no_login_without_its_record)
 	int i, r, ok = 0, refused = 0, refusal = PAM_SUCCESS, granted, same;
 	int after, verified;
 
-	itest_add_person("rin", 20017, PW_GOOD);
+	itest_add_person("rin", 20116, PW_GOOD);
 	snprintf(fs, sizeof(fs), "%s/auditfs", itest.dir);
 	snprintf(log, sizeof(log), "%s/audit.log", fs);
 	if (itest_sh("mkdir -p %s && mount -t tmpfs -o size=64k,mode=0700 tmpfs %s",
@@ -2555,7 +2555,7 @@ START_TEST(chauthtok_unknown_user_locks_like_a_person)
 	struct pam_run known, unknown;
 	int i;
 
-	itest_add_person("lisa", 20102, PW_GOOD);
+	itest_add_person("lisa", 20112, PW_GOOD);
 	for (i = 0; i < 5; i++) {
 		ck_assert_int_eq(chauthtok_as("lisa", PW_BAD, "Brand-New-Pass-9",
 		    &known, NULL), PAM_AUTHTOK_RECOVERY_ERR);
