@@ -1023,10 +1023,10 @@ dir_quality_message(const struct dir_reply *r, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s (%s)", s, r->diag);
 }
 
-/* The Password Modify operation on the bind handle, bound as dn. */
+/* The Password Modify operation on ld, bound as dn. */
 static int
-dir_passwd_exop(struct dir_conn *c, const char *dn, const char *old_pw,
-    const char *new_pw, struct dir_reply *r)
+dir_passwd_exop(struct dir_conn *c, LDAP *ld, const char *dn,
+    const char *old_pw, const char *new_pw, struct dir_reply *r)
 {
 	LDAPControl *pp = NULL, *sctrls[2] = { NULL, NULL };
 	struct berval user, oldbv, newbv;
@@ -1034,7 +1034,7 @@ dir_passwd_exop(struct dir_conn *c, const char *dn, const char *old_pw,
 
 	memset(r, 0, sizeof(*r));
 	r->pp_error = PP_noError;
-	if ((rc = ldap_create_passwordpolicy_control(c->bind.ld, &pp)) !=
+	if ((rc = ldap_create_passwordpolicy_control(ld, &pp)) !=
 	    LDAP_SUCCESS) {
 		r->code = rc;
 		goto out;
@@ -1046,26 +1046,23 @@ dir_passwd_exop(struct dir_conn *c, const char *dn, const char *old_pw,
 	oldbv.bv_len = strlen(old_pw);
 	newbv.bv_val = (char *)new_pw;
 	newbv.bv_len = strlen(new_pw);
-	rc = ldap_passwd(c->bind.ld, &user, &oldbv, &newbv, sctrls, NULL,
-	    &msgid);
+	rc = ldap_passwd(ld, &user, &oldbv, &newbv, sctrls, NULL, &msgid);
 	if (rc != LDAP_SUCCESS) {
 		r->code = rc;
 		goto out;
 	}
-	dir_wait_reply(c, c->bind.ld, msgid, r, NULL);
+	dir_wait_reply(c, ld, msgid, r, NULL);
  out:
 	if (pp != NULL)
 		ldap_control_free(pp);
 	return r->code;
 }
 
-int
-dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
-    const char *new_pw, char *message, size_t msglen)
+/* What a change may not be asked with: DIR_OK, or its refusal. */
+static int
+dir_change_args(const char *dn, const char *old_pw, const char *new_pw,
+    char *message, size_t msglen)
 {
-	struct dir_reply r;
-	int st;
-
 	if (message != NULL && msglen > 0)
 		message[0] = '\0';
 	if (dn == NULL || dn[0] == '\0' || old_pw == NULL || old_pw[0] == '\0')
@@ -1076,6 +1073,47 @@ dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
 			    "The new password must not be empty.");
 		return DIR_QUALITY;
 	}
+	return DIR_OK;
+}
+
+/*
+ * The change on ld, bound as dn, and what its reply means. Not retried
+ * elsewhere: a change that timed out may have been made, and a retry would
+ * then report the old password as wrong.
+ */
+static int
+dir_modify_bound(struct dir_conn *c, LDAP *ld, const char *dn,
+    const char *old_pw, const char *new_pw, char *message, size_t msglen)
+{
+	struct dir_reply r;
+
+	if (dir_passwd_exop(c, ld, dn, old_pw, new_pw, &r) == LDAP_SUCCESS)
+		return DIR_OK;
+	dir_reply_error(c, "password modify", &r);
+	if (dir_is_down(r.code))
+		return DIR_UNAVAILABLE;
+	if (r.code == LDAP_CONSTRAINT_VIOLATION) {
+		dir_quality_message(&r, message, msglen);
+		return DIR_QUALITY;
+	}
+	if (r.code == LDAP_UNWILLING_TO_PERFORM && !r.has_pp)
+		return DIR_WRONG_OLD;
+	if (message != NULL && msglen > 0)
+		snprintf(message, msglen, "%s", r.diag[0] != '\0' ? r.diag :
+		    ldap_err2string(r.code));
+	return r.code == LDAP_INSUFFICIENT_ACCESS ? DIR_REFUSED : DIR_ERROR;
+}
+
+int
+dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
+    const char *new_pw, char *message, size_t msglen)
+{
+	struct dir_reply r;
+	int st;
+
+	if ((st = dir_change_args(dn, old_pw, new_pw, message, msglen)) !=
+	    DIR_OK)
+		return st;
 	if ((st = dir_user_bind(c, dn, old_pw, &r)) != DIR_OK)
 		return st;
 	if (r.code == LDAP_INVALID_CREDENTIALS) {
@@ -1090,27 +1128,25 @@ dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
 		dir_reply_error(c, "bind", &r);
 		return dir_status_of(r.code);
 	}
-	/*
-	 * Not retried elsewhere: a change that timed out may have been made,
-	 * and a retry would then report the old password as wrong.
-	 */
-	if (dir_passwd_exop(c, dn, old_pw, new_pw, &r) == LDAP_SUCCESS)
-		return DIR_OK;
-	dir_reply_error(c, "password modify", &r);
-	if (dir_is_down(r.code)) {
+	st = dir_modify_bound(c, c->bind.ld, dn, old_pw, new_pw, message,
+	    msglen);
+	if (st == DIR_UNAVAILABLE)
 		dir_handle_drop(c, &c->bind);
+	return st;
+}
+
+int
+dir_password_change_bound(struct dir_conn *c, struct ldap *ld, const char *dn,
+    const char *old_pw, const char *new_pw, char *message, size_t msglen)
+{
+	int st;
+
+	if ((st = dir_change_args(dn, old_pw, new_pw, message, msglen)) !=
+	    DIR_OK)
+		return st;
+	if (ld == NULL)
 		return DIR_UNAVAILABLE;
-	}
-	if (r.code == LDAP_CONSTRAINT_VIOLATION) {
-		dir_quality_message(&r, message, msglen);
-		return DIR_QUALITY;
-	}
-	if (r.code == LDAP_UNWILLING_TO_PERFORM && !r.has_pp)
-		return DIR_WRONG_OLD;
-	if (message != NULL && msglen > 0)
-		snprintf(message, msglen, "%s", r.diag[0] != '\0' ? r.diag :
-		    ldap_err2string(r.code));
-	return r.code == LDAP_INSUFFICIENT_ACCESS ? DIR_REFUSED : DIR_ERROR;
+	return dir_modify_bound(c, ld, dn, old_pw, new_pw, message, msglen);
 }
 
 /* A modify as authd, retried once on another server. */
