@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "deadline.h"
 #include "err.h"
+#include "grace_hold.h"
 #include "job.h"
 #include "log.h"
 #include "login_ids.h"
@@ -518,6 +519,13 @@ authenticate_done(struct job *j, int cancelled)
 	copy_str(c->login.user, sizeof(c->login.user), e.user);
 	c->login.must_change = e.must_change;
 	c->login.grace_left = e.grace_left;
+	/* the bind used the last grace login: its handle waits for the change */
+	if (j->grace_ld != NULL) {
+		grace_hold_put(c->srv->grace_hold, e.id, e.user, e.dn,
+		    c->peer_uid, j->grace_ld, time(NULL));
+		j->grace_ld = NULL;
+		j->grace_reserved = 0;
+	}
 	snprintf(env, sizeof(env), "AUTHD_LOGIN_ID=%s", j->login_id);
 	if (conn_send_result_ahead(c, AUTHD_R_SUCCESS, envp, 1,
 	    j->acct_ahead_ms) == AUTHD_OK)
@@ -600,9 +608,13 @@ verifier_next(struct conn *c, int r, const struct verify_step *step)
  * The password's bind, made by the loop itself (bind_async.c), is back:
  * the decision follows on the loop when nothing else is needed, else on
  * a worker, which does not bind again. Made elsewhere: a worker binds.
+ * A bind that used the last grace login comes with its handle (kept),
+ * which goes with the job to be held for the change if the login succeeds
+ * and a place in the hold is free (grace_hold.h); else it is closed.
  */
 static void
-on_bound(void *arg, int status, const struct dir_bind_result *res)
+on_bound(void *arg, int status, const struct dir_bind_result *res,
+    struct ldap *kept)
 {
 	struct job *j = arg;
 	struct worker_pool *workers = j->srv->workers;   /* j may be gone after run() */
@@ -616,7 +628,13 @@ on_bound(void *arg, int status, const struct dir_bind_result *res)
 		in->bound = 1;
 		in->bound_status = status;
 		in->bound_result = *res;
+		if (kept != NULL && grace_hold_reserve(j->srv->grace_hold)) {
+			j->grace_ld = kept;
+			j->grace_reserved = 1;
+			kept = NULL;
+		}
 	}
+	dir_bind_handle_close(kept);
 	run(j);
 	worker_pool_arrived(workers);
 }
@@ -854,6 +872,14 @@ chauthtok_done(struct job *j, int cancelled)
 		goto out;
 	if (j->quality_refused && !cv->new_from_request &&
 	    ++cv->tries < CHAUTHTOK_TRIES) {
+		/* still bound as the person: held again for the next try */
+		if (j->grace_ld != NULL) {
+			grace_hold_put(c->srv->grace_hold, j->req.login_id,
+			    j->req.user, j->grace_dn, c->peer_uid, j->grace_ld,
+			    time(NULL));
+			j->grace_ld = NULL;
+			j->grace_reserved = 0;
+		}
 		explicit_bzero(cv->new_pw, sizeof(cv->new_pw));
 		ask_new(c);
 		goto out;
@@ -888,6 +914,11 @@ chauthtok_submit(struct conn *c)
 		return;
 	memcpy(j->old_pw, c->conv->old_pw, sizeof(j->old_pw));
 	memcpy(j->new_pw, c->conv->new_pw, sizeof(j->new_pw));
+	/* after the last grace login, the handle its bind left (grace_hold.h) */
+	j->grace_ld = grace_hold_take(c->srv->grace_hold, j->req.login_id,
+	    j->req.user, c->peer_uid, j->grace_dn, sizeof(j->grace_dn),
+	    time(NULL));
+	j->grace_reserved = j->grace_ld != NULL;
 	run(j);
 }
 

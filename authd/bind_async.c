@@ -63,11 +63,32 @@ struct bind_async {
 	int resting;                   /* the last connect job opened none */
 };
 
+static void want_handles(struct bind_async *ba);
+
 static void
 finish(struct ba_req *r, int status, const struct dir_bind_result *res)
 {
-	r->done(r->arg, status, res);
+	r->done(r->arg, status, res, NULL);
 	free(r);
+}
+
+/*
+ * h's bind used the person's last grace login: the handle, bound as them,
+ * goes with the reply (bind_async.h) and leaves the pool, which connects
+ * another as after a lost one.
+ */
+static struct ldap *
+detach(struct ba_handle *h)
+{
+	struct bind_async *ba = h->ba;
+	struct ldap *ld = h->ld;
+
+	loop_del(ba->loop, &h->src);
+	h->ld = NULL;
+	h->src.fd = -1;
+	h->quiet = 0;
+	ba->connected--;
+	return ld;
 }
 
 /* Every queued request to a worker (no handle left to serve them). */
@@ -221,6 +242,7 @@ static void
 on_reply(struct loop_source *src, uint32_t events)
 {
 	struct ba_handle *h = src->arg;
+	struct bind_async *ba;
 	struct dir_bind_result res;
 	struct ba_req *r;
 	int st = DIR_ERROR, got;
@@ -245,6 +267,16 @@ on_reply(struct loop_source *src, uint32_t events)
 	loop_timer_cancel(h->ba->loop, &h->timer);
 	r = h->req;
 	h->req = NULL;
+	if (st == DIR_OK && r->dn != NULL && res.grace_left == 0) {
+		ba = h->ba;
+		r->done(r->arg, st, &res, detach(h));
+		free(r);
+		explicit_bzero(&res, sizeof(res));
+		if (ba->connected == 0)
+			flush_queue(ba);
+		want_handles(ba);
+		return;
+	}
 	finish(r, st, &res);
 	explicit_bzero(&res, sizeof(res));
 	next_queued(h);

@@ -29,10 +29,14 @@ struct worker_pool;
 /*
  * The end of a bind started with bind_async_start, on the loop thread,
  * never from within bind_async_start: status as dir_password_bind's, with
- * *res, or BIND_ASYNC_ELSEWHERE (res NULL).
+ * *res, or BIND_ASYNC_ELSEWHERE (res NULL). A person's successful bind
+ * that used the last grace login (res->grace_left 0) gives its handle too,
+ * still bound as the person, for the change that must follow
+ * (grace_hold.h): kept is the callee's to close (dir_bind_handle_close);
+ * the pool opens another in its place. Otherwise kept is NULL.
  */
 typedef void (*bind_async_done)(void *arg, int status,
-    const struct dir_bind_result *res);
+    const struct dir_bind_result *res, struct ldap *kept);
 
 /* Up to n handles on dir's servers, timed out after timeout_s seconds. */
 int bind_async_new(struct loop *loop, struct worker_pool *workers,

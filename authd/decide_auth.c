@@ -94,7 +94,8 @@ success_lines(struct job *j, const struct dir_account *acct,
 		job_add_line(j, AUTHD_STEP_INFO, line);
 	}
 	if (br->grace_left >= 0) {
-		msg_grace(line, sizeof(line), br->grace_left);
+		msg_grace(line, sizeof(line), br->grace_left,
+		    j->grace_ld != NULL);
 		job_add_line(j, AUTHD_STEP_ERROR, line);
 	} else if (br->expire_in > 0) {
 		msg_expires_in(line, sizeof(line), br->expire_in);
@@ -1312,11 +1313,21 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 	} else if (st == DIR_OK && !chauthtok_account_refused(j, dc, &acct,
 	    reason, sizeof(reason), &result)) {
 		msg[0] = '\0';
-		st = dir_password_change(dc, acct.dn, j->old_pw, j->new_pw, msg,
-		    sizeof(msg));
+		/* after the last grace login a bind would be refused: the
+		 * login's own handle, still bound as the person */
+		if (j->grace_ld != NULL && strcmp(j->grace_dn, acct.dn) == 0)
+			st = dir_password_change_bound(dc, j->grace_ld, acct.dn,
+			    j->old_pw, j->new_pw, msg, sizeof(msg));
+		else
+			st = dir_password_change(dc, acct.dn, j->old_pw,
+			    j->new_pw, msg, sizeof(msg));
 		if (st == DIR_UNAVAILABLE && msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", dir_conn_error(dc));
 		result = chauthtok_verdict(j, st, msg, reason, sizeof(reason));
+		if (j->grace_ld != NULL)
+			snprintf(reason + strlen(reason), sizeof(reason) -
+			    strlen(reason), "; on the connection of the last "
+			    "grace login");
 		if (st == DIR_QUALITY)
 			j->quality_refused = 1;   /* the engine may ask again */
 	}

@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "err.h"
+#include "grace_hold.h"
 #include "job.h"
 #include "log.h"
 #include "server.h"
@@ -35,6 +36,9 @@ job_free(struct job **jp)
 		return;
 	/* The plan wipes the inputs it collected (passwords, codes). */
 	plan_free(&(*jp)->plan);
+	dir_bind_handle_close((*jp)->grace_ld);
+	if ((*jp)->grace_reserved)
+		grace_hold_unreserve((*jp)->srv->grace_hold);
 	/*
 	 * The job's own secrets (job.h: old_pw, new_pw); not all 17 KB of it,
 	 * twice for every login.

@@ -57,6 +57,16 @@ struct job {
 	int must_change;
 	int grace_left;
 	int quality_refused;                  /* chauthtok: may ask for another */
+	/*
+	 * A handle bound as the person by the bind that used the last grace
+	 * login (grace_hold.h): authenticate, from that bind, held if the
+	 * login succeeds; chauthtok, taken from the hold for the change, given
+	 * back when another new password may be asked. job_free() closes it
+	 * and gives its place in the hold back.
+	 */
+	struct ldap *grace_ld;
+	int grace_reserved;
+	char grace_dn[512];                   /* chauthtok: the DN it is bound as */
 	int plan_ended;                       /* authenticate: the plan job decided */
 	uint32_t acct_ahead_ms;               /* authenticate: acct_mgmt decided too */
 	int need_dir;                         /* run on the loop (dc NULL) could not decide */

@@ -23,6 +23,7 @@ libauthd_daemon_la_SOURCES = \
 	authd/session.c authd/session.h \
 	authd/session_store.c authd/session_store.h \
 	authd/login_ids.c authd/login_ids.h \
+	authd/grace_hold.c authd/grace_hold.h \
 	authd/messages.c authd/messages.h \
 	authd/nss_server.c authd/nss_server.h
 libauthd_daemon_la_CFLAGS = $(AM_CFLAGS) -pthread

@@ -39,6 +39,7 @@
 #include "err.h"
 #include "grant_view.h"
 #include "log.h"
+#include "grace_hold.h"
 #include "login_ids.h"
 #include "loop.h"
 #include "revoke.h"
@@ -417,6 +418,8 @@ server_teardown(struct server *srv)
 	 * stops is made there (bounded by ldap_timeout), the rest cancelled */
 	bind_async_free(&srv->binds);
 	worker_pool_free(&srv->workers);
+	/* after the jobs, which may hold a place in it */
+	grace_hold_free(&srv->grace_hold);
 	/* refusals of the rate limit counted since the last minute: recorded
 	 * now (on this thread), not lost with the process */
 	conn_report_rate_limits(srv);
@@ -481,6 +484,7 @@ main(int argc, char **argv)
 	err[0] = '\0';
 	if (loop_new(&srv.loop) != AUTHD_OK ||
 	    login_ids_new(&srv.login_ids) != 0 ||
+	    grace_hold_new(&srv.grace_hold) != 0 ||
 	    session_registry_new(&srv.sessions) != 0) {
 		report_start(&ready_fd, "authd: cannot set up: %s", strerror(errno));
 		goto out;

@@ -60,12 +60,17 @@ msg_expires_in(char *out, size_t outsz, long seconds)
 
 /*
  * A change binds as the person once more, which takes a grace login of its
- * own: after the last one, the person can no longer change the password.
+ * own: after the last one, the person can no longer change the password,
+ * unless authd holds the connection of that last login for the change
+ * (can_change, grace_hold.h).
  */
 void
-msg_grace(char *out, size_t outsz, int grace_left)
+msg_grace(char *out, size_t outsz, int grace_left, int can_change)
 {
-	if (grace_left == 0)
+	if (grace_left == 0 && can_change)
+		snprintf(out, outsz, "Your password has expired and this was "
+		    "its last grace login. Change it now.");
+	else if (grace_left == 0)
 		snprintf(out, outsz, "Your password has expired and this was its "
 		    "last grace login: you can no longer change it. %s",
 		    MSG_ASK_ADMIN_NEW);

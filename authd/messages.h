@@ -56,7 +56,7 @@ void msg_last_login(char *out, size_t outsz, time_t t, const char *host,
 void msg_last_logout(char *out, size_t outsz, time_t t);
 void msg_failures(char *out, size_t outsz, unsigned failures);
 void msg_expires_in(char *out, size_t outsz, long seconds);
-void msg_grace(char *out, size_t outsz, int grace_left);
+void msg_grace(char *out, size_t outsz, int grace_left, int can_change);
 void msg_not_yet_valid(char *out, size_t outsz, time_t from);
 void msg_no_longer_valid(char *out, size_t outsz, time_t until);
 /* What the policy needs that the person has not enrolled (FACTOR_* bits):

@@ -15,6 +15,7 @@
 #include "decoy_lock.h"
 #include "err.h"
 #include "log.h"
+#include "grace_hold.h"
 #include "login_ids.h"
 #include "nss_server.h"
 #include "server.h"
@@ -128,6 +129,7 @@ on_sweep(struct loop_timer *t)
 	struct server *srv = t->arg;
 
 	login_ids_expire(srv->login_ids, time(NULL));
+	grace_hold_expire(srv->grace_hold, time(NULL));
 	session_expire_ended(srv->sessions, time(NULL));
 	server_save_decoys(srv);
 	conn_report_rate_limits(srv);

@@ -19,6 +19,7 @@ struct conn;
 struct worker_pool;
 struct bind_async;
 struct login_ids;
+struct grace_hold;
 struct session_registry;
 struct nss_server;
 struct view;
@@ -47,6 +48,7 @@ struct server {
 	struct dir_pool *dir;
 	struct authd_audit *audit;
 	struct login_ids *login_ids;
+	struct grace_hold *grace_hold;   /* bound after a last grace login */
 	struct session_registry *sessions;
 	char *banner;                  /* shown before login; NULL for none */
 

@@ -1531,14 +1531,27 @@ START_TEST(expiry_warning_and_grace_logins)
 	itest_pam_end(pamh, PAM_SUCCESS);
 	ck_assert_int_eq(itest_login(svc, "pia", PW_GOOD, &run), PAM_AUTH_ERR);
 
-	/*
-	 * One grace login: after it a change cannot bind, and the person is
-	 * told so at the login and at the change, not "Change it now."
-	 */
+	/* the last grace login: last_grace_login_changes_password */
+}
+END_TEST
+
+/*
+ * A person on the last grace login: a change's bind would be refused (no
+ * grace left), so authd keeps that login's own connection, still bound as
+ * the person, and the change on the same PAM handle uses it (grace_hold.h).
+ */
+START_TEST(last_grace_login_changes_password)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
 	add_policy("one-grace", 1, 0, 1);
 	itest_add_person("quin", 20017, PW_GOOD);
 	use_policy("quin", "one-grace");
+	itest_add_person("rosa", 20018, PW_GOOD);
+	use_policy("rosa", "one-grace");
 	sleep(3);
+
 	memset(&run, 0, sizeof(run));
 	run.answers[0] = PW_GOOD;
 	run.answers[1] = "Graced-Passw0rd-2";
@@ -1546,20 +1559,47 @@ START_TEST(expiry_warning_and_grace_logins)
 	run.nanswers = 3;
 	pamh = itest_pam_start(svc, "quin", &run);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
-	ck_assert_msg(strstr(run.shown, "this was its last grace login: you can "
-	    "no longer change it. Ask an administrator") != NULL, "shown: %s",
-	    run.shown);
-	ck_assert_msg(strstr(run.shown, "Change it now") == NULL, "shown: %s",
-	    run.shown);
+	ck_assert_msg(strstr(run.shown, "this was its last grace login. Change "
+	    "it now.") != NULL, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "Ask an administrator") == NULL,
+	    "shown: %s", run.shown);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
-	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
-	    PAM_AUTHTOK_ERR);
-	ck_assert_msg(strstr(run.shown, "no grace login is left to change it") !=
-	    NULL, "shown: %s", run.shown);
+	ck_assert_msg(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK) ==
+	    PAM_SUCCESS, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "Password changed.") != NULL, "shown: %s",
+	    run.shown);
 	itest_pam_end(pamh, PAM_SUCCESS);
 	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=quin ",
-	    "result=authtok_err ", "password\\x20expired,\\x20no\\x20grace\\x20"
-	    "login\\x20left\\x20to\\x20change\\x20it", NULL), 1);
+	    "result=success ", "last\\x20grace\\x20login", NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "quin", PW_GOOD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "quin", "Graced-Passw0rd-2", &run),
+	    PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "grace") == NULL, "shown: %s", run.shown);
+
+	/* A weak new password is refused with the policy's reason; the
+	 * connection stays held for the next try on the same handle. */
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.answers[1] = "short";
+	run.answers[2] = "short";
+	run.answers[3] = "Graced-Passw0rd-3";
+	run.answers[4] = "Graced-Passw0rd-3";
+	run.nanswers = 5;
+	pamh = itest_pam_start(svc, "rosa", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
+	    PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "too short") != NULL, "shown: %s",
+	    run.shown);
+	ck_assert_msg(strstr(run.shown, "Password changed.") != NULL, "shown: %s",
+	    run.shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=rosa ",
+	    "result=authtok_err ", "too\\x20short", NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "rosa", PW_GOOD, &run), PAM_AUTH_ERR);
+	ck_assert_int_eq(itest_login(svc, "rosa", "Graced-Passw0rd-3", &run),
+	    PAM_SUCCESS);
 }
 END_TEST
 
@@ -2688,6 +2728,7 @@ login_suite(void)
 	tcase_add_test(tc, tls13_session_tickets_keep_the_loops_connections);
 	tcase_add_test(tc, silent_tls_server_fails_over);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
+	tcase_add_test(tc, last_grace_login_changes_password);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
 	tcase_add_test(tc, version_1_client_served);
