@@ -1548,7 +1548,7 @@ START_TEST(last_grace_login_changes_password)
 	add_policy("one-grace", 1, 0, 1);
 	itest_add_person("quin", 20017, PW_GOOD);
 	use_policy("quin", "one-grace");
-	itest_add_person("rosa", 20018, PW_GOOD);
+	itest_add_person("rosa", 20117, PW_GOOD);
 	use_policy("rosa", "one-grace");
 	sleep(3);
 
