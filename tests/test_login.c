@@ -411,24 +411,37 @@ make_admin(const char *name, long uidn)
 	    name, itest.base_dn), 0);
 }
 
+/*
+ * The administrator of uid admin_uid sets name's password to pw with
+ * authctl, acting as themselves (SASL EXTERNAL over ldapi): a temporary
+ * one, which must be changed at the next login (ppolicy pwdReset).
+ */
+static void
+admin_sets_password(long admin_uid, const char *name, const char *pw)
+{
+	char pwfile[300];
+	FILE *f;
+
+	snprintf(pwfile, sizeof(pwfile), "%s/temp-pw-%s", itest.dir, name);
+	ck_assert((f = fopen(pwfile, "w")) != NULL);
+	fprintf(f, "%s\n", pw);
+	fclose(f);
+	itest_sh("chown %ld:%ld %s; chmod 0600 %s", admin_uid, admin_uid, pwfile,
+	    pwfile);
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%ld --regid=%ld --clear-groups "
+	    "'%s/authctl/authctl' -H '%s' -b '%s' user passwd %s --password-file %s",
+	    admin_uid, admin_uid, itest.builddir, itest.ldapi_uri, itest.base_dn,
+	    name, pwfile), 0);
+}
+
 START_TEST(temporary_password_must_be_changed)
 {
 	struct pam_run run;
 	pam_handle_t *pamh;
-	char pwfile[300];
-	FILE *f;
 
 	make_admin("emil", 20005);
 	itest_add_person("fumi", 20006, PW_GOOD);
-	snprintf(pwfile, sizeof(pwfile), "%s/temp-pw", itest.dir);
-	ck_assert((f = fopen(pwfile, "w")) != NULL);
-	fputs("Temp-Passw0rd-1\n", f);
-	fclose(f);
-	itest_sh("chown 20005:20005 %s; chmod 0600 %s", pwfile, pwfile);
-	/* The administrator acts as themselves: SASL EXTERNAL over ldapi. */
-	ck_assert_int_eq(itest_sh("setpriv --reuid=20005 --regid=20005 --clear-groups "
-	    "'%s/authctl/authctl' -H '%s' -b '%s' user passwd fumi --password-file %s",
-	    itest.builddir, itest.ldapi_uri, itest.base_dn, pwfile), 0);
+	admin_sets_password(20005, "fumi", "Temp-Passw0rd-1");
 
 	memset(&run, 0, sizeof(run));
 	run.answers[0] = "Temp-Passw0rd-1";
@@ -1792,19 +1805,10 @@ START_TEST(user_socket_reset_password_must_change)
 	static const char *const temp[] = { "Temp-Passw0rd-1", "Locker-Passw0rd-4",
 	    "Locker-Passw0rd-4", NULL };
 	struct locker_run lr;
-	char pwfile[300];
-	FILE *f;
 
 	make_admin("vito", 20102);
 	itest_add_person("wes", 20103, PW_GOOD);
-	snprintf(pwfile, sizeof(pwfile), "%s/temp-pw-wes", itest.dir);
-	ck_assert((f = fopen(pwfile, "w")) != NULL);
-	fputs("Temp-Passw0rd-1\n", f);
-	fclose(f);
-	itest_sh("chown 20102:20102 %s; chmod 0600 %s", pwfile, pwfile);
-	ck_assert_int_eq(itest_sh("setpriv --reuid=20102 --regid=20102 --clear-groups "
-	    "'%s/authctl/authctl' -H '%s' -b '%s' user passwd wes --password-file %s",
-	    itest.builddir, itest.ldapi_uri, itest.base_dn, pwfile), 0);
+	admin_sets_password(20102, "wes", "Temp-Passw0rd-1");
 
 	as_locker(20103, "wes", temp, 1, &lr);
 	ck_assert_int_eq(lr.auth, PAM_SUCCESS);
