@@ -18,11 +18,12 @@
  * read the policy, so dir_account.locked is a hint for messages; the bind's
  * DIR_LOCKED is the authority.
  *
- * Expiry: nor can authd tell from pwdChangedTime alone that a password has
- * expired (pwdMaxAge is the policy's). But ppolicy writes a pwdGraceUseTime
- * value at every grace login, before it answers the bind, and a password
- * change removes them: present at all, the password expired and grace
- * logins are being used, whoever asks and on whatever connection.
+ * Expiry: pwdMaxAge is the policy's, so the entry's pwdPolicySubentry is
+ * read with it (ppolicy.h reads the policy; decide_auth.c compares).
+ * Besides, ppolicy writes a pwdGraceUseTime value at every grace login,
+ * before it answers the bind, and a password change removes them: present
+ * at all, the password expired and grace logins are being used, whoever
+ * asks and on whatever connection.
  *
  * The process must ignore SIGPIPE: libldap writes to sockets with write(2).
  */
@@ -93,7 +94,7 @@ static const char *const dir_account_attrs[] = {
 	AUTHD_AT_VALID_UNTIL, AUTHD_AT_LAST_LOGIN_TIME, AUTHD_AT_LAST_LOGIN_HOST,
 	AUTHD_AT_LAST_LOGIN_SVC, AUTHD_AT_LAST_LOGOUT_TIME, AUTHD_AT_FAILED_LOGINS,
 	"pwdFailureTime", "pwdAccountLockedTime", "pwdReset", "pwdChangedTime",
-	"pwdGraceUseTime", NULL
+	"pwdGraceUseTime", "pwdPolicySubentry", NULL
 };
 
 static void dir_set_error(struct dir_conn *, const char *, ...)
@@ -689,6 +690,12 @@ dir_account_from_entry(LDAP *ld, LDAPMessage *e, struct dir_account *a,
 	if ((vals = ldap_get_values_len(ld, e, "pwdGraceUseTime")) != NULL) {
 		a->grace_used = (unsigned)ldap_count_values_len(vals);
 		ldap_value_free_len(vals);
+	}
+	/* too long to keep: no expiry check, never a refusal (ppolicy.h) */
+	if (dir_entry_value(ld, e, "pwdPolicySubentry", a->policy_dn,
+	    sizeof(a->policy_dn)) < 0) {
+		a->policy_dn[0] = '\0';
+		a->policy_unknown = 1;
 	}
 	if (bad != NULL) {
 		snprintf(err, errlen, "%s: malformed %s", a->dn, bad);

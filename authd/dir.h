@@ -52,6 +52,10 @@ struct dir_account {
 	int pwd_reset;           /* pwdReset: TRUE (must change) */
 	time_t pwd_changed;      /* pwdChangedTime, 0 when absent */
 	unsigned grace_used;     /* pwdGraceUseTime values: expired, in grace */
+	/* pwdPolicySubentry, "" when absent (the default policy applies);
+	 * policy_unknown: a value too long to keep, so no policy is assumed */
+	char policy_dn[256];
+	int policy_unknown;
 };
 
 /*
