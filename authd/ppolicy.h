@@ -1,11 +1,18 @@
 /*
- * The directory's default password policy (slapo-ppolicy's olcPPolicyDefault,
- * AUTHD_DEFAULT_PPOLICY_RDN under base_dn), as far as lockout goes: what a
- * person under it meets after failed logins, which decoys follow
- * (decoy_lock.h). Read on a worker with authd's identity, cached for
- * PPOLICY_TTL seconds like the login policies (policy.c). When it cannot be
- * read, decoys do not lock (said once in the log); the last copy read
- * stays in use while a refresh fails. Real logins never depend on it.
+ * The directory's password policies (slapo-ppolicy): the default
+ * (olcPPolicyDefault, AUTHD_DEFAULT_PPOLICY_RDN under base_dn) and those
+ * people name in pwdPolicySubentry. Two things are read of them:
+ *  - lockout, of the default only: what a person under it meets after
+ *    failed logins, which decoys follow (decoy_lock.h);
+ *  - expiry (pwdMaxAge, pwdGraceAuthNLimit), of the person's own policy:
+ *    acct_mgmt without a bind before it (sshd after a key) must still say
+ *    that a password has expired, as pam_unix does from shadow.
+ * Read on a worker with authd's identity, each cached for PPOLICY_TTL
+ * seconds like the login policies (policy.c), PPOLICY_SLOTS of them (the
+ * one read longest ago gives way). When one cannot be read (said once in
+ * the log), decoys do not lock and its expired passwords are left to the
+ * bind, as before authd read it: nobody is refused because of it. The last
+ * copy read stays in use while a refresh fails.
  */
 #ifndef AUTHD_PPOLICY_H
 #define AUTHD_PPOLICY_H
@@ -15,6 +22,14 @@
 #include "dir.h"
 
 #define PPOLICY_TTL 60      /* seconds a read of the policy is used */
+#define PPOLICY_SLOTS 8     /* policies kept: the default and 7 by DN */
+
+/* A policy's expiry; known 0 when it could not be read (check nothing). */
+struct expiry_rule {
+	int known;
+	long max_age;            /* pwdMaxAge seconds, 0: never expires */
+	unsigned grace_limit;    /* pwdGraceAuthNLimit */
+};
 
 /*
  * The lockout rule (max_failure 0: never locks): DIR_OK with *rule_r, or,
@@ -22,5 +37,13 @@
  */
 int ppolicy_lockout(struct dir_conn *dc, const struct authd_conf *conf,
     struct lockout_rule *rule_r);
+
+/*
+ * The expiry of policy_dn (the person's pwdPolicySubentry; NULL or "" the
+ * default): DIR_OK with *rule_r, or, with dc NULL (the event loop),
+ * DIR_NO_CONN when the copy is due or busy.
+ */
+int ppolicy_expiry(struct dir_conn *dc, const struct authd_conf *conf,
+    const char *policy_dn, struct expiry_rule *rule_r);
 
 #endif
