@@ -805,6 +805,7 @@ decide_auth_local(struct plan *p)
 
 static int acct_ahead(struct job *j, struct dir_conn *dc, const char *dn,
     char *reason, size_t reasonlen, char *extra, size_t extralen);
+static int acct_ahead_ready(struct job *j, const struct dir_account *acct);
 
 void
 decide_authenticate(struct job *j, struct dir_conn *dc)
@@ -836,6 +837,11 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	if (decoy_counts(p) && ppolicy_lockout(dc, j->srv->conf, &rule) ==
 	    DIR_NO_CONN) {
 		/* the lockout rule is due: a worker reads it, then decides */
+		j->need_dir = 1;
+		return;
+	}
+	if (dc == NULL && p->why == PLAN_REAL && !acct_ahead_ready(j, &p->acct)) {
+		/* acct_ahead needs the password policy's copy: as above */
 		j->need_dir = 1;
 		return;
 	}
@@ -1018,9 +1024,10 @@ out:
 		j->acct_ahead_ms = (uint32_t)ahead_ms;
 }
 
-/* The account's state, dates and type; AUTHD_R_SUCCESS when it may log in. */
+/* The account's state, dates, name and type; AUTHD_R_SUCCESS when they let
+ * it log in, else AUTHD_R_PERM_DENIED or AUTHD_R_ACCT_EXPIRED. */
 static int
-account_verdict(struct job *j, const struct dir_account *acct, char *reason,
+account_standing(struct job *j, const struct dir_account *acct, char *reason,
     size_t reasonlen)
 {
 	char line[AUTHD_STRING_MAX + 1];
@@ -1066,6 +1073,48 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		snprintf(reason, reasonlen, "service account");
 		return AUTHD_R_PERM_DENIED;
 	}
+	snprintf(reason, reasonlen, "account valid (type %s)",
+	    acct->type[0] != '\0' ? acct->type : "regular");
+	return AUTHD_R_SUCCESS;
+}
+
+/*
+ * The expiry rule of the person's password policy, for password_verdict:
+ * DIR_OK with *rule_r (known 0: no check), or DIR_NO_CONN on the event loop
+ * when the policy's copy is due (a worker reads it, at most once a
+ * PPOLICY_TTL). An account without a password (no pwdChangedTime) or whose
+ * policy DN was too long to keep needs none.
+ */
+static int
+password_rule(struct job *j, struct dir_conn *dc, const struct dir_account *acct,
+    struct expiry_rule *rule_r)
+{
+	memset(rule_r, 0, sizeof(*rule_r));
+	if (acct->pwd_changed == 0 || acct->policy_unknown)
+		return DIR_OK;
+	return ppolicy_expiry(dc, j->srv->conf, acct->policy_dn, rule_r);
+}
+
+/* pwdChangedTime + pwdMaxAge passed (slapo-ppolicy's own test at a bind). */
+static int
+password_expired(const struct dir_account *acct, const struct expiry_rule *rule,
+    time_t now)
+{
+	return rule->known && rule->max_age > 0 && acct->pwd_changed != 0 &&
+	    acct->pwd_changed <= now - rule->max_age;
+}
+
+/*
+ * The password's state: locked, to change, expired. The login id's hints
+ * (what this login's bind said) come first: after the last grace login the
+ * entry says no grace is left, yet that login may still change it.
+ */
+static int
+password_verdict(struct job *j, const struct dir_account *acct,
+    const struct expiry_rule *rule, char *reason, size_t reasonlen)
+{
+	unsigned left;
+
 	if (acct->locked) {
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_LOCKED);
 		snprintf(reason, reasonlen, "locked");
@@ -1081,8 +1130,37 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		snprintf(reason, reasonlen, "must change (expired, grace login)");
 		return AUTHD_R_NEW_AUTHTOK_REQD;
 	}
-	/* no login id told it (another connection, another module): the
-	 * entry's own record of grace logins (dir.c) */
+	/*
+	 * No bind told it (sshd after a key, another connection): the
+	 * policy's pwdMaxAge says, and pwdGraceAuthNLimit less the entry's
+	 * grace logins used (pwdGraceUseTime) whether the next bind, the
+	 * change's, would still be let in. None left: what a password login
+	 * meets (MSG_PW_EXPIRED), as pam_unix's PAM_ACCT_EXPIRED when shadow
+	 * allows no change any more.
+	 */
+	if (password_expired(acct, rule, time(NULL))) {
+		left = rule->grace_limit > acct->grace_used ?
+		    rule->grace_limit - acct->grace_used : 0;
+		if (left == 0) {
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_PW_EXPIRED);
+			snprintf(reason, reasonlen, "password expired, no grace "
+			    "login left (pwdChangedTime + pwdMaxAge passed; "
+			    "%u grace login%s used)", acct->grace_used,
+			    acct->grace_used == 1 ? "" : "s");
+			return AUTHD_R_ACCT_EXPIRED;
+		}
+		job_add_line(j, AUTHD_STEP_ERROR, MSG_MUST_CHANGE_GRACE);
+		if (acct->grace_used > 0)
+			snprintf(reason, reasonlen, "must change (expired; the "
+			    "entry records %u grace login%s used)",
+			    acct->grace_used, acct->grace_used == 1 ? "" : "s");
+		else
+			snprintf(reason, reasonlen, "must change (expired: "
+			    "pwdChangedTime + pwdMaxAge passed; %u grace "
+			    "login%s left)", left, left == 1 ? "" : "s");
+		return AUTHD_R_NEW_AUTHTOK_REQD;
+	}
+	/* the policy unread: the entry's own record of grace logins (dir.c) */
 	if (acct->grace_used > 0) {
 		job_add_line(j, AUTHD_STEP_ERROR, MSG_MUST_CHANGE_GRACE);
 		snprintf(reason, reasonlen, "must change (expired; the entry "
@@ -1090,6 +1168,21 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
 		    acct->grace_used == 1 ? "" : "s");
 		return AUTHD_R_NEW_AUTHTOK_REQD;
 	}
+	return AUTHD_R_SUCCESS;
+}
+
+/* The account and its password; AUTHD_R_SUCCESS when it may log in. */
+static int
+account_verdict(struct job *j, const struct dir_account *acct,
+    const struct expiry_rule *rule, char *reason, size_t reasonlen)
+{
+	int v;
+
+	if ((v = account_standing(j, acct, reason, reasonlen)) != AUTHD_R_SUCCESS)
+		return v;
+	if ((v = password_verdict(j, acct, rule, reason, reasonlen)) !=
+	    AUTHD_R_SUCCESS)
+		return v;
 	snprintf(reason, reasonlen, "account valid (type %s)",
 	    acct->type[0] != '\0' ? acct->type : "regular");
 	return AUTHD_R_SUCCESS;
@@ -1106,6 +1199,17 @@ account_verdict(struct job *j, const struct dir_account *acct, char *reason,
  * milliseconds the decision is good for, with its record's reason and
  * extra; 0 when acct_mgmt must ask.
  */
+/* Whether acct_ahead, if it applies, has what it needs on the event loop. */
+static int
+acct_ahead_ready(struct job *j, const struct dir_account *acct)
+{
+	struct expiry_rule rule;
+
+	if (j->srv->conf->acct_ahead_ms <= 0 || j->req.version < 2)
+		return 1;
+	return password_rule(j, NULL, acct, &rule) == DIR_OK;
+}
+
 static int
 acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
     size_t reasonlen, char *extra, size_t extralen)
@@ -1113,6 +1217,7 @@ acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
 	int ms = j->srv->conf->acct_ahead_ms;
 	size_t nlines = j->nlines;
 	struct dir_account acct;
+	struct expiry_rule rule;
 	struct timespec now;
 	long long left;
 
@@ -1127,9 +1232,13 @@ acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
 	if (decide_lookup(j, dc, &acct) != DIR_OK || strcmp(acct.dn, dn) != 0 ||
 	    !decide_peer_may_act(j, &acct) || priv_is_privileged(&acct))
 		return 0;
+	/* its policy not at hand (changed since the plan's): ACCT_MGMT asks */
+	if (password_rule(j, dc, &acct, &rule) != DIR_OK)
+		return 0;
 	j->hint_must_change = 0;
 	j->hint_grace = -1;
-	if (account_verdict(j, &acct, reason, reasonlen) != AUTHD_R_SUCCESS) {
+	if (account_verdict(j, &acct, &rule, reason, reasonlen) !=
+	    AUTHD_R_SUCCESS) {
 		j->nlines = nlines;    /* its messages are ACCT_MGMT's to show */
 		return 0;
 	}
@@ -1183,14 +1292,20 @@ void
 decide_acct_mgmt(struct job *j, struct dir_conn *dc)
 {
 	struct dir_account acct;
+	struct expiry_rule rule;
 	char reason[1100], why[512], extra[512];
 	int st, result;
 
 	if ((st = account_for(j, dc, &acct, reason, sizeof(reason),
 	    &result)) == DIR_NO_CONN)
 		return;
+	if (st == DIR_OK && password_rule(j, dc, &acct, &rule) == DIR_NO_CONN) {
+		/* the policy's copy is due: a worker reads it, then decides */
+		j->need_dir = 1;
+		return;
+	}
 	if (st == DIR_OK)
-		result = account_verdict(j, &acct, reason, sizeof(reason));
+		result = account_verdict(j, &acct, &rule, reason, sizeof(reason));
 	extra[0] = '\0';
 	if (result == AUTHD_R_SUCCESS && priv_is_privileged(&acct)) {
 		if (dc == NULL) {
@@ -1261,9 +1376,10 @@ chauthtok_account_refused(struct job *j, struct dir_conn *dc,
 	char why[256];
 	int st, v;
 
-	v = account_verdict(j, acct, why, sizeof(why));
-	if (v != AUTHD_R_PERM_DENIED && v != AUTHD_R_ACCT_EXPIRED) {
-		/* locked and must change are ppolicy's to say at the change */
+	v = account_standing(j, acct, why, sizeof(why));
+	if (v == AUTHD_R_SUCCESS) {
+		/* locked, must change and expired are ppolicy's to say at the
+		 * change */
 		j->nlines = nlines;
 		return 0;
 	}

@@ -160,6 +160,27 @@ has "^pwdLockout: TRUE\$"
 has "^pwdLockoutDuration: 1800\$"
 has "^pwdFailureCountInterval: 0\$"
 
+check "authd's identity reads expiry (pwdMaxAge, pwdGraceAuthNLimit) of the policies and pwdPolicySubentry"
+run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "ou=policies,$BASE_DN" -s one '(objectClass=pwdPolicy)' pwdMaxAge pwdGraceAuthNLimit
+has "^dn: cn=default,ou=policies,$BASE_DN\$"
+has "^pwdMaxAge: 7776000\$"
+has "^pwdGraceAuthNLimit: 3\$"
+has "^dn: cn=privileged,ou=policies,$BASE_DN\$"
+has "^pwdGraceAuthNLimit: 0\$"
+run 0 root ldapmodify <<EOF
+dn: uid=sato,$people
+changetype: modify
+replace: pwdPolicySubentry
+pwdPolicySubentry: cn=privileged,ou=policies,$BASE_DN
+EOF
+run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "uid=sato,$people" -s base pwdPolicySubentry
+has "^pwdPolicySubentry: cn=privileged,ou=policies,$BASE_DN\$"
+run 0 root ldapmodify <<EOF
+dn: uid=sato,$people
+changetype: modify
+delete: pwdPolicySubentry
+EOF
+
 check "authd's identity reads group memberships (admins, posix groups)"
 run 0 authd ldapsearch -o ldif-wrap=no -LLL -b "ou=groups,$BASE_DN" '(objectClass=*)' member memberUid
 has "member: uid=yamada,$people"

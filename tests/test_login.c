@@ -1548,6 +1548,92 @@ START_TEST(expiry_warning_and_grace_logins)
 }
 END_TEST
 
+/* pam_acct_mgmt alone on a new handle, as sshd calls it after a key. */
+static int
+acct_mgmt_alone(const char *person, struct pam_run *run)
+{
+	pam_handle_t *pamh;
+	int r;
+
+	memset(run, 0, sizeof(*run));
+	pamh = itest_pam_start(svc, person, run);
+	r = pam_acct_mgmt(pamh, 0);
+	itest_pam_end(pamh, r);
+	return r;
+}
+
+/*
+ * An expired password (pwdChangedTime + pwdMaxAge passed) with no bind to
+ * say so: sshd after a public-key login calls only pam_acct_mgmt, and
+ * forces a change on PAM_NEW_AUTHTOK_REQD. authd reads the person's policy
+ * (pwdPolicySubentry): grace logins left, the change is forced and can be
+ * made; none left, refused as a password login would be.
+ */
+START_TEST(expired_password_without_a_bind)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+
+	add_policy("short-life3", 3, 0, 2);
+	add_policy("no-grace", 3, 0, 0);
+	add_policy("last-grace", 3, 0, 1);
+	itest_add_person("sven", 20118, PW_GOOD);
+	use_policy("sven", "short-life3");
+	itest_add_person("tove", 20119, PW_GOOD);
+	use_policy("tove", "no-grace");
+	itest_add_person("ugo", 20120, PW_GOOD);
+	use_policy("ugo", "last-grace");
+
+	/* before expiry: valid */
+	ck_assert_msg(acct_mgmt_alone("sven", &run) == PAM_SUCCESS, "shown: %s",
+	    run.shown);
+	ck_assert_msg(acct_mgmt_alone("tove", &run) == PAM_SUCCESS, "shown: %s",
+	    run.shown);
+	sleep(5);
+
+	ck_assert_msg(acct_mgmt_alone("sven", &run) == PAM_NEW_AUTHTOK_REQD,
+	    "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=sven ",
+	    "result=new_authtok_reqd", "reason=must\\x20change\\x20(expired:"
+	    "\\x20pwdChangedTime\\x20+\\x20pwdMaxAge\\x20passed;\\x202\\x20"
+	    "grace\\x20logins\\x20left)", NULL), 1);
+	/* the change sshd then asks for goes through (a grace login's bind) */
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.answers[1] = "Renewed-Passw0rd-9";
+	run.answers[2] = "Renewed-Passw0rd-9";
+	run.nanswers = 3;
+	pamh = itest_pam_start(svc, "sven", &run);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_msg(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK) ==
+	    PAM_SUCCESS, "shown: %s", run.shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_login(svc, "sven", "Renewed-Passw0rd-9", &run),
+	    PAM_SUCCESS);
+
+	/* no grace login at all: what a password login meets */
+	ck_assert_msg(acct_mgmt_alone("tove", &run) == PAM_ACCT_EXPIRED,
+	    "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired. Contact "
+	    "your administrator.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=tove ",
+	    "result=acct_expired", "no\\x20grace\\x20login\\x20left", NULL), 1);
+
+	/* the last grace login used on another handle, not changed: none left
+	 * for a later acct_mgmt (the entry records it) */
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.nanswers = 1;
+	pamh = itest_pam_start(svc, "ugo", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_msg(acct_mgmt_alone("ugo", &run) == PAM_ACCT_EXPIRED,
+	    "shown: %s", run.shown);
+}
+END_TEST
+
 /*
  * A person on the last grace login: a change's bind would be refused (no
  * grace left), so authd keeps that login's own connection, still bound as
@@ -2733,6 +2819,7 @@ login_suite(void)
 	tcase_add_test(tc, silent_tls_server_fails_over);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, last_grace_login_changes_password);
+	tcase_add_test(tc, expired_password_without_a_bind);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
 	tcase_add_test(tc, version_1_client_served);

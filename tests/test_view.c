@@ -103,6 +103,32 @@ START_TEST(added_person_logs_in_at_once)
 }
 END_TEST
 
+/*
+ * The view keeps pwdPolicySubentry with the account: acct_mgmt answered
+ * from it finds the person's own policy, whose pwdMaxAge (2 s, no grace
+ * login) has passed; the default policy's 90 days have not.
+ */
+START_TEST(own_policy_expiry_from_the_view)
+{
+	char dn[256];
+
+	wait_in_step(1);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=view-short,ou=policies,%s\nobjectClass: device\n"
+	    "objectClass: pwdPolicy\ncn: view-short\npwdAttribute: userPassword\n"
+	    "pwdMaxAge: 2\npwdGraceAuthNLimit: 0\nLDIF\n", itest.ldapi_uri,
+	    itest.base_dn), 0);
+	itest_add_person("vicky", 21006, PW_GOOD);
+	snprintf(dn, sizeof(dn), "cn=view-short,ou=policies,%s", itest.base_dn);
+	itest_set_attr("vicky", "pwdPolicySubentry", dn);
+	ck_assert_int_ge(poll_for(acct_mgmt_for, "vicky", PAM_SUCCESS), 0);
+	sleep(3);
+	ck_assert_int_eq(acct_mgmt_for("vicky"), PAM_ACCT_EXPIRED);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=vicky ",
+	    "result=acct_expired", "pwdMaxAge\\x20passed", NULL), 1);
+}
+END_TEST
+
 START_TEST(disabled_refused_soon)
 {
 	long ms;
@@ -221,6 +247,7 @@ view_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, added_person_logs_in_at_once);
 	tcase_add_test(tc, disabled_refused_soon);
+	tcase_add_test(tc, own_policy_expiry_from_the_view);
 	tcase_add_test(tc, deleted_person_unknown);
 	tcase_add_test(tc, name_matched_as_the_directory_does);
 	tcase_add_test(tc, directory_down_stale_then_back);
