@@ -1188,17 +1188,6 @@ account_verdict(struct job *j, const struct dir_account *acct,
 	return AUTHD_R_SUCCESS;
 }
 
-/*
- * acct_mgmt decided with a successful authentication (acct_ahead_ms): login
- * programs ask it right after, and the module answers it from this decision,
- * saving a round trip and a second wait for the disk. Only the plain case is
- * decided ahead: an account that may log in, with nothing to tell. A
- * privileged account (its grant is read again when asked), a password to
- * change and every refusal are left to ACCT_MGMT. The record says so, and
- * is written with the authentication's, in the same write. Returns the
- * milliseconds the decision is good for, with its record's reason and
- * extra; 0 when acct_mgmt must ask.
- */
 /* Whether acct_ahead, if it applies, has what it needs on the event loop. */
 static int
 acct_ahead_ready(struct job *j, const struct dir_account *acct)
@@ -1210,6 +1199,17 @@ acct_ahead_ready(struct job *j, const struct dir_account *acct)
 	return password_rule(j, NULL, acct, &rule) == DIR_OK;
 }
 
+/*
+ * acct_mgmt decided with a successful authentication (acct_ahead_ms): login
+ * programs ask it right after, and the module answers it from this decision,
+ * saving a round trip and a second wait for the disk. Only the plain case is
+ * decided ahead: an account that may log in, with nothing to tell. A
+ * privileged account (its grant is read again when asked), a password to
+ * change and every refusal are left to ACCT_MGMT. The record says so, and
+ * is written with the authentication's, in the same write. Returns the
+ * milliseconds the decision is good for, with its record's reason and
+ * extra; 0 when acct_mgmt must ask.
+ */
 static int
 acct_ahead(struct job *j, struct dir_conn *dc, const char *dn, char *reason,
     size_t reasonlen, char *extra, size_t extralen)
