@@ -468,6 +468,7 @@ START_TEST(temporary_password_must_be_changed)
 }
 END_TEST
 
+/* pam_acct_mgmt alone on a new handle, as sshd calls it after a key. */
 static int
 acct_mgmt_for(const char *user, struct pam_run *run)
 {
@@ -1548,20 +1549,6 @@ START_TEST(expiry_warning_and_grace_logins)
 }
 END_TEST
 
-/* pam_acct_mgmt alone on a new handle, as sshd calls it after a key. */
-static int
-acct_mgmt_alone(const char *person, struct pam_run *run)
-{
-	pam_handle_t *pamh;
-	int r;
-
-	memset(run, 0, sizeof(*run));
-	pamh = itest_pam_start(svc, person, run);
-	r = pam_acct_mgmt(pamh, 0);
-	itest_pam_end(pamh, r);
-	return r;
-}
-
 /*
  * An expired password (pwdChangedTime + pwdMaxAge passed) with no bind to
  * say so: sshd after a public-key login calls only pam_acct_mgmt, and
@@ -1585,13 +1572,13 @@ START_TEST(expired_password_without_a_bind)
 	use_policy("ugo", "last-grace");
 
 	/* before expiry: valid */
-	ck_assert_msg(acct_mgmt_alone("sven", &run) == PAM_SUCCESS, "shown: %s",
+	ck_assert_msg(acct_mgmt_for("sven", &run) == PAM_SUCCESS, "shown: %s",
 	    run.shown);
-	ck_assert_msg(acct_mgmt_alone("tove", &run) == PAM_SUCCESS, "shown: %s",
+	ck_assert_msg(acct_mgmt_for("tove", &run) == PAM_SUCCESS, "shown: %s",
 	    run.shown);
 	sleep(5);
 
-	ck_assert_msg(acct_mgmt_alone("sven", &run) == PAM_NEW_AUTHTOK_REQD,
+	ck_assert_msg(acct_mgmt_for("sven", &run) == PAM_NEW_AUTHTOK_REQD,
 	    "shown: %s", run.shown);
 	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
 	    "change it now.") != NULL, "shown: %s", run.shown);
@@ -1614,7 +1601,7 @@ START_TEST(expired_password_without_a_bind)
 	    PAM_SUCCESS);
 
 	/* no grace login at all: what a password login meets */
-	ck_assert_msg(acct_mgmt_alone("tove", &run) == PAM_ACCT_EXPIRED,
+	ck_assert_msg(acct_mgmt_for("tove", &run) == PAM_ACCT_EXPIRED,
 	    "shown: %s", run.shown);
 	ck_assert_msg(strstr(run.shown, "E:Your password has expired. Contact "
 	    "your administrator.") != NULL, "shown: %s", run.shown);
@@ -1629,7 +1616,7 @@ START_TEST(expired_password_without_a_bind)
 	pamh = itest_pam_start(svc, "ugo", &run);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	itest_pam_end(pamh, PAM_SUCCESS);
-	ck_assert_msg(acct_mgmt_alone("ugo", &run) == PAM_ACCT_EXPIRED,
+	ck_assert_msg(acct_mgmt_for("ugo", &run) == PAM_ACCT_EXPIRED,
 	    "shown: %s", run.shown);
 }
 END_TEST
