@@ -661,8 +661,7 @@ conn_process_frames(struct conn *c)
 static void
 conn_read(struct conn *c)
 {
-	size_t room;
-	uint8_t *p;
+	size_t asked;
 	ssize_t n;
 
 	while (!c->closed) {
@@ -670,13 +669,11 @@ conn_read(struct conn *c)
 			/* Nothing more is listened to; drain and drop. */
 			authd_buf_reset(c->rbuf);
 		}
-		room = authd_buf_room(c->rbuf);
-		if (room == 0 || authd_buf_reserve(c->rbuf, room, &p) != AUTHD_OK) {
+		n = authd_buf_read(c->rbuf, c->src.fd, &asked);
+		if (n == -1 && (errno == EMSGSIZE || errno == ENOMEM)) {
 			conn_protocol_error(c, "frame too long");
 			return;
 		}
-		n = read(c->src.fd, p, room);
-		authd_buf_commit(c->rbuf, room, n > 0 ? (size_t)n : 0);
 		if (n == 0) {
 			conn_close(c);
 			return;
@@ -690,7 +687,7 @@ conn_read(struct conn *c)
 		}
 		if (c->state != CONN_CLOSING)
 			conn_process_frames(c);
-		if ((size_t)n < room)
+		if ((size_t)n < asked)
 			return;
 	}
 }

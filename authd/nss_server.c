@@ -578,17 +578,10 @@ nss_conn_process(struct nss_conn *c)
 static void
 nss_conn_read(struct nss_conn *c)
 {
-	uint8_t *p;
-	size_t room;
 	ssize_t n;
 
-	room = authd_buf_room(c->rbuf);
-	if (room == 0 || authd_buf_reserve(c->rbuf, room, &p) != AUTHD_OK) {
-		nss_conn_close(c);   /* a request longer than any valid one */
-		return;
-	}
-	n = read(c->src.fd, p, room);
-	authd_buf_commit(c->rbuf, room, n > 0 ? (size_t)n : 0);
+	/* EMSGSIZE: a request longer than any valid one */
+	n = authd_buf_read(c->rbuf, c->src.fd, NULL);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		nss_conn_close(c);
 		return;

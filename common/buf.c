@@ -1,12 +1,18 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
 #include "secret.h"
 
+/*
+ * Every byte past size is zero (calloc'd, or wiped when consumed, compacted
+ * or given back), so that nothing read and dropped lingers in the block.
+ */
 struct authd_buf {
 	uint8_t *d;
 	size_t off;   /* first unread byte */
@@ -136,13 +142,37 @@ authd_buf_reserve(struct authd_buf *b, size_t len, uint8_t **p_r)
 	return AUTHD_OK;
 }
 
-void
-authd_buf_commit(struct authd_buf *b, size_t reserved, size_t used)
+ssize_t
+authd_buf_read(struct authd_buf *b, int fd, size_t *asked_r)
 {
-	if (used < reserved) {
-		b->size -= reserved - used;
-		explicit_bzero(b->d + b->size, reserved - used);
+	size_t room = authd_buf_room(b), want;
+	ssize_t n;
+
+	if (room == 0) {
+		errno = EMSGSIZE;
+		return -1;
 	}
+	/*
+	 * Into the space the block already has, or AUTHD_BUF_READ_CHUNK more:
+	 * reserving all the room would grow every buffer to its maximum, and
+	 * giving back what read() did not fill would wipe all of it each time.
+	 */
+	want = b->alloc - b->size;
+	if (want < AUTHD_BUF_READ_CHUNK)
+		want = AUTHD_BUF_READ_CHUNK;
+	if (want > room)
+		want = room;
+	if (buf_make_room(b, want) != AUTHD_OK) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (asked_r != NULL)
+		*asked_r = want;
+	n = read(fd, b->d + b->size, want);
+	/* The bytes read() did not write are still the zeros they were. */
+	if (n > 0)
+		b->size += (size_t)n;
+	return n;
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct authd_buf;
 
@@ -27,11 +28,19 @@ int authd_buf_put_u8(struct authd_buf *b, uint8_t v);
 int authd_buf_put_u16(struct authd_buf *b, uint16_t v);  /* big-endian */
 int authd_buf_put_u32(struct authd_buf *b, uint32_t v);  /* big-endian */
 
-/* Reserve len bytes at the end for the caller to fill (e.g. by read()). */
+/* Reserve len bytes at the end for the caller to fill at once. */
 int authd_buf_reserve(struct authd_buf *b, size_t len, uint8_t **p_r);
-/* After authd_buf_reserve(): keep only the first used bytes of the reservation. */
-void authd_buf_commit(struct authd_buf *b, size_t reserved, size_t used);
 size_t authd_buf_room(const struct authd_buf *b);   /* bytes that may still be added */
+
+#define AUTHD_BUF_READ_CHUNK 4096
+/*
+ * One read(2) of fd appended to the buffer, at most what the block has free
+ * or AUTHD_BUF_READ_CHUNK, never past the maximum. Returns read()'s result;
+ * -1 with errno EMSGSIZE when the buffer is full, ENOMEM when it cannot grow.
+ * asked_r (may be NULL): what read() was asked for; less came when the fd
+ * had no more.
+ */
+ssize_t authd_buf_read(struct authd_buf *b, int fd, size_t *asked_r);
 
 int authd_buf_get_u8(struct authd_buf *b, uint8_t *v_r);
 int authd_buf_get_u16(struct authd_buf *b, uint16_t *v_r);

@@ -387,25 +387,22 @@ authd_client_flush(struct authd_client *c)
 static int
 fill_rbuf(struct authd_client *c, int64_t deadline)
 {
-	size_t room = authd_buf_room(c->rbuf);
-	uint8_t *p;
 	ssize_t n;
 	int r;
 
-	if (room == 0)
+	if (authd_buf_room(c->rbuf) == 0)
 		return AUTHD_ERR_TOO_LONG;
 	for (;;) {
 		/* An answer is rarely there already: wait first, then read. */
 		if ((r = wait_fd(c->fd, POLLIN, deadline)) != AUTHD_OK)
 			return r;
-		if ((r = authd_buf_reserve(c->rbuf, room, &p)) != AUTHD_OK)
-			return r;
-		n = read(c->fd, p, room);
-		authd_buf_commit(c->rbuf, room, n > 0 ? (size_t)n : 0);
+		n = authd_buf_read(c->rbuf, c->fd, NULL);
 		if (n > 0)
 			return AUTHD_OK;
 		if (n == 0)
 			return AUTHD_ERR_CLOSED;
+		if (errno == ENOMEM)
+			return AUTHD_ERR_NOMEM;
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno == ECONNRESET ? AUTHD_ERR_CLOSED : AUTHD_ERR_IO;
 	}

@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -170,29 +173,95 @@ START_TEST(growth_keeps_data)
 }
 END_TEST
 
-START_TEST(reserve_commit)
+START_TEST(reserve_bounds)
 {
 	struct authd_buf *b = authd_buf_new(32);
 	uint8_t *p;
 
 	ck_assert_int_eq(authd_buf_put(b, "ab", 2), AUTHD_OK);
-	ck_assert_int_eq(authd_buf_reserve(b, 10, &p), AUTHD_OK);
-	ck_assert_uint_eq(authd_buf_len(b), 12);
-	memcpy(p, "cdefghijkl", 10);
-	/* As after a read() that returned 3 of the 10 bytes asked for. */
-	authd_buf_commit(b, 10, 3);
-	ck_assert_uint_eq(authd_buf_len(b), 5);
-	ck_assert(memcmp(authd_buf_ptr(b), "abcde", 5) == 0);
-	ck_assert(all_zero(p + 3, 7));   /* the unused part is wiped */
-
-	ck_assert_int_eq(authd_buf_reserve(b, 28, &p), AUTHD_ERR_TOO_LONG);
-	ck_assert_uint_eq(authd_buf_len(b), 5);
-	ck_assert_int_eq(authd_buf_reserve(b, 27, &p), AUTHD_OK);
-	authd_buf_commit(b, 27, 27);
+	ck_assert_int_eq(authd_buf_reserve(b, 31, &p), AUTHD_ERR_TOO_LONG);
+	ck_assert_uint_eq(authd_buf_len(b), 2);
+	ck_assert_int_eq(authd_buf_reserve(b, 30, &p), AUTHD_OK);
+	memset(p, 'x', 30);
 	ck_assert_uint_eq(authd_buf_room(b), 0);
 	ck_assert_int_eq(authd_buf_reserve(b, 1, &p), AUTHD_ERR_TOO_LONG);
-	authd_buf_commit(b, 0, 0);
 	ck_assert_uint_eq(authd_buf_len(b), 32);
+	authd_buf_free(&b);
+}
+END_TEST
+
+/* What a pipe holds, written by a child so that a big write cannot block us. */
+static int
+pipe_with(size_t len, uint8_t fill)
+{
+	uint8_t chunk[1024];
+	int fds[2];
+	pid_t pid;
+	size_t n;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		memset(chunk, fill, sizeof(chunk));
+		for (; len > 0; len -= n) {
+			n = len < sizeof(chunk) ? len : sizeof(chunk);
+			if (write(fds[1], chunk, n) != (ssize_t)n)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	ck_assert_int_ge(pid, 0);
+	close(fds[1]);
+	return fds[0];
+}
+
+START_TEST(read_in_chunks)
+{
+	/* more than a chunk, and a maximum that is not a multiple of one */
+	size_t max = 3 * AUTHD_BUF_READ_CHUNK + 100, got = 0, reads = 0;
+	struct authd_buf *b = authd_buf_new(max);
+	int fd = pipe_with(max + 50, 'q');
+	ssize_t n;
+
+	while ((n = authd_buf_read(b, fd, NULL)) > 0) {
+		ck_assert_int_le(n, 2 * AUTHD_BUF_READ_CHUNK);
+		got += (size_t)n;
+		reads++;
+	}
+	/* full: refused with EMSGSIZE, nothing read lost or past the maximum */
+	ck_assert_int_eq(n, -1);
+	ck_assert_int_eq(errno, EMSGSIZE);
+	ck_assert_uint_eq(got, max);
+	ck_assert_uint_ge(reads, 2);
+	ck_assert_uint_eq(authd_buf_len(b), max);
+	ck_assert_uint_eq(authd_buf_room(b), 0);
+	ck_assert(memchr(authd_buf_ptr(b), 0, max) == NULL);
+
+	/* taking some makes room again; the rest of the pipe follows in order */
+	ck_assert_int_eq(authd_buf_consume(b, 60), AUTHD_OK);
+	ck_assert_int_eq(authd_buf_read(b, fd, NULL), 50);
+	ck_assert_int_eq(authd_buf_read(b, fd, NULL), 0);   /* the writer is done */
+	ck_assert_uint_eq(authd_buf_len(b), max - 10);
+	close(fd);
+	authd_buf_free(&b);
+}
+END_TEST
+
+START_TEST(read_a_short_message)
+{
+	struct authd_buf *b = authd_buf_new(1 << 20);
+	int fd = pipe_with(5, 'm');
+	size_t asked = 0;
+
+	ck_assert_int_eq(authd_buf_put(b, "ab", 2), AUTHD_OK);
+	ck_assert_int_eq(authd_buf_read(b, fd, &asked), 5);
+	/* a chunk asked for, not the megabyte the buffer may hold */
+	ck_assert_uint_eq(asked, AUTHD_BUF_READ_CHUNK);
+	ck_assert_uint_eq(authd_buf_len(b), 7);
+	ck_assert(memcmp(authd_buf_ptr(b), "abmmmmm", 7) == 0);
+	ck_assert_int_eq(authd_buf_read(b, fd, NULL), 0);
+	ck_assert_uint_eq(authd_buf_len(b), 7);
+	close(fd);
 	authd_buf_free(&b);
 }
 END_TEST
@@ -210,7 +279,9 @@ buf_suite(void)
 	tcase_add_test(tc, wipe_on_consume_and_reset);
 	tcase_add_test(tc, compaction);
 	tcase_add_test(tc, growth_keeps_data);
-	tcase_add_test(tc, reserve_commit);
+	tcase_add_test(tc, reserve_bounds);
+	tcase_add_test(tc, read_in_chunks);
+	tcase_add_test(tc, read_a_short_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

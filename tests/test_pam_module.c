@@ -134,7 +134,6 @@ srv_recv(struct fconn *c, struct authd_msg *m)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	size_t used;
-	uint8_t *p;
 	ssize_t n;
 	int r;
 
@@ -152,10 +151,9 @@ srv_recv(struct fconn *c, struct authd_msg *m)
 			return r;
 		if (poll(&pfd, 1, SRV_WAIT_MS) != 1)
 			return AUTHD_ERR_TIMEOUT;
-		if (authd_buf_reserve(c->rbuf, 4096, &p) != AUTHD_OK)
+		n = authd_buf_read(c->rbuf, c->fd, NULL);
+		if (n == -1 && errno == EMSGSIZE)
 			return AUTHD_ERR_TOO_LONG;
-		n = read(c->fd, p, 4096);
-		authd_buf_commit(c->rbuf, 4096, n > 0 ? (size_t)n : 0);
 		if (n <= 0)
 			return AUTHD_ERR_CLOSED;
 	}
@@ -166,17 +164,11 @@ static int
 srv_wait_frame(struct fconn *c)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	uint8_t *p;
-	ssize_t n;
 
 	while (!srv_buffered(c)) {
 		if (poll(&pfd, 1, SRV_WAIT_MS) != 1)
 			return -1;
-		if (authd_buf_reserve(c->rbuf, 4096, &p) != AUTHD_OK)
-			return -1;
-		n = read(c->fd, p, 4096);
-		authd_buf_commit(c->rbuf, 4096, n > 0 ? (size_t)n : 0);
-		if (n <= 0)
+		if (authd_buf_read(c->rbuf, c->fd, NULL) <= 0)
 			return -1;
 	}
 	return 0;
