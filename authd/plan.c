@@ -52,11 +52,38 @@ plan_input(struct plan *p, size_t i)
 	return p->m[i].in;
 }
 
+/* The min of a length the client gave and the array it was copied to. */
+static size_t
+filled(size_t len, size_t size)
+{
+	return len < size ? len : size;
+}
+
+/*
+ * The secret, and what else the client sent as far as it went: not all
+ * 17 KB of blobs, three times a login, when a password used 20 bytes. A
+ * blob cut short by a bad field has no length; it is no secret (a
+ * signature, a certificate, authenticator data, a credential id).
+ */
 void
 plan_input_wipe(struct plan_method *m)
 {
-	if (m->in != NULL)
-		explicit_bzero(m->in, sizeof(*m->in));
+	struct verify_input *in = m->in;
+
+	if (in == NULL)
+		return;
+	explicit_bzero(in->secret, sizeof(in->secret));
+	explicit_bzero(in->challenge, sizeof(in->challenge));
+	explicit_bzero(in->authdata, filled(in->authdata_len, sizeof(in->authdata)));
+	explicit_bzero(in->signature, filled(in->signature_len, sizeof(in->signature)));
+	explicit_bzero(in->cred_id, filled(in->cred_id_len, sizeof(in->cred_id)));
+	explicit_bzero(in->cert, filled(in->cert_len, sizeof(in->cert)));
+	in->have_secret = 0;
+	in->challenge_len = in->authdata_len = in->signature_len = 0;
+	in->cred_id_len = in->cert_len = 0;
+	in->bound = 0;
+	in->bound_status = 0;
+	explicit_bzero(&in->bound_result, sizeof(in->bound_result));
 }
 
 void

@@ -49,7 +49,8 @@ enum verify_status {
 #define VERIFY_CHALLENGE_MAX 64
 #define VERIFY_MAX_CRED_IDS 8
 
-/* What a method collected. Wiped when the conversation ends. */
+/* What a method collected. Wiped when the conversation ends, field by field
+ * (plan_input_wipe in plan.c: a field added here is added there too). */
 struct verify_input {
 	char secret[AUTHD_SECRET_MAX + 1];     /* password, one-time code */
 	int have_secret;

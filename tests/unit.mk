@@ -49,3 +49,11 @@ TESTS += tests/test_account
 tests_test_account_SOURCES = tests/test_account.c
 tests_test_account_CFLAGS = $(unit_cflags)
 tests_test_account_LDADD = $(CHECK_LIBS)
+
+# The wipe of what a login's methods collected (authd/plan.c).
+check_PROGRAMS += tests/test_plan
+TESTS += tests/test_plan
+tests_test_plan_SOURCES = tests/test_plan.c
+tests_test_plan_CFLAGS = $(unit_cflags) -I$(top_srcdir)/authd -pthread
+tests_test_plan_LDADD = libauthd_daemon.la libauthd_dir.la libauthd_audit.la \
+	libauthd_common.la $(LDAP_LIBS) $(CRYPTO_LIBS) $(CHECK_LIBS) -lpthread
