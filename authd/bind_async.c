@@ -451,6 +451,12 @@ bind_async_new(struct loop *loop, struct worker_pool *workers,
 		ba->h[i].src.arg = &ba->h[i];
 		loop_timer_init(&ba->h[i].timer, on_timeout, &ba->h[i]);
 	}
+	/*
+	 * Connected now, not at the first login: until they are, password
+	 * binds go to the workers, where the last grace login's connection
+	 * cannot be held for the change (grace_hold.h).
+	 */
+	want_handles(ba);
 	*ba_r = ba;
 	return AUTHD_OK;
 }

@@ -1690,6 +1690,77 @@ START_TEST(last_grace_login_changes_password)
 END_TEST
 
 /*
+ * The held connections are GRACE_HOLD_MAX (8): nine people on their last
+ * grace login at once, the ninth is told to ask an administrator, as before
+ * the hold, and its change is refused with that reason; the eight change
+ * their passwords on the connections held for them.
+ */
+START_TEST(grace_hold_full_ninth_asks_an_administrator)
+{
+	enum { N = 9 };
+	struct pam_run run[N];
+	pam_handle_t *pamh[N];
+	char name[N][8];
+	int i, workers;
+
+	/* a fresh authd: nothing held by the tests before */
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	add_policy("one-grace9", 1, 0, 1);
+	for (i = 0; i < N; i++) {
+		snprintf(name[i], sizeof(name[i]), "gh%d", i);
+		itest_add_person(name[i], 20121 + i, PW_GOOD);
+		use_policy(name[i], "one-grace9");
+	}
+	sleep(3);
+	/* the loop's bind connections opened at start: no login waits for them
+	 * (a bind on a worker leaves no connection to hold) */
+	workers = itest_log_lines("a worker binds");
+
+	for (i = 0; i < N; i++) {
+		memset(&run[i], 0, sizeof(run[i]));
+		run[i].answers[0] = PW_GOOD;
+		run[i].answers[1] = "Held-Passw0rd-8";
+		run[i].answers[2] = "Held-Passw0rd-8";
+		run[i].nanswers = 3;
+		pamh[i] = itest_pam_start(svc, name[i], &run[i]);
+		ck_assert_int_eq(pam_authenticate(pamh[i], 0), PAM_SUCCESS);
+		ck_assert_int_eq(pam_acct_mgmt(pamh[i], 0), PAM_NEW_AUTHTOK_REQD);
+	}
+	ck_assert_int_eq(itest_log_lines("a worker binds"), workers);
+	for (i = 0; i < N - 1; i++)
+		ck_assert_msg(strstr(run[i].shown, "this was its last grace login. "
+		    "Change it now.") != NULL, "%s shown: %s", name[i], run[i].shown);
+	ck_assert_msg(strstr(run[N - 1].shown, "you can no longer change it. "
+	    "Ask an administrator to set a new one.") != NULL, "shown: %s",
+	    run[N - 1].shown);
+
+	/* the ninth: refused, with its own record, and nothing changed */
+	ck_assert_int_eq(pam_chauthtok(pamh[N - 1], PAM_CHANGE_EXPIRED_AUTHTOK),
+	    PAM_AUTHTOK_ERR);
+	ck_assert_msg(strstr(run[N - 1].shown, "Password changed.") == NULL,
+	    "shown: %s", run[N - 1].shown);
+	itest_pam_end(pamh[N - 1], PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=gh8 ",
+	    "result=success", NULL), 0);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=gh8 ",
+	    "password\\x20expired,\\x20no\\x20grace\\x20login\\x20left", NULL), 1);
+	ck_assert_int_eq(itest_login(svc, "gh8", "Held-Passw0rd-8", &run[N - 1]),
+	    PAM_AUTH_ERR);
+
+	/* the eight: each on the connection held for it */
+	for (i = 0; i < N - 1; i++) {
+		ck_assert_msg(pam_chauthtok(pamh[i], PAM_CHANGE_EXPIRED_AUTHTOK) ==
+		    PAM_SUCCESS, "%s shown: %s", name[i], run[i].shown);
+		itest_pam_end(pamh[i], PAM_SUCCESS);
+	}
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "result=success ",
+	    "user=gh", "last\\x20grace\\x20login", NULL), N - 1);
+	ck_assert_int_eq(itest_login(svc, "gh3", "Held-Passw0rd-8", &run[0]),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+/*
  * A screen locker's PAM handle, run as uid through the user socket: the
  * stages it calls, one connection kept between them (request.c). answers
  * go to the prompts in order; change: pam_chauthtok when acct_mgmt says a
@@ -2806,6 +2877,7 @@ login_suite(void)
 	tcase_add_test(tc, silent_tls_server_fails_over);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, last_grace_login_changes_password);
+	tcase_add_test(tc, grace_hold_full_ninth_asks_an_administrator);
 	tcase_add_test(tc, expired_password_without_a_bind);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
