@@ -9,6 +9,7 @@
 #include "decoy.h"
 #include "decoy_lock.h"
 #include "err.h"
+#include "grace_hold.h"
 #include "grant.h"
 #include "log.h"
 #include "messages.h"
@@ -783,6 +784,24 @@ decide_auth_bind_now(struct job *j, const char **dn_r,
 }
 
 /*
+ * The password was bound on this worker and that bind used the last grace
+ * login: the connection's bind handle, still bound as the person, goes with
+ * the job to be held for the change (grace_hold.h), as the loop's does after
+ * a password-only login. Without a free place it stays the connection's and
+ * the person is told to ask an administrator.
+ */
+static void
+hold_grace_bind(struct job *j, struct dir_conn *dc)
+{
+	if (j->grace_ld != NULL || !grace_hold_reserve(j->srv->grace_hold))
+		return;
+	if ((j->grace_ld = dir_conn_take_bind(dc)) != NULL)
+		j->grace_reserved = 1;
+	else
+		grace_hold_unreserve(j->srv->grace_hold);
+}
+
+/*
  * Whether decide_authenticate needs no directory connection: the password
  * alone, bound ahead, and nothing to search after it. A privileged account
  * never gets here today: priv_force_mfa makes its policy need possession, so
@@ -822,7 +841,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	struct lockout_rule rule;
 	unsigned proven = 0;
 	size_t i, n = 1;
-	int result = AUTHD_R_AUTH_ERR, ahead_ms;
+	int result = AUTHD_R_AUTH_ERR, ahead_ms, here;
 
 	memset(&res, 0, sizeof(res));
 	res.bind.grace_left = -1;
@@ -915,11 +934,14 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 	if (pw != NULL) {
 		plan_ctx(p, (size_t)(pw - p->m), j->srv->conf, j->req.service,
 		    j->req.rhost, j->req.flags, &ctx);
+		here = dc != NULL && pw->in != NULL && !pw->in->bound;
 		pw->v->check(dc, &ctx, pw->in, &res);
 		plan_input_wipe(pw);
 		switch (res.status) {
 		case DIR_OK:
 			proven |= FACTOR_KNOWLEDGE;
+			if (here && res.bind.grace_left == 0 && p->why == PLAN_REAL)
+				hold_grace_bind(j, dc);
 			break;
 		case DIR_INVALID:
 			snprintf(reason, sizeof(reason), "wrong password");

@@ -907,6 +907,15 @@ dir_password_bind(struct dir_conn *c, const char *dn, const char *password,
 	return dir_bind_verdict(dn == NULL, &r, res_r);
 }
 
+LDAP *
+dir_conn_take_bind(struct dir_conn *c)
+{
+	LDAP *ld = c->bind.ld;
+
+	c->bind.ld = NULL;
+	return ld;
+}
+
 int
 dir_bind_handle_open(struct dir_pool *pool, LDAP **ld_r, int *fd_r, char *err,
     size_t errlen)

@@ -109,16 +109,23 @@ int dir_password_bind(struct dir_conn *c, const char *dn, const char *password,
  * ("The new password is too short." ...). */
 int dir_password_change(struct dir_conn *c, const char *dn, const char *old_pw,
     const char *new_pw, char *message, size_t msglen);
+struct ldap;
 /*
  * The same on ld, a handle already bound as dn (a login's own bind that
  * used the last grace login, grace_hold.h): no bind, which ppolicy would
  * refuse; slapd checks old against the entry. Statuses as above, but never
  * DIR_EXPIRED or DIR_LOCKED. ld stays the caller's.
  */
-struct ldap;
 int dir_password_change_bound(struct dir_conn *c, struct ldap *ld,
     const char *dn, const char *old_pw, const char *new_pw, char *message,
     size_t msglen);
+
+/*
+ * The connection's bind handle, bound as the person by the last
+ * dir_password_bind, taken from it (grace_hold.h); the connection opens
+ * another at its next bind. NULL when it has none.
+ */
+struct ldap *dir_conn_take_bind(struct dir_conn *c);
 
 /* Login metadata, written with authd's identity. */
 int dir_record_login(struct dir_conn *c, const char *dn, time_t when,

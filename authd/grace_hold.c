@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ struct grace_hold_entry {
 };
 
 struct grace_hold {
+	pthread_mutex_t mu;          /* everything below: a worker reserves too */
 	struct grace_hold_entry e[GRACE_HOLD_MAX];
 	int held;
 	int reserved;                /* places promised to logins being decided */
@@ -48,8 +50,10 @@ release(struct grace_hold *t, struct grace_hold_entry *e, const char *why)
 int
 grace_hold_new(struct grace_hold **t_r)
 {
-	*t_r = calloc(1, sizeof(**t_r));
-	return *t_r != NULL ? 0 : -1;
+	if ((*t_r = calloc(1, sizeof(**t_r))) == NULL)
+		return -1;
+	pthread_mutex_init(&(*t_r)->mu, NULL);
+	return 0;
 }
 
 void
@@ -63,6 +67,7 @@ grace_hold_free(struct grace_hold **tp)
 	for (i = 0; i < GRACE_HOLD_MAX; i++)
 		if (t->e[i].ld != NULL)
 			release(t, &t->e[i], "authd stops");
+	pthread_mutex_destroy(&t->mu);
 	free(t);
 	*tp = NULL;
 }
@@ -70,17 +75,32 @@ grace_hold_free(struct grace_hold **tp)
 int
 grace_hold_reserve(struct grace_hold *t)
 {
-	if (t == NULL || t->held + t->reserved >= GRACE_HOLD_MAX)
+	int ok;
+
+	if (t == NULL)
 		return 0;
-	t->reserved++;
-	return 1;
+	pthread_mutex_lock(&t->mu);
+	if ((ok = t->held + t->reserved < GRACE_HOLD_MAX))
+		t->reserved++;
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+static void
+unreserve_locked(struct grace_hold *t)
+{
+	if (t->reserved > 0)
+		t->reserved--;
 }
 
 void
 grace_hold_unreserve(struct grace_hold *t)
 {
-	if (t != NULL && t->reserved > 0)
-		t->reserved--;
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	unreserve_locked(t);
+	pthread_mutex_unlock(&t->mu);
 }
 
 void
@@ -90,12 +110,14 @@ grace_hold_put(struct grace_hold *t, const char *id, const char *user,
 	struct grace_hold_entry *e = NULL;
 	int i;
 
+	pthread_mutex_lock(&t->mu);
 	for (i = 0; i < GRACE_HOLD_MAX && e == NULL; i++)
 		if (t->e[i].ld == NULL)
 			e = &t->e[i];
-	grace_hold_unreserve(t);
+	unreserve_locked(t);
 	if (e == NULL || strlen(id) != LOGIN_ID_LEN) {
 		/* not reserved after all: never more than GRACE_HOLD_MAX */
+		pthread_mutex_unlock(&t->mu);
 		dir_bind_handle_close(ld);
 		return;
 	}
@@ -106,6 +128,17 @@ grace_hold_put(struct grace_hold *t, const char *id, const char *user,
 	e->peer_uid = peer_uid;
 	e->until = now + GRACE_HOLD_TTL;
 	t->held++;
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void
+expire_locked(struct grace_hold *t, time_t now)
+{
+	int i;
+
+	for (i = 0; i < GRACE_HOLD_MAX; i++)
+		if (t->e[i].ld != NULL && now >= t->e[i].until)
+			release(t, &t->e[i], "not used in time");
 }
 
 struct ldap *
@@ -118,7 +151,8 @@ grace_hold_take(struct grace_hold *t, const char *id, const char *user,
 
 	if (t == NULL || strlen(id) != LOGIN_ID_LEN)
 		return NULL;
-	grace_hold_expire(t, now);
+	pthread_mutex_lock(&t->mu);
+	expire_locked(t, now);
 	for (i = 0; i < GRACE_HOLD_MAX; i++) {
 		e = &t->e[i];
 		if (e->ld == NULL || authd_timingsafe_bcmp(e->id, id,
@@ -130,17 +164,19 @@ grace_hold_take(struct grace_hold *t, const char *id, const char *user,
 		memset(e, 0, sizeof(*e));
 		t->held--;
 		t->reserved++;
+		pthread_mutex_unlock(&t->mu);
 		return ld;
 	}
+	pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
 
 void
 grace_hold_expire(struct grace_hold *t, time_t now)
 {
-	int i;
-
-	for (i = 0; t != NULL && i < GRACE_HOLD_MAX; i++)
-		if (t->e[i].ld != NULL && now >= t->e[i].until)
-			release(t, &t->e[i], "not used in time");
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->mu);
+	expire_locked(t, now);
+	pthread_mutex_unlock(&t->mu);
 }

@@ -19,7 +19,9 @@
  * same uid as the login. Not tied to the client connection: pam_chauthtok's
  * first pass (PAM_PRELIM_CHECK) opens a fresh one to see that authd is
  * there, and the login's connection closes before the change comes.
- * Loop thread only.
+ * The handle is the loop's (bind_async.c) after a password-only login, a
+ * worker's (dir_conn_take_bind) after one of several factors, whose
+ * password is bound on a worker. Any thread: a worker reserves a place.
  */
 #ifndef AUTHD_GRACE_HOLD_H
 #define AUTHD_GRACE_HOLD_H

@@ -1490,43 +1490,23 @@ START_TEST(silent_tls_server_fails_over)
 }
 END_TEST
 
-static void
-add_policy(const char *name, long max_age, long warning, int grace)
-{
-	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=%s,ou=policies,%s\nobjectClass: device\nobjectClass: pwdPolicy\n"
-	    "cn: %s\npwdAttribute: userPassword\npwdMaxAge: %ld\npwdExpireWarning: %ld\n"
-	    "pwdGraceAuthNLimit: %d\npwdMustChange: TRUE\npwdAllowUserChange: TRUE\n"
-	    "pwdMinLength: 12\npwdCheckQuality: 2\nLDIF\n", itest.ldapi_uri, name,
-	    itest.base_dn, name, max_age, warning, grace), 0);
-}
-
-static void
-use_policy(const char *person, const char *policy)
-{
-	char dn[256];
-
-	snprintf(dn, sizeof(dn), "cn=%s,ou=policies,%s", policy, itest.base_dn);
-	itest_set_attr(person, "pwdPolicySubentry", dn);
-}
-
 START_TEST(expiry_warning_and_grace_logins)
 {
 	struct pam_run run;
 	pam_handle_t *pamh;
 
 	/* Thirty days of life, warned about sixty days ahead: always warned. */
-	add_policy("warn-early", 30L * 86400, 60L * 86400, 0);
+	itest_add_pwpolicy("warn-early", 30L * 86400, 60L * 86400, 0);
 	itest_add_person("olga", 20015, PW_GOOD);
-	use_policy("olga", "warn-early");
+	itest_use_pwpolicy("olga", "warn-early");
 	ck_assert_int_eq(itest_login(svc, "olga", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "Your password expires in") != NULL,
 	    "no expiry warning: %s", run.shown);
 
 	/* A password that expires after a second, with two grace logins. */
-	add_policy("short-life", 1, 0, 2);
+	itest_add_pwpolicy("short-life", 1, 0, 2);
 	itest_add_person("pia", 20016, PW_GOOD);
-	use_policy("pia", "short-life");
+	itest_use_pwpolicy("pia", "short-life");
 	sleep(3);
 	memset(&run, 0, sizeof(run));
 	run.answers[0] = PW_GOOD;
@@ -1561,15 +1541,15 @@ START_TEST(expired_password_without_a_bind)
 	struct pam_run run;
 	pam_handle_t *pamh;
 
-	add_policy("short-life3", 3, 0, 2);
-	add_policy("no-grace", 3, 0, 0);
-	add_policy("last-grace", 3, 0, 1);
+	itest_add_pwpolicy("short-life3", 3, 0, 2);
+	itest_add_pwpolicy("no-grace", 3, 0, 0);
+	itest_add_pwpolicy("last-grace", 3, 0, 1);
 	itest_add_person("sven", 20118, PW_GOOD);
-	use_policy("sven", "short-life3");
+	itest_use_pwpolicy("sven", "short-life3");
 	itest_add_person("tove", 20119, PW_GOOD);
-	use_policy("tove", "no-grace");
+	itest_use_pwpolicy("tove", "no-grace");
 	itest_add_person("ugo", 20120, PW_GOOD);
-	use_policy("ugo", "last-grace");
+	itest_use_pwpolicy("ugo", "last-grace");
 
 	/* before expiry: valid */
 	ck_assert_msg(acct_mgmt_for("sven", &run) == PAM_SUCCESS, "shown: %s",
@@ -1631,11 +1611,11 @@ START_TEST(last_grace_login_changes_password)
 	struct pam_run run;
 	pam_handle_t *pamh;
 
-	add_policy("one-grace", 1, 0, 1);
+	itest_add_pwpolicy("one-grace", 1, 0, 1);
 	itest_add_person("quin", 20017, PW_GOOD);
-	use_policy("quin", "one-grace");
+	itest_use_pwpolicy("quin", "one-grace");
 	itest_add_person("rosa", 20117, PW_GOOD);
-	use_policy("rosa", "one-grace");
+	itest_use_pwpolicy("rosa", "one-grace");
 	sleep(3);
 
 	memset(&run, 0, sizeof(run));
@@ -1705,11 +1685,11 @@ START_TEST(grace_hold_full_ninth_asks_an_administrator)
 
 	/* a fresh authd: nothing held by the tests before */
 	ck_assert_int_eq(itest_restart_authd(""), 0);
-	add_policy("one-grace9", 1, 0, 1);
+	itest_add_pwpolicy("one-grace9", 1, 0, 1);
 	for (i = 0; i < N; i++) {
 		snprintf(name[i], sizeof(name[i]), "gh%d", i);
 		itest_add_person(name[i], 20121 + i, PW_GOOD);
-		use_policy(name[i], "one-grace9");
+		itest_use_pwpolicy(name[i], "one-grace9");
 	}
 	sleep(3);
 	/* the loop's bind connections opened at start: no login waits for them
@@ -1845,11 +1825,11 @@ START_TEST(user_socket_grace_login_must_change)
 	struct pam_run run;
 	pam_handle_t *pamh;
 
-	add_policy("locker-grace", 1, 0, 3);
+	itest_add_pwpolicy("locker-grace", 1, 0, 3);
 	itest_add_person("tara", 20100, PW_GOOD);
 	itest_add_person("ulla", 20101, PW_GOOD);
-	use_policy("tara", "locker-grace");
-	use_policy("ulla", "locker-grace");
+	itest_use_pwpolicy("tara", "locker-grace");
+	itest_use_pwpolicy("ulla", "locker-grace");
 	sleep(3);
 	/* root's socket, for the words */
 	memset(&run, 0, sizeof(run));
@@ -1907,9 +1887,9 @@ START_TEST(user_socket_grace_known_on_another_connection)
 	pam_handle_t *pamh;
 	char env[96], id[64];
 
-	add_policy("locker-grace2", 1, 0, 3);
+	itest_add_pwpolicy("locker-grace2", 1, 0, 3);
 	itest_add_person("zora", 20104, PW_GOOD);
-	use_policy("zora", "locker-grace2");
+	itest_use_pwpolicy("zora", "locker-grace2");
 	sleep(3);
 	as_locker(20104, "zora", login, 0, &lr);
 	ck_assert_int_eq(lr.auth, PAM_SUCCESS);

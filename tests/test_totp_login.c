@@ -394,6 +394,55 @@ START_TEST(unknown_name_locks_by_codes)
 }
 END_TEST
 
+/*
+ * The last grace login of a password + code login: the password is bound on
+ * a worker (the code needs the directory too), and that worker's connection,
+ * still bound as the person, is held for the change as the loop's is after a
+ * password-only login (grace_hold.h). Before, the person was told to ask an
+ * administrator.
+ */
+START_TEST(last_grace_login_with_a_code_changes_password)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	char secret[128], code[16];
+
+	itest_add_pwpolicy("one-grace", 1, 0, 1);
+	itest_add_person("gale", 21010, PW_GOOD);
+	itest_use_pwpolicy("gale", "one-grace");
+	enroll("gale", secret, sizeof(secret));
+	sleep(3);
+
+	code_at(secret, 0, code, sizeof(code));
+	memset(&run, 0, sizeof(run));
+	run.answers[0] = PW_GOOD;
+	run.answers[1] = code;
+	run.answers[2] = "Graced-T0tp-Pass";
+	run.answers[3] = "Graced-T0tp-Pass";
+	run.nanswers = 4;
+	pamh = itest_pam_start(svc, "gale", &run);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "P:Verification code: ") != NULL,
+	    "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "this was its last grace login. Change "
+	    "it now.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_msg(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK) ==
+	    PAM_SUCCESS, "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "Password changed.") != NULL, "shown: %s",
+	    run.shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=gale ",
+	    "result=success ", "last\\x20grace\\x20login", NULL), 1);
+
+	/* the new password, with the next step's code */
+	code_at(secret, 30, code, sizeof(code));
+	ck_assert_int_eq(login2(svc, "gale", "Graced-T0tp-Pass", code, &run),
+	    PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "grace") == NULL, "shown: %s", run.shown);
+}
+END_TEST
+
 static Suite *
 totp_login_suite(void)
 {
@@ -409,6 +458,7 @@ totp_login_suite(void)
 	tcase_add_test(tc, seed_readable_only_by_authd);
 	tcase_add_test(tc, removed_token_no_second_factor);
 	tcase_add_test(tc, no_password_no_login_without_one);
+	tcase_add_test(tc, last_grace_login_with_a_code_changes_password);
 	suite_add_tcase(s, tc);
 	/* a case of its own, so that CK_RUN_CASE=unenrolled runs it alone */
 	tc = tcase_create("unenrolled");

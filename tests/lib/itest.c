@@ -239,6 +239,27 @@ itest_set_attr(const char *name, const char *attr, const char *value)
 		die("could not set %s of %s", attr, name);
 }
 
+void
+itest_add_pwpolicy(const char *name, long max_age, long warning, int grace)
+{
+	if (itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=policies,%s\nobjectClass: device\nobjectClass: pwdPolicy\n"
+	    "cn: %s\npwdAttribute: userPassword\npwdMaxAge: %ld\npwdExpireWarning: %ld\n"
+	    "pwdGraceAuthNLimit: %d\npwdMustChange: TRUE\npwdAllowUserChange: TRUE\n"
+	    "pwdMinLength: 12\npwdCheckQuality: 2\nLDIF\n", itest.ldapi_uri, name,
+	    itest.base_dn, name, max_age, warning, grace) != 0)
+		die("could not add the password policy %s", name);
+}
+
+void
+itest_use_pwpolicy(const char *person, const char *policy)
+{
+	char dn[256];
+
+	snprintf(dn, sizeof(dn), "cn=%s,ou=policies,%s", policy, itest.base_dn);
+	itest_set_attr(person, "pwdPolicySubentry", dn);
+}
+
 static void
 shown_add(struct pam_run *run, char kind, const char *text)
 {

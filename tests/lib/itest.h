@@ -56,6 +56,13 @@ void itest_totp_code(const char *secret, long offset, char *code,
     size_t codesz);
 /* Replace one attribute of a person as the directory's root. */
 void itest_set_attr(const char *name, const char *attr, const char *value);
+/*
+ * A ppolicy password policy cn=name,ou=policies (max_age and warning in
+ * seconds, grace logins, length 12 and quality checked), and a person
+ * under it (pwdPolicySubentry).
+ */
+void itest_add_pwpolicy(const char *name, long max_age, long warning, int grace);
+void itest_use_pwpolicy(const char *person, const char *policy);
 
 /* What a PAM transaction showed and answered. */
 struct pam_run {
