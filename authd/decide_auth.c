@@ -1117,13 +1117,25 @@ password_rule(struct job *j, struct dir_conn *dc, const struct dir_account *acct
 	return ppolicy_expiry(dc, j->srv->conf, acct->policy_dn, rule_r);
 }
 
-/* pwdChangedTime + pwdMaxAge passed (slapo-ppolicy's own test at a bind). */
+/*
+ * More than pwdMaxAge since pwdChangedTime (slapo-ppolicy's own test at a
+ * bind: at the second itself the password is still good).
+ */
 static int
 password_expired(const struct dir_account *acct, const struct expiry_rule *rule,
     time_t now)
 {
 	return rule->known && rule->max_age > 0 && acct->pwd_changed != 0 &&
-	    acct->pwd_changed <= now - rule->max_age;
+	    now - acct->pwd_changed > rule->max_age;
+}
+
+/* Past pwdGraceExpiry too: no grace login is let in, however many are left. */
+static int
+grace_expired(const struct dir_account *acct, const struct expiry_rule *rule,
+    time_t now)
+{
+	return rule->grace_expiry > 0 &&
+	    now - acct->pwd_changed > rule->max_age + rule->grace_expiry;
 }
 
 /*
@@ -1135,6 +1147,7 @@ static int
 password_verdict(struct job *j, const struct dir_account *acct,
     const struct expiry_rule *rule, char *reason, size_t reasonlen)
 {
+	time_t now = time(NULL);
 	unsigned left;
 
 	if (acct->locked) {
@@ -1160,9 +1173,16 @@ password_verdict(struct job *j, const struct dir_account *acct,
 	 * meets (MSG_PW_EXPIRED), as pam_unix's PAM_ACCT_EXPIRED when shadow
 	 * allows no change any more.
 	 */
-	if (password_expired(acct, rule, time(NULL))) {
+	if (password_expired(acct, rule, now)) {
 		left = rule->grace_limit > acct->grace_used ?
 		    rule->grace_limit - acct->grace_used : 0;
+		if (left > 0 && grace_expired(acct, rule, now)) {
+			job_add_line(j, AUTHD_STEP_ERROR, MSG_PW_EXPIRED);
+			snprintf(reason, reasonlen, "password expired, no grace "
+			    "login left (pwdGraceExpiry passed since pwdChangedTime "
+			    "+ pwdMaxAge)");
+			return AUTHD_R_ACCT_EXPIRED;
+		}
 		if (left == 0) {
 			job_add_line(j, AUTHD_STEP_ERROR, MSG_PW_EXPIRED);
 			snprintf(reason, reasonlen, "password expired, no grace "

@@ -21,7 +21,8 @@
 
 static const char *const ppolicy_attrs[] = {
 	"pwdMaxFailure", "pwdLockout", "pwdLockoutDuration",
-	"pwdFailureCountInterval", "pwdMaxAge", "pwdGraceAuthNLimit", NULL
+	"pwdFailureCountInterval", "pwdMaxAge", "pwdGraceAuthNLimit",
+	"pwdGraceExpiry", NULL
 };
 
 /* What authd keeps of one policy entry. */
@@ -73,7 +74,7 @@ read_values(LDAP *ld, LDAPMessage *e, struct ppolicy_values *v, char *why,
     size_t whylen)
 {
 	char lockout[8];
-	long max_failure, duration, interval, max_age, grace;
+	long max_failure, duration, interval, max_age, grace, grace_expiry;
 
 	if (read_number(ld, e, "pwdMaxFailure", INT_MAX, 0, &max_failure) != 0 ||
 	    read_number(ld, e, "pwdLockoutDuration", INT_MAX, 0, &duration) != 0 ||
@@ -84,7 +85,8 @@ read_values(LDAP *ld, LDAPMessage *e, struct ppolicy_values *v, char *why,
 		return -1;
 	}
 	if (read_number(ld, e, "pwdMaxAge", INT_MAX, 0, &max_age) != 0 ||
-	    read_number(ld, e, "pwdGraceAuthNLimit", INT_MAX, 0, &grace) != 0) {
+	    read_number(ld, e, "pwdGraceAuthNLimit", INT_MAX, 0, &grace) != 0 ||
+	    read_number(ld, e, "pwdGraceExpiry", INT_MAX, 0, &grace_expiry) != 0) {
 		snprintf(why, whylen, "an expiry attribute is malformed");
 		return -1;
 	}
@@ -96,6 +98,7 @@ read_values(LDAP *ld, LDAPMessage *e, struct ppolicy_values *v, char *why,
 	v->expiry.known = 1;
 	v->expiry.max_age = max_age;
 	v->expiry.grace_limit = (unsigned)grace;
+	v->expiry.grace_expiry = grace_expiry;
 	return 0;
 }
 

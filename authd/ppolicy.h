@@ -4,7 +4,8 @@
  * people name in pwdPolicySubentry. Two things are read of them:
  *  - lockout, of the default only: what a person under it meets after
  *    failed logins, which decoys follow (decoy_lock.h);
- *  - expiry (pwdMaxAge, pwdGraceAuthNLimit), of the person's own policy:
+ *  - expiry (pwdMaxAge, pwdGraceAuthNLimit, pwdGraceExpiry), of the
+ *    person's own policy:
  *    acct_mgmt without a bind before it (sshd after a key) must still say
  *    that a password has expired, as pam_unix does from shadow.
  * Read on a worker with authd's identity, each cached for PPOLICY_TTL
@@ -29,6 +30,7 @@ struct expiry_rule {
 	int known;
 	long max_age;            /* pwdMaxAge seconds, 0: never expires */
 	unsigned grace_limit;    /* pwdGraceAuthNLimit */
+	long grace_expiry;       /* pwdGraceExpiry seconds after expiry, 0: none */
 };
 
 /*

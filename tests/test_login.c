@@ -1602,6 +1602,47 @@ START_TEST(expired_password_without_a_bind)
 END_TEST
 
 /*
+ * pwdGraceExpiry: grace logins are let in only so long after the expiry,
+ * however many are left (slapo-ppolicy at a bind). acct_mgmt without a bind
+ * says the same: before that time the change is forced, after it the
+ * account stage refuses as a password login is refused.
+ */
+START_TEST(grace_logins_end_with_grace_expiry)
+{
+	struct pam_run run;
+
+	itest_add_pwpolicy("grace-ends", 1, 0, 3);
+	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null "
+	    "<<'LDIF'\ndn: cn=grace-ends,ou=policies,%s\nchangetype: modify\n"
+	    "add: pwdGraceExpiry\npwdGraceExpiry: 5\nLDIF\n", itest.ldapi_uri,
+	    itest.base_dn), 0);
+	itest_add_person("wren", 20130, PW_GOOD);
+	itest_use_pwpolicy("wren", "grace-ends");
+
+	/* expired (more than 1 s), grace logins still let in (up to 6 s) */
+	usleep(2500000);
+	ck_assert_msg(acct_mgmt_for("wren", &run) == PAM_NEW_AUTHTOK_REQD,
+	    "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=wren ",
+	    "result=new_authtok_reqd", "3\\x20grace\\x20logins\\x20left",
+	    NULL), 1);
+
+	/* past pwdGraceExpiry: none, though no grace login was used */
+	sleep(5);
+	ck_assert_msg(acct_mgmt_for("wren", &run) == PAM_ACCT_EXPIRED,
+	    "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired. Contact "
+	    "your administrator.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=wren ",
+	    "result=acct_expired", "pwdGraceExpiry\\x20passed", NULL), 1);
+	/* and slapd refuses the password login the same way */
+	ck_assert_int_eq(itest_login(svc, "wren", PW_GOOD, &run), PAM_AUTH_ERR);
+	ck_assert_msg(strstr(run.shown, "expired") != NULL, "shown: %s",
+	    run.shown);
+}
+END_TEST
+
+/*
  * A person on the last grace login: a change's bind would be refused (no
  * grace left), so authd keeps that login's own connection, still bound as
  * the person, and the change on the same PAM handle uses it (grace_hold.h).
@@ -2859,6 +2900,7 @@ login_suite(void)
 	tcase_add_test(tc, last_grace_login_changes_password);
 	tcase_add_test(tc, grace_hold_full_ninth_asks_an_administrator);
 	tcase_add_test(tc, expired_password_without_a_bind);
+	tcase_add_test(tc, grace_logins_end_with_grace_expiry);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
 	tcase_add_test(tc, version_1_client_served);
