@@ -676,6 +676,44 @@ START_TEST(biometric_key_alone)
 END_TEST
 
 /*
+ * One lockout counter for every factor, for a name that is nobody's too: on
+ * a key-only service a person whose finger the key does not recognise is
+ * locked after the default policy's five failures, and so is a name that
+ * is nobody's, asked to touch a key the same way (decoy_lock.h).
+ */
+START_TEST(unknown_name_locks_by_keys)
+{
+	struct pam_run known, unknown;
+	char out[4096];
+	int i;
+
+	itest_add_person("flock", 22020, PW_GOOD);
+	new_key_attested(aaguid_bio, 1, "flock", "att", out, sizeof(out));
+	softfido2_set_user(key, 1, 0);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(login("authd-fido2-inh", "flock", NULL, &known,
+		    NULL, NULL), PAM_AUTH_ERR);
+		ck_assert_int_eq(login("authd-fido2-inh", "nobody-flock", NULL,
+		    &unknown, NULL, NULL), PAM_AUTH_ERR);
+		ck_assert_msg(strstr(unknown.shown, "Touch your security key") !=
+		    NULL, "shown: %s", unknown.shown);
+	}
+	/* locked: the finger recognised now changes nothing for either */
+	softfido2_set_user(key, 1, 1);
+	ck_assert_int_eq(login("authd-fido2-inh", "flock", NULL, &known, NULL,
+	    NULL), PAM_MAXTRIES);
+	ck_assert_int_eq(login("authd-fido2-inh", "nobody-flock", NULL, &unknown,
+	    NULL, NULL), PAM_MAXTRIES);
+	ck_assert_msg(strstr(known.shown, "locked") != NULL, "shown: %s",
+	    known.shown);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_int_eq(itest_audit_reason("nobody-flock", "maxtries",
+	    "unknown user; decoy locked"), 1);
+}
+END_TEST
+
+/*
  * A key that says it is a listed fingerprint model, but whose attestation
  * does not show it: its own word (self attestation), or a certificate of a
  * vendor the site does not list. Its user verification counts as a PIN.
@@ -889,6 +927,7 @@ fido2_login_suite(void)
 	tcase_add_test(tc, unknown_key_ids_like_real_ones);
 	tcase_add_test(tc, unknown_name_reads_like_a_person);
 	tcase_add_test(tc, biometric_key_alone);
+	tcase_add_test(tc, unknown_name_locks_by_keys);
 	tcase_add_test(tc, biometric_model_needs_attestation);
 	tcase_add_test(tc, biometric_model_listed_in_the_directory);
 	tcase_add_test(tc, key_without_uv_is_one_factor);
