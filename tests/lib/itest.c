@@ -370,6 +370,34 @@ itest_audit_count(const char *needle, ...)
 	return count;
 }
 
+const char *
+itest_change_on_last_grace(pam_handle_t *pamh, struct pam_run *run,
+    const char *user)
+{
+	static char why[9000];
+	char needle[160];
+	int r;
+
+	why[0] = '\0';
+	if (strstr(run->shown, "this was its last grace login. Change it now.") ==
+	    NULL)
+		snprintf(why, sizeof(why), "not told to change now: %s", run->shown);
+	else if ((r = pam_acct_mgmt(pamh, 0)) != PAM_NEW_AUTHTOK_REQD)
+		snprintf(why, sizeof(why), "acct_mgmt %d, not NEW_AUTHTOK_REQD", r);
+	else if ((r = pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK)) !=
+	    PAM_SUCCESS)
+		snprintf(why, sizeof(why), "chauthtok %d: %s", r, run->shown);
+	else if (strstr(run->shown, "Password changed.") == NULL)
+		snprintf(why, sizeof(why), "not told it changed: %s", run->shown);
+	itest_pam_end(pamh, PAM_SUCCESS);
+	snprintf(needle, sizeof(needle), "user=%s ", user);
+	if (why[0] == '\0' && itest_audit_count("event=chauthtok", needle,
+	    "result=success ", "last\\x20grace\\x20login", NULL) != 1)
+		snprintf(why, sizeof(why), "no record of %s's change on the "
+		    "connection of the last grace login", user);
+	return why[0] != '\0' ? why : NULL;
+}
+
 int
 itest_audit_reason(const char *user, const char *result, const char *phrase)
 {

@@ -83,6 +83,14 @@ int itest_login(const char *service, const char *user, const char *password,
 /* Number of lines in the audit log containing every one of the NULL-terminated needles. */
 int itest_audit_count(const char *needle, ...);
 /*
+ * pamh authenticated user on the last grace login (run what it showed):
+ * told to change now, the account stage says a change is due, the change
+ * is made with its record on the connection of the last grace login. Ends
+ * pamh. NULL, or what went otherwise.
+ */
+const char *itest_change_on_last_grace(pam_handle_t *pamh, struct pam_run *run,
+    const char *user);
+/*
  * A login program's session: a child that starts a session of its own,
  * authenticates (answering a, then b), passes acct_mgmt, opens the PAM
  * session on service (with PAM_TTY tty when not NULL), then starts nkids
