@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,6 +311,46 @@ lock_side_by_side(const char *person, const char *nobody)
 	    unknown.shown);
 	ck_assert_str_eq(known.shown, unknown.shown);
 }
+
+/*
+ * The decoys' locks are also saved at the minute's sweep, not only when
+ * authd stops: one killed outright (no stop, no save then) still knows a
+ * name it locked more than a minute before. The save is seen as the file's
+ * change, waited for up to 75 s (the sweep runs every 60 s from the start).
+ */
+START_TEST(decoy_lock_saved_each_minute)
+{
+	struct pam_run known, unknown;
+	char path[600];
+	struct stat st;
+	time_t locked;
+	pid_t pid;
+	int i;
+
+	itest_add_person("lena", 20131, PW_GOOD);
+	snprintf(path, sizeof(path), "%s/state/decoy-locks", itest.dir);
+	lock_side_by_side("lena", "nobody-lena");
+	locked = time(NULL);
+	for (i = 0; i < 750; i++) {
+		if (stat(path, &st) == 0 && st.st_mtime >= locked)
+			break;
+		usleep(100000);
+	}
+	ck_assert_msg(i < 750, "%s not written within 75 s of the lock", path);
+
+	pid = itest_authd_pid();
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(50000);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_ne(itest_authd_pid(), pid);
+	ck_assert_int_eq(itest_login(svc, "lena", PW_GOOD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, "nobody-lena", PW_GOOD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_str_eq(known.shown, unknown.shown);
+}
+END_TEST
 
 /*
  * The failures the directory recorded on the timing entry (pwdFailureTime,
@@ -2902,6 +2943,12 @@ login_suite(void)
 	tcase_add_test(tc, user_socket_grace_login_must_change);
 	tcase_add_test(tc, user_socket_grace_known_on_another_connection);
 	tcase_add_test(tc, user_socket_reset_password_must_change);
+	suite_add_tcase(s, tc);
+
+	/* a minute's wait of its own: CK_RUN_CASE=minute runs it alone */
+	tc = tcase_create("minute");
+	tcase_set_timeout(tc, 150);
+	tcase_add_test(tc, decoy_lock_saved_each_minute);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("account_paths");
