@@ -452,9 +452,9 @@ bind_async_new(struct loop *loop, struct worker_pool *workers,
 		loop_timer_init(&ba->h[i].timer, on_timeout, &ba->h[i]);
 	}
 	/*
-	 * Connected now, not at the first login: until they are, password
-	 * binds go to the workers, where the last grace login's connection
-	 * cannot be held for the change (grace_hold.h).
+	 * Connected now, not at the first login: until they are, the first
+	 * logins' password binds go to the workers, a hand-off and a blocking
+	 * bind each.
 	 */
 	want_handles(ba);
 	*ba_r = ba;
