@@ -305,6 +305,47 @@ START_TEST(stale_crl_is_not_a_failed_factor)
 }
 END_TEST
 
+/*
+ * One lockout counter for every factor, for a name that is nobody's too:
+ * on a card-only service, wrong PINs lock the card's owner after the
+ * default policy's five failures, and a name that is nobody's, asked for
+ * the card the same way, as well (decoy_lock.h).
+ */
+START_TEST(unknown_name_locks_by_cards)
+{
+	struct pam_run known, unknown;
+	int i;
+
+	ck_assert_int_eq(itest_sh("cp %s/%s %s/authd-card-lock", itest.confdir,
+	    SERVICE, itest.confdir), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=card-lock,ou=policies,%s\nobjectClass: authdPolicy\n"
+	    "cn: card-lock\nauthdPolicyService: authd-card-lock\n"
+	    "authdPolicyRequire: possession\n"
+	    "authdPolicyMethod: card\nLDIF\n", itest.ldapi_uri, itest.base_dn), 0);
+	insert("card1");
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(login_on("authd-card-lock", "alice", &known,
+		    "999999", NULL), PAM_AUTH_ERR);
+		ck_assert_int_eq(login_on("authd-card-lock", "nobody-alice",
+		    &unknown, "999999", NULL), PAM_AUTH_ERR);
+		ck_assert_msg(strstr(unknown.shown, "P:PIN for card1: ") != NULL,
+		    "shown: %s", unknown.shown);
+	}
+	/* locked: the right PIN changes nothing for either */
+	ck_assert_int_eq(login_on("authd-card-lock", "alice", &known, PIN, NULL),
+	    PAM_MAXTRIES);
+	ck_assert_int_eq(login_on("authd-card-lock", "nobody-alice", &unknown,
+	    PIN, NULL), PAM_MAXTRIES);
+	ck_assert_msg(strstr(known.shown, "locked") != NULL, "shown: %s",
+	    known.shown);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_int_eq(itest_audit_reason("nobody-alice", "maxtries",
+	    "unknown user; decoy locked"), 1);
+}
+END_TEST
+
 START_TEST(registration_rules)
 {
 	char args[256];
@@ -335,6 +376,7 @@ card_login_suite(void)
 	tcase_add_test(tc, host_error_is_not_a_failed_factor);
 	tcase_add_test(tc, stale_crl_is_not_a_failed_factor);
 	tcase_add_test(tc, registration_rules);
+	tcase_add_test(tc, unknown_name_locks_by_cards);
 	suite_add_tcase(s, tc);
 	return s;
 }
