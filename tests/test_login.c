@@ -327,9 +327,9 @@ START_TEST(decoy_lock_saved_each_minute)
 	pid_t pid;
 	int i;
 
-	itest_add_person("lena", 20131, PW_GOOD);
+	itest_add_person("lene", 20131, PW_GOOD);
 	snprintf(path, sizeof(path), "%s/state/decoy-locks", itest.dir);
-	lock_side_by_side("lena", "nobody-lena");
+	lock_side_by_side("lene", "nobody-lene");
 	locked = time(NULL);
 	for (i = 0; i < 750; i++) {
 		if (stat(path, &st) == 0 && st.st_mtime >= locked)
@@ -345,8 +345,8 @@ START_TEST(decoy_lock_saved_each_minute)
 		usleep(50000);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_ne(itest_authd_pid(), pid);
-	ck_assert_int_eq(itest_login(svc, "lena", PW_GOOD, &known), PAM_MAXTRIES);
-	ck_assert_int_eq(itest_login(svc, "nobody-lena", PW_GOOD, &unknown),
+	ck_assert_int_eq(itest_login(svc, "lene", PW_GOOD, &known), PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(svc, "nobody-lene", PW_GOOD, &unknown),
 	    PAM_MAXTRIES);
 	ck_assert_str_eq(known.shown, unknown.shown);
 }
