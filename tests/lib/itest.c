@@ -398,6 +398,26 @@ itest_change_on_last_grace(pam_handle_t *pamh, struct pam_run *run,
 	return why[0] != '\0' ? why : NULL;
 }
 
+const char *
+itest_locked_alike(const struct pam_run *known, const struct pam_run *unknown,
+    const char *nobody)
+{
+	static char why[17000];
+
+	if (strstr(known->shown, "locked") == NULL)
+		snprintf(why, sizeof(why), "the person not told locked: %s",
+		    known->shown);
+	else if (strstr(unknown->shown, "locked") == NULL)
+		snprintf(why, sizeof(why), "%s not told locked: %s", nobody,
+		    unknown->shown);
+	else if (itest_audit_reason(nobody, "maxtries",
+	    "unknown user; decoy locked") < 1)
+		snprintf(why, sizeof(why), "no record of %s's decoy locked", nobody);
+	else
+		return NULL;
+	return why;
+}
+
 int
 itest_audit_reason(const char *user, const char *result, const char *phrase)
 {

@@ -91,6 +91,13 @@ int itest_audit_count(const char *needle, ...);
 const char *itest_change_on_last_grace(pam_handle_t *pamh, struct pam_run *run,
     const char *user);
 /*
+ * After a person's last attempt and a name that is nobody's: both told they
+ * are locked, and the decoy's lock recorded ("unknown user; decoy locked").
+ * NULL, or what went otherwise.
+ */
+const char *itest_locked_alike(const struct pam_run *known,
+    const struct pam_run *unknown, const char *nobody);
+/*
  * A login program's session: a child that starts a session of its own,
  * authenticates (answering a, then b), passes acct_mgmt, opens the PAM
  * session on service (with PAM_TTY tty when not NULL), then starts nkids
