@@ -123,6 +123,22 @@ teardown(void)
 	itest_sh("rm -rf %s", cards);
 }
 
+/*
+ * A service authd-NAME (the card's PAM stack) under a policy cn=NAME that
+ * asks for the card alone, requiring require.
+ */
+static void
+card_only_service(const char *name, const char *require)
+{
+	ck_assert_int_eq(itest_sh("cp %s/%s %s/authd-%s", itest.confdir,
+	    SERVICE, itest.confdir, name), 0);
+	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=%s,ou=policies,%s\nobjectClass: authdPolicy\n"
+	    "cn: %s\nauthdPolicyService: authd-%s\nauthdPolicyRequire: %s\n"
+	    "authdPolicyMethod: card\nLDIF\n", itest.ldapi_uri, name,
+	    itest.base_dn, name, name, require), 0);
+}
+
 START_TEST(password_and_card)
 {
 	struct pam_run run;
@@ -147,13 +163,7 @@ START_TEST(pin_counts_only_under_a_pin_policy)
 	struct pam_run run;
 	char args[256];
 
-	ck_assert_int_eq(itest_sh("cp %s/%s %s/authd-card-only", itest.confdir,
-	    SERVICE, itest.confdir), 0);
-	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=card-only,ou=policies,%s\nobjectClass: authdPolicy\n"
-	    "cn: card-only\nauthdPolicyService: authd-card-only\n"
-	    "authdPolicyRequire: knowledge+possession\n"
-	    "authdPolicyMethod: card\nLDIF\n", itest.ldapi_uri, itest.base_dn), 0);
+	card_only_service("card-only", "knowledge+possession");
 	itest_add_person("erin", 21904, PW_GOOD);
 	snprintf(args, sizeof(args), "card register erin %s/pinpol/cert.pem", cards);
 	ck_assert_int_eq(authctl_as_admin(args), 0);
@@ -317,13 +327,7 @@ START_TEST(unknown_name_locks_by_cards)
 	const char *why;
 	int i;
 
-	ck_assert_int_eq(itest_sh("cp %s/%s %s/authd-card-lock", itest.confdir,
-	    SERVICE, itest.confdir), 0);
-	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=card-lock,ou=policies,%s\nobjectClass: authdPolicy\n"
-	    "cn: card-lock\nauthdPolicyService: authd-card-lock\n"
-	    "authdPolicyRequire: possession\n"
-	    "authdPolicyMethod: card\nLDIF\n", itest.ldapi_uri, itest.base_dn), 0);
+	card_only_service("card-lock", "possession");
 	insert("card1");
 	for (i = 0; i < 5; i++) {
 		ck_assert_int_eq(login_on("authd-card-lock", "alice", &known,
