@@ -322,17 +322,20 @@ START_TEST(decoy_lock_saved_each_minute)
 {
 	struct pam_run known, unknown;
 	char path[600];
+	struct timespec locked;
 	struct stat st;
-	time_t locked;
 	pid_t pid;
 	int i;
 
 	itest_add_person("lene", 20131, PW_GOOD);
 	snprintf(path, sizeof(path), "%s/state/decoy-locks", itest.dir);
 	lock_side_by_side("lene", "nobody-lene");
-	locked = time(NULL);
+	/* written after the lock: a sweep earlier in the same second is not it */
+	clock_gettime(CLOCK_REALTIME, &locked);
 	for (i = 0; i < 750; i++) {
-		if (stat(path, &st) == 0 && st.st_mtime >= locked)
+		if (stat(path, &st) == 0 && (st.st_mtim.tv_sec > locked.tv_sec ||
+		    (st.st_mtim.tv_sec == locked.tv_sec &&
+		    st.st_mtim.tv_nsec > locked.tv_nsec)))
 			break;
 		usleep(100000);
 	}
