@@ -54,7 +54,8 @@ libauthd_daemon_la_SOURCES += authd/verifiers.c
 # TOTP (authd/totp.h): the codes and the seed crypto, shared with authctl and
 # the tests; the token in the directory (dir_totp.c); the verifier.
 noinst_LTLIBRARIES += libauthd_totp.la
-libauthd_totp_la_SOURCES = authd/totp.c authd/totp.h
+libauthd_totp_la_SOURCES = authd/totp.c authd/totp.h \
+	authd/key_file.c authd/key_file.h
 libauthd_totp_la_CFLAGS = $(AM_CFLAGS) $(OATH_CFLAGS) $(CRYPTO_CFLAGS) -pthread
 libauthd_totp_la_LIBADD = $(OATH_LIBS) $(CRYPTO_LIBS)
 libauthd_dir_la_SOURCES += authd/dir_totp.c authd/dir_totp.h

@@ -38,6 +38,7 @@
 #include "dir.h"
 #include "err.h"
 #include "grant_view.h"
+#include "key_file.h"
 #include "log.h"
 #include "grace_hold.h"
 #include "login_ids.h"
@@ -352,31 +353,67 @@ restore_sessions(struct server *srv, char *err, size_t errlen)
 }
 
 /*
- * The decoys' key (decoy.h): from the site key when there is one, so that a
- * name keeps its decoy across restarts; else random. HMAC(site key, label):
- * the site key itself never leaves totp.c's use.
+ * What the decoys' key (decoy.h) is drawn from, so that a name keeps its
+ * decoy and its lock across restarts: the TOTP site key when there is one
+ * (every host with it then gives a name the same decoy), else the host's
+ * own, state_dir/decoy.key, made at the first start without a site key
+ * (key_file.h; copy it to other hosts to have theirs alike). 0 with the
+ * key, or -1: none (logged), a random key for this run.
  */
+static int
+decoy_root_key(const struct authd_conf *conf, uint8_t key[KEY_FILE_LEN])
+{
+	char err[512], path[PATH_MAX];
+	const char *fix = "";
+	struct stat st;
+
+	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0') {
+		if (totp_key_load(conf->totp_key_file, key, err, sizeof(err)) ==
+		    AUTHD_OK)
+			return 0;
+		authd_log(LOG_WARNING, "decoy plans: %s; the host's decoy key "
+		    "instead", err);
+	}
+	if (state_path(conf, "decoy.key", path, sizeof(path)) != 0) {
+		snprintf(err, sizeof(err), "state_dir: path too long");
+	} else if (lstat(path, &st) == -1 && errno == ENOENT) {
+		if (key_file_create(path, "decoy key", key, err, sizeof(err)) ==
+		    AUTHD_OK) {
+			authd_log(LOG_NOTICE, "%s: a decoy key made for this host "
+			    "(unknown names keep their decoys and locks across "
+			    "restarts)", path);
+			return 0;
+		}
+	} else if (key_file_load(path, "decoy key", "", key, err,
+	    sizeof(err)) == AUTHD_OK) {
+		return 0;
+	} else {
+		fix = "; remove the file to have a new key made";
+	}
+	authd_log(LOG_WARNING, "decoy plans: %s; a random key for this run (an "
+	    "unknown name's prompts may change and its lock be forgotten at a "
+	    "restart%s)", err, fix);
+	return -1;
+}
+
+/* The decoys, their counts and their locks of the last run (decoy.h). */
 static int
 start_decoys(const struct authd_conf *conf, struct server *srv)
 {
 	static const char label[] = "authd decoy plans v1";
-	uint8_t site[TOTP_KEY_LEN];
+	uint8_t root[KEY_FILE_LEN];
 	unsigned char key[EVP_MAX_MD_SIZE];
 	unsigned int keylen = 0;
 	char err[256], path[PATH_MAX];
 	int have = 0, r;
 	size_t i;
 
-	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0' &&
-	    totp_key_load(conf->totp_key_file, site, err, sizeof(err)) == AUTHD_OK) {
-		have = HMAC(EVP_sha256(), site, sizeof(site),
+	/* HMAC(root key, label): the site key itself never leaves its uses */
+	if (decoy_root_key(conf, root) == 0)
+		have = HMAC(EVP_sha256(), root, sizeof(root),
 		    (const unsigned char *)label, sizeof(label) - 1, key,
 		    &keylen) != NULL && keylen == 32;
-		explicit_bzero(site, sizeof(site));
-	}
-	if (!have)
-		authd_log(LOG_INFO, "decoy plans: no site key, a random key for "
-		    "this run (an unknown name's prompts may change at a restart)");
+	explicit_bzero(root, sizeof(root));
 	r = decoy_stats_new(have ? key : NULL, have ? keylen : 0, &srv->decoys);
 	explicit_bzero(key, sizeof(key));
 	if (r != AUTHD_OK)

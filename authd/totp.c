@@ -21,6 +21,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "key_file.h"
 #include "secret.h"
 #include "totp.h"
 
@@ -73,78 +74,14 @@ totp_seed_len(enum totp_alg alg)
 	return alg == TOTP_SHA256 ? 32 : 20;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+_Static_assert(TOTP_KEY_LEN == KEY_FILE_LEN, "the site key is a key file");
 
 int
 totp_key_load(const char *path, uint8_t key[TOTP_KEY_LEN], char *err,
     size_t errlen)
 {
-	char buf[2 * TOTP_KEY_LEN + 8];
-	struct stat st;
-	ssize_t n;
-	size_t len, i;
-	int fd = -1, r;
-
-	explicit_bzero(buf, sizeof(buf));
-	/* regular, owned by root or us, writable by nobody else */
-	if ((r = authd_check_file_safe(path, 0, err, errlen)) != AUTHD_OK)
-		goto out;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)) == -1) {
-		r = errno == EACCES ? AUTHD_ERR_PERM : AUTHD_ERR_IO;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
-	}
-	/* the same checks on the file actually opened, and: not readable by others */
-	r = AUTHD_ERR_PERM;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH)) != 0) {
-		snprintf(err, errlen, "%s: unsafe ownership or permissions: the TOTP "
-		    "site key must be owned by root, mode 0600 or 0640 (group: "
-		    "the administrators who enrol tokens)", path);
-		goto out;
-	}
-	r = AUTHD_ERR_INVALID;
-	if ((n = read(fd, buf, sizeof(buf) - 1)) < 0) {
-		r = AUTHD_ERR_IO;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	len = (size_t)n;
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len != 2 * TOTP_KEY_LEN) {
-		snprintf(err, errlen, "%s: the TOTP site key must be 64 hex digits "
-		    "(32 bytes), e.g. from `openssl rand -hex 32`", path);
-		goto out;
-	}
-	for (i = 0; i < TOTP_KEY_LEN; i++) {
-		int hi = hexval((unsigned char)buf[2 * i]);
-		int lo = hexval((unsigned char)buf[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			snprintf(err, errlen, "%s: the TOTP site key is not hex", path);
-			goto out;
-		}
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	r = AUTHD_OK;
- out:
-	if (fd != -1)
-		close(fd);
-	explicit_bzero(buf, sizeof(buf));
-	if (r != AUTHD_OK)
-		explicit_bzero(key, TOTP_KEY_LEN);
-	return r;
+	return key_file_load(path, "TOTP site key", " (group: the administrators "
+	    "who enrol tokens)", key, err, errlen);
 }
 
 /* version byte, then the DN in ASCII lower case (a DN's attribute names and

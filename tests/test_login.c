@@ -32,6 +32,7 @@
 #define FAIL_DELAY_MS 300
 
 static const char *svc = "authd-test";
+static const char *svc2 = "authd-second";      /* a second authd, same slapd */
 
 START_TEST(right_password_logs_in)
 {
@@ -291,25 +292,42 @@ END_TEST
  * audit log says the locked name is a decoy. Before, the unknown name said
  * the ordinary failure for ever, and six attempts told it was nobody's.
  */
+/* Through service: both locked alike, the right password told "locked". */
 static void
-lock_side_by_side(const char *person, const char *nobody)
+both_locked_on(const char *service, const char *person, const char *nobody)
+{
+	struct pam_run known, unknown;
+
+	ck_assert_int_eq(itest_login(service, person, PW_GOOD, &known),
+	    PAM_MAXTRIES);
+	ck_assert_int_eq(itest_login(service, nobody, PW_GOOD, &unknown),
+	    PAM_MAXTRIES);
+	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
+	    unknown.shown);
+	ck_assert_str_eq(known.shown, unknown.shown);
+}
+
+static void
+lock_side_by_side_on(const char *service, const char *person,
+    const char *nobody)
 {
 	struct pam_run known, unknown;
 	int i;
 
 	for (i = 0; i < 5; i++) {
-		ck_assert_int_eq(itest_login(svc, person, PW_BAD, &known),
+		ck_assert_int_eq(itest_login(service, person, PW_BAD, &known),
 		    PAM_AUTH_ERR);
-		ck_assert_int_eq(itest_login(svc, nobody, PW_BAD, &unknown),
+		ck_assert_int_eq(itest_login(service, nobody, PW_BAD, &unknown),
 		    PAM_AUTH_ERR);
 		ck_assert_str_eq(known.shown, unknown.shown);
 	}
-	ck_assert_int_eq(itest_login(svc, person, PW_GOOD, &known), PAM_MAXTRIES);
-	ck_assert_int_eq(itest_login(svc, nobody, PW_GOOD, &unknown),
-	    PAM_MAXTRIES);
-	ck_assert_msg(strstr(unknown.shown, "locked") != NULL, "shown: %s",
-	    unknown.shown);
-	ck_assert_str_eq(known.shown, unknown.shown);
+	both_locked_on(service, person, nobody);
+}
+
+static void
+lock_side_by_side(const char *person, const char *nobody)
+{
+	lock_side_by_side_on(svc, person, nobody);
 }
 
 /*
@@ -442,6 +460,83 @@ START_TEST(decoy_lock_survives_restart)
 	ck_assert_str_eq(known.shown, unknown.shown);
 	ck_assert_int_eq(itest_audit_reason("nobody-lars", "maxtries",
 	    "unknown user; decoy locked"), 2);
+}
+END_TEST
+
+/* Lines of the second authd's log with phrase. */
+static int
+second_log_lines(const char *phrase)
+{
+	char out[32];
+
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "grep -c -F -- '%s' "
+	    "%s/second/authd.log || true", phrase, itest.dir), 0);
+	return atoi(out);
+}
+
+/* (Re)start the second authd, on a host without TOTP: no site key. */
+static void
+second_without_site_key(void)
+{
+	ck_assert_int_eq(itest_sh("AUTHD_NO_SITE_KEY=1 '%s/scripts/authd-local' "
+	    "second-authd %s >>%s/second.log 2>&1", itest.srcdir, itest.dir,
+	    itest.dir), 0);
+	ck_assert_int_eq(itest_sh("! grep -q '^totp_key_file' "
+	    "%s/second/authd.conf", itest.dir), 0);
+}
+
+/*
+ * A host without TOTP has no site key to draw the decoys' key from: authd
+ * makes a key of its own in state_dir at its first start (root's, 0600)
+ * and reads it at the next, so a decoy's lock survives a restart there
+ * too (with a key of each run's own, its saved locks would be another
+ * key's, never read). A key file it cannot use is named in the log with
+ * what to do; that run has a random key (the locks kept are not read) and
+ * serves as before.
+ */
+START_TEST(decoy_key_of_a_host_without_site_key)
+{
+	struct pam_run run;
+	char key[600];
+	struct stat st;
+
+	itest_add_person("lotta", 20132, PW_GOOD);
+	itest_add_person("lukas", 20133, PW_GOOD);
+	second_without_site_key();
+	snprintf(key, sizeof(key), "%s/second/state/decoy.key", itest.dir);
+	ck_assert_int_eq(lstat(key, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_uid, 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(st.st_size, 65);               /* 64 hex digits, newline */
+	ck_assert_int_eq(second_log_lines("a decoy key made for this host"), 1);
+
+	lock_side_by_side_on(svc2, "lotta", "nobody-lotta");
+	second_without_site_key();                      /* stopped, started */
+	ck_assert_int_eq(second_log_lines("a decoy key made for this host"), 1);
+	ck_assert_int_eq(second_log_lines("a random key for this run"), 0);
+	both_locked_on(svc2, "lotta", "nobody-lotta");
+
+	/* not a key: named, with what to do; a random key, serving */
+	ck_assert_int_eq(itest_sh("echo not-a-key > %s", key), 0);
+	second_without_site_key();
+	ck_assert_int_eq(second_log_lines("decoy key must be 64 hex digits"), 1);
+	ck_assert_int_eq(second_log_lines("remove the file to have a new key "
+	    "made"), 1);
+	ck_assert_int_eq(itest_login(svc2, "lukas", PW_GOOD, &run), PAM_SUCCESS);
+	/* the lock was kept under the other key: not read this run */
+	ck_assert_int_eq(itest_login(svc2, "nobody-lotta", PW_GOOD, &run),
+	    PAM_AUTH_ERR);
+	/* a key others can read is not used either, nor replaced */
+	ck_assert_int_eq(itest_sh("openssl rand -hex 32 > %s && chmod 0644 %s",
+	    key, key), 0);
+	second_without_site_key();
+	ck_assert_int_eq(second_log_lines("decoy key must be owned by root, "
+	    "mode 0600 or 0640"), 1);
+	ck_assert_int_eq(lstat(key, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(itest_login(svc2, "lukas", PW_GOOD, &run), PAM_SUCCESS);
+	ck_assert_int_eq(itest_sh("kill $(cat %s/second/authd.pid)", itest.dir), 0);
 }
 END_TEST
 
@@ -2906,6 +3001,7 @@ login_suite(void)
 	tcase_add_test(tc, lockout_after_failures);
 	tcase_add_test(tc, unknown_name_locks_like_a_person);
 	tcase_add_test(tc, decoy_lock_survives_restart);
+	tcase_add_test(tc, decoy_key_of_a_host_without_site_key);
 	tcase_add_test(tc, locked_decoy_binds_as_a_locked_person);
 	tcase_add_test(tc, temporary_password_must_be_changed);
 	tcase_add_test(tc, disabled_and_suspended_refused);

@@ -1,7 +1,8 @@
 /*
  * authd/totp.c: RFC 6238 appendix B vectors (SHA1, SHA256), the window and
  * the matched step, the seed encryption (round trip; another key, another
- * DN or altered bytes refused) and the site key file's rules.
+ * DN or altered bytes refused), the site key file's rules and a key file
+ * authd makes (authd/key_file.h).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "key_file.h"
 #include "totp.h"
 
 static const uint8_t seed_sha1[] = "12345678901234567890";
@@ -226,6 +228,60 @@ START_TEST(key_file_rules)
 }
 END_TEST
 
+/*
+ * A key file authd makes itself (the host's decoy key): 64 hex digits and a
+ * newline, mode 0600, read back as the same key; never over a file already
+ * there; a half-written one of a run that died beside it is no obstacle.
+ */
+START_TEST(key_file_made_once)
+{
+	uint8_t made[KEY_FILE_LEN], read_back[KEY_FILE_LEN], zero[KEY_FILE_LEN];
+	char path[128], tmp[160], text[80], err[512];
+	struct stat st;
+	FILE *f;
+
+	memset(zero, 0, sizeof(zero));
+	snprintf(keydir, sizeof(keydir), "/tmp/tk.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(keydir));
+	snprintf(path, sizeof(path), "%s/decoy.key", keydir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	write_key("decoy.key.new", "0123", 0644, tmp, sizeof(tmp));
+	ck_assert_int_eq(key_file_create(path, "decoy key", made, err,
+	    sizeof(err)), AUTHD_OK);
+	ck_assert_mem_ne(made, zero, KEY_FILE_LEN);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_ptr_nonnull(fgets(text, sizeof(text), f));
+	fclose(f);
+	ck_assert_uint_eq(strlen(text), 2 * KEY_FILE_LEN + 1);
+	ck_assert_int_eq(text[2 * KEY_FILE_LEN], '\n');
+	ck_assert_uint_eq(strspn(text, "0123456789abcdef"), 2 * KEY_FILE_LEN);
+	ck_assert_int_eq(key_file_load(path, "decoy key", "", read_back, err,
+	    sizeof(err)), AUTHD_OK);
+	ck_assert_mem_eq(read_back, made, KEY_FILE_LEN);
+
+	/* made again: refused, the first kept */
+	ck_assert_int_lt(key_file_create(path, "decoy key", read_back, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_mem_eq(read_back, zero, KEY_FILE_LEN);
+	ck_assert_int_eq(key_file_load(path, "decoy key", "", read_back, err,
+	    sizeof(err)), AUTHD_OK);
+	ck_assert_mem_eq(read_back, made, KEY_FILE_LEN);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+
+	/* the file's own name in the messages */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(key_file_load(path, "decoy key", "", read_back, err,
+	    sizeof(err)), AUTHD_ERR_PERM);
+	ck_assert_ptr_nonnull(strstr(err, "the decoy key must be owned by root, "
+	    "mode 0600 or 0640"));
+	ck_assert_int_eq(system("rm -rf /tmp/tk.??????") == -1, 0);
+}
+END_TEST
+
 START_TEST(otpauth_uri)
 {
 	struct totp_params p = { TOTP_SHA256, 8, 60 };
@@ -255,6 +311,7 @@ totp_suite(void)
 	tcase_add_test(tc, seed_round_trip);
 	tcase_add_test(tc, seed_tampering_refused);
 	tcase_add_test(tc, key_file_rules);
+	tcase_add_test(tc, key_file_made_once);
 	tcase_add_test(tc, otpauth_uri);
 	suite_add_tcase(s, tc);
 	return s;
