@@ -17,18 +17,7 @@
 #include "conf.h"
 #include "err.h"
 #include "key_file.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "pct.h"
 
 int
 key_file_load(const char *path, const char *what, const char *hint,
@@ -73,8 +62,8 @@ key_file_load(const char *path, const char *what, const char *hint,
 		goto out;
 	}
 	for (i = 0; i < KEY_FILE_LEN; i++) {
-		int hi = hexval((unsigned char)buf[2 * i]);
-		int lo = hexval((unsigned char)buf[2 * i + 1]);
+		int hi = authd_hexval((unsigned char)buf[2 * i]);
+		int lo = authd_hexval((unsigned char)buf[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			snprintf(err, errlen, "%s: the %s is not hex", path, what);

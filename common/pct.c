@@ -32,8 +32,8 @@ authd_pct_append(char *buf, size_t bufsz, size_t *pos, const char *v)
 	return 0;
 }
 
-static int
-hexval(char c)
+int
+authd_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -55,7 +55,8 @@ authd_pct_decode(char *s)
 			*w++ = *s;
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		if ((hi = authd_hexval((unsigned char)s[1])) < 0 ||
+		    (lo = authd_hexval((unsigned char)s[2])) < 0 ||
 		    (hi == 0 && lo == 0))
 			return -1;
 		*w++ = (char)(hi << 4 | lo);

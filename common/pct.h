@@ -12,5 +12,7 @@
 int authd_pct_append(char *buf, size_t bufsz, size_t *pos, const char *v);
 /* Undo the escapes in place; -1 for a broken one or an escaped NUL. */
 int authd_pct_decode(char *s);
+/* A hexadecimal digit's value (either case), or -1. */
+int authd_hexval(int c);
 
 #endif
