@@ -199,8 +199,8 @@ find_command(const char *group, const char *name)
 static void
 print_usage(FILE *f, const struct actl_cmd *c)
 {
-	fprintf(f, "usage: authctl [global options] %s %s %s\n", c->group,
-	    c->name, c->usage);
+	fprintf(f, "usage: authctl [global options] %s %s%s%s\n", c->group,
+	    c->name, c->usage[0] != '\0' ? " " : "", c->usage);
 }
 
 int
@@ -238,8 +238,8 @@ general_help(FILE *f, int ret)
 	    "            SASL EXTERNAL over ldapi binds as your own entry\n"
 	    "  -b BASE   base DN (default: base_dn)\n\ncommands:\n", DEFAULT_CONF);
 	for (i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %s %s %s\n", commands[i].group, commands[i].name,
-		    commands[i].usage);
+		fprintf(f, "  %s %s%s%s\n", commands[i].group, commands[i].name,
+		    commands[i].usage[0] != '\0' ? " " : "", commands[i].usage);
 	fprintf(f, "  help [GROUP [COMMAND]]\n\n`authctl COMMAND --help` tells more.\n");
 	return ret;
 }

@@ -15,7 +15,7 @@ trap 'rm -rf "$DIR"' EXIT
 NOCONF=(-c "$DIR/no-such.conf")
 
 # Every command answers --help and -h before it reads the config.
-commands=$("$AUTHCTL" help | sed -n 's/^  \([a-z0-9]\+\) \([a-z0-9-]\+\) .*/\1 \2/p')
+commands=$("$AUTHCTL" help | sed -n 's/^  \([a-z0-9]\+\) \([a-z0-9-]\+\)\( .*\)\{0,1\}$/\1 \2/p')
 [ "$(printf '%s\n' "$commands" | wc -l)" -gt 30 ] ||
     fail "authctl help lists too few commands: $commands"
 while read -r group name; do
