@@ -130,11 +130,7 @@ login(const char *service, const char *user, const char *rhost,
 	pam_handle_t *pamh;
 	int r;
 
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = a0;
-	run->answers[1] = a1;
-	run->nanswers = a0 == NULL ? 0 : a1 == NULL ? 1 : 2;
-	pamh = itest_pam_start(service, user, run);
+	pamh = itest_pam_answering(service, user, run, a0, a1, NULL);
 	if (rhost != NULL)
 		ck_assert_int_eq(pam_set_item(pamh, PAM_RHOST, rhost), PAM_SUCCESS);
 	r = pam_authenticate(pamh, 0);

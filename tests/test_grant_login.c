@@ -106,11 +106,7 @@ login(struct priv *p, struct pam_run *run)
 	p->offset += 30;
 	ck_assert_msg(p->offset <= 270, "too many logins of %s for the TOTP window",
 	    p->name);
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = PW;
-	run->answers[1] = code;
-	run->nanswers = 2;
-	pamh = itest_pam_start(SVC, p->name, run);
+	pamh = itest_pam_answering(SVC, p->name, run, PW, code, NULL);
 	r = pam_authenticate(pamh, 0);
 	if (r == PAM_SUCCESS)
 		r = pam_acct_mgmt(pamh, 0);
@@ -722,11 +718,7 @@ START_TEST(refused_privileged_session_records_no_login)
 	approve(APPR, id);
 	itest_totp_code(pj.secret, pj.offset, code, sizeof(code));
 	pj.offset += 30;
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW;
-	run.answers[1] = code;
-	run.nanswers = 2;
-	pamh = itest_pam_start(SVC, pj.name, &run);
+	pamh = itest_pam_answering(SVC, pj.name, &run, PW, code, NULL);
 	pam_set_item(pamh, PAM_RHOST, "ws08.example.com");
 	ck_assert_msg(pam_authenticate(pamh, 0) == PAM_SUCCESS, "%s", run.shown);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);

@@ -145,11 +145,8 @@ START_TEST(stack_password_longer_than_a_secret_not_sent)
 	ck_assert_int_eq(itest_sh("{ echo 'auth optional pam_unix.so'; "
 	    "sed -e '/^auth/s/$/ try_first_pass/' '%s/%s'; } > '%s/%s'",
 	    itest.confdir, svc, itest.confdir, service), 0);
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = too_long;
-	run.answers[1] = PW_GOOD;
-	run.nanswers = 2;
-	pamh = itest_pam_start(service, "xiao", &run);
+	pamh = itest_pam_answering(service, "xiao", &run, too_long, PW_GOOD,
+	    NULL);
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
 	ck_assert_int_eq(r, PAM_SUCCESS);
@@ -195,16 +192,15 @@ START_TEST(stack_old_password_longer_than_a_secret_not_sent)
 	ck_assert_int_eq(itest_sh("{ echo 'password requisite pam_stress.so expired'; "
 	    "echo 'password requisite pam_stress.so expired'; cat '%s/%s'; } > "
 	    "'%s/%s'", itest.confdir, svc, itest.confdir, service), 0);
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = too_long;               /* the first pam_stress */
-	run.answers[1] = too_long;
-	run.answers[2] = "Stress-New-Pass-3";    /* the second */
-	run.answers[3] = "Stress-New-Pass-3";
-	run.answers[4] = PW_GOOD;                /* authd: the current */
-	run.answers[5] = "Brand-New-Pass-8";     /* authd: new, retyped */
-	run.answers[6] = "Brand-New-Pass-8";
-	run.nanswers = 7;
-	pamh = itest_pam_start(service, "yuki", &run);
+	pamh = itest_pam_answering(service, "yuki", &run,
+	    too_long,            /* the first pam_stress */
+	    too_long,
+	    "Stress-New-Pass-3", /* the second */
+	    "Stress-New-Pass-3",
+	    PW_GOOD,             /* authd: the current */
+	    "Brand-New-Pass-8",  /* authd: new, retyped */
+	    "Brand-New-Pass-8",
+	    NULL);
 	r = pam_chauthtok(pamh, PAM_SILENT);
 	itest_pam_end(pamh, r);
 	ck_assert_msg(r == PAM_SUCCESS, "pam_chauthtok: %d, shown: %s", r, run.shown);
@@ -582,14 +578,13 @@ START_TEST(temporary_password_must_be_changed)
 	itest_add_person("fumi", 20006, PW_GOOD);
 	admin_sets_password(20005, "fumi", "Temp-Passw0rd-1");
 
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = "Temp-Passw0rd-1";
-	run.answers[1] = "short";                 /* refused by the policy */
-	run.answers[2] = "short";
-	run.answers[3] = "Brand-New-Pass-9";
-	run.answers[4] = "Brand-New-Pass-9";
-	run.nanswers = 5;
-	pamh = itest_pam_start(svc, "fumi", &run);
+	pamh = itest_pam_answering(svc, "fumi", &run,
+	    "Temp-Passw0rd-1",
+	    "short",            /* refused by the policy */
+	    "short",
+	    "Brand-New-Pass-9",
+	    "Brand-New-Pass-9",
+	    NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
 	ck_assert_msg(strstr(run.shown, "must change") != NULL, "shown: %s", run.shown);
@@ -649,10 +644,7 @@ START_TEST(last_login_shown_next_time)
 	ck_assert_int_eq(itest_login(svc, "iori", PW_GOOD, &run), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "first login") != NULL, "shown: %s", run.shown);
 
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.nanswers = 1;
-	pamh = itest_pam_start(svc, "iori", &run);
+	pamh = itest_pam_answering(svc, "iori", &run, PW_GOOD, NULL);
 	pam_set_item(pamh, PAM_RHOST, "ws01.example.com");
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
@@ -1647,13 +1639,8 @@ START_TEST(expiry_warning_and_grace_logins)
 	itest_add_person("pia", 20016, PW_GOOD);
 	itest_use_pwpolicy("pia", "short-life");
 	sleep(3);
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.nanswers = 1;
-	run.answers[1] = "Graced-Passw0rd-2";
-	run.answers[2] = "Graced-Passw0rd-2";
-	run.nanswers = 3;
-	pamh = itest_pam_start(svc, "pia", &run);
+	pamh = itest_pam_answering(svc, "pia", &run, PW_GOOD,
+	    "Graced-Passw0rd-2", "Graced-Passw0rd-2", NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "1 grace login left") != NULL, "shown: %s",
 	    run.shown);
@@ -1706,12 +1693,8 @@ START_TEST(expired_password_without_a_bind)
 	    "\\x20pwdChangedTime\\x20+\\x20pwdMaxAge\\x20passed;\\x202\\x20"
 	    "grace\\x20logins\\x20left)", NULL), 1);
 	/* the change sshd then asks for goes through (a grace login's bind) */
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.answers[1] = "Renewed-Passw0rd-9";
-	run.answers[2] = "Renewed-Passw0rd-9";
-	run.nanswers = 3;
-	pamh = itest_pam_start(svc, "sven", &run);
+	pamh = itest_pam_answering(svc, "sven", &run, PW_GOOD,
+	    "Renewed-Passw0rd-9", "Renewed-Passw0rd-9", NULL);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
 	ck_assert_msg(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK) ==
 	    PAM_SUCCESS, "shown: %s", run.shown);
@@ -1729,10 +1712,7 @@ START_TEST(expired_password_without_a_bind)
 
 	/* the last grace login used on another handle, not changed: none left
 	 * for a later acct_mgmt (the entry records it) */
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.nanswers = 1;
-	pamh = itest_pam_start(svc, "ugo", &run);
+	pamh = itest_pam_answering(svc, "ugo", &run, PW_GOOD, NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	itest_pam_end(pamh, PAM_SUCCESS);
 	ck_assert_msg(acct_mgmt_for("ugo", &run) == PAM_ACCT_EXPIRED,
@@ -1799,12 +1779,8 @@ START_TEST(last_grace_login_changes_password)
 	itest_use_pwpolicy("rosa", "one-grace");
 	sleep(3);
 
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.answers[1] = "Graced-Passw0rd-2";
-	run.answers[2] = "Graced-Passw0rd-2";
-	run.nanswers = 3;
-	pamh = itest_pam_start(svc, "quin", &run);
+	pamh = itest_pam_answering(svc, "quin", &run, PW_GOOD,
+	    "Graced-Passw0rd-2", "Graced-Passw0rd-2", NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "Ask an administrator") == NULL,
 	    "shown: %s", run.shown);
@@ -1817,14 +1793,8 @@ START_TEST(last_grace_login_changes_password)
 
 	/* A weak new password is refused with the policy's reason; the
 	 * connection stays held for the next try on the same handle. */
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.answers[1] = "short";
-	run.answers[2] = "short";
-	run.answers[3] = "Graced-Passw0rd-3";
-	run.answers[4] = "Graced-Passw0rd-3";
-	run.nanswers = 5;
-	pamh = itest_pam_start(svc, "rosa", &run);
+	pamh = itest_pam_answering(svc, "rosa", &run, PW_GOOD, "short", "short",
+	    "Graced-Passw0rd-3", "Graced-Passw0rd-3", NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
 	ck_assert_int_eq(pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK),
@@ -1871,12 +1841,8 @@ START_TEST(grace_hold_full_ninth_asks_an_administrator)
 	workers = itest_log_lines("a worker binds");
 
 	for (i = 0; i < N; i++) {
-		memset(&run[i], 0, sizeof(run[i]));
-		run[i].answers[0] = PW_GOOD;
-		run[i].answers[1] = "Held-Passw0rd-8";
-		run[i].answers[2] = "Held-Passw0rd-8";
-		run[i].nanswers = 3;
-		pamh[i] = itest_pam_start(svc, name[i], &run[i]);
+		pamh[i] = itest_pam_answering(svc, name[i], &run[i], PW_GOOD,
+		    "Held-Passw0rd-8", "Held-Passw0rd-8", NULL);
 		ck_assert_int_eq(pam_authenticate(pamh[i], 0), PAM_SUCCESS);
 		ck_assert_int_eq(pam_acct_mgmt(pamh[i], 0), PAM_NEW_AUTHTOK_REQD);
 	}
@@ -2000,10 +1966,7 @@ START_TEST(user_socket_grace_login_must_change)
 	itest_use_pwpolicy("ulla", "locker-grace");
 	sleep(3);
 	/* root's socket, for the words */
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.nanswers = 1;
-	pamh = itest_pam_start(svc, "ulla", &run);
+	pamh = itest_pam_answering(svc, "ulla", &run, PW_GOOD, NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
 	itest_pam_end(pamh, PAM_SUCCESS);
@@ -2157,10 +2120,7 @@ login_then_acct_changed(const char *user, const char *password, int item,
 	pid_t pid;
 	int r, status;
 
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = password;
-	run->nanswers = 1;
-	pamh = itest_pam_start(svc, user, run);
+	pamh = itest_pam_answering(svc, user, run, password, NULL);
 	if ((r = pam_authenticate(pamh, 0)) == PAM_SUCCESS) {
 		if (item != 0)
 			ck_assert_int_eq(pam_set_item(pamh, item, value), PAM_SUCCESS);
@@ -2841,12 +2801,7 @@ chauthtok_as(const char *user, const char *old_pw, const char *new_pw,
 	long long t0;
 	int r;
 
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = old_pw;
-	run->answers[1] = new_pw;
-	run->answers[2] = new_pw;
-	run->nanswers = 3;
-	pamh = itest_pam_start(svc, user, run);
+	pamh = itest_pam_answering(svc, user, run, old_pw, new_pw, new_pw, NULL);
 	t0 = itest_now_ms();
 	r = pam_chauthtok(pamh, 0);
 	if (ms_r != NULL)
@@ -2963,10 +2918,7 @@ START_TEST(refused_session_records_no_login)
 	pam_handle_t *pamh;
 
 	itest_add_person("mika", 20083, PW_GOOD);
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.nanswers = 1;
-	pamh = itest_pam_start(svc, "mika", &run);
+	pamh = itest_pam_answering(svc, "mika", &run, PW_GOOD, NULL);
 	pam_set_item(pamh, PAM_RHOST, "ws07.example.com");
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);

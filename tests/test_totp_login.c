@@ -47,11 +47,7 @@ login2(const char *service, const char *user, const char *pw, const char *code,
 	pam_handle_t *pamh;
 	int r;
 
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = pw;
-	run->answers[1] = code;
-	run->nanswers = 2;
-	pamh = itest_pam_start(service, user, run);
+	pamh = itest_pam_answering(service, user, run, pw, code, NULL);
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
 	return r;
@@ -415,13 +411,8 @@ START_TEST(last_grace_login_with_a_code_changes_password)
 	sleep(3);
 
 	code_at(secret, 0, code, sizeof(code));
-	memset(&run, 0, sizeof(run));
-	run.answers[0] = PW_GOOD;
-	run.answers[1] = code;
-	run.answers[2] = "Graced-T0tp-Pass";
-	run.answers[3] = "Graced-T0tp-Pass";
-	run.nanswers = 4;
-	pamh = itest_pam_start(svc, "gale", &run);
+	pamh = itest_pam_answering(svc, "gale", &run, PW_GOOD, code,
+	    "Graced-T0tp-Pass", "Graced-T0tp-Pass", NULL);
 	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, "P:Verification code: ") != NULL,
 	    "shown: %s", run.shown);

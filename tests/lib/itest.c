@@ -320,6 +320,25 @@ itest_pam_start(const char *service, const char *user, struct pam_run *run)
 	return pamh;
 }
 
+pam_handle_t *
+itest_pam_answering(const char *service, const char *user, struct pam_run *run,
+    ...)
+{
+	const char *answer;
+	va_list ap;
+
+	memset(run, 0, sizeof(*run));
+	va_start(ap, run);
+	while ((answer = va_arg(ap, const char *)) != NULL) {
+		if (run->nanswers == sizeof(run->answers) / sizeof(run->answers[0]))
+			die("itest_pam_answering: more than %zu answers",
+			    run->nanswers);
+		run->answers[run->nanswers++] = answer;
+	}
+	va_end(ap);
+	return itest_pam_start(service, user, run);
+}
+
 int
 itest_pam_end(pam_handle_t *pamh, int status)
 {
@@ -333,10 +352,7 @@ itest_login(const char *service, const char *user, const char *password,
 	pam_handle_t *pamh;
 	int r;
 
-	memset(run, 0, sizeof(*run));
-	run->answers[0] = password;
-	run->nanswers = 1;
-	pamh = itest_pam_start(service, user, run);
+	pamh = itest_pam_answering(service, user, run, password, NULL);
 	r = pam_authenticate(pamh, 0);
 	itest_pam_end(pamh, r);
 	return r;

@@ -75,6 +75,9 @@ struct pam_run {
 
 /* pam_start_confdir(service, user) with a conversation driven by run. */
 pam_handle_t *itest_pam_start(const char *service, const char *user, struct pam_run *run);
+/* The same with run made afresh to give these answers in order (then NULL). */
+pam_handle_t *itest_pam_answering(const char *service, const char *user,
+    struct pam_run *run, ...);
 int itest_pam_end(pam_handle_t *pamh, int status);
 /* One call: authenticate (and acct_mgmt when acct) with the given answers. */
 int itest_login(const char *service, const char *user, const char *password,
