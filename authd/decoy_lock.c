@@ -93,16 +93,35 @@ find(struct decoy_locks *dl, const uint8_t tag[DECOY_TAG_LEN])
 	return NULL;
 }
 
-/* Called with mu held: a fresh entry for tag, in place of the set's least recently used. */
+static int held(const struct lock_entry *e, const struct lockout_rule *rule,
+    time_t now);
+
+/*
+ * Called with mu held: a fresh entry for tag, in place of a free one, else
+ * of the set's least recently used whose lock does not hold at now, else
+ * (every one locked) of the least recently used: names tried once never
+ * push a locked one out (decoy_lock.h).
+ */
 static struct lock_entry *
-take(struct decoy_locks *dl, const uint8_t tag[DECOY_TAG_LEN])
+take(struct decoy_locks *dl, const uint8_t tag[DECOY_TAG_LEN],
+    const struct lockout_rule *rule, time_t now)
 {
-	struct lock_entry *s = set_of(dl, tag), *old = &s[0];
+	struct lock_entry *s = set_of(dl, tag), *old = NULL, *open = NULL;
 	size_t i;
 
-	for (i = 1; i < DECOY_LOCK_WAYS && old->used != 0; i++)
-		if (s[i].used < old->used)
+	for (i = 0; i < DECOY_LOCK_WAYS; i++) {
+		if (s[i].used == 0) {
+			open = old = &s[i];
+			break;
+		}
+		if (old == NULL || s[i].used < old->used)
 			old = &s[i];
+		if (!held(&s[i], rule, now) && (open == NULL ||
+		    s[i].used < open->used))
+			open = &s[i];
+	}
+	if (open != NULL)
+		old = open;
 	memset(old, 0, sizeof(*old));
 	memcpy(old->tag, tag, DECOY_TAG_LEN);
 	return old;
@@ -114,12 +133,12 @@ locks(const struct lockout_rule *rule)
 	return rule != NULL && rule->max_failure > 0;
 }
 
-/* Called with mu held: whether e's lock holds at now. */
+/* Called with mu held: whether e's lock holds at now (rule NULL: any lock). */
 static int
 held(const struct lock_entry *e, const struct lockout_rule *rule, time_t now)
 {
-	return e->locked_at != 0 &&
-	    (rule->duration <= 0 || (int64_t)now < e->locked_at + rule->duration);
+	return e->locked_at != 0 && (rule == NULL || rule->duration <= 0 ||
+	    (int64_t)now < e->locked_at + rule->duration);
 }
 
 /* Called with mu held: the failures ppolicy would count before this one. */
@@ -150,7 +169,7 @@ decoy_locks_attempt(struct decoy_locks *dl, const uint8_t tag[DECOY_TAG_LEN],
 		return DECOY_LOCK_FAILED;
 	pthread_mutex_lock(&dl->mu);
 	if ((e = find(dl, tag)) == NULL)
-		e = take(dl, tag);
+		e = take(dl, tag, rule, now);
 	e->used = ++dl->tick;
 	dl->changes++;
 	if (held(e, rule, now)) {
@@ -371,7 +390,7 @@ lock_line(void *arg, char *line)
 
 	if (parse_entry(line, &e) != 0 || find(dl, e.tag) != NULL)
 		return -1;
-	slot = take(dl, e.tag);
+	slot = take(dl, e.tag, NULL, 0);
 	*slot = e;
 	slot->used = ++dl->tick;
 	return 0;

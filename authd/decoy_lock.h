@@ -21,12 +21,15 @@
  * A name is kept as a keyed hash of the name as the directory compares it
  * (decoy_name_tag), never in clear. The table is bounded: sets of
  * DECOY_LOCK_WAYS entries, a name's set chosen by its hash; a new name
- * takes the least recently used entry of its set. What eviction reveals:
- * an evicted name starts afresh (unlocked, no failures), which a person's
- * account never does; to evict one name an attacker who does not know the
- * key must try about as many fresh names as the table holds (tens of
- * thousands of refused logins, each costing fail_delay_ms), and then sees
- * a locked name unlock before its time. The last DECOY_LOCK_TIMES failure
+ * takes a free entry of its set, else the least recently used one whose
+ * lock does not hold, else (all locked) the least recently used. What
+ * eviction reveals: an evicted name starts afresh (unlocked, no failures),
+ * which a person's account never does; names tried once or twice never
+ * push a locked name out, so to evict one an attacker who does not know
+ * the key must lock about as many fresh names as the table holds
+ * (pwdMaxFailure refused logins each, each costing fail_delay_ms: over a
+ * hundred thousand at the defaults), and then sees a locked name unlock
+ * before its time. The last DECOY_LOCK_TIMES failure
  * times are kept a name: with a non-zero interval and pwdMaxFailure above
  * DECOY_LOCK_TIMES + 1 the older failures are taken as within the
  * interval (a decoy may lock a little sooner than a person).

@@ -395,8 +395,10 @@ START_TEST(lock_within_interval)
 END_TEST
 
 /*
- * Bounded: a full set gives up its least recently used name; a name in
- * use stays. (Capacity 8: one set.)
+ * Bounded: a full set gives up its least recently used name whose lock
+ * does not hold; names tried once never push out a locked one, which goes
+ * (the least recently used first) only when all of its set are locked, or
+ * like any other once its lock has ended. (Capacity 8: one set.)
  */
 START_TEST(least_recent_evicted)
 {
@@ -418,13 +420,33 @@ START_TEST(least_recent_evicted)
 	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 1, 1), 0);
 	ck_assert_uint_eq(decoy_locks_count(dl), DECOY_LOCK_WAYS);
 	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 2), 1);
-	/* as many new names as the table holds: the locked one is forgotten */
-	for (i = 0; i < DECOY_LOCK_WAYS; i++) {
+	/* many times as many new names as the table holds: still locked */
+	for (i = 0; i < 4 * DECOY_LOCK_WAYS; i++) {
 		tag[0] = (uint8_t)(101 + i);
 		ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 3, 1), 0);
 	}
-	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 3), 0);
-	ck_assert_int_eq(attempts(dl, locked, &rule5, t0 + 3, 1), 0);
+	ck_assert_uint_eq(decoy_locks_count(dl), DECOY_LOCK_WAYS);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 3), 1);
+	/* the others locked too (the last of them after it): it is the
+	 * least recently used of a set all locked, and goes for a new name */
+	for (i = 0; i < DECOY_LOCK_WAYS - 1; i++) {
+		tag[0] = (uint8_t)(200 + i);
+		ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 4, 5), 0);
+		ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule5, t0 + 4), 1);
+	}
+	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 4), 1);
+	tag[0] = 250;
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 5, 1), 0);
+	ck_assert_int_eq(decoy_locks_is_locked(dl, locked, &rule5, t0 + 5), 0);
+	ck_assert_int_eq(attempts(dl, locked, &rule5, t0 + 5, 1), 0);
+	/* a lock that has ended holds nothing back: the least recently used
+	 * of those goes (200; it would still be locked a second earlier) */
+	tag[0] = 251;
+	ck_assert_int_eq(attempts(dl, tag, &rule5, t0 + 4 + 1800, 1), 0);
+	tag[0] = 200;
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule5, t0 + 4 + 1799), 0);
+	tag[0] = 201;
+	ck_assert_int_eq(decoy_locks_is_locked(dl, tag, &rule5, t0 + 4 + 1799), 1);
 	decoy_locks_free(&dl);
 }
 END_TEST
