@@ -93,8 +93,13 @@ find(struct decoy_locks *dl, const uint8_t tag[DECOY_TAG_LEN])
 	return NULL;
 }
 
-static int held(const struct lock_entry *e, const struct lockout_rule *rule,
-    time_t now);
+/* Called with mu held: whether e's lock holds at now (rule NULL: any lock). */
+static int
+held(const struct lock_entry *e, const struct lockout_rule *rule, time_t now)
+{
+	return e->locked_at != 0 && (rule == NULL || rule->duration <= 0 ||
+	    (int64_t)now < e->locked_at + rule->duration);
+}
 
 /*
  * Called with mu held: a fresh entry for tag, in place of a free one, else
@@ -131,14 +136,6 @@ static int
 locks(const struct lockout_rule *rule)
 {
 	return rule != NULL && rule->max_failure > 0;
-}
-
-/* Called with mu held: whether e's lock holds at now (rule NULL: any lock). */
-static int
-held(const struct lock_entry *e, const struct lockout_rule *rule, time_t now)
-{
-	return e->locked_at != 0 && (rule == NULL || rule->duration <= 0 ||
-	    (int64_t)now < e->locked_at + rule->duration);
 }
 
 /* Called with mu held: the failures ppolicy would count before this one. */
