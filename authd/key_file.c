@@ -126,6 +126,7 @@ key_file_create(const char *path, const char *what,
 		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
 		goto out;
 	}
+	errno = ENOSPC;                 /* a short write sets none */
 	if (fchmod(fd, 0600) == -1 ||
 	    write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
 	    fsync(fd) == -1) {

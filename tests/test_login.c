@@ -33,6 +33,7 @@
 
 static const char *svc = "authd-test";
 static const char *svc2 = "authd-second";      /* a second authd, same slapd */
+static const char *second_log = "second/authd.log";  /* its log */
 
 START_TEST(right_password_logs_in)
 {
@@ -459,17 +460,6 @@ START_TEST(decoy_lock_survives_restart)
 }
 END_TEST
 
-/* Lines of the second authd's log with phrase. */
-static int
-second_log_lines(const char *phrase)
-{
-	char out[32];
-
-	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "grep -c -F -- '%s' "
-	    "%s/second/authd.log || true", phrase, itest.dir), 0);
-	return atoi(out);
-}
-
 /* (Re)start the second authd, on a host without TOTP: no site key. */
 static void
 second_without_site_key(void)
@@ -505,20 +495,24 @@ START_TEST(decoy_key_of_a_host_without_site_key)
 	ck_assert_int_eq(st.st_uid, 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
 	ck_assert_int_eq(st.st_size, 65);               /* 64 hex digits, newline */
-	ck_assert_int_eq(second_log_lines("a decoy key made for this host"), 1);
+	ck_assert_int_eq(itest_log_lines_of(second_log,
+	    "a decoy key made for this host"), 1);
 
 	lock_side_by_side_on(svc2, "lotta", "nobody-lotta");
 	second_without_site_key();                      /* stopped, started */
-	ck_assert_int_eq(second_log_lines("a decoy key made for this host"), 1);
-	ck_assert_int_eq(second_log_lines("a random key for this run"), 0);
+	ck_assert_int_eq(itest_log_lines_of(second_log,
+	    "a decoy key made for this host"), 1);
+	ck_assert_int_eq(itest_log_lines_of(second_log, "a random key for this run"),
+	    0);
 	both_locked_on(svc2, "lotta", "nobody-lotta");
 
 	/* not a key: named, with what to do; a random key, serving */
 	ck_assert_int_eq(itest_sh("echo not-a-key > %s", key), 0);
 	second_without_site_key();
-	ck_assert_int_eq(second_log_lines("decoy key must be 64 hex digits"), 1);
-	ck_assert_int_eq(second_log_lines("remove the file to have a new key "
-	    "made"), 1);
+	ck_assert_int_eq(itest_log_lines_of(second_log,
+	    "decoy key must be 64 hex digits"), 1);
+	ck_assert_int_eq(itest_log_lines_of(second_log,
+	    "remove the file to have a new key made"), 1);
 	ck_assert_int_eq(itest_login(svc2, "lukas", PW_GOOD, &run), PAM_SUCCESS);
 	/* the lock was kept under the other key: not read this run */
 	ck_assert_int_eq(itest_login(svc2, "nobody-lotta", PW_GOOD, &run),
@@ -527,8 +521,8 @@ START_TEST(decoy_key_of_a_host_without_site_key)
 	ck_assert_int_eq(itest_sh("openssl rand -hex 32 > %s && chmod 0644 %s",
 	    key, key), 0);
 	second_without_site_key();
-	ck_assert_int_eq(second_log_lines("decoy key must be owned by root, "
-	    "mode 0600 or 0640"), 1);
+	ck_assert_int_eq(itest_log_lines_of(second_log,
+	    "decoy key must be owned by root, mode 0600 or 0640"), 1);
 	ck_assert_int_eq(lstat(key, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0644);
 	ck_assert_int_eq(itest_login(svc2, "lukas", PW_GOOD, &run), PAM_SUCCESS);

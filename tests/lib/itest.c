@@ -704,10 +704,16 @@ itest_closed_within(int fd, int ms)
 int
 itest_log_lines(const char *phrase)
 {
+	return itest_log_lines_of("authd.log", phrase);
+}
+
+int
+itest_log_lines_of(const char *log, const char *phrase)
+{
 	char out[32];
 
-	if (itest_sh_out(out, sizeof(out), "grep -c -F '%s' %s/authd.log || true",
-	    phrase, itest.dir) != 0)
+	if (itest_sh_out(out, sizeof(out), "grep -c -F -- '%s' %s/%s || true",
+	    phrase, itest.dir, log) != 0)
 		return -1;
 	return atoi(out);
 }

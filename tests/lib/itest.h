@@ -158,6 +158,8 @@ void itest_kill_all(const pid_t *pids, size_t n);
 int itest_audit_wait(const char *a, const char *b, const char *c);
 /* Lines of authd's own log (DIR/authd.log) holding phrase (no single quote in it). */
 int itest_log_lines(const char *phrase);
+/* The same in another log of the test's folder (e.g. "second/authd.log"). */
+int itest_log_lines_of(const char *log, const char *phrase);
 /* Records of event=authenticate for user with result whose reason holds
  * phrase, written with plain spaces (the log carries them as \x20). */
 int itest_audit_reason(const char *user, const char *result, const char *phrase);
