@@ -317,6 +317,13 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	}
 	rc = ldap_add_ext_s(a->ld, dn, m.list, NULL, NULL);
 	explicit_bzero(unknown, sizeof(unknown));
+	if (rc == LDAP_ALREADY_EXISTS) {
+		/* the name is the entry's: say so, not the protocol's words */
+		fprintf(stderr, "authctl: %s already exists (%s); authctl user "
+		    "show %s\n", x.uid, dn, x.uid);
+		actl_record(a, "user_add", x.uid, "refused", "already exists");
+		goto out;
+	}
 	if (rc != LDAP_SUCCESS) {
 		snprintf(what, sizeof(what), "adding %s", dn);
 		actl_ldap_error(a, rc, what, reason, sizeof(reason));

@@ -113,7 +113,7 @@ run "$ADMIN" "${C[@]}" user show kimura
     fail "user show of a new person: $out"
 
 run "$ADMIN" "${C[@]}" user add kimura --name "Jiro Kimura"
-expect 1 "the directory refused: Already exists" "adding twice is refused"
+expect 1 "authctl: kimura already exists (uid=kimura," "adding twice is refused, naming the person"
 run "$ADMIN" "${C[@]}" user add 'Bad!' --name "X Y"
 expect 2 "not a valid user name" "a bad user name is a usage error"
 run "$ADMIN" "${C[@]}" user add ok1 --name "X Y" --valid-from 2024-02-30
@@ -266,6 +266,9 @@ grep -q 'event=user_suspend user=kimura .*actor=uid\\x3dyamada,.* sudo_user=sato
 grep -q 'event=user_add user=kimura .*result=success' "$ETC/audit.log" &&
     grep -q 'actor=uid\\x3dyamada' "$ETC/audit.log" &&
     ok "audit log records the actions and the actor" || fail "audit log: $(cat "$ETC/audit.log")"
+grep -q 'event=user_add user=kimura .*result=refused reason=already\\x20exists' \
+    "$ETC/audit.log" && ok "the second add of kimura is recorded as refused" ||
+    fail "no refused user_add of kimura: $(grep user_add "$ETC/audit.log")"
 grep -q 'Kari-Pass' "$ETC/audit.log" && fail "a password reached the audit log" ||
     ok "no password in the audit log"
 n=$(wc -l <"$ETC/audit.log")
