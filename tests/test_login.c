@@ -2249,6 +2249,58 @@ conv_disabled_meanwhile(int num, const struct pam_message **msgs,
  * has been checked, not as the plan read it before the prompt: an account
  * disabled while its holder typed is refused by acct_mgmt.
  */
+/*
+ * The decision made ahead holds acct_ahead_ms at most, and never past the
+ * end of the person's validity: a login in its last seconds whose account
+ * stage comes after the end asks authd, and is refused. A second authd with
+ * acct_ahead_ms 5000, so that without the cap the decision would still hold
+ * when the account stage comes (the validity ends about 2 s after the login).
+ */
+START_TEST(acct_ahead_ends_with_the_validity)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	char until[32], ms[32];
+	struct tm tm;
+	time_t end;
+
+	itest_add_person("valentina", 20134, PW_GOOD);
+	ck_assert_int_eq(itest_sh("AUTHD_ACCT_AHEAD_MS=5000 '%s/scripts/authd-local' "
+	    "second-authd %s >>%s/second.log 2>&1", itest.srcdir, itest.dir,
+	    itest.dir), 0);
+	ck_assert_int_eq(itest_log_lines_of("second/authd.conf",
+	    "acct_ahead_ms = 5000"), 1);
+	/* authdValidUntil's own second is still within (whole seconds) */
+	end = time(NULL) + 3;
+	ck_assert_ptr_nonnull(gmtime_r(&end, &tm));
+	ck_assert_uint_gt(strftime(until, sizeof(until), "%Y%m%d%H%M%SZ", &tm), 0);
+	itest_set_attr("valentina", "authdValidUntil", until);
+	sleep(1);                       /* the view has heard of it */
+
+	pamh = itest_pam_answering(svc2, "valentina", &run, PW_GOOD, NULL);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(time(NULL) <= end, "the login came after the validity's end");
+	/* decided ahead, for no longer than the validity has left (< 4 s) */
+	ck_assert_int_eq(itest_sh_out(ms, sizeof(ms), "sed -n 's/.*event=acct_mgmt "
+	    "user=valentina .*result=success.*for\\\\x20acct_mgmt\\\\x20within"
+	    "\\\\x20\\([0-9]*\\)\\\\x20ms.*/\\1/p' %s/second/audit.log",
+	    itest.dir), 0);
+	ck_assert_msg(atoi(ms) > 0 && atoi(ms) < 4000, "decided ahead for '%s' ms",
+	    ms);
+	while (time(NULL) <= end)       /* past its last second */
+		usleep(100000);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_ACCT_EXPIRED);
+	itest_pam_end(pamh, PAM_ACCT_EXPIRED);
+	ck_assert_msg(strstr(run.shown, "Your account expired on") != NULL,
+	    "shown: %s", run.shown);
+	ck_assert_int_eq(itest_log_lines_of("second/audit.log",
+	    "event=acct_mgmt user=valentina "), 2);
+	ck_assert_int_eq(itest_log_lines_of("second/audit.log",
+	    "reason=validity\\x20ended"), 1);
+	ck_assert_int_eq(itest_sh("kill $(cat %s/second/authd.pid)", itest.dir), 0);
+}
+END_TEST
+
 START_TEST(acct_ahead_reads_the_account_again)
 {
 	struct pam_conv c = { conv_disabled_meanwhile, NULL };
@@ -2977,6 +3029,7 @@ login_suite(void)
 	tcase_add_test(tc, grace_logins_end_with_grace_expiry);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
+	tcase_add_test(tc, acct_ahead_ends_with_the_validity);
 	tcase_add_test(tc, version_1_client_served);
 	tcase_add_test(tc, audit_chain_verifies);
 	tcase_add_test(tc, no_login_without_its_record);
