@@ -288,8 +288,9 @@ END_TEST
  * with the right one; at every step the two show the same lines. The
  * audit log says the locked name is a decoy. Before, the unknown name said
  * the ordinary failure for ever, and six attempts told it was nobody's.
+ * Through service: both_locked_on is the last step, lock_side_by_side_on
+ * all of them.
  */
-/* Through service: both locked alike, the right password told "locked". */
 static void
 both_locked_on(const char *service, const char *person, const char *nobody)
 {
