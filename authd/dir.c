@@ -619,13 +619,41 @@ dir_account_attr_list(void)
 	return dir_account_attrs;
 }
 
+/*
+ * A person's pwdPolicySubentry, kept once for everyone who names it: a site
+ * has a few policies and thousands of people (the view holds an account
+ * for each), so an account holds a pointer, valid for the life of the
+ * process. "" for none; NULL when DIR_POLICY_DNS are kept already or
+ * memory is short.
+ */
+static const char *
+policy_dn_kept(const char *dn)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static char *kept[DIR_POLICY_DNS];
+	static size_t n;
+	const char *r = NULL;
+	size_t i;
+
+	if (dn[0] == '\0')
+		return "";
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < n && r == NULL; i++)
+		if (strcmp(kept[i], dn) == 0)
+			r = kept[i];
+	if (r == NULL && n < DIR_POLICY_DNS && (kept[n] = strdup(dn)) != NULL)
+		r = kept[n++];
+	pthread_mutex_unlock(&mu);
+	return r;
+}
+
 /* Fill a from one entry read with dir_account_attr_list() (also the view's). */
 int
 dir_account_from_entry(LDAP *ld, LDAPMessage *e, struct dir_account *a,
     char *err, size_t errlen)
 {
 	struct berval **vals;
-	char *dn, buf[64];
+	char *dn, buf[64], policy[DIR_POLICY_DN_MAX + 1];
 	const char *bad = NULL;
 	long n;
 	int r;
@@ -691,10 +719,12 @@ dir_account_from_entry(LDAP *ld, LDAPMessage *e, struct dir_account *a,
 		a->grace_used = (unsigned)ldap_count_values_len(vals);
 		ldap_value_free_len(vals);
 	}
-	/* too long to keep: no expiry check, never a refusal (ppolicy.h) */
-	if (dir_entry_value(ld, e, "pwdPolicySubentry", a->policy_dn,
-	    sizeof(a->policy_dn)) < 0) {
-		a->policy_dn[0] = '\0';
+	/* too long or too many to keep: no expiry check, never a refusal
+	 * (ppolicy.h) */
+	if (dir_entry_value(ld, e, "pwdPolicySubentry", policy,
+	    sizeof(policy)) < 0 || (a->policy_dn = policy_dn_kept(policy)) ==
+	    NULL) {
+		a->policy_dn = "";
 		a->policy_unknown = 1;
 	}
 	if (bad != NULL) {

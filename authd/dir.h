@@ -35,6 +35,9 @@ struct dir_pool;
 struct dir_conn;
 
 /* What the login path needs from a person's entry (read as authd's identity). */
+#define DIR_POLICY_DN_MAX 1023   /* a pwdPolicySubentry kept, in bytes */
+#define DIR_POLICY_DNS    256    /* distinct ones kept (a site has a few) */
+
 struct dir_account {
 	char dn[512];
 	char uid[256];
@@ -52,9 +55,11 @@ struct dir_account {
 	int pwd_reset;           /* pwdReset: TRUE (must change) */
 	time_t pwd_changed;      /* pwdChangedTime, 0 when absent */
 	unsigned grace_used;     /* pwdGraceUseTime values: expired, in grace */
-	/* pwdPolicySubentry, "" when absent (the default policy applies);
-	 * policy_unknown: a value too long to keep, so no policy is assumed */
-	char policy_dn[256];
+	/* pwdPolicySubentry, kept once for all who name it (dir.c; never
+	 * freed), NULL or "" when absent (the default policy applies);
+	 * policy_unknown: a value over DIR_POLICY_DN_MAX bytes, or more
+	 * distinct ones than DIR_POLICY_DNS, so no policy is assumed */
+	const char *policy_dn;
 	int policy_unknown;
 };
 

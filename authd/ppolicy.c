@@ -33,7 +33,7 @@ struct ppolicy_values {
 
 /* One policy: slot 0 the default (dn ""), the others by pwdPolicySubentry. */
 struct ppolicy_slot {
-	char dn[256];
+	char dn[DIR_POLICY_DN_MAX + 1];
 	struct ppolicy_values v;
 	time_t loaded;
 	int have;          /* v was read from the directory */

@@ -1721,6 +1721,35 @@ END_TEST
  * says the same: before that time the change is forced, after it the
  * account stage refuses as a password login is refused.
  */
+/*
+ * A pwdPolicySubentry longer than 255 bytes (a policy named at length) is
+ * read like a short one: its password expires for the account stage
+ * without a bind. authd kept 255 bytes of the DN and, for a longer one,
+ * checked nothing.
+ */
+START_TEST(long_policy_dn_expires_without_a_bind)
+{
+	char name[300];
+	struct pam_run run;
+
+	snprintf(name, sizeof(name), "a-policy-named-at-length-%0205d", 7);
+	ck_assert_uint_gt(strlen(name) + strlen(",ou=policies,") +
+	    strlen(itest.base_dn) + 3, 255);
+	itest_add_pwpolicy(name, 3, 0, 2);
+	itest_add_person("wilma", 20135, PW_GOOD);
+	itest_use_pwpolicy("wilma", name);
+	ck_assert_msg(acct_mgmt_for("wilma", &run) == PAM_SUCCESS, "shown: %s",
+	    run.shown);
+	sleep(5);
+	ck_assert_msg(acct_mgmt_for("wilma", &run) == PAM_NEW_AUTHTOK_REQD,
+	    "shown: %s", run.shown);
+	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
+	    "change it now.") != NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=wilma ",
+	    "result=new_authtok_reqd", NULL), 1);
+}
+END_TEST
+
 START_TEST(grace_logins_end_with_grace_expiry)
 {
 	struct pam_run run;
@@ -3028,6 +3057,7 @@ login_suite(void)
 	tcase_add_test(tc, grace_hold_full_ninth_asks_an_administrator);
 	tcase_add_test(tc, expired_password_without_a_bind);
 	tcase_add_test(tc, grace_logins_end_with_grace_expiry);
+	tcase_add_test(tc, long_policy_dn_expires_without_a_bind);
 	tcase_add_test(tc, acct_mgmt_decided_with_authentication);
 	tcase_add_test(tc, acct_ahead_reads_the_account_again);
 	tcase_add_test(tc, acct_ahead_ends_with_the_validity);

@@ -254,7 +254,7 @@ itest_add_pwpolicy(const char *name, long max_age, long warning, int grace)
 void
 itest_use_pwpolicy(const char *person, const char *policy)
 {
-	char dn[256];
+	char dn[1100];
 
 	snprintf(dn, sizeof(dn), "cn=%s,ou=policies,%s", policy, itest.base_dn);
 	itest_set_attr(person, "pwdPolicySubentry", dn);
