@@ -1657,6 +1657,16 @@ END_TEST
  * (pwdPolicySubentry): grace logins left, the change is forced and can be
  * made; none left, refused as a password login would be.
  */
+/* user's account stage alone (no password before it): must change now. */
+static void
+told_expired_without_a_bind(const char *user, struct pam_run *run)
+{
+	ck_assert_msg(acct_mgmt_for(user, run) == PAM_NEW_AUTHTOK_REQD,
+	    "shown: %s", run->shown);
+	ck_assert_msg(strstr(run->shown, "E:Your password has expired; you "
+	    "must change it now.") != NULL, "shown: %s", run->shown);
+}
+
 START_TEST(expired_password_without_a_bind)
 {
 	struct pam_run run;
@@ -1679,10 +1689,7 @@ START_TEST(expired_password_without_a_bind)
 	    run.shown);
 	sleep(5);
 
-	ck_assert_msg(acct_mgmt_for("sven", &run) == PAM_NEW_AUTHTOK_REQD,
-	    "shown: %s", run.shown);
-	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
-	    "change it now.") != NULL, "shown: %s", run.shown);
+	told_expired_without_a_bind("sven", &run);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=sven ",
 	    "result=new_authtok_reqd", "reason=must\\x20change\\x20(expired:"
 	    "\\x20pwdChangedTime\\x20+\\x20pwdMaxAge\\x20passed;\\x202\\x20"
@@ -1741,10 +1748,7 @@ START_TEST(long_policy_dn_expires_without_a_bind)
 	ck_assert_msg(acct_mgmt_for("wilma", &run) == PAM_SUCCESS, "shown: %s",
 	    run.shown);
 	sleep(5);
-	ck_assert_msg(acct_mgmt_for("wilma", &run) == PAM_NEW_AUTHTOK_REQD,
-	    "shown: %s", run.shown);
-	ck_assert_msg(strstr(run.shown, "E:Your password has expired; you must "
-	    "change it now.") != NULL, "shown: %s", run.shown);
+	told_expired_without_a_bind("wilma", &run);
 	ck_assert_int_eq(itest_audit_count("event=acct_mgmt", "user=wilma ",
 	    "result=new_authtok_reqd", NULL), 1);
 }
