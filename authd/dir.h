@@ -34,10 +34,10 @@ enum dir_status {
 struct dir_pool;
 struct dir_conn;
 
-/* What the login path needs from a person's entry (read as authd's identity). */
 #define DIR_POLICY_DN_MAX 1023   /* a pwdPolicySubentry kept, in bytes */
 #define DIR_POLICY_DNS    256    /* distinct ones kept (a site has a few) */
 
+/* What the login path needs from a person's entry (read as authd's identity). */
 struct dir_account {
 	char dn[512];
 	char uid[256];
