@@ -280,6 +280,34 @@ build_entry(struct actl *a, struct add_args *x, struct actl_mods *m,
 	return r;
 }
 
+/*
+ * authd plays a name nobody has as a privileged account when it matches
+ * privileged_names (authd.conf(5)): an account whose type and name
+ * disagree is told apart from those decoys by its prompts and lockout.
+ */
+static void
+warn_name_pattern(struct actl *a, const struct add_args *x)
+{
+	int privileged = x->type != NULL && strcmp(x->type, PRIV_TYPE) == 0;
+	int patterned;
+
+	if (!a->conf_inited || a->conf.privileged_names == NULL)
+		return;
+	patterned = priv_name_patterned(&a->conf, x->uid);
+	if (privileged && !patterned)
+		fprintf(stderr, "authctl: warning: %s is privileged but its name "
+		    "is not of privileged_names (%s): its prompts and lockout "
+		    "show that it exists and is privileged, as unknown names "
+		    "like it are played as a person's\n", x->uid,
+		    a->conf.privileged_names);
+	else if (!privileged && patterned)
+		fprintf(stderr, "authctl: warning: %s is not privileged but its "
+		    "name is of privileged_names (%s): its prompts and lockout "
+		    "show that it exists, as unknown names like it are played "
+		    "as a privileged account's\n", x->uid,
+		    a->conf.privileged_names);
+}
+
 int
 actl_user_add(struct actl *a, int argc, char **argv)
 {
@@ -337,6 +365,7 @@ actl_user_add(struct actl *a, int argc, char **argv)
 	    x.uid_number, x.gid_number);
 	printf("%s: no usable password yet (authctl user passwd %s gives one)\n",
 	    x.uid, x.uid);
+	warn_name_pattern(a, &x);
 	ret = ACTL_OK;
  out:
 	explicit_bzero(unknown, sizeof(unknown));

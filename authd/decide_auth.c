@@ -116,6 +116,40 @@ stand_in(struct job *j, struct plan *p, enum plan_why why)
 	p->why = why;
 }
 
+/*
+ * Whether the name is one this site gives privileged accounts
+ * (privileged_names), taken as the directory compares it: a decoy of such
+ * a name is played as a privileged account's (its policy raised as theirs
+ * is, its lockout theirs). Decided by the name alone, never by what the
+ * directory holds, so that a decoy tells nothing a name does not.
+ */
+static int
+name_looks_privileged(const struct job *j)
+{
+	char key[sizeof(j->req.user)];
+
+	(void)decoy_name_key(j->req.user, key, sizeof(key));
+	return priv_name_patterned(j->srv->conf, key);
+}
+
+/*
+ * The lockout a decoy's name follows (decoy_lock.h): a person's under the
+ * default password policy, or, for a name of privileged_names, under the
+ * privileged accounts' policy. As ppolicy_lockout.
+ */
+static int
+decoy_lockout(const struct job *j, struct dir_conn *dc,
+    struct lockout_rule *rule)
+{
+	char dn[DIR_POLICY_DN_MAX + 1];
+
+	memset(rule, 0, sizeof(*rule));
+	if (!name_looks_privileged(j))
+		return ppolicy_lockout(dc, j->srv->conf, NULL, rule);
+	ppolicy_privileged_dn(j->srv->conf, dn, sizeof(dn));
+	return ppolicy_lockout(dc, j->srv->conf, dn, rule);
+}
+
 /* Whether verifier i is one the policy allows. */
 static int
 allowed(const struct plan *p, size_t i)
@@ -337,6 +371,9 @@ decide_auth_plan(struct job *j, struct dir_conn *dc)
 		known = 0;
 	}
 	if (!known) {
+		/* a privileged account's name: a privileged account's plan */
+		if (name_looks_privileged(j))
+			priv_force_mfa(&p->pol);
 		/* the worker and the reads a person's plan would take */
 		if ((st = decoy_reads(j, dc, p)) == DIR_NO_CONN)
 			goto need_dir;
@@ -777,8 +814,7 @@ decide_auth_bind_now(struct job *j, const char **dn_r,
 	 * A decoy's bind depends on whether its name is locked (decoy_bind):
 	 * without the rule at hand, a worker reads it and binds.
 	 */
-	memset(&rule, 0, sizeof(rule));
-	if (ppolicy_lockout(NULL, j->srv->conf, &rule) != DIR_OK)
+	if (decoy_lockout(j, NULL, &rule) != DIR_OK)
 		return 0;
 	return !decoy_locked_now(j, &rule);
 }
@@ -853,8 +889,7 @@ decide_authenticate(struct job *j, struct dir_conn *dc)
 		return;
 	}
 	memset(&rule, 0, sizeof(rule));
-	if (decoy_counts(p) && ppolicy_lockout(dc, j->srv->conf, &rule) ==
-	    DIR_NO_CONN) {
+	if (decoy_counts(p) && decoy_lockout(j, dc, &rule) == DIR_NO_CONN) {
 		/* the lockout rule is due: a worker reads it, then decides */
 		j->need_dir = 1;
 		return;
@@ -1457,8 +1492,7 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 		 */
 		result = AUTHD_R_AUTHTOK_RECOVERY_ERR;
 		/* the bind a person's change makes counts, and locks */
-		memset(&rule, 0, sizeof(rule));
-		(void)ppolicy_lockout(dc, j->srv->conf, &rule);
+		(void)decoy_lockout(j, dc, &rule);
 		if (decoy_locked_now(j, &rule)) {
 			bind_nowhere(j, dc);
 			result = decoy_refuse_locked(j, reason, sizeof(reason));

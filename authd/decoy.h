@@ -35,10 +35,10 @@
  * the same whichever case the name is typed in.
  *
  * The same name gets the same prompts from one login to the next, across
- * restarts too when the key comes from the site key (totp_key_file) — the
- * counts are saved in the state folder every minute and when authd stops
- * —; without a site key the key is random per start, and a name's decoy
- * may change when authd restarts. Before any real plan of a policy is
+ * restarts too — the key comes from the site key (totp_key_file), else
+ * from a key authd makes for the host at its first start (state_dir/
+ * decoy.key); the counts are saved in the state folder every minute and
+ * when authd stops. Before any real plan of a policy is
  * made, the decoy is every allowed method as if enrolled; before any real
  * FIDO2 enrolment is seen, a decoy's key step lists one 64-byte id.
  *
@@ -61,18 +61,25 @@
  * than one under a person's entry (no children to walk): the difference
  * is within the noise of a round trip, not removed.
  *
+ * Privileged accounts log in with two factors whatever the service's
+ * policy says, and lock after the privileged password policy's count: a
+ * decoy of a name of privileged_names (this site's pattern for their
+ * names) is played as one of them, its policy raised as theirs and its
+ * lockout theirs (decide_auth.c, name_looks_privileged), by the name
+ * alone, never by what the directory holds.
+ *
  * A decoy locks as a person under the default password policy does
  * (decoy_lock.h): after pwdMaxFailure failed attempts its name answers as a
  * locked person's, for pwdLockoutDuration, at a locked person's cost:
  * ppolicy refuses a locked person's bind before hashing the password and
  * records nothing, so a locked decoy binds a DN that does not exist (no
  * hash, no write) instead of the timing entry (decide_auth.c, decoy_bind).
- * What that cannot hide: a person
- * under another password policy (a privileged account locks after 3) locks
- * at another count than a decoy; a decoy forgotten by the table (the least recently tried of its share,
- * once tens of thousands of other names were tried) starts afresh, as a
- * locked person's account never does; and without a site key the locks,
- * like the picks, do not survive a restart.
+ * What that cannot hide: a person under another password policy than the
+ * one their name's decoy follows (a privileged account whose name is not
+ * of privileged_names, or a site policy of its own) prompts or locks
+ * otherwise than a decoy of their name; a locked decoy forgotten by the
+ * table (only once as many other names were locked, decoy_lock.h) starts
+ * afresh, as a locked person's account never does.
  */
 #ifndef AUTHD_DECOY_H
 #define AUTHD_DECOY_H

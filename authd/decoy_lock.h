@@ -7,7 +7,8 @@
  * exists from one that does not.
  *
  * So authd keeps, for names that got a decoy, what ppolicy keeps for a
- * person under the default policy (ppolicy.h): the times of the failed
+ * person under the default policy, or under the privileged accounts' for
+ * a name of privileged_names (ppolicy.h): the times of the failed
  * attempts and when the name was locked. The rules are ppolicy's
  * (slapo-ppolicy, 2.5): an attempt while locked is refused as locked and
  * counts nothing; otherwise it is a failure, and the one that brings the
@@ -49,7 +50,7 @@
 #define DECOY_LOCK_TIMES    8
 #define DECOY_LOCK_CAPACITY 32768   /* names remembered (authd's table) */
 
-/* What the default password policy says of lockout (ppolicy.h). */
+/* What a password policy says of lockout (ppolicy.h). */
 struct lockout_rule {
 	int max_failure;     /* pwdMaxFailure; 0: never locks (also pwdLockout FALSE) */
 	long duration;       /* pwdLockoutDuration seconds; 0: until forgotten */

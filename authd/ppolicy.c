@@ -191,11 +191,12 @@ refresh_locked(struct dir_conn *dc, const struct authd_conf *conf,
 
 /*
  * The values of policy dn ("" the default): DIR_OK with *v_r (zero when
- * never read), or with dc NULL DIR_NO_CONN when the copy is due or busy.
+ * never read, *have_r 0), or with dc NULL DIR_NO_CONN when the copy is due
+ * or busy.
  */
 static int
 ppolicy_values(struct dir_conn *dc, const struct authd_conf *conf,
-    const char *dn, struct ppolicy_values *v_r)
+    const char *dn, struct ppolicy_values *v_r, int *have_r)
 {
 	struct ppolicy_slot *slot;
 	time_t now = time(NULL);
@@ -217,7 +218,7 @@ ppolicy_values(struct dir_conn *dc, const struct authd_conf *conf,
 	}
 	if (due)
 		refresh_locked(dc, conf, slot, now);
-	if (slot->have)
+	if ((*have_r = slot->have))
 		*v_r = slot->v;
 	pthread_mutex_unlock(&cache.mu);
 	return DIR_OK;
@@ -225,13 +226,24 @@ ppolicy_values(struct dir_conn *dc, const struct authd_conf *conf,
 
 int
 ppolicy_lockout(struct dir_conn *dc, const struct authd_conf *conf,
-    struct lockout_rule *rule_r)
+    const char *policy_dn, struct lockout_rule *rule_r)
 {
 	struct ppolicy_values v;
-	int st = ppolicy_values(dc, conf, "", &v);
+	const char *dn = policy_dn != NULL ? policy_dn : "";
+	int have, st = ppolicy_values(dc, conf, dn, &v, &have);
 
+	/* one that cannot be read: the default's (decoys still lock) */
+	if (st == DIR_OK && !have && dn[0] != '\0')
+		st = ppolicy_values(dc, conf, "", &v, &have);
 	*rule_r = v.lockout;
 	return st;
+}
+
+void
+ppolicy_privileged_dn(const struct authd_conf *conf, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s,ou=policies,%s", AUTHD_PRIVILEGED_POLICY_RDN,
+	    conf->base_dn != NULL ? conf->base_dn : "");
 }
 
 int
@@ -239,7 +251,8 @@ ppolicy_expiry(struct dir_conn *dc, const struct authd_conf *conf,
     const char *policy_dn, struct expiry_rule *rule_r)
 {
 	struct ppolicy_values v;
-	int st = ppolicy_values(dc, conf, policy_dn != NULL ? policy_dn : "", &v);
+	int have, st = ppolicy_values(dc, conf, policy_dn != NULL ? policy_dn : "",
+	    &v, &have);
 
 	*rule_r = v.expiry;
 	return st;

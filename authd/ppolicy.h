@@ -2,8 +2,11 @@
  * The directory's password policies (slapo-ppolicy): the default
  * (olcPPolicyDefault, AUTHD_DEFAULT_PPOLICY_RDN under base_dn) and those
  * people name in pwdPolicySubentry. Two things are read of them:
- *  - lockout, of the default only: what a person under it meets after
- *    failed logins, which decoys follow (decoy_lock.h);
+ *  - lockout, of the default and of the privileged accounts' policy
+ *    (cn=privileged,ou=policies, which authctl user add gives them): what
+ *    a person under it meets after failed logins, which decoys follow
+ *    (decoy_lock.h; a name of privileged_names follows the privileged
+ *    one);
  *  - expiry (pwdMaxAge, pwdGraceAuthNLimit, pwdGraceExpiry), of the
  *    person's own policy:
  *    acct_mgmt without a bind before it (sshd after a key) must still say
@@ -17,6 +20,8 @@
  */
 #ifndef AUTHD_PPOLICY_H
 #define AUTHD_PPOLICY_H
+
+#include <stddef.h>
 
 #include "conf.h"
 #include "decoy_lock.h"
@@ -34,11 +39,16 @@ struct expiry_rule {
 };
 
 /*
- * The lockout rule (max_failure 0: never locks): DIR_OK with *rule_r, or,
- * with dc NULL (the event loop), DIR_NO_CONN when the copy is due or busy.
+ * The lockout rule of policy_dn (NULL or "" the default; max_failure 0:
+ * never locks): DIR_OK with *rule_r, or, with dc NULL (the event loop),
+ * DIR_NO_CONN when the copy is due or busy. A policy that cannot be read
+ * gives the default's rule.
  */
 int ppolicy_lockout(struct dir_conn *dc, const struct authd_conf *conf,
-    struct lockout_rule *rule_r);
+    const char *policy_dn, struct lockout_rule *rule_r);
+/* The DN of the privileged accounts' policy (AUTHD_PRIVILEGED_POLICY_RDN). */
+void ppolicy_privileged_dn(const struct authd_conf *conf, char *buf,
+    size_t len);
 
 /*
  * The expiry of policy_dn (the person's pwdPolicySubentry; NULL or "" the

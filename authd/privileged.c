@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,27 @@ priv_name_denied(const struct authd_conf *conf, const char *name)
 	while ((w = authd_list_next(&list, &len)) != NULL)
 		if (len == n && strncasecmp(w, name, n) == 0)
 			return 1;
+	return 0;
+}
+
+int
+priv_name_patterned(const struct authd_conf *conf, const char *name)
+{
+	const char *list, *w;
+	char pattern[AUTHD_CONF_PATTERN_MAX + 1];
+	size_t len;
+
+	if (conf == NULL || conf->privileged_names == NULL)
+		return 0;
+	list = conf->privileged_names;
+	while ((w = authd_list_next(&list, &len)) != NULL) {
+		if (len > AUTHD_CONF_PATTERN_MAX)
+			continue;          /* the config's check refuses such */
+		memcpy(pattern, w, len);
+		pattern[len] = '\0';
+		if (fnmatch(pattern, name, FNM_CASEFOLD) == 0)
+			return 1;
+	}
 	return 0;
 }
 

@@ -18,6 +18,16 @@
  * or a word of conf->privileged_denied_names (conf may be NULL)? */
 int priv_name_denied(const struct authd_conf *conf, const char *name);
 
+/*
+ * Does name match a pattern of conf->privileged_names (shell patterns as
+ * fnmatch(3) reads them, without case)? They describe how this site names
+ * its privileged accounts: a name nobody has that matches is played as a
+ * privileged account's decoy (decide_auth.c: its prompts and its lockout),
+ * and authctl user add warns when an account's type and name disagree.
+ * 0 when none is set (conf may be NULL).
+ */
+int priv_name_patterned(const struct authd_conf *conf, const char *name);
+
 /* Is the account of type privileged? */
 int priv_is_privileged(const struct dir_account *acct);
 

@@ -37,7 +37,8 @@ enum conf_kind {
 	K_INT,
 	K_URIS,
 	K_CLASS,    /* a confidentiality class: 3A, 3B, 3C, 2 or 1 */
-	K_OIDS      /* object identifiers (1.2.3), separated by spaces or commas */
+	K_OIDS,     /* object identifiers (1.2.3), separated by spaces or commas */
+	K_PATTERNS  /* shell patterns of names, separated by spaces or commas */
 };
 
 struct conf_key {
@@ -89,6 +90,7 @@ static const struct conf_key conf_keys[] = {
 	STR("card_pin_policies", K_OIDS, card_pin_policies),
 	STR("host_name", K_STRING, host_name),
 	STR("privileged_denied_names", K_STRING, privileged_denied_names),
+	STR("privileged_names", K_PATTERNS, privileged_names),
 	STR("debug", K_BOOL, debug),
 	INT("session_max", session_max, 0, 31536000),
 	INT("session_idle", session_idle, 0, 31536000),
@@ -201,6 +203,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->card_pin_policies);
 	free_str(&c->host_name);
 	free_str(&c->privileged_denied_names);
+	free_str(&c->privileged_names);
 	explicit_bzero(c, sizeof(*c));
 }
 
@@ -465,11 +468,33 @@ valid_oids(const char *v)
 	return words > 0;
 }
 
+/*
+ * A list of name patterns: each at most AUTHD_CONF_PATTERN_MAX bytes,
+ * none that every name matches. NULL, or what is wrong.
+ */
+static const char *
+patterns_wrong(const char *v)
+{
+	const char *w;
+	size_t len, words = 0;
+
+	while ((w = authd_list_next(&v, &len)) != NULL) {
+		if (len > AUTHD_CONF_PATTERN_MAX)
+			return "a pattern is longer than 255 bytes";
+		if (strspn(w, "*") == len)
+			return "'*' matches every name: name the pattern of the "
+			    "privileged accounts' names (adm-*)";
+		words++;
+	}
+	return words > 0 ? NULL : "no pattern";
+}
+
 static int
 set_value(struct authd_conf *c, const struct conf_key *k, char *v,
     const char *where, char *err, size_t errlen)
 {
 	char shown[72], *end;
+	const char *why;
 	int *ip = (int *)(void *)((char *)c + k->off);
 	char **sp = (char **)(void *)((char *)c + k->off);
 	long n;
@@ -537,6 +562,12 @@ set_value(struct authd_conf *c, const struct conf_key *k, char *v,
 			seterr(err, errlen, "%s: %s: '%s' is not a list of object "
 			    "identifiers (1.2.392.200149.8.5.5.1, separated by "
 			    "spaces or commas)", where, k->name, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		return set_str(sp, v);
+	case K_PATTERNS:
+		if ((why = patterns_wrong(v)) != NULL) {
+			seterr(err, errlen, "%s: %s: %s", where, k->name, why);
 			return AUTHD_ERR_CONFIG;
 		}
 		return set_str(sp, v);

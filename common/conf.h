@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define AUTHD_CONF_MAX_URIS 8
+#define AUTHD_CONF_PATTERN_MAX 255   /* a pattern of privileged_names, bytes */
 
 struct authd_conf {
 	char *path;                 /* the file read */
@@ -65,6 +66,8 @@ struct authd_conf {
 	char *privileged_denied_names; /* privileged_denied_names: space-separated account names
 	                               refused at login and by authctl user add, beside root, admin
 	                               and administrator (authd/privileged.h) */
+	char *privileged_names;     /* privileged_names: shell patterns of the names this site gives
+	                               privileged accounts (decoys of such names look privileged) */
 	int debug;                  /* debug = yes|no */
 	/* sessions that end on time (authd/deadline.c) */
 	int session_max;            /* session_max: seconds any session may last, 0..31536000; 0 none (default) */

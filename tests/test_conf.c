@@ -157,6 +157,7 @@ START_TEST(good_file)
 	    "max_clients = 65536\n"
 	    "fail_delay_ms = 0\n"
 	    "host_name = ws-042\n"
+	    "privileged_names = adm-*  *.adm\n"
 	    "debug = yes\n", ca);
 
 	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
@@ -173,6 +174,7 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.ldap_ca_file, ca);
 	ck_assert_str_eq(c.card_pin_policies,
 	    "1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7");
+	ck_assert_str_eq(c.privileged_names, "adm-*  *.adm");
 	ck_assert_int_eq(c.ldap_timeout, 300);
 	ck_assert_int_eq(c.ldap_pool_size, 1);
 	ck_assert_int_eq(c.ldap_bind_pool_size, 64);
@@ -223,6 +225,8 @@ END_TEST
 
 START_TEST(bad_value)
 {
+	char longname[257], text[400];
+
 	expect_error("ldap_timeout = abc\n", 1, "ldap_timeout: 'abc' is not a number");
 	expect_error("ldap_timeout = 5s\n", 1, "ldap_timeout: '5s' is not a number");
 	expect_error("max_clients = \"\"\n", 1, "max_clients: '' is not a number");
@@ -255,6 +259,18 @@ START_TEST(bad_value)
 	    "'12' is not a list of object identifiers " OIDS_HINT);
 	expect_error("card_pin_policies = 1.2.\n", 1, "card_pin_policies: "
 	    "'1.2.' is not a list of object identifiers " OIDS_HINT);
+	expect_error("privileged_names = adm-* *\n", 1, "privileged_names: '*' "
+	    "matches every name: name the pattern of the privileged accounts' "
+	    "names (adm-*)");
+	expect_error("privileged_names = **, adm-*\n", 1, "privileged_names: '*' "
+	    "matches every name: name the pattern of the privileged accounts' "
+	    "names (adm-*)");
+	memset(longname, 'a', 256);
+	longname[256] = '\0';
+	snprintf(text, sizeof(text), "privileged_names = adm-* %s\n", longname);
+	expect_error(text, 1, "privileged_names: a pattern is longer than 255 "
+	    "bytes");
+	expect_error("privileged_names = ,\n", 1, "privileged_names: no pattern");
 	expect_error("base_dn\n", 1, "expected 'key = value', got 'base_dn'");
 	expect_error("banner = \"unterminated\n", 1, "banner: unterminated quoted value");
 	expect_error("socket = /tmp/"

@@ -264,6 +264,29 @@ START_TEST(default_names)
 }
 END_TEST
 
+/* privileged_names: shell patterns, without case, the whole name. */
+START_TEST(name_patterns)
+{
+	struct authd_conf conf;
+	char list[] = "adm-*, *.adm\tsu[0-9][0-9]";
+
+	memset(&conf, 0, sizeof(conf));
+	ck_assert(!priv_name_patterned(NULL, "adm-x"));
+	ck_assert(!priv_name_patterned(&conf, "adm-x"));
+	conf.privileged_names = list;
+	ck_assert(priv_name_patterned(&conf, "adm-x"));
+	ck_assert(priv_name_patterned(&conf, "ADM-Tanaka"));
+	ck_assert(priv_name_patterned(&conf, "adm-"));
+	ck_assert(priv_name_patterned(&conf, "web.adm"));
+	ck_assert(priv_name_patterned(&conf, "su07"));
+	ck_assert(!priv_name_patterned(&conf, "su7"));
+	ck_assert(!priv_name_patterned(&conf, "xadm-x"));
+	ck_assert(!priv_name_patterned(&conf, "adm"));
+	ck_assert(!priv_name_patterned(&conf, "web.adm2"));
+	ck_assert(!priv_name_patterned(&conf, "tanaka"));
+}
+END_TEST
+
 START_TEST(force_mfa)
 {
 	struct policy_eff eff;
@@ -309,6 +332,7 @@ grant_suite(void)
 	tcase_add_test(tc, choose);
 	tcase_add_test(tc, gtime);
 	tcase_add_test(tc, default_names);
+	tcase_add_test(tc, name_patterns);
 	tcase_add_test(tc, force_mfa);
 	suite_add_tcase(s, tc);
 	return s;

@@ -49,6 +49,7 @@ static struct priv pg = { "adm-g", 22016, "", 0 };
 static struct priv ph = { "adm-h", 22017, "", 0 };
 static struct priv pi = { "adm-i", 22018, "", 0 };
 static struct priv pj = { "adm-j", 22019, "", 0 };
+static struct priv pk = { "adm-k", 22021, "", 0 };
 
 static int
 as(long uid, char *out, size_t outsz, const char *args)
@@ -225,6 +226,8 @@ setup(void)
 	setenv("AUTHD_TOTP_WINDOW", "10", 1);
 	setenv("AUTHD_HOST_NAME", HOST, 1);
 	setenv("AUTHD_PRIVILEGED_DENIED_NAMES", "oracle sa", 1);
+	/* this site names its privileged accounts adm-... */
+	setenv("AUTHD_PRIVILEGED_NAMES", "adm-* *.adm", 1);
 	itest_up(100);
 	itest_add_person("gadm", ADM, PW);
 	itest_add_person("gappr", APPR, PW);
@@ -574,6 +577,18 @@ START_TEST(privileged_lockout_threshold)
 	    itest.ldapi_uri, itest.base_dn), 0);
 	ck_assert_msg(strstr(out, "cn=privileged,ou=policies") != NULL, "%s", out);
 	itest_set_attr("padm", "userPassword", PW);
+	/* added, with a word on its name, and the other way round */
+	ck_assert_int_eq(as(ADM, out, sizeof(out), "user add padm2 --name 'P Adm' "
+	    "--type privileged --uid-number 22041"), 0);
+	ck_assert_msg(strstr(out, "warning: padm2 is privileged but its name is "
+	    "not of privileged_names (adm-* *.adm)") != NULL, "%s", out);
+	ck_assert_int_eq(as(ADM, out, sizeof(out), "user add adm-reg --name "
+	    "'A Reg' --uid-number 22042"), 0);
+	ck_assert_msg(strstr(out, "warning: adm-reg is not privileged but its "
+	    "name is of privileged_names") != NULL, "%s", out);
+	ck_assert_int_eq(as(ADM, out, sizeof(out), "user add adm-p --name 'A P' "
+	    "--type privileged --uid-number 22043"), 0);
+	ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=padm,ou=people,%s "
 		    "-w wrong >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn), 0);
@@ -582,6 +597,71 @@ START_TEST(privileged_lockout_threshold)
 	    "-w '%s' >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn, PW), 0);
 	ck_assert_int_eq(itest_sh("ldapwhoami -x -H '%s' -D uid=gother,ou=people,%s "
 	    "-w '%s' >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn, PW), 0);
+}
+END_TEST
+
+/* A login of name refused; run: what it showed. */
+static void
+refused(const char *name, const char *password, const char *code,
+    struct pam_run *run)
+{
+	pam_handle_t *pamh = itest_pam_answering(SVC, name, run, password, code,
+	    NULL);
+	int r = pam_authenticate(pamh, 0);
+
+	itest_pam_end(pamh, r);
+	ck_assert_msg(r != PAM_SUCCESS, "%s logged in", name);
+}
+
+/*
+ * A name nobody has that follows this site's pattern for privileged
+ * accounts (privileged_names) is played as a privileged account: the
+ * prompts of one (a password and a code, where the service asks a
+ * password alone) and its lockout (three failures: its password policy's,
+ * not a person's five). Another name nobody has is played as a person.
+ * Before, a name's prompts told whether it was a privileged account's.
+ */
+START_TEST(unknown_privileged_name_played_as_one)
+{
+	struct pam_run real, ghost, other;
+	char code[16];
+	int i;
+
+	add_priv(&pk);
+	/* as authctl user add --type privileged gives it */
+	itest_use_pwpolicy(pk.name, "privileged");
+	for (i = 0; i < 3; i++) {
+		refused(pk.name, "Wrong-Horse-Priv-7", "000000", &real);
+		refused("adm-ghost", "Wrong-Horse-Priv-7", "000000", &ghost);
+		refused("ghost-k", "Wrong-Horse-Priv-7", "000000", &other);
+		ck_assert_int_eq(real.prompts, 2);
+		ck_assert_msg(strcmp(ghost.shown, real.shown) == 0,
+		    "adm-ghost:\n%s\nadm-k:\n%s", ghost.shown, real.shown);
+		ck_assert_msg(other.prompts == 1 && strstr(other.shown,
+		    "P:Password: ") != NULL, "%s", other.shown);
+		ck_assert_msg(strstr(real.shown, "locked") == NULL, "%s",
+		    real.shown);
+	}
+	/* the fourth attempt: locked, the real one even with its password */
+	itest_totp_code(pk.secret, pk.offset, code, sizeof(code));
+	pk.offset += 30;
+	refused(pk.name, PW, code, &real);
+	refused("ADM-Ghost", PW, "000000", &ghost);
+	refused("ghost-k", "Wrong-Horse-Priv-7", "000000", &other);
+	ck_assert_msg(strstr(real.shown, "locked after too many") != NULL, "%s",
+	    real.shown);
+	ck_assert_msg(strcmp(ghost.shown, real.shown) == 0,
+	    "adm-ghost:\n%s\nadm-k:\n%s", ghost.shown, real.shown);
+	ck_assert_msg(strstr(other.shown, "locked") == NULL, "%s", other.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "ADM-Ghost",
+	    "decoy locked"), 1);
+	ck_assert_int_eq(audit_has("event=authenticate", "ghost-k",
+	    "decoy locked"), 0);
+	/* the second pattern; a name that only contains one does not match */
+	refused("db.adm", "Wrong-Horse-Priv-7", "000000", &ghost);
+	ck_assert_int_eq(ghost.prompts, 2);
+	refused("xadm-ghost", "Wrong-Horse-Priv-7", "000000", &other);
+	ck_assert_int_eq(other.prompts, 1);
 }
 END_TEST
 
@@ -752,6 +832,7 @@ grant_login_suite(void)
 	tcase_add_test(tc, contractor_cannot_touch_privileged);
 	tcase_add_test(tc, delegation_needs_ciso);
 	tcase_add_test(tc, privileged_lockout_threshold);
+	tcase_add_test(tc, unknown_privileged_name_played_as_one);
 	tcase_add_test(tc, revocation_sticks);
 	tcase_add_test(tc, emergency_revocation_sticks);
 	tcase_add_test(tc, others_cannot_name_a_holder);
