@@ -1478,8 +1478,8 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 	struct dir_account acct;
 	struct dir_bind_result br;
 	struct lockout_rule rule;
-	char reason[512], msg[256];
-	int st, result;
+	char reason[512], msg[256], lost[320] = "";
+	int st, result, held;
 
 	if ((st = account_for(j, dc, &acct, reason, sizeof(reason),
 	    &result)) == DIR_NO_CONN)
@@ -1505,21 +1505,33 @@ decide_chauthtok(struct job *j, struct dir_conn *dc)
 	} else if (st == DIR_OK && !chauthtok_account_refused(j, dc, &acct,
 	    reason, sizeof(reason), &result)) {
 		msg[0] = '\0';
+		held = j->grace_ld != NULL && strcmp(j->grace_dn, acct.dn) == 0;
 		/* after the last grace login a bind would be refused: the
 		 * login's own handle, still bound as the person */
-		if (j->grace_ld != NULL && strcmp(j->grace_dn, acct.dn) == 0)
-			st = dir_password_change_bound(dc, j->grace_ld, acct.dn,
-			    j->old_pw, j->new_pw, msg, sizeof(msg));
-		else
+		if (held && (st = dir_password_change_bound(dc, j->grace_ld,
+		    acct.dn, j->old_pw, j->new_pw, msg, sizeof(msg))) ==
+		    DIR_UNAVAILABLE) {
+			/*
+			 * That connection is gone (the server restarted or
+			 * closed it): the change binds as anyone's, and the
+			 * directory says what holds now (no grace left, or
+			 * unreachable), not "try again later" for ever.
+			 */
+			snprintf(lost, sizeof(lost), "; the connection of the "
+			    "last grace login was lost (%s)", msg[0] != '\0' ?
+			    msg : dir_conn_error(dc));
+			held = 0;
+			msg[0] = '\0';
+		}
+		if (!held)
 			st = dir_password_change(dc, acct.dn, j->old_pw,
 			    j->new_pw, msg, sizeof(msg));
 		if (st == DIR_UNAVAILABLE && msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "%s", dir_conn_error(dc));
 		result = chauthtok_verdict(j, st, msg, reason, sizeof(reason));
-		if (j->grace_ld != NULL)
-			snprintf(reason + strlen(reason), sizeof(reason) -
-			    strlen(reason), "; on the connection of the last "
-			    "grace login");
+		snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason),
+		    "%s%s", held ? "; on the connection of the last grace login" :
+		    "", lost);
 		if (st == DIR_QUALITY)
 			j->quality_refused = 1;   /* the engine may ask again */
 	}

@@ -1841,6 +1841,47 @@ START_TEST(last_grace_login_changes_password)
 END_TEST
 
 /*
+ * The connection held after the last grace login is lost before the
+ * change (slapd restarted): the change cannot be made on it, and a bind
+ * would be refused (no grace left). The person is told that, and to ask an
+ * administrator, not that the directory is unreachable and to try later.
+ */
+START_TEST(last_grace_connection_lost_says_so)
+{
+	struct pam_run run;
+	pam_handle_t *pamh;
+	int r;
+
+	itest_add_pwpolicy("one-grace-x", 1, 0, 1);
+	itest_add_person("xena", 20136, PW_GOOD);
+	itest_use_pwpolicy("xena", "one-grace-x");
+	sleep(3);
+	pamh = itest_pam_answering(svc, "xena", &run, PW_GOOD,
+	    "Graced-Passw0rd-5", "Graced-Passw0rd-5", NULL);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, "last grace login. Change it now.") !=
+	    NULL, "shown: %s", run.shown);
+	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
+	ck_assert_int_eq(itest_sh("'%s/scripts/authd-local' slapd-stop %s "
+	    ">/dev/null && '%s/scripts/authd-local' slapd-start %s >/dev/null",
+	    itest.srcdir, itest.dir, itest.srcdir, itest.dir), 0);
+	r = pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
+	itest_pam_end(pamh, r);
+	ck_assert_int_eq(r, PAM_AUTHTOK_ERR);
+	ck_assert_msg(strstr(run.shown, "no grace login is left to change it") !=
+	    NULL && strstr(run.shown, "unreachable") == NULL, "shown: %s",
+	    run.shown);
+	ck_assert_int_eq(itest_audit_count("event=chauthtok", "user=xena ",
+	    "result=authtok_err ", "no\\x20grace\\x20login\\x20left",
+	    "connection\\x20of\\x20the\\x20last\\x20grace\\x20login\\x20was\\x20lost",
+	    NULL), 1);
+	/* nothing changed: the old password is still the one, expired */
+	ck_assert_int_ne(itest_login(svc, "xena", "Graced-Passw0rd-5", &run),
+	    PAM_SUCCESS);
+}
+END_TEST
+
+/*
  * The held connections are GRACE_HOLD_MAX (8): nine people on their last
  * grace login at once, the ninth is told to ask an administrator, as before
  * the hold, and its change is refused with that reason; the eight change
@@ -3058,6 +3099,7 @@ login_suite(void)
 	tcase_add_test(tc, silent_tls_server_fails_over);
 	tcase_add_test(tc, expiry_warning_and_grace_logins);
 	tcase_add_test(tc, last_grace_login_changes_password);
+	tcase_add_test(tc, last_grace_connection_lost_says_so);
 	tcase_add_test(tc, grace_hold_full_ninth_asks_an_administrator);
 	tcase_add_test(tc, expired_password_without_a_bind);
 	tcase_add_test(tc, grace_logins_end_with_grace_expiry);
