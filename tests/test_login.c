@@ -1568,6 +1568,27 @@ START_TEST(tls13_session_tickets_keep_the_loops_connections)
 END_TEST
 
 /*
+ * name (uid) under a new policy (policy) of passwords that expire after a
+ * second, with grace logins left, once its password expired:
+ * authenticated with it on a handle that gives newpw twice when asked
+ * (run).
+ */
+static pam_handle_t *
+logged_in_expired(const char *policy, int grace, const char *name, long uid,
+    const char *newpw, struct pam_run *run)
+{
+	pam_handle_t *pamh;
+
+	itest_add_pwpolicy(policy, 1, 0, grace);
+	itest_add_person(name, uid, PW_GOOD);
+	itest_use_pwpolicy(name, policy);
+	sleep(3);
+	pamh = itest_pam_answering(svc, name, run, PW_GOOD, newpw, newpw, NULL);
+	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	return pamh;
+}
+
+/*
  * A server that accepts connections and never speaks TLS, first of the
  * URIs: its handshake gives up after ldap_timeout and the next URI serves
  * the login. With libldap 2.5.13 a synchronous connection's handshake is
@@ -1630,13 +1651,8 @@ START_TEST(expiry_warning_and_grace_logins)
 	    "no expiry warning: %s", run.shown);
 
 	/* A password that expires after a second, with two grace logins. */
-	itest_add_pwpolicy("short-life", 1, 0, 2);
-	itest_add_person("pia", 20016, PW_GOOD);
-	itest_use_pwpolicy("pia", "short-life");
-	sleep(3);
-	pamh = itest_pam_answering(svc, "pia", &run, PW_GOOD,
-	    "Graced-Passw0rd-2", "Graced-Passw0rd-2", NULL);
-	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	pamh = logged_in_expired("short-life", 2, "pia", 20016,
+	    "Graced-Passw0rd-2", &run);
 	ck_assert_msg(strstr(run.shown, "1 grace login left") != NULL, "shown: %s",
 	    run.shown);
 	/* A grace login is only good for changing the password... */
@@ -1852,13 +1868,8 @@ START_TEST(last_grace_connection_lost_says_so)
 	pam_handle_t *pamh;
 	int r;
 
-	itest_add_pwpolicy("one-grace-x", 1, 0, 1);
-	itest_add_person("xena", 20136, PW_GOOD);
-	itest_use_pwpolicy("xena", "one-grace-x");
-	sleep(3);
-	pamh = itest_pam_answering(svc, "xena", &run, PW_GOOD,
-	    "Graced-Passw0rd-5", "Graced-Passw0rd-5", NULL);
-	ck_assert_int_eq(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	pamh = logged_in_expired("one-grace-x", 1, "xena", 20136,
+	    "Graced-Passw0rd-5", &run);
 	ck_assert_msg(strstr(run.shown, "last grace login. Change it now.") !=
 	    NULL, "shown: %s", run.shown);
 	ck_assert_int_eq(pam_acct_mgmt(pamh, 0), PAM_NEW_AUTHTOK_REQD);
