@@ -50,6 +50,7 @@
 #include "dir.h"
 #include "err.h"
 #include "log.h"
+#include "privileged.h"
 #include "schema.h"
 #include "sync.h"
 #include "view.h"
@@ -57,6 +58,7 @@
 #define VIEW_KEY_MAX       255
 #define VIEW_BUCKETS_MIN   256
 #define VIEW_FILTER        "(objectClass=posixAccount)"
+#define VIEW_NAME_WARNINGS 20    /* accounts named off privileged_names, a run */
 
 struct view_entry;
 
@@ -80,6 +82,7 @@ struct view {
 	view_notify_fn notify;       /* a usable person no longer is */
 	void *notify_arg;
 	int stale_said;              /* the search thread's: "stale" logged */
+	int name_warnings;           /* the search thread's: name_pattern_said */
 
 	/* The index by uid, behind the sync's lock. */
 	struct view_key **by_uid;
@@ -292,6 +295,43 @@ usable_state(const char *state)
 	    strcmp(state, AUTHD_STATE_PENDING_DEL) != 0;
 }
 
+/* Whether e's type and name disagree under privileged_names. */
+static int
+name_off_pattern(const struct view *v, const struct view_entry *e)
+{
+	return e != NULL && !e->bad && v->conf->privileged_names != NULL &&
+	    priv_is_privileged(&e->acct) !=
+	    priv_name_patterned(v->conf, e->acct.uid);
+}
+
+/*
+ * An account whose type and name disagree under privileged_names shows by
+ * its prompts and lockout that it exists, where a decoy of its name would
+ * look otherwise (authd.conf(5)): said when it arrives so (every such
+ * account at a start) or becomes so, at most VIEW_NAME_WARNINGS times a run.
+ */
+static void
+name_pattern_said(struct view *v, const struct view_entry *old,
+    const struct view_entry *now)
+{
+	int privileged;
+
+	if (!name_off_pattern(v, now) || name_off_pattern(v, old) ||
+	    v->name_warnings > VIEW_NAME_WARNINGS)
+		return;
+	if (v->name_warnings++ == VIEW_NAME_WARNINGS) {
+		authd_log(LOG_WARNING, "view: further accounts whose type and "
+		    "name disagree under privileged_names are not named");
+		return;
+	}
+	privileged = priv_is_privileged(&now->acct);
+	authd_log(LOG_WARNING, "view: %s is %sprivileged but its name is %sof "
+	    "privileged_names: its prompts and lockout show that it exists, "
+	    "as unknown names like it are played as %s", now->acct.uid,
+	    privileged ? "" : "not ", privileged ? "not " : "",
+	    privileged ? "a person's" : "a privileged account's");
+}
+
 /* Outside the lock: old (usable) became now (NULL: gone). */
 static void
 changed(void *arg, const void *oldp, const void *nowp)
@@ -299,6 +339,7 @@ changed(void *arg, const void *oldp, const void *nowp)
 	struct view *v = arg;
 	const struct view_entry *old = oldp, *now = nowp;
 
+	name_pattern_said(v, old, now);
 	if (v->notify == NULL || old == NULL || old->bad ||
 	    !usable_state(old->acct.state))
 		return;

@@ -218,6 +218,17 @@ audit_has(const char *event, const char *user, const char *phrase)
 	return itest_audit_count(event, u, esc, NULL);
 }
 
+/* Lines of authd's log holding phrase, once there are any (up to 10 s). */
+static int
+log_wait(const char *phrase)
+{
+	int i, n = 0;
+
+	for (i = 0; i < 100 && (n = itest_log_lines(phrase)) == 0; i++)
+		usleep(100000);
+	return n;
+}
+
 static void
 setup(void)
 {
@@ -589,6 +600,19 @@ START_TEST(privileged_lockout_threshold)
 	ck_assert_int_eq(as(ADM, out, sizeof(out), "user add adm-p --name 'A P' "
 	    "--type privileged --uid-number 22043"), 0);
 	ck_assert_msg(strstr(out, "warning") == NULL, "%s", out);
+	/* authd's log names both when they reach its view, not adm-p */
+	ck_assert_int_eq(log_wait("view: padm2 is privileged but its name is not "
+	    "of privileged_names"), 1);
+	ck_assert_int_eq(log_wait("view: adm-reg is not privileged but its name "
+	    "is of privileged_names"), 1);
+	ck_assert_int_eq(itest_log_lines("view: adm-p "), 0);
+	/* once: a change to the entry is not another line (the view takes
+	 * changes in order, so adm-reg2's line comes after the change) */
+	itest_set_attr("adm-reg", "description", "still regular");
+	ck_assert_int_eq(as(ADM, out, sizeof(out), "user add adm-reg2 --name "
+	    "'A Reg' --uid-number 22044"), 0);
+	ck_assert_int_eq(log_wait("view: adm-reg2 is not privileged"), 1);
+	ck_assert_int_eq(itest_log_lines("view: adm-reg is not privileged"), 1);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_ne(itest_sh("ldapwhoami -x -H '%s' -D uid=padm,ou=people,%s "
 		    "-w wrong >/dev/null 2>&1", itest.ldapi_uri, itest.base_dn), 0);
