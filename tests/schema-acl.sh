@@ -435,6 +435,47 @@ authdRoleApprover: cn=web-approvers,ou=roles,$BASE_DN
 authdRoleRequester: uid=ito,$people
 EOF
 
+check "an administrator sets no approver's password nor uidNumber (insufficient access), another's yes"
+run 1 as_uid 10001 ldappasswd -s "Temp-pass-5931" "uid=suzuki,$people"
+has "Insufficient access"
+run 50 as_uid 10001 ldapmodify <<EOF
+dn: uid=suzuki,$people
+changetype: modify
+replace: uidNumber
+uidNumber: 10099
+EOF
+run 0 as_uid 10001 ldappasswd -s "Temp-pass-5932" "uid=ito,$people"
+
+check "nor a CISO member's; an approver is still suspended and made active by them"
+run 0 root ldapmodify <<EOF
+dn: cn=ciso,ou=groups,$BASE_DN
+changetype: modify
+add: member
+member: uid=ito,$people
+EOF
+run 1 as_uid 10001 ldappasswd -s "Temp-pass-5933" "uid=ito,$people"
+has "Insufficient access"
+run 0 root ldapmodify <<EOF
+dn: cn=ciso,ou=groups,$BASE_DN
+changetype: modify
+delete: member
+member: uid=ito,$people
+EOF
+run 0 as_uid 10001 ldappasswd -s "Temp-pass-5934" "uid=ito,$people"
+run 0 as_uid 10001 ldapmodify <<EOF
+dn: uid=suzuki,$people
+changetype: modify
+replace: authdAccountState
+authdAccountState: suspended
+EOF
+run 0 as_uid 10001 ldapmodify <<EOF
+dn: uid=suzuki,$people
+changetype: modify
+replace: authdAccountState
+authdAccountState: active
+EOF
+
+
 check "a person adds a grant that they hold"
 run 0 grant_add 10002 g-own web-admin sato
 

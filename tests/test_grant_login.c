@@ -690,6 +690,34 @@ START_TEST(unknown_privileged_name_played_as_one)
 END_TEST
 
 /*
+ * An administrator cannot take an approver's or a CISO member's place: the
+ * directory refuses them a new password from authd-admins (who would then
+ * log in, or bind, as them and approve), and their uidNumber (whom SASL
+ * EXTERNAL maps a local user to). Another person's password they set.
+ */
+START_TEST(admin_cannot_take_an_approvers_place)
+{
+	struct pam_run run;
+	char out[4096];
+
+	ck_assert_int_ne(as(ADM, out, sizeof(out), "user passwd gappr"), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	ck_assert_int_ne(as(ADM, out, sizeof(out), "user passwd gciso"), 0);
+	ck_assert_msg(strstr(out, "Insufficient access") != NULL, "%s", out);
+	ck_assert_int_ne(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1 <<'LDIF'\n"
+	    "dn: uid=gappr,ou=people,%s\nchangetype: modify\nreplace: uidNumber\n"
+	    "uidNumber: %d\nLDIF\n", ADM, ADM, itest.ldapi_uri, itest.base_dn,
+	    22099), 0);
+	/* the approver's own password still works */
+	ck_assert_int_eq(itest_login(SVC, "gappr", PW, &run), PAM_SUCCESS);
+	itest_add_person("gnew", 22045, PW);
+	ck_assert_msg(as(ADM, out, sizeof(out), "user passwd gnew") == 0, "%s",
+	    out);
+}
+END_TEST
+
+/*
  * A revocation sticks: the approval entry stays, but neither the holder
  * (who is also the requester here) nor anyone else may set the state
  * back, so the grant is never honoured again.
@@ -857,6 +885,7 @@ grant_login_suite(void)
 	tcase_add_test(tc, delegation_needs_ciso);
 	tcase_add_test(tc, privileged_lockout_threshold);
 	tcase_add_test(tc, unknown_privileged_name_played_as_one);
+	tcase_add_test(tc, admin_cannot_take_an_approvers_place);
 	tcase_add_test(tc, revocation_sticks);
 	tcase_add_test(tc, emergency_revocation_sticks);
 	tcase_add_test(tc, others_cannot_name_a_holder);
