@@ -164,7 +164,10 @@ grant_evaluate(const struct grant_facts *g, const struct grant_ctx *ctx,
 		snprintf(why, whylen, "self-approval by %.200s", g->approver);
 	else if (!dns_has(&g->approvers, g->approver))
 		snprintf(why, whylen, "approved by %.200s, who holds no approver "
-		    "role of it", g->approver);
+		    "role of it%s%.200s%s", g->approver, g->unguarded_group[0] ?
+		    "; approver group " : "", g->unguarded_group,
+		    g->unguarded_group[0] ? " not counted: outside ou=roles, "
+		    "administrators could change who is in it" : "");
 	else if (strcasecmp(g->state, AUTHD_GRANT_APPROVED) != 0)
 		snprintf(why, whylen, "state %s", g->state);
 	else
@@ -395,9 +398,29 @@ take_role(LDAP *ld, LDAPMessage *e, void *arg)
 	return 0;
 }
 
+/*
+ * Whether group (normalised) is one whose members administrators cannot
+ * take over: under ou=roles, or cn=ciso,ou=groups (grant.h).
+ */
+static int
+approver_group_guarded(const char *group, const char *base_dn)
+{
+	char base[GRANT_DN_MAX], guard[GRANT_DN_MAX + 32];
+	size_t n, m;
+
+	norm_dn(base_dn, base, sizeof(base));
+	snprintf(guard, sizeof(guard), "%s,%s", AUTHD_CISO_GROUP_RDN, base);
+	if (strcasecmp(group, guard) == 0)
+		return 1;
+	snprintf(guard, sizeof(guard), ",%s,%s", AUTHD_ROLES_RDN, base);
+	n = strlen(group);
+	m = strlen(guard);
+	return n > m && strcasecmp(group + n - m, guard) == 0;
+}
+
 /* The approval, the role, its approvers and requesters of grant g. */
 static int
-load_related(struct dir_conn *dc, struct grant_facts *g)
+load_related(struct dir_conn *dc, const char *base_dn, struct grant_facts *g)
 {
 	static const char *const approval_attrs[] = {
 		AUTHD_AT_APPROVAL_DECISION, "creatorsName", NULL
@@ -431,6 +454,13 @@ load_related(struct dir_conn *dc, struct grant_facts *g)
 		goto out;
 	}
 	for (i = 0; st == DIR_OK && i < rr.approver_groups.n; i++) {
+		if (!approver_group_guarded(rr.approver_groups.v[i], base_dn)) {
+			if (g->unguarded_group[0] == '\0')
+				snprintf(g->unguarded_group,
+				    sizeof(g->unguarded_group), "%s",
+				    rr.approver_groups.v[i]);
+			continue;
+		}
 		st = read_entry(dc, rr.approver_groups.v[i], "(objectClass=groupOfNames)",
 		    member_attrs, take_members, &g->approvers);
 		if (st == DIR_NOT_FOUND)
@@ -542,7 +572,8 @@ grant_find(struct dir_conn *dc, const struct authd_conf *conf,
 		goto out;
 	}
 	for (i = 0, st = DIR_OK; i < n && st == DIR_OK; i++)
-		st = load_related(dc, &gs[i]);
+		st = load_related(dc, conf->base_dn != NULL ? conf->base_dn :
+		    "", &gs[i]);
 	if (st != DIR_OK) {
 		snprintf(why, whylen, "reading a grant's role or approval: %s",
 		    dir_conn_error(dc));

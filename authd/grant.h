@@ -17,7 +17,11 @@
  *  - either its state is approved and its approval child (decision approve)
  *    was created by a person other than the grant's creator and the holder
  *    who is a member of one of the role's approver groups (now: membership
- *    is read at each login);
+ *    is read at each login) that the directory guards from administrators:
+ *    a groupOfNames under ou=roles (only the CISO writes there) or
+ *    cn=ciso,ou=groups (only the rootdn), the groups whose members
+ *    administrators may not set a password or uidNumber for
+ *    (ldap_schema/README.md); a group elsewhere counts nobody;
  *  - or it is an emergency grant of a role that allows emergency use, still
  *    requested, within authdRoleEmergencyDeadline of its creation: honoured
  *    but flagged, and authctl grant report lists it until it is approved.
@@ -61,6 +65,9 @@ struct grant_facts {
 	long emergency_deadline;         /* seconds; 0 when absent */
 	struct grant_dns hosts;          /* authdRoleHost values (not DNs) */
 	struct grant_dns approvers;      /* members of the approver groups */
+	/* an approver group outside ou=roles and cn=ciso,ou=groups, whose
+	 * members administrators could change: its members are not counted */
+	char unguarded_group[GRANT_DN_MAX];
 	struct grant_dns requesters;     /* requester accounts + members of requester groups */
 	int requesters_listed;           /* the role names any requester */
 };

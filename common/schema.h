@@ -111,6 +111,7 @@
 #define AUTHD_GRANT_DENIED             "denied"
 #define AUTHD_GRANT_REVOKED            "revoked"
 #define AUTHD_ROLES_RDN                "ou=roles"
+#define AUTHD_CISO_GROUP_RDN           "cn=ciso,ou=groups"   /* ,BASE: the CISO members (root writes it) */
 #define AUTHD_GRANTS_RDN               "ou=grants"
 #define AUTHD_APPROVAL_RDN             "cn=approval"
 #define AUTHD_PRIVILEGED_POLICY_RDN    "cn=privileged"    /* ,ou=policies,BASE: pwdMaxFailure 3 */

@@ -98,6 +98,11 @@ START_TEST(approver_without_role)
 {
 	strcpy(g.approver, OTHER);
 	REFUSED_BECAUSE("holds no approver role");
+	/* a group the loader did not count (outside ou=roles) is named */
+	strcpy(g.unguarded_group, "cn=helpers,ou=groups,dc=example,dc=com");
+	REFUSED_BECAUSE("holds no approver role of it; approver group "
+	    "cn=helpers,ou=groups,dc=example,dc=com not counted: outside "
+	    "ou=roles");
 }
 END_TEST
 

@@ -50,6 +50,7 @@ static struct priv ph = { "adm-h", 22017, "", 0 };
 static struct priv pi = { "adm-i", 22018, "", 0 };
 static struct priv pj = { "adm-j", 22019, "", 0 };
 static struct priv pk = { "adm-k", 22021, "", 0 };
+static struct priv pl = { "adm-l", 22022, "", 0 };
 
 static int
 as(long uid, char *out, size_t outsz, const char *args)
@@ -718,6 +719,38 @@ START_TEST(admin_cannot_take_an_approvers_place)
 END_TEST
 
 /*
+ * A role whose approver group is outside ou=roles (where administrators
+ * write, and could add themselves or take its members' place): the
+ * directory lets its member approve, but authd counts nobody of it, and
+ * says why.
+ */
+START_TEST(approver_group_outside_roles_not_counted)
+{
+	struct pam_run run;
+	char id[32], ldif[1024];
+
+	add_priv(&pl);
+	snprintf(ldif, sizeof(ldif),
+	    "dn: cn=helpers,ou=groups,%s\nobjectClass: groupOfNames\n"
+	    "cn: helpers\nmember: uid=gappr,ou=people,%s\n\n"
+	    "dn: cn=helper-admin,ou=roles,%s\nobjectClass: authdRole\n"
+	    "cn: helper-admin\nauthdRoleMaxGrant: 7200\n"
+	    "authdRoleMaxSession: 600\nauthdRoleHost: " HOST "\n"
+	    "authdRoleApprover: cn=helpers,ou=groups,%s\n", itest.base_dn,
+	    itest.base_dn, itest.base_dn, itest.base_dn);
+	ldif_root("ldapadd", ldif);
+	request(&pl, "helper-admin", "--for 1h", id, sizeof(id));
+	approve(APPR, id);
+	ck_assert_int_ne(login(&pl, &run), PAM_SUCCESS);
+	ck_assert_msg(strstr(run.shown, MSG_NO_GRANT) != NULL, "%s", run.shown);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-l",
+	    "approver group cn\\x3dhelpers,ou\\x3dgroups"), 1);
+	ck_assert_int_ge(audit_has("event=authenticate", "adm-l",
+	    "not counted: outside ou\\x3droles"), 1);
+}
+END_TEST
+
+/*
  * A revocation sticks: the approval entry stays, but neither the holder
  * (who is also the requester here) nor anyone else may set the state
  * back, so the grant is never honoured again.
@@ -886,6 +919,7 @@ grant_login_suite(void)
 	tcase_add_test(tc, privileged_lockout_threshold);
 	tcase_add_test(tc, unknown_privileged_name_played_as_one);
 	tcase_add_test(tc, admin_cannot_take_an_approvers_place);
+	tcase_add_test(tc, approver_group_outside_roles_not_counted);
 	tcase_add_test(tc, revocation_sticks);
 	tcase_add_test(tc, emergency_revocation_sticks);
 	tcase_add_test(tc, others_cannot_name_a_holder);

@@ -246,14 +246,14 @@ setup(void)
 	ck_assert_int_eq(itest_sh("chgrp %d %s/totp.key && chmod 0640 %s/totp.key",
 	    ADMIN_UID, itest.dir, itest.dir), 0);
 	ck_assert_int_eq(itest_sh("ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
-	    "dn: cn=dbapprovers,ou=groups,%s\nobjectClass: groupOfNames\n"
+	    "dn: cn=dbapprovers,ou=roles,%s\nobjectClass: groupOfNames\n"
 	    "cn: dbapprovers\nmember: uid=sappr,ou=people,%s\n\n"
 	    "dn: cn=dbadmin,ou=roles,%s\nobjectClass: authdRole\ncn: dbadmin\n"
 	    "authdRoleMaxGrant: 86400\nauthdRoleMaxSession: 3600\n"
-	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=groups,%s\n\n"
+	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=roles,%s\n\n"
 	    "dn: cn=dbemerg,ou=roles,%s\nobjectClass: authdRole\ncn: dbemerg\n"
 	    "authdRoleMaxGrant: 86400\nauthdRoleMaxSession: 1800\n"
-	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=groups,%s\n"
+	    "authdRoleHost: *\nauthdRoleApprover: cn=dbapprovers,ou=roles,%s\n"
 	    "authdRoleEmergency: TRUE\nauthdRoleEmergencyDeadline: %d\n"
 	    "LDIF\n", itest.ldapi_uri, itest.base_dn, itest.base_dn,
 	    itest.base_dn, itest.base_dn, itest.base_dn, itest.base_dn,
