@@ -20,6 +20,7 @@
 #include "cmd_grant.h"
 #include "conn.h"
 #include "mods.h"
+#include "authd/privileged.h"
 #include "schema.h"
 #include "secret.h"
 #include "value.h"
@@ -378,13 +379,55 @@ out:
 }
 
 /* approve or deny: the approval child, then the grant's state. */
+/*
+ * authd counts an approval only by a member of an approver group the
+ * directory guards from administrators (priv_approver_group_guarded). When
+ * the actor is in none of the role's such groups and the role names
+ * another (which people cannot read: they may be in it, and the directory
+ * would take their approval), the approval would count for nothing: said
+ * here, before anything is written. 0, or -1 with that group into group.
+ */
+static int
+approver_unguarded(struct actl *a, const struct grant *g, char *group,
+    size_t groupsz)
+{
+	char *attrs[] = { AUTHD_AT_ROLE_APPROVER, NULL };
+	LDAPMessage *res = NULL, *e;
+	struct berval **v, actor;
+	char dn[512];
+	size_t i;
+	int guarded = 0, outside = 0;
+
+	if (g->role[0] == '\0' || ldap_search_ext_s(a->ld, g->role,
+	    LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, NULL, 1,
+	    &res) != LDAP_SUCCESS || (e = ldap_first_entry(a->ld, res)) == NULL) {
+		ldap_msgfree(res);
+		return 0;          /* the directory decides, as before */
+	}
+	actor.bv_val = a->actor;
+	actor.bv_len = strlen(a->actor);
+	v = ldap_get_values_len(a->ld, e, AUTHD_AT_ROLE_APPROVER);
+	for (i = 0; v != NULL && v[i] != NULL && !guarded; i++) {
+		snprintf(dn, sizeof(dn), "%.*s", (int)v[i]->bv_len, v[i]->bv_val);
+		if (!priv_approver_group_guarded(dn, a->base_dn)) {
+			if (!outside++)
+				snprintf(group, groupsz, "%s", dn);
+		} else if (ldap_compare_ext_s(a->ld, dn, "member", &actor, NULL,
+		    NULL) == LDAP_COMPARE_TRUE)
+			guarded = 1;
+	}
+	ldap_value_free_len(v);
+	ldap_msgfree(res);
+	return !guarded && outside ? -1 : 0;
+}
+
 static int
 decide(struct actl *a, int argc, char **argv, const char *cmd, int approve)
 {
 	struct grant_args x;
 	struct grant g;
 	struct actl_mods m;
-	char adn[700], what[800], reason[1200], event[32];
+	char adn[700], what[800], reason[1200], event[32], group[512];
 	int ret, rc;
 
 	snprintf(event, sizeof(event), "grant_%s", cmd);
@@ -406,6 +449,17 @@ decide(struct actl *a, int argc, char **argv, const char *cmd, int approve)
 	if (strcasecmp(g.state, AUTHD_GRANT_REQUESTED) != 0) {
 		fprintf(stderr, "authctl: refused: grant %s is %s\n", x.pos, g.state);
 		actl_record(a, event, x.pos, "refused", g.state);
+		return ACTL_FAIL;
+	}
+	if (approve && approver_unguarded(a, &g, group, sizeof(group)) != 0) {
+		fprintf(stderr, "authctl: refused: authd counts approvals of %s "
+		    "only by members of its approver groups under ou=roles or "
+		    "cn=ciso,ou=groups, and you are in none; its group %s is "
+		    "outside ou=roles, where administrators could change who is "
+		    "in it, and counts nobody: ask the CISO to move it under "
+		    "ou=roles\n", g.role, group);
+		actl_record(a, event, x.pos, "refused",
+		    "approver group outside ou=roles");
 		return ACTL_FAIL;
 	}
 	snprintf(adn, sizeof(adn), AUTHD_APPROVAL_RDN ",%s", g.dn);

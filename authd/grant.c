@@ -11,6 +11,7 @@
 #include "dir.h"
 #include "grant.h"
 #include "log.h"
+#include "privileged.h"
 #include "schema.h"
 
 /* Pure part: the rules of grant.h. */
@@ -239,19 +240,6 @@ grant_choose(const struct grant_facts *gs, size_t n, const struct grant_ctx *ctx
 
 /* The loader: what the directory says, read as authd. */
 
-static void
-norm_dn(const char *in, char *out, size_t outsz)
-{
-	char *n = NULL;
-
-	if (ldap_dn_normalize(in, LDAP_DN_FORMAT_LDAP, &n,
-	    LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && n != NULL)
-		snprintf(out, outsz, "%s", n);
-	else
-		snprintf(out, outsz, "%s", in);
-	ldap_memfree(n);
-}
-
 /* The first value of attr, or "". */
 static void
 first(LDAP *ld, LDAPMessage *e, const char *attr, char *out, size_t outsz)
@@ -286,7 +274,7 @@ all_values(LDAP *ld, LDAPMessage *e, const char *attr, int dn, struct grant_dns 
 	for (i = 0; v != NULL && v[i] != NULL && r == 0; i++) {
 		snprintf(raw, sizeof(raw), "%.*s", (int)v[i]->bv_len, v[i]->bv_val);
 		if (dn)
-			norm_dn(raw, n, sizeof(n));
+			priv_dn_normalise(raw, n, sizeof(n));
 		r = grant_dns_add(l, dn ? n : raw);
 	}
 	ldap_value_free_len(v);
@@ -333,7 +321,7 @@ take_approval(LDAP *ld, LDAPMessage *e, void *arg)
 	g->have_approval = 1;
 	first(ld, e, AUTHD_AT_APPROVAL_DECISION, g->decision, sizeof(g->decision));
 	first(ld, e, "creatorsName", raw, sizeof(raw));
-	norm_dn(raw, g->approver, sizeof(g->approver));
+	priv_dn_normalise(raw, g->approver, sizeof(g->approver));
 	return 0;
 }
 
@@ -361,7 +349,7 @@ take_requester(LDAP *ld, LDAPMessage *e, void *arg)
 		return all_values(ld, e, "member", 1, arg);
 	if ((dn = ldap_get_dn(ld, e)) == NULL)
 		return -1;
-	norm_dn(dn, n, sizeof(n));
+	priv_dn_normalise(dn, n, sizeof(n));
 	ldap_memfree(dn);
 	r = grant_dns_add(arg, n);
 	return r;
@@ -396,26 +384,6 @@ take_role(LDAP *ld, LDAPMessage *e, void *arg)
 		return -1;
 	g->requesters_listed = rr->requester_dns.n > 0;
 	return 0;
-}
-
-/*
- * Whether group (normalised) is one whose members administrators cannot
- * take over: under ou=roles, or cn=ciso,ou=groups (grant.h).
- */
-static int
-approver_group_guarded(const char *group, const char *base_dn)
-{
-	char base[GRANT_DN_MAX], guard[GRANT_DN_MAX + 32];
-	size_t n, m;
-
-	norm_dn(base_dn, base, sizeof(base));
-	snprintf(guard, sizeof(guard), "%s,%s", AUTHD_CISO_GROUP_RDN, base);
-	if (strcasecmp(group, guard) == 0)
-		return 1;
-	snprintf(guard, sizeof(guard), ",%s,%s", AUTHD_ROLES_RDN, base);
-	n = strlen(group);
-	m = strlen(guard);
-	return n > m && strcasecmp(group + n - m, guard) == 0;
 }
 
 /* The approval, the role, its approvers and requesters of grant g. */
@@ -454,7 +422,8 @@ load_related(struct dir_conn *dc, const char *base_dn, struct grant_facts *g)
 		goto out;
 	}
 	for (i = 0; st == DIR_OK && i < rr.approver_groups.n; i++) {
-		if (!approver_group_guarded(rr.approver_groups.v[i], base_dn)) {
+		if (!priv_approver_group_guarded(rr.approver_groups.v[i],
+		    base_dn)) {
 			if (g->unguarded_group[0] == '\0')
 				snprintf(g->unguarded_group,
 				    sizeof(g->unguarded_group), "%s",
@@ -488,9 +457,9 @@ take_grant(LDAP *ld, LDAPMessage *e, struct grant_facts *g)
 	ldap_memfree(dn);
 	first(ld, e, "cn", g->cn, sizeof(g->cn));
 	first(ld, e, AUTHD_AT_GRANT_ROLE, raw, sizeof(raw));
-	norm_dn(raw, g->role_dn, sizeof(g->role_dn));
+	priv_dn_normalise(raw, g->role_dn, sizeof(g->role_dn));
 	first(ld, e, AUTHD_AT_GRANT_HOLDER, raw, sizeof(raw));
-	norm_dn(raw, g->holder, sizeof(g->holder));
+	priv_dn_normalise(raw, g->holder, sizeof(g->holder));
 	first(ld, e, AUTHD_AT_GRANT_STATE, g->state, sizeof(g->state));
 	first(ld, e, AUTHD_AT_GRANT_EMERGENCY, s, sizeof(s));
 	g->emergency = strcasecmp(s, "TRUE") == 0;
@@ -498,7 +467,7 @@ take_grant(LDAP *ld, LDAPMessage *e, struct grant_facts *g)
 	g->until = first_time(ld, e, AUTHD_AT_GRANT_UNTIL);
 	g->created = first_time(ld, e, "createTimestamp");
 	first(ld, e, "creatorsName", raw, sizeof(raw));
-	norm_dn(raw, g->creator, sizeof(g->creator));
+	priv_dn_normalise(raw, g->creator, sizeof(g->creator));
 }
 
 int
@@ -524,8 +493,9 @@ grant_find(struct dir_conn *dc, const struct authd_conf *conf,
 	*verdict_r = GRANT_REFUSED;
 	memset(hold_r, 0, sizeof(*hold_r));
 	snprintf(why, whylen, "no grant");
-	norm_dn(holder_dn, holder, sizeof(holder));
-	norm_dn(conf->people_dn != NULL ? conf->people_dn : "", people, sizeof(people));
+	priv_dn_normalise(holder_dn, holder, sizeof(holder));
+	priv_dn_normalise(conf->people_dn != NULL ? conf->people_dn : "", people,
+	    sizeof(people));
 	snprintf(base, sizeof(base), AUTHD_GRANTS_RDN ",%s", conf->base_dn);
 	bv.bv_val = holder;
 	bv.bv_len = strlen(holder);

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ldap.h>
+
 #include "privileged.h"
+#include "schema.h"
 #include "verifier.h"
 
 static const char *const default_names[] = { "root", "admin", "administrator", NULL };
@@ -76,4 +79,34 @@ priv_force_mfa(struct policy_eff *eff)
 	/* the audit's policy= says so too */
 	if (strlen(eff->name) + sizeof("+privileged") <= sizeof(eff->name))
 		strcat(eff->name, "+privileged");
+}
+
+void
+priv_dn_normalise(const char *dn, char *out, size_t outsz)
+{
+	char *n = NULL;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &n,
+	    LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && n != NULL)
+		snprintf(out, outsz, "%s", n);
+	else
+		snprintf(out, outsz, "%s", dn);
+	ldap_memfree(n);
+}
+
+int
+priv_approver_group_guarded(const char *group_dn, const char *base_dn)
+{
+	char group[1024], base[1024], guard[1100];
+	size_t n, m;
+
+	priv_dn_normalise(group_dn, group, sizeof(group));
+	priv_dn_normalise(base_dn != NULL ? base_dn : "", base, sizeof(base));
+	snprintf(guard, sizeof(guard), "%s,%s", AUTHD_CISO_GROUP_RDN, base);
+	if (strcasecmp(group, guard) == 0)
+		return 1;
+	snprintf(guard, sizeof(guard), ",%s,%s", AUTHD_ROLES_RDN, base);
+	n = strlen(group);
+	m = strlen(guard);
+	return n > m && strcasecmp(group + n - m, guard) == 0;
 }

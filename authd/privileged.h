@@ -28,6 +28,17 @@ int priv_name_denied(const struct authd_conf *conf, const char *name);
  */
 int priv_name_patterned(const struct authd_conf *conf, const char *name);
 
+/*
+ * Is group_dn an approver group the directory guards from administrators:
+ * a group under ou=roles (the CISO writes there) or cn=ciso,ou=groups (the
+ * rootdn), whose members' passwords and uidNumbers administrators may not
+ * set (ldap_schema/README.md)? Only such groups' members approve grants
+ * (grant.h). DNs compared as LDAP normalises them.
+ */
+int priv_approver_group_guarded(const char *group_dn, const char *base_dn);
+/* dn as LDAP normalises it (as given when it cannot), into out. */
+void priv_dn_normalise(const char *dn, char *out, size_t outsz);
+
 /* Is the account of type privileged? */
 int priv_is_privileged(const struct dir_account *acct);
 

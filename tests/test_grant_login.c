@@ -720,14 +720,14 @@ END_TEST
 
 /*
  * A role whose approver group is outside ou=roles (where administrators
- * write, and could add themselves or take its members' place): the
- * directory lets its member approve, but authd counts nobody of it, and
- * says why.
+ * write, and could add themselves or take its members' place): authctl
+ * refuses its member's approval and says why; written by hand, the
+ * directory takes it, but authd counts nobody of that group, and says why.
  */
 START_TEST(approver_group_outside_roles_not_counted)
 {
 	struct pam_run run;
-	char id[32], ldif[1024];
+	char id[32], ldif[1024], args[128], out[4096];
 
 	add_priv(&pl);
 	snprintf(ldif, sizeof(ldif),
@@ -740,7 +740,21 @@ START_TEST(approver_group_outside_roles_not_counted)
 	    itest.base_dn, itest.base_dn, itest.base_dn);
 	ldif_root("ldapadd", ldif);
 	request(&pl, "helper-admin", "--for 1h", id, sizeof(id));
-	approve(APPR, id);
+	/* authctl says so before writing anything */
+	snprintf(args, sizeof(args), "grant approve %s --reason ok", id);
+	ck_assert_int_ne(as(APPR, out, sizeof(out), args), 0);
+	ck_assert_msg(strstr(out, "you are in none; its group cn=helpers,"
+	    "ou=groups,") != NULL && strstr(out, "outside ou=roles") != NULL,
+	    "%s", out);
+	/* the approver writes the approval by hand: the directory takes it */
+	ck_assert_int_eq(itest_sh("setpriv --reuid=%d --regid=%d --clear-groups "
+	    "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
+	    "dn: cn=approval,cn=%s,ou=grants,%s\nchangetype: add\n"
+	    "objectClass: authdApproval\ncn: approval\n"
+	    "authdApprovalDecision: approve\nauthdApprovalReason: ok\n\n"
+	    "dn: cn=%s,ou=grants,%s\nchangetype: modify\n"
+	    "replace: authdGrantState\nauthdGrantState: approved\nLDIF\n", APPR,
+	    APPR, itest.ldapi_uri, id, itest.base_dn, id, itest.base_dn), 0);
 	ck_assert_int_ne(login(&pl, &run), PAM_SUCCESS);
 	ck_assert_msg(strstr(run.shown, MSG_NO_GRANT) != NULL, "%s", run.shown);
 	ck_assert_int_ge(audit_has("event=authenticate", "adm-l",
