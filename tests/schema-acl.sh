@@ -447,34 +447,29 @@ EOF
 run 0 as_uid 10001 ldappasswd -s "Temp-pass-5932" "uid=ito,$people"
 
 check "nor a CISO member's; an approver is still suspended and made active by them"
-run 0 root ldapmodify <<EOF
+ciso_member() {	# add|delete UID, as root
+	root ldapmodify <<EOF
 dn: cn=ciso,ou=groups,$BASE_DN
 changetype: modify
-add: member
-member: uid=ito,$people
+$1: member
+member: uid=$2,$people
 EOF
+}
+admin_sets_state() {	# UID STATE, as the administrator
+	as_uid 10001 ldapmodify <<EOF
+dn: uid=$1,$people
+changetype: modify
+replace: authdAccountState
+authdAccountState: $2
+EOF
+}
+run 0 ciso_member add ito
 run 1 as_uid 10001 ldappasswd -s "Temp-pass-5933" "uid=ito,$people"
 has "Insufficient access"
-run 0 root ldapmodify <<EOF
-dn: cn=ciso,ou=groups,$BASE_DN
-changetype: modify
-delete: member
-member: uid=ito,$people
-EOF
+run 0 ciso_member delete ito
 run 0 as_uid 10001 ldappasswd -s "Temp-pass-5934" "uid=ito,$people"
-run 0 as_uid 10001 ldapmodify <<EOF
-dn: uid=suzuki,$people
-changetype: modify
-replace: authdAccountState
-authdAccountState: suspended
-EOF
-run 0 as_uid 10001 ldapmodify <<EOF
-dn: uid=suzuki,$people
-changetype: modify
-replace: authdAccountState
-authdAccountState: active
-EOF
-
+run 0 admin_sets_state suzuki suspended
+run 0 admin_sets_state suzuki active
 
 check "a person adds a grant that they hold"
 run 0 grant_add 10002 g-own web-admin sato
