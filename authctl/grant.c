@@ -378,7 +378,6 @@ out:
 	return ret;
 }
 
-/* approve or deny: the approval child, then the grant's state. */
 /*
  * authd counts an approval only by a member of an approver group the
  * directory guards from administrators (priv_approver_group_guarded). When
@@ -421,6 +420,7 @@ approver_unguarded(struct actl *a, const struct grant *g, char *group,
 	return !guarded && outside ? -1 : 0;
 }
 
+/* approve or deny: the approval child, then the grant's state. */
 static int
 decide(struct actl *a, int argc, char **argv, const char *cmd, int approve)
 {
