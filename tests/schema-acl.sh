@@ -435,7 +435,7 @@ authdRoleApprover: cn=web-approvers,ou=roles,$BASE_DN
 authdRoleRequester: uid=ito,$people
 EOF
 
-check "an administrator sets no approver's password nor uidNumber (insufficient access), another's yes"
+check "an administrator sets no approver's password nor uidNumber, nor deletes them (insufficient access); another's password yes"
 run 1 as_uid 10001 ldappasswd -s "Temp-pass-5931" "uid=suzuki,$people"
 has "Insufficient access"
 run 50 as_uid 10001 ldapmodify <<EOF
@@ -444,6 +444,7 @@ changetype: modify
 replace: uidNumber
 uidNumber: 10099
 EOF
+run 50 as_uid 10001 ldapdelete "uid=suzuki,$people"
 run 0 as_uid 10001 ldappasswd -s "Temp-pass-5932" "uid=ito,$people"
 
 check "nor a CISO member's; an approver is still suspended and made active by them"
