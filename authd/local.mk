@@ -25,7 +25,8 @@ libauthd_daemon_la_SOURCES = \
 	authd/login_ids.c authd/login_ids.h \
 	authd/grace_hold.c authd/grace_hold.h \
 	authd/messages.c authd/messages.h \
-	authd/nss_server.c authd/nss_server.h
+	authd/nss_server.c authd/nss_server.h \
+	authd/privdrop.c authd/privdrop.h
 libauthd_daemon_la_CFLAGS = $(AM_CFLAGS) -pthread
 
 sbin_PROGRAMS += authd/authd

@@ -43,6 +43,7 @@
 #include "grace_hold.h"
 #include "login_ids.h"
 #include "loop.h"
+#include "privdrop.h"
 #include "revoke.h"
 #include "secret.h"
 #include "server.h"
@@ -53,6 +54,9 @@
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/authd/authd.conf"
+
+/* The account authd becomes once set up (user = ...); run.uid 0: root. */
+static struct privdrop run;
 
 struct options {
 	const char *config;
@@ -119,7 +123,9 @@ load_config(const char *path, struct authd_conf *conf)
 	if (authd_conf_load(conf, path, err, sizeof(err)) != AUTHD_OK ||
 	    authd_conf_validate(conf, err, sizeof(err)) != AUTHD_OK ||
 	    authd_read_secret_file(conf->bind_password_file, &pw, err,
-	    sizeof(err)) != AUTHD_OK) {
+	    sizeof(err)) != AUTHD_OK ||
+	    (conf->run_user != NULL &&
+	    privdrop_resolve(conf->run_user, &run, err, sizeof(err)) != AUTHD_OK)) {
 		fprintf(stderr, "%s\n", err[0] != '\0' ? err : "authd: bad configuration");
 		return -1;
 	}
@@ -321,25 +327,40 @@ restore_sessions(struct server *srv, char *err, size_t errlen)
 	struct stat st;
 	char path[PATH_MAX];
 	size_t restored, dropped;
-	int r;
+	int r, existed;
 
 	if (state_path(srv->conf, "sessions", path, sizeof(path)) != 0) {
 		snprintf(err, errlen, "state_dir: path too long");
 		return AUTHD_ERR_CONFIG;
 	}
+	existed = stat(srv->conf->state_dir, &st) == 0;
 	if ((r = loop_mkdir_parents(path, 0700, err, errlen)) != AUTHD_OK)
 		return r;
+	/* made now: the account's, which writes in it */
+	if (!existed && run.uid != 0 &&
+	    chown(srv->conf->state_dir, run.uid, run.gid) == -1) {
+		snprintf(err, errlen, "state_dir %s: cannot give it to %s: %s",
+		    srv->conf->state_dir, run.name, strerror(errno));
+		return AUTHD_ERR_CONFIG;
+	}
 	/* files in it are replaced by name: no one else may write there */
 	if (stat(srv->conf->state_dir, &st) != 0) {
 		snprintf(err, errlen, "state_dir %s: %s", srv->conf->state_dir,
 		    strerror(errno));
 		return AUTHD_ERR_CONFIG;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
-		snprintf(err, errlen, "state_dir %s: must be a directory of "
-		    "authd's own (uid %ld) that no one else can write to",
-		    srv->conf->state_dir, (long)geteuid());
+	if (!S_ISDIR(st.st_mode) || st.st_uid != (run.uid != 0 ? run.uid :
+	    geteuid()) || (st.st_mode & 022) != 0) {
+		if (run.uid != 0)
+			snprintf(err, errlen, "state_dir %s: must be a directory "
+			    "of authd's own that no one else can write to: owned "
+			    "by %s (uid %ld), the account of user (chown %s %s)",
+			    srv->conf->state_dir, run.name, (long)run.uid,
+			    run.name, srv->conf->state_dir);
+		else
+			snprintf(err, errlen, "state_dir %s: must be a directory "
+			    "of authd's own (uid %ld) that no one else can write "
+			    "to", srv->conf->state_dir, (long)geteuid());
 		return AUTHD_ERR_CONFIG;
 	}
 	if ((r = session_registry_persist(srv->sessions, path, &restored,
@@ -445,6 +466,72 @@ start_decoys(const struct authd_conf *conf, struct server *srv)
 	return AUTHD_OK;
 }
 
+/* A file authd reads while serving, when set: readable by its account. */
+static int
+readable_as_user(const char *key, const char *path, char *err, size_t errlen)
+{
+	if (path == NULL || path[0] == '\0' || access(path, R_OK) == 0)
+		return 0;
+	snprintf(err, errlen, "%s %s: not readable by %s, the account of user "
+	    "(%s): authd reads it while serving", key, path, run.name,
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * Become the account of user (privdrop.h), before the first thread, then
+ * check what authd will read and write as that account. AUTHD_OK, or an
+ * error with the reason in err: authd must not serve.
+ */
+static int
+become_user(const struct authd_conf *conf, char *err, size_t errlen)
+{
+	uint8_t key[TOTP_KEY_LEN];
+	char dir[PATH_MAX], why[512], *slash;
+	int r;
+
+	if (run.uid == 0) {
+		authd_log(LOG_INFO, "running as root (user is not set: "
+		    "authd.conf(5))");
+		return AUTHD_OK;
+	}
+	if ((r = privdrop_apply(&run, err, errlen)) != AUTHD_OK)
+		return r;
+	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0') {
+		r = totp_key_load(conf->totp_key_file, key, why, sizeof(why));
+		explicit_bzero(key, sizeof(key));
+		if (r != AUTHD_OK) {
+			snprintf(err, errlen, "totp_key_file: as %s, the account "
+			    "of user: %s", run.name, why);
+			return r;
+		}
+	}
+	if (readable_as_user("ldap_ca_file", conf->ldap_ca_file, err, errlen) ||
+	    readable_as_user("card_ca_file", conf->card_ca_file, err, errlen) ||
+	    readable_as_user("card_crl_file", conf->card_crl_file, err,
+	    errlen) || readable_as_user("fido2_attestation_roots",
+	    conf->fido2_attestation_roots, err, errlen))
+		return AUTHD_ERR_PERM;
+	if (access(conf->state_dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "state_dir %s: not writable by %s, the "
+		    "account of user: %s", conf->state_dir, run.name,
+		    strerror(errno));
+		return AUTHD_ERR_PERM;
+	}
+	/* a rotation's new log: made by authd, or there already */
+	snprintf(dir, sizeof(dir), "%s", conf->audit_log);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK | X_OK) != 0)
+		authd_log(LOG_NOTICE, "audit_log: %s is not writable by %s: "
+		    "the new log of a rotation must be made for it, owned by "
+		    "it (logrotate: create 0600 %s root)", dir, run.name,
+		    run.name);
+	authd_log(LOG_INFO, "running as %s (uid %ld, gid %ld), keeping "
+	    "CAP_KILL alone", run.name, (long)run.uid, (long)run.gid);
+	return AUTHD_OK;
+}
+
 static void
 server_teardown(struct server *srv)
 {
@@ -494,6 +581,9 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv, &opt);
 	tzset();
+	/* libnss_authd must never ask this process (nss_server.c), not even
+	 * for the account of user */
+	setenv("AUTHD_NSS_SELF", "1", 1);
 	/*
 	 * Every request allocates and frees some tens of KB (job, plan,
 	 * buffers): keep freed memory instead of giving it back to the kernel
@@ -547,18 +637,27 @@ main(int argc, char **argv)
 		report_start(&ready_fd, "authd: %s: %s", opt.pidfile, strerror(errno));
 		goto out;
 	}
-	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK ||
-	    worker_pool_new(srv.loop, srv.dir, srv.audit, conf.ldap_pool_size,
+	/* their keys are read as root */
+	if ((r = start_decoys(&conf, &srv)) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: decoy plans: %s", authd_strerror(r));
+		goto out;
+	}
+	/* the pool reads the directory's password: then no more root */
+	if (dir_pool_new(&conf, &srv.dir) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: cannot start the directory pool");
+		goto out;
+	}
+	if (become_user(&conf, err, sizeof(err)) != AUTHD_OK) {
+		report_start(&ready_fd, "authd: %s", err);
+		goto out;
+	}
+	if (worker_pool_new(srv.loop, srv.dir, srv.audit, conf.ldap_pool_size,
 	    &srv.workers) != AUTHD_OK ||
 	    bind_async_new(srv.loop, srv.workers, srv.dir, conf.ldap_bind_pool_size,
 	    conf.ldap_timeout, &srv.binds) != AUTHD_OK ||
 	    server_start_sweep(&srv) != AUTHD_OK) {
 		report_start(&ready_fd, "authd: cannot start the directory pool "
 		    "or the workers");
-		goto out;
-	}
-	if ((r = start_decoys(&conf, &srv)) != AUTHD_OK) {
-		report_start(&ready_fd, "authd: decoy plans: %s", authd_strerror(r));
 		goto out;
 	}
 	/* The views after the pool: their searches connect through it. What

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -38,7 +39,8 @@ enum conf_kind {
 	K_URIS,
 	K_CLASS,    /* a confidentiality class: 3A, 3B, 3C, 2 or 1 */
 	K_OIDS,     /* object identifiers (1.2.3), separated by spaces or commas */
-	K_PATTERNS  /* shell patterns of names, separated by spaces or commas */
+	K_PATTERNS, /* shell patterns of names, separated by spaces or commas */
+	K_ACCOUNT   /* a local account other than root's */
 };
 
 struct conf_key {
@@ -96,6 +98,7 @@ static const struct conf_key conf_keys[] = {
 	INT("session_idle", session_idle, 0, 31536000),
 	INT("session_warn", session_warn, 0, 86400),
 	STR("state_dir", K_PATH, state_dir),
+	STR("user", K_ACCOUNT, run_user),
 };
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -190,6 +193,7 @@ authd_conf_free(struct authd_conf *c)
 	free_str(&c->timing_dn);
 	free_str(&c->audit_log);
 	free_str(&c->state_dir);
+	free_str(&c->run_user);
 	free_str(&c->banner);
 	free_str(&c->banner_file);
 	free_str(&c->system_class);
@@ -565,6 +569,25 @@ set_value(struct authd_conf *c, const struct conf_key *k, char *v,
 			return AUTHD_ERR_CONFIG;
 		}
 		return set_str(sp, v);
+	case K_ACCOUNT: {
+		struct passwd pw, *found = NULL;
+		char buf[4096];
+
+		if (getpwnam_r(v, &pw, buf, sizeof(buf), &found) != 0 ||
+		    found == NULL) {
+			seterr(err, errlen, "%s: %s: no local account '%s' (make "
+			    "one: useradd --system --no-create-home --shell "
+			    "/usr/sbin/nologin NAME)", where, k->name, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		if (pw.pw_uid == 0) {
+			seterr(err, errlen, "%s: %s: '%s' is root's account; name "
+			    "an account of authd's own, or leave the key out to "
+			    "run as root", where, k->name, shown);
+			return AUTHD_ERR_CONFIG;
+		}
+		return set_str(sp, v);
+	}
 	case K_PATTERNS:
 		if ((why = patterns_wrong(v)) != NULL) {
 			seterr(err, errlen, "%s: %s: %s", where, k->name, why);

@@ -74,6 +74,8 @@ struct authd_conf {
 	int session_idle;           /* session_idle: seconds without input on its tty, 0..31536000; 0 none (default) */
 	int session_warn;           /* session_warn: seconds before the end the tty is warned, 0..86400, default 300 */
 	char *state_dir;            /* state_dir: what outlives a restart (sessions, decoys, their locks); default LOCALSTATEDIR/lib/authd */
+	char *run_user;             /* user: the local account authd runs as once set up (authd/privdrop.h);
+	                               NULL: root */
 };
 
 /* Defaults for every key; base_dn etc. unset. */

@@ -158,6 +158,7 @@ START_TEST(good_file)
 	    "fail_delay_ms = 0\n"
 	    "host_name = ws-042\n"
 	    "privileged_names = adm-*  *.adm\n"
+	    "user = daemon\n"
 	    "debug = yes\n", ca);
 
 	ck_assert_int_eq(load_text(text, &c, NULL), AUTHD_OK);
@@ -175,6 +176,7 @@ START_TEST(good_file)
 	ck_assert_str_eq(c.card_pin_policies,
 	    "1.2.392.200149.8.5.5.1, 1.3.6.1.4.1.55555.1.7");
 	ck_assert_str_eq(c.privileged_names, "adm-*  *.adm");
+	ck_assert_str_eq(c.run_user, "daemon");
 	ck_assert_int_eq(c.ldap_timeout, 300);
 	ck_assert_int_eq(c.ldap_pool_size, 1);
 	ck_assert_int_eq(c.ldap_bind_pool_size, 64);
@@ -271,6 +273,11 @@ START_TEST(bad_value)
 	expect_error(text, 1, "privileged_names: a pattern is longer than 255 "
 	    "bytes");
 	expect_error("privileged_names = ,\n", 1, "privileged_names: no pattern");
+	expect_error("user = nosuch-account\n", 1, "user: no local account "
+	    "'nosuch-account' (make one: useradd --system --no-create-home "
+	    "--shell /usr/sbin/nologin NAME)");
+	expect_error("user = root\n", 1, "user: 'root' is root's account; name "
+	    "an account of authd's own, or leave the key out to run as root");
 	expect_error("base_dn\n", 1, "expected 'key = value', got 'base_dn'");
 	expect_error("banner = \"unterminated\n", 1, "banner: unterminated quoted value");
 	expect_error("socket = /tmp/"
