@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include "grace_hold.h"
 #include "login_ids.h"
 #include "loop.h"
+#include "pct.h"
 #include "privdrop.h"
 #include "revoke.h"
 #include "secret.h"
@@ -320,6 +322,33 @@ state_path(const struct authd_conf *conf, const char *name, char *out,
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
+/*
+ * Whether state_dir, when there, is not a directory of authd's own (of the
+ * account of user, when set) that no one else can write to; err says so.
+ */
+static int
+state_dir_wrong(const struct authd_conf *conf, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(conf->state_dir, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode) && st.st_uid == (run.uid != 0 ? run.uid :
+	    geteuid()) && (st.st_mode & 022) == 0)
+		return 0;
+	if (run.uid != 0)
+		snprintf(err, errlen, "state_dir %s: must be a directory of "
+		    "authd's own that no one else can write to: owned by %s "
+		    "(uid %ld), the account of user (chown %s %s)",
+		    conf->state_dir, run.name, (long)run.uid, run.name,
+		    conf->state_dir);
+	else
+		snprintf(err, errlen, "state_dir %s: must be a directory of "
+		    "authd's own (uid %ld) that no one else can write to",
+		    conf->state_dir, (long)geteuid());
+	return 1;
+}
+
 /* The sessions open before a restart (session_store.h). */
 static int
 restore_sessions(struct server *srv, char *err, size_t errlen)
@@ -349,20 +378,8 @@ restore_sessions(struct server *srv, char *err, size_t errlen)
 		    strerror(errno));
 		return AUTHD_ERR_CONFIG;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != (run.uid != 0 ? run.uid :
-	    geteuid()) || (st.st_mode & 022) != 0) {
-		if (run.uid != 0)
-			snprintf(err, errlen, "state_dir %s: must be a directory "
-			    "of authd's own that no one else can write to: owned "
-			    "by %s (uid %ld), the account of user (chown %s %s)",
-			    srv->conf->state_dir, run.name, (long)run.uid,
-			    run.name, srv->conf->state_dir);
-		else
-			snprintf(err, errlen, "state_dir %s: must be a directory "
-			    "of authd's own (uid %ld) that no one else can write "
-			    "to", srv->conf->state_dir, (long)geteuid());
+	if (state_dir_wrong(srv->conf, err, errlen))
 		return AUTHD_ERR_CONFIG;
-	}
 	if ((r = session_registry_persist(srv->sessions, path, &restored,
 	    &dropped, err, errlen)) != AUTHD_OK)
 		return r;
@@ -479,24 +496,47 @@ readable_as_user(const char *key, const char *path, char *err, size_t errlen)
 }
 
 /*
- * Become the account of user (privdrop.h), before the first thread, then
- * check what authd will read and write as that account. AUTHD_OK, or an
- * error with the reason in err: authd must not serve.
+ * The ldapi sockets of ldap_uri, when set: reachable by authd's account.
+ * One that is not there (slapd down) is the directory's matter, not this.
  */
 static int
-become_user(const struct authd_conf *conf, char *err, size_t errlen)
+ldapi_reachable(const struct authd_conf *conf, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t i, n;
+
+	for (i = 0; i < conf->n_ldap_uris; i++) {
+		if (strncasecmp(conf->ldap_uris[i], "ldapi://", 8) != 0)
+			continue;
+		n = strcspn(conf->ldap_uris[i] + 8, "/?");
+		if (n == 0 || n >= sizeof(path))
+			continue;     /* libldap's own default path */
+		memcpy(path, conf->ldap_uris[i] + 8, n);
+		path[n] = '\0';
+		if (authd_pct_decode(path) != 0 || access(path, W_OK) == 0 ||
+		    errno == ENOENT)
+			continue;
+		snprintf(err, errlen, "ldap_uri %.200s: the socket %.200s cannot be "
+		    "reached by %s, the account of user (%s): it must be open "
+		    "to it (slapd's own mode, 0777) in folders it may enter",
+		    conf->ldap_uris[i], path, run.name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What authd reads and writes while serving, checked as the account of
+ * user (after privdrop_apply). AUTHD_OK, or an error with the file and the
+ * reason in err.
+ */
+static int
+checks_as_user(const struct authd_conf *conf, char *err, size_t errlen)
 {
 	uint8_t key[TOTP_KEY_LEN];
-	char dir[PATH_MAX], why[512], *slash;
+	char why[512];
 	int r;
 
-	if (run.uid == 0) {
-		authd_log(LOG_INFO, "running as root (user is not set: "
-		    "authd.conf(5))");
-		return AUTHD_OK;
-	}
-	if ((r = privdrop_apply(&run, err, errlen)) != AUTHD_OK)
-		return r;
 	if (conf->totp_key_file != NULL && conf->totp_key_file[0] != '\0') {
 		r = totp_key_load(conf->totp_key_file, key, why, sizeof(why));
 		explicit_bzero(key, sizeof(key));
@@ -510,14 +550,38 @@ become_user(const struct authd_conf *conf, char *err, size_t errlen)
 	    readable_as_user("card_ca_file", conf->card_ca_file, err, errlen) ||
 	    readable_as_user("card_crl_file", conf->card_crl_file, err,
 	    errlen) || readable_as_user("fido2_attestation_roots",
-	    conf->fido2_attestation_roots, err, errlen))
+	    conf->fido2_attestation_roots, err, errlen) ||
+	    ldapi_reachable(conf, err, errlen))
 		return AUTHD_ERR_PERM;
-	if (access(conf->state_dir, W_OK | X_OK) != 0) {
+	/* (not there yet under authd -t: made for the account at start) */
+	if (access(conf->state_dir, W_OK | X_OK) != 0 && errno != ENOENT) {
 		snprintf(err, errlen, "state_dir %s: not writable by %s, the "
 		    "account of user: %s", conf->state_dir, run.name,
 		    strerror(errno));
 		return AUTHD_ERR_PERM;
 	}
+	return AUTHD_OK;
+}
+
+/*
+ * Become the account of user (privdrop.h), before the first thread, then
+ * check what authd will read and write as that account. AUTHD_OK, or an
+ * error with the reason in err: authd must not serve.
+ */
+static int
+become_user(const struct authd_conf *conf, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], *slash;
+	int r;
+
+	if (run.uid == 0) {
+		authd_log(LOG_INFO, "running as root (user is not set: "
+		    "authd.conf(5))");
+		return AUTHD_OK;
+	}
+	if ((r = privdrop_apply(&run, err, errlen)) != AUTHD_OK ||
+	    (r = checks_as_user(conf, err, errlen)) != AUTHD_OK)
+		return r;
 	/* a rotation's new log: made by authd, or there already */
 	snprintf(dir, sizeof(dir), "%s", conf->audit_log);
 	if ((slash = strrchr(dir, '/')) != NULL)
@@ -530,6 +594,47 @@ become_user(const struct authd_conf *conf, char *err, size_t errlen)
 	authd_log(LOG_INFO, "running as %s (uid %ld, gid %ld), keeping "
 	    "CAP_KILL alone", run.name, (long)run.uid, (long)run.gid);
 	return AUTHD_OK;
+}
+
+/*
+ * authd -t with user set: what the start would refuse, checked by a child
+ * that becomes the account (this process stays root). 0 or -1, said on
+ * stderr.
+ */
+static int
+check_user(const struct authd_conf *conf)
+{
+	char err[1024];
+	pid_t pid;
+	int status;
+
+	if (run.uid == 0)
+		return 0;
+	if (geteuid() != 0) {
+		fprintf(stderr, "authd: user = %s: the files it needs are checked "
+		    "only when authd -t runs as root\n", run.name);
+		return 0;
+	}
+	if (state_dir_wrong(conf, err, sizeof(err))) {
+		fprintf(stderr, "authd: %s\n", err);
+		return -1;
+	}
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "authd: cannot fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (privdrop_apply(&run, err, sizeof(err)) != AUTHD_OK ||
+		    checks_as_user(conf, err, sizeof(err)) != AUTHD_OK) {
+			fprintf(stderr, "authd: %s\n", err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 static void
@@ -596,6 +701,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (opt.check_only) {
+		if (check_user(&conf) != 0) {
+			authd_conf_free(&conf);
+			return 1;
+		}
 		fprintf(stderr, "%s: configuration OK\n", opt.config);
 		authd_conf_free(&conf);
 		return 0;

@@ -12,10 +12,11 @@
  *
  * What authd reads or writes while serving must be open to that account:
  * state_dir (its own), the TOTP site key, the card CA and CRL, the FIDO2
- * attestation roots and the directory's CA (read at each use, so that a
- * new one counts without a restart), the audit log's directory (a rotation
- * makes the new file). authd checks them after it has become the account
- * and refuses to start, naming the file, when one is not.
+ * attestation roots (read at each use, so that a new one counts without a
+ * restart), the directory's CA and ldapi socket (at each connection).
+ * authd checks them after it has become the account and refuses to start,
+ * naming the file, when one is not; the audit log's directory may stay
+ * root's (a rotation's new file is then made for the account).
  */
 #ifndef AUTHD_PRIVDROP_H
 #define AUTHD_PRIVDROP_H

@@ -74,6 +74,29 @@ teardown(void)
 	ck_assert_int_eq(itest_down(), 0);
 }
 
+/* `authd -t` of the test's config: its status, and what it said in out. */
+static int
+check_conf(char *out, size_t outsz)
+{
+	return itest_sh_out(out, outsz, "'%s/authd/authd' -t -c %s/authd.conf "
+	    "2>&1", itest.builddir, itest.dir);
+}
+
+/*
+ * What is wrong is said twice alike: by authd -t, and by authd refusing to
+ * start (in its log).
+ */
+static void
+refused_for(const char *phrase)
+{
+	char out[2048];
+
+	ck_assert_int_ne(check_conf(out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, phrase) != NULL, "authd -t said: %s", out);
+	ck_assert_int_ne(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_log_lines(phrase), 1);
+}
+
 START_TEST(refused_until_its_files_are_its_own)
 {
 	char out[2048];
@@ -86,20 +109,25 @@ START_TEST(refused_until_its_files_are_its_own)
 	ck_assert_int_ne(check_with("user = root", out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "user: 'root' is root's account") != NULL,
 	    "authd -t said: %s", out);
-	ck_assert_int_eq(check_with("user = " ACCOUNT, out, sizeof(out)), 0);
 
 	ck_assert_int_eq(itest_set_conf("user", ACCOUNT), 0);
 	/* state_dir is root's, made by the runs before */
-	ck_assert_int_ne(itest_restart_authd(""), 0);
-	ck_assert_int_eq(itest_log_lines("owned by " ACCOUNT), 1);
+	refused_for("owned by " ACCOUNT);
 	ck_assert_int_eq(itest_log_lines("(chown " ACCOUNT " "), 1);
 	ck_assert_int_eq(itest_sh("chown %s %s/state", ACCOUNT, itest.dir), 0);
 	/* the TOTP site key is read at each use: root's alone, 0600 */
-	ck_assert_int_ne(itest_restart_authd(""), 0);
-	ck_assert_int_eq(itest_log_lines("totp_key_file: as " ACCOUNT
-	    ", the account of user:"), 1);
+	refused_for("totp_key_file: as " ACCOUNT ", the account of user:");
 	ck_assert_int_eq(itest_sh("chgrp %s %s/totp.key && chmod 0640 "
 	    "%s/totp.key", ACCOUNT, itest.dir, itest.dir), 0);
+	/* slapd's ldapi socket in a folder the account may not enter */
+	ck_assert_int_eq(itest_sh("chmod 0700 %s/slapd", itest.dir), 0);
+	refused_for("cannot be reached by " ACCOUNT ", the account of user "
+	    "(Permission denied)");
+	ck_assert_int_eq(itest_sh("chmod 0711 %s/slapd", itest.dir), 0);
+
+	ck_assert_int_eq(check_conf(out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "configuration OK") != NULL, "authd -t said: "
+	    "%s", out);
 	ck_assert_int_eq(itest_restart_authd(""), 0);
 	ck_assert_int_eq(itest_log_lines("running as " ACCOUNT " (uid "), 1);
 	/* the test's folder is root's: a rotation's log is made for it */
