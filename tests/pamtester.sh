@@ -80,4 +80,30 @@ grep -q "event=authenticate .*user=nobody-here .*reason=unknown" "$AUTHD_AUDIT_L
 "$AUTHD_BUILDDIR/authctl/authctl" audit verify "$AUTHD_AUDIT_LOG" >"$dir/out" 2>&1 ||
     fail "audit chain does not verify"
 ok "audit log tells them apart and its chain verifies"
+
+# The shipped logrotate file (dist/), run for real on this authd's log: its
+# paths and pid file are this test's, the rest as shipped.
+if command -v logrotate >/dev/null; then
+	lr=$AUTHD_BUILDDIR/dist/logrotate.d/authd
+	sed -e "s|^[^ ]*/audit\.log {|$AUTHD_AUDIT_LOG {|" \
+	    -e "s|cat [^)]*/authd\.pid|cat $dir/authd.pid|" "$lr" > "$dir/logrotate.conf"
+	grep -q "^$AUTHD_AUDIT_LOG {" "$dir/logrotate.conf" &&
+	    grep -q "kill -USR1 \"\$(cat $dir/authd.pid)\"" "$dir/logrotate.conf" ||
+	    fail "the paths of $lr are not where this test expects them"
+	before=$(grep -c . "$AUTHD_AUDIT_LOG")
+	logrotate -f -s "$dir/logrotate.state" "$dir/logrotate.conf" >"$dir/out" 2>&1 ||
+	    fail "logrotate with the shipped file"
+	[ "$(grep -c . "$AUTHD_AUDIT_LOG.1")" = "$before" ] || fail "the log was not renamed whole"
+	pt Pamtester-Pass-1 pia authenticate || fail "login after the rotation refused"
+	grep -q "event=audit_continue .*prev_file_seq=" "$AUTHD_AUDIT_LOG" ||
+	    fail "authd did not go on in the new log"
+	grep -q "event=authenticate .*user=pia .*result=success" "$AUTHD_AUDIT_LOG" ||
+	    fail "the login after the rotation is not in the new log"
+	"$AUTHD_BUILDDIR/authctl/authctl" audit verify "$AUTHD_AUDIT_LOG" >"$dir/out" 2>&1 &&
+	    "$AUTHD_BUILDDIR/authctl/authctl" audit verify "$AUTHD_AUDIT_LOG.1" >"$dir/out" 2>&1 ||
+	    fail "a rotated log does not verify"
+	ok "the shipped logrotate file rotates the log; authd goes on in the new one"
+else
+	echo "skip: logrotate missing (scripts/install-deps --test): the shipped logrotate file not run"
+fi
 echo "pamtester: all checks passed"
