@@ -150,8 +150,15 @@ warn_tty(struct deadline *d, const struct session *s, long long end_ms,
 		return;
 	}
 	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1)
+	    O_NOFOLLOW)) == -1) {
+		/* said, not skipped: run as an account, authd writes to a
+		 * terminal through group tty, which `mesg n` takes away */
+		snprintf(reason, sizeof(reason), "%s: the session ends in %lld "
+		    "s; %s not warned (%s)", why, secs, path, strerror(errno));
+		authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+		record(d, s, "session_warn", reason);
 		return;
+	}
 	if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode) ||
 	    st.st_uid != (uid_t)s->uid_number) {
 		close(fd);

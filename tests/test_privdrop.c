@@ -61,11 +61,14 @@ static void
 setup(void)
 {
 	itest_up(0);
-	ck_assert_int_eq(itest_sh("id %s >/dev/null 2>&1 || useradd --system "
-	    "--no-create-home --shell /usr/sbin/nologin %s", ACCOUNT,
-	    ACCOUNT), 0);
+	/* in group tty, as authd.conf(5) says, for the session warnings */
+	ck_assert_int_eq(itest_sh("{ id %s >/dev/null 2>&1 || useradd --system "
+	    "--no-create-home --shell /usr/sbin/nologin %s; } && usermod -a -G "
+	    "tty %s", ACCOUNT, ACCOUNT, ACCOUNT), 0);
 	itest_add_person("pdan", 23001, PW_GOOD);
 	itest_add_person("pdee", 23002, PW_GOOD);
+	itest_add_person("pdff", 23003, PW_GOOD);
+	itest_add_person("pdgg", 23004, PW_GOOD);
 }
 
 static void
@@ -212,6 +215,48 @@ START_TEST(ends_a_disabled_accounts_session)
 }
 END_TEST
 
+/*
+ * Sessions that end on time, as the account: warned on the session's
+ * terminal (through group tty), then ended. Out of that group the warning
+ * cannot be given, and its record says so.
+ */
+START_TEST(warns_on_the_terminal_then_ends_on_time)
+{
+	struct itest_term t;
+	pid_t pids[KIDS + 1];
+	long long ms;
+
+	ck_assert_int_eq(itest_set_conf("session_max", "6"), 0);
+	ck_assert_int_eq(itest_set_conf("session_warn", "3"), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_term_open(&t, 23003), 0);
+	ck_assert_int_eq(itest_session_tree("authd-test", "pdff", t.path,
+	    PW_GOOD, NULL, pids, KIDS), 0);
+	ms = itest_term_wait(&t, "this session ends", 2 * BOUND_MS);
+	ck_assert_msg(ms >= 0, "no warning on the terminal; saw \"%.*s\"",
+	    (int)t.nseen, t.seen);
+	ms = itest_wait_gone(pids, KIDS + 1, 2 * BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	itest_term_close(&t);
+	ck_assert_msg(ms >= 0, "the session outlived its limit");
+	ck_assert_int_ge(itest_audit_wait("event=session_end", "user=pdff",
+	    "session\\x20limit"), 1);
+
+	ck_assert_int_eq(itest_sh("gpasswd -d %s tty >/dev/null", ACCOUNT), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_term_open(&t, 23004), 0);
+	ck_assert_int_eq(itest_session_tree("authd-test", "pdgg", t.path,
+	    PW_GOOD, NULL, pids, KIDS), 0);
+	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=pdgg",
+	    "not\\x20warned\\x20(Permission\\x20denied)"), 1);
+	ms = itest_wait_gone(pids, KIDS + 1, 2 * BOUND_MS);
+	itest_kill_all(pids, KIDS + 1);
+	ck_assert_int_eq(itest_term_wait(&t, "this session ends", 0), -1);
+	itest_term_close(&t);
+	ck_assert_msg(ms >= 0, "the session outlived its limit");
+}
+END_TEST
+
 static Suite *
 privdrop_suite(void)
 {
@@ -223,6 +268,7 @@ privdrop_suite(void)
 	tcase_add_test(tc, refused_until_its_files_are_its_own);
 	tcase_add_test(tc, serves_as_its_account);
 	tcase_add_test(tc, ends_a_disabled_accounts_session);
+	tcase_add_test(tc, warns_on_the_terminal_then_ends_on_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,60 +54,6 @@
 #define ORPH_UID  23109
 #define REND_UID  23110
 
-/* A terminal for the session: the master, and the slave's path owned by uid. */
-struct term {
-	int master;
-	int slave;          /* held open so that the line discipline stays up */
-	char path[64];
-	char seen[4096];
-	size_t nseen;
-};
-
-static void
-term_open(struct term *t, uid_t uid)
-{
-	char *name;
-
-	memset(t, 0, sizeof(*t));
-	ck_assert_int_ge(t->master = posix_openpt(O_RDWR | O_NOCTTY), 0);
-	ck_assert_int_eq(grantpt(t->master), 0);
-	ck_assert_int_eq(unlockpt(t->master), 0);
-	ck_assert_ptr_nonnull(name = ptsname(t->master));
-	snprintf(t->path, sizeof(t->path), "%s", name);
-	/* as login does: the terminal belongs to the person logging in */
-	ck_assert_int_eq(chown(t->path, uid, (gid_t)-1), 0);
-	ck_assert_int_ge(t->slave = open(t->path, O_RDWR | O_NOCTTY), 0);
-	(void)fcntl(t->master, F_SETFL, O_NONBLOCK);
-}
-
-static void
-term_close(struct term *t)
-{
-	close(t->slave);
-	close(t->master);
-}
-
-/* Read the master until needle shows; milliseconds it took, or -1. */
-static long long
-term_wait(struct term *t, const char *needle, long long bound_ms)
-{
-	struct pollfd pfd;
-	long long t0 = itest_now_ms();
-	ssize_t n;
-
-	do {
-		if (memmem(t->seen, t->nseen, needle, strlen(needle)) != NULL)
-			return itest_now_ms() - t0;
-		pfd.fd = t->master;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 50) == 1 && t->nseen + 1 < sizeof(t->seen) &&
-		    (n = read(t->master, t->seen + t->nseen,
-		    sizeof(t->seen) - 1 - t->nseen)) > 0)
-			t->nseen += (size_t)n;
-	} while (itest_now_ms() - t0 < bound_ms);
-	return -1;
-}
-
 /*
  * A login program's session on tty: a child that starts a session of its
  * own, authenticates (answers a, then b), opens the PAM session, then
@@ -274,15 +220,15 @@ teardown(void)
  * closed once the processes are gone, or NULL.
  */
 static void
-expect_ended(pid_t pids[KIDS + 1], struct term *t, long long t0, int limit_s,
-    const char *user, const char *reason, const char *what)
+expect_ended(pid_t pids[KIDS + 1], struct itest_term *t, long long t0,
+    int limit_s, const char *user, const char *reason, const char *what)
 {
 	long long gone;
 
 	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
 	itest_kill_all(pids, KIDS + 1);
 	if (t != NULL)
-		term_close(t);
+		itest_term_close(t);
 	ck_assert_msg(gone >= 0, "%s: the session outlived its limit", what);
 	gone = itest_now_ms() - t0;
 	printf("session_limits: %s: ended %lld ms after it was opened (limit "
@@ -293,16 +239,16 @@ expect_ended(pid_t pids[KIDS + 1], struct term *t, long long t0, int limit_s,
 
 START_TEST(absolute_limit_warned_then_ended)
 {
-	struct term t;
+	struct itest_term t;
 	pid_t pids[KIDS + 1];
 	long long t0, warned;
 
-	term_open(&t, 23101);
+	ck_assert_int_eq(itest_term_open(&t, 23101), 0);
 	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("smax", t.path, PW_GOOD, NULL, pids), 0);
 	ck_assert_msg(itest_alive(pids, KIDS + 1) == KIDS + 1,
 	    "the session's processes are not running");
-	warned = term_wait(&t, "this session ends", BOUND_MS);
+	warned = itest_term_wait(&t, "this session ends", BOUND_MS);
 	ck_assert_msg(warned >= 0, "no warning on the session's terminal; saw "
 	    "\"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "session limit", 13));
@@ -532,7 +478,7 @@ END_TEST
 
 START_TEST(idle_timeout_warned_then_ended)
 {
-	struct term t;
+	struct itest_term t;
 	pid_t pids[KIDS + 1];
 	long long t0, warned;
 	char v[16];
@@ -543,10 +489,10 @@ START_TEST(idle_timeout_warned_then_ended)
 	snprintf(v, sizeof(v), "%d", IDLE_WARN);
 	restart_with("session_warn", v);
 	restart_authd();
-	term_open(&t, 23102);
+	ck_assert_int_eq(itest_term_open(&t, 23102), 0);
 	t0 = itest_now_ms();
 	ck_assert_int_eq(open_session_tree("sidle", t.path, PW_GOOD, NULL, pids), 0);
-	warned = term_wait(&t, "this session ends", BOUND_MS);
+	warned = itest_term_wait(&t, "this session ends", BOUND_MS);
 	ck_assert_msg(warned >= 0, "no idle warning on the session's terminal; "
 	    "saw \"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "(idle)", 6));
@@ -590,7 +536,7 @@ END_TEST
 
 START_TEST(privileged_session_ends_with_its_grant)
 {
-	struct term t;
+	struct itest_term t;
 	pid_t pids[KIDS + 1];
 	char id[128], code[16];
 	long long t0, gone;
@@ -600,16 +546,16 @@ START_TEST(privileged_session_ends_with_its_grant)
 	restart_authd();
 	approved_grant(GRANT_S, id, sizeof(id));
 	t0 = itest_now_ms();
-	term_open(&t, PRIV_UID);
+	ck_assert_int_eq(itest_term_open(&t, PRIV_UID), 0);
 	code_at(0, code, sizeof(code));
 	ck_assert_msg(open_session_tree("sprv", t.path, PW_GOOD, code, pids) == 0,
 	    "the privileged login under an approved grant failed");
-	ck_assert_msg(term_wait(&t, "this session ends", BOUND_MS) >= 0,
+	ck_assert_msg(itest_term_wait(&t, "this session ends", BOUND_MS) >= 0,
 	    "no warning before the grant's end; saw \"%.*s\"", (int)t.nseen, t.seen);
 	ck_assert_ptr_nonnull(memmem(t.seen, t.nseen, "grant ended", 11));
 	gone = itest_wait_gone(pids, KIDS + 1, BOUND_MS);
 	itest_kill_all(pids, KIDS + 1);
-	term_close(&t);
+	itest_term_close(&t);
 	ck_assert_msg(gone >= 0, "the privileged session outlived its grant");
 	gone = itest_now_ms() - t0;
 	printf("session_limits: privileged session ended %lld ms after its "
@@ -657,7 +603,7 @@ END_TEST
  */
 START_TEST(emergency_session_ends_unapproved)
 {
-	struct term t;
+	struct itest_term t;
 	pid_t pids[KIDS + 1];
 	char id[128], code[16];
 	int before = emergency_ends(), warned;
@@ -667,11 +613,11 @@ START_TEST(emergency_session_ends_unapproved)
 	restart_authd();
 	t0 = itest_now_ms();
 	emergency_grant(id, sizeof(id));
-	term_open(&t, PRIV_UID);
+	ck_assert_int_eq(itest_term_open(&t, PRIV_UID), 0);
 	code_at(60, code, sizeof(code));
 	ck_assert_msg(open_session_tree("sprv", t.path, PW_GOOD, code, pids) == 0,
 	    "the privileged login under an emergency grant failed");
-	warned = term_wait(&t, "this session ends", BOUND_MS) >= 0 &&
+	warned = itest_term_wait(&t, "this session ends", BOUND_MS) >= 0 &&
 	    memmem(t.seen, t.nseen, "emergency grant not approved in time",
 	    36) != NULL;
 	if (!warned)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -716,4 +717,59 @@ itest_log_lines_of(const char *log, const char *phrase)
 	    phrase, itest.dir, log) != 0)
 		return -1;
 	return atoi(out);
+}
+
+int
+itest_term_open(struct itest_term *t, uid_t uid)
+{
+	struct group *tty;
+	char *name;
+
+	memset(t, 0, sizeof(*t));
+	t->slave = -1;
+	if ((t->master = posix_openpt(O_RDWR | O_NOCTTY)) == -1)
+		return -1;
+	if (grantpt(t->master) != 0 || unlockpt(t->master) != 0 ||
+	    (name = ptsname(t->master)) == NULL)
+		goto fail;
+	snprintf(t->path, sizeof(t->path), "%s", name);
+	/* as sshd does: the terminal belongs to the person logging in, and
+	 * group tty may write to it (wall, write, authd's warnings) */
+	if (chown(t->path, uid, (tty = getgrnam("tty")) != NULL ? tty->gr_gid :
+	    (gid_t)-1) != 0 || chmod(t->path, 0620) != 0 ||
+	    (t->slave = open(t->path, O_RDWR | O_NOCTTY)) == -1)
+		goto fail;
+	(void)fcntl(t->master, F_SETFL, O_NONBLOCK);
+	return 0;
+fail:
+	close(t->master);
+	return -1;
+}
+
+void
+itest_term_close(struct itest_term *t)
+{
+	if (t->slave != -1)
+		close(t->slave);
+	close(t->master);
+}
+
+long long
+itest_term_wait(struct itest_term *t, const char *needle, long long bound_ms)
+{
+	struct pollfd pfd;
+	long long t0 = itest_now_ms();
+	ssize_t n;
+
+	do {
+		if (memmem(t->seen, t->nseen, needle, strlen(needle)) != NULL)
+			return itest_now_ms() - t0;
+		pfd.fd = t->master;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 50) == 1 && t->nseen + 1 < sizeof(t->seen) &&
+		    (n = read(t->master, t->seen + t->nseen,
+		    sizeof(t->seen) - 1 - t->nseen)) > 0)
+			t->nseen += (size_t)n;
+	} while (itest_now_ms() - t0 < bound_ms);
+	return -1;
 }

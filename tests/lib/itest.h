@@ -129,6 +129,24 @@ int itest_session_tree(const char *service, const char *user, const char *tty,
 int itest_session_tree_opts(const char *service, const char *user,
     const char *tty, const char *a, const char *b, pid_t *pids_r,
     size_t nkids, int opts);
+/* A terminal for a session: a pty's master, and its slave's path given to
+ * uid and group tty, mode 0620, as sshd does (the slave held open so that
+ * the line discipline stays up); what the master read so far in seen. */
+struct itest_term {
+	int master;
+	int slave;
+	char path[64];
+	char seen[4096];
+	size_t nseen;
+};
+/* 0, or -1 with errno. */
+int itest_term_open(struct itest_term *t, uid_t uid);
+void itest_term_close(struct itest_term *t);
+/* Read the master until needle shows; milliseconds it took, or -1 past
+ * bound_ms. */
+long long itest_term_wait(struct itest_term *t, const char *needle,
+    long long bound_ms);
+
 /* Whether this process may set a loginuid (give a child an audit session). */
 int itest_can_set_loginuid(void);
 
