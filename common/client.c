@@ -105,7 +105,12 @@ check_socket_path(const char *path)
 	return AUTHD_OK;
 }
 
-/* The socket path could have been replaced after lstat(): ask the kernel who listens. */
+/*
+ * The socket path could have been replaced after lstat(): ask the kernel who
+ * listens. SO_PEERCRED gives the listener's credentials when it called
+ * listen(): authd listens as root, then may run as an account of its own
+ * (authd/privdrop.h), and is still the one that passes.
+ */
 static int
 check_peer_root(int fd)
 {

@@ -99,7 +99,9 @@ do_connect(struct nssc *c)
 	}
 	/* Only authd (root) speaks for the directory; a socket someone else
 	 * made could answer anything. Checked on the connection itself, so a
-	 * path swapped after a stat would not help. */
+	 * path swapped after a stat would not help. SO_PEERCRED gives the
+	 * listener's credentials at listen(): authd listens as root, then
+	 * may become an account of its own (authd/privdrop.h). */
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == -1 ||
 	    credlen != sizeof(cred) ||
 	    (cred.uid != 0 && cred.uid != geteuid()))
