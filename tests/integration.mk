@@ -21,9 +21,11 @@ TESTS += tests/test_login
 # authd as an account of its own (user =, authd/privdrop.h).
 check_PROGRAMS += tests/test_privdrop
 tests_test_privdrop_SOURCES = tests/test_privdrop.c
+tests_test_privdrop_CPPFLAGS = $(AM_CPPFLAGS) $(NSS_AUTHD_SO_DEFINE)
 tests_test_privdrop_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_test_privdrop_LDADD = tests/libitest.la $(CHECK_LIBS) $(PAM_LIBS)
-EXTRA_tests_test_privdrop_DEPENDENCIES = pam_module/pam_authd.la authd/authd$(EXEEXT)
+EXTRA_tests_test_privdrop_DEPENDENCIES = pam_module/pam_authd.la \
+	nss/libnss_authd.la authd/authd$(EXEEXT)
 TESTS += tests/test_privdrop
 
 # The integration tests find the scripts in the source tree and the programs

@@ -823,7 +823,7 @@ nss_suite(void)
 int
 main(void)
 {
-	char sock[300], asan[512] = "";
+	char sock[300];
 	SRunner *sr;
 	void *h;
 	int failed;
@@ -846,14 +846,7 @@ main(void)
 	itest_up(300);
 	snprintf(sock, sizeof(sock), "%s/nss.sock", itest.dir);
 	setenv("AUTHD_NSS_SOCKET", sock, 1);
-	/* A sanitized module needs its runtime loaded first in getent. */
-	(void)itest_sh_out(asan, sizeof(asan), "ldd '%s' | awk '/libasan/ "
-	    "{ printf \"%%s \", $3 } /libubsan/ { printf \"%%s \", $3 }'", so_path);
-	snprintf(wrap, sizeof(wrap), "AUTHD_NSS_SOCKET='%s' LD_PRELOAD='%s"
-	    "libnss_wrapper.so' ASAN_OPTIONS=detect_leaks=0 "
-	    "NSS_WRAPPER_MODULE_SO_PATH='%s' NSS_WRAPPER_MODULE_FN_PREFIX=authd "
-	    "NSS_WRAPPER_PASSWD=/etc/passwd NSS_WRAPPER_GROUP=/etc/group",
-	    sock, asan, so_path);
+	itest_nss_env(wrap, sizeof(wrap), so_path);
 	sr = srunner_create(nss_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -143,7 +143,7 @@ END_TEST
 START_TEST(serves_as_its_account)
 {
 	struct passwd *pw = getpwnam(ACCOUNT);
-	char want[128], got[128];
+	char want[128], got[128], env[2048], out[512];
 	pid_t pid = itest_authd_pid();
 	struct pam_run run;
 
@@ -175,6 +175,13 @@ START_TEST(serves_as_its_account)
 	    "result=success", NULL), 1);
 	ck_assert_int_eq(itest_audit_count("event=authenticate", "user=pdan",
 	    "result=auth_err", NULL), 1);
+	/* the NSS module still takes it for authd (SO_PEERCRED: root at
+	 * listen()) and gets its answers */
+	itest_nss_env(env, sizeof(env), NSS_AUTHD_SO);
+	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "%s getent passwd pdan",
+	    env), 0);
+	ck_assert_msg(strncmp(out, "pdan:x:23001:23001:", 19) == 0, "getent "
+	    "said: %s", out);
 
 	/* a rotation as logrotate makes it: renamed, a new file of the
 	 * account's in a folder it cannot write to, SIGUSR1 */

@@ -773,3 +773,18 @@ itest_term_wait(struct itest_term *t, const char *needle, long long bound_ms)
 	} while (itest_now_ms() - t0 < bound_ms);
 	return -1;
 }
+
+void
+itest_nss_env(char *out, size_t outsz, const char *so_path)
+{
+	char asan[512] = "";
+
+	(void)itest_sh_out(asan, sizeof(asan), "ldd '%s' | awk '/libasan/ "
+	    "{ printf \"%%s \", $3 } /libubsan/ { printf \"%%s \", $3 }'",
+	    so_path);
+	snprintf(out, outsz, "AUTHD_NSS_SOCKET='%s/nss.sock' LD_PRELOAD='%s"
+	    "libnss_wrapper.so' ASAN_OPTIONS=detect_leaks=0 "
+	    "NSS_WRAPPER_MODULE_SO_PATH='%s' NSS_WRAPPER_MODULE_FN_PREFIX=authd "
+	    "NSS_WRAPPER_PASSWD=/etc/passwd NSS_WRAPPER_GROUP=/etc/group",
+	    itest.dir, asan, so_path);
+}

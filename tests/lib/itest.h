@@ -129,6 +129,14 @@ int itest_session_tree(const char *service, const char *user, const char *tty,
 int itest_session_tree_opts(const char *service, const char *user,
     const char *tty, const char *a, const char *b, pid_t *pids_r,
     size_t nkids, int opts);
+/*
+ * The environment assignments under which getent, id and the like resolve
+ * through the NSS module at so_path and the test's authd (DIR/nss.sock):
+ * Debian's nss_wrapper, and the sanitizer runtime first when the module is
+ * a sanitized build's. Put before the command in itest_sh.
+ */
+void itest_nss_env(char *out, size_t outsz, const char *so_path);
+
 /* A terminal for a session: a pty's master, and its slave's path given to
  * uid and group tty, mode 0620, as sshd does (the slave held open so that
  * the line discipline stays up); what the master read so far in seen. */
