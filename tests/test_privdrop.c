@@ -1,9 +1,12 @@
 /*
  * authd as an account of its own (`user` in authd.conf, authd/privdrop.h):
- * refused with the fix named while its files are not that account's, then
- * serving as it with CAP_KILL alone and no way back to root: password
- * logins, and a disabled account's session ended whatever uid its
- * processes run as. Real slapd, authd, libpam and pam_authd.so.
+ * refused with the fix named, by `authd -t` and at the start, while its
+ * files are not that account's; then serving as it with CAP_KILL alone and
+ * no way back to root: password logins, a rotation of its log, NSS answers,
+ * a disabled account's session ended, a session warned on its terminal
+ * through group tty and ended on time (and the warning it cannot give
+ * without that group recorded). Real slapd, authd, libpam, pam_authd.so
+ * and libnss_authd.
  */
 #include "config.h"
 
