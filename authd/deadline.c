@@ -128,15 +128,16 @@ record(struct deadline *d, const struct session *s, const char *event,
 
 /*
  * One line on the session's terminal. Opened without blocking and without
- * becoming authd's controlling tty; checked again after the open (the
- * device is the user's), so a tty that changed hands in between is
- * skipped. A full tty buffer loses the line rather than stall the loop.
+ * becoming authd's controlling tty; checked on the device opened (the
+ * user's), so a tty that changed hands is skipped. A full tty buffer loses
+ * the line rather than stall the loop. Each warning, given or not, is a
+ * session_warn record that says which.
  */
 static void
 warn_tty(struct deadline *d, const struct session *s, long long end_ms,
     long long now, const char *why)
 {
-	char path[64], line[256], at[16], reason[160];
+	char path[64], line[256], at[16], cause[96], reason[256];
 	struct stat st;
 	struct tm tm;
 	time_t end = (time_t)(end_ms / 1000);
@@ -144,24 +145,35 @@ warn_tty(struct deadline *d, const struct session *s, long long end_ms,
 	ssize_t n;
 	int fd, len;
 
-	if (session_tty(s, path, sizeof(path), NULL) != 0) {
-		authd_log(LOG_DEBUG, "session %s: no tty of %s to warn (%s)",
-		    s->id, s->user, s->tty[0] != '\0' ? s->tty : "none");
-		return;
-	}
-	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
-		/* said, not skipped: run as an account, authd writes to a
-		 * terminal through group tty, which `mesg n` takes away */
+	/* a warning not given is recorded too: whether the person was warned
+	 * before the end is the record's to tell */
+	if (s->uid_number < 0 || s->tty[0] == '\0' ||
+	    deadline_tty_path(s->tty, path, sizeof(path)) != 0) {
 		snprintf(reason, sizeof(reason), "%s: the session ends in %lld "
-		    "s; %s not warned (%s)", why, secs, path, strerror(errno));
-		authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+		    "s; not warned (no terminal)", why, secs);
+		authd_log(LOG_INFO, "%s: %s", s->user, reason);
 		record(d, s, "session_warn", reason);
 		return;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode) ||
-	    st.st_uid != (uid_t)s->uid_number) {
-		close(fd);
+	cause[0] = '\0';
+	/* run as an account, authd writes to a terminal through group tty,
+	 * which `mesg n` takes away */
+	if ((fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1)
+		snprintf(cause, sizeof(cause), "%s", strerror(errno));
+	else if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode))
+		snprintf(cause, sizeof(cause), "not a terminal");
+	else if (st.st_uid != (uid_t)s->uid_number)
+		/* given to someone else since (its number reused) */
+		snprintf(cause, sizeof(cause), "the terminal now belongs to "
+		    "uid %ld", (long)st.st_uid);
+	if (cause[0] != '\0') {
+		if (fd != -1)
+			close(fd);
+		snprintf(reason, sizeof(reason), "%s: the session ends in %lld "
+		    "s; %s not warned (%s)", why, secs, path, cause);
+		authd_log(LOG_NOTICE, "%s: %s", s->user, reason);
+		record(d, s, "session_warn", reason);
 		return;
 	}
 	localtime_r(&end, &tm);

@@ -53,6 +53,8 @@
 #define HOP_UID   23108
 #define ORPH_UID  23109
 #define REND_UID  23110
+#define SOTHER_UID 23111    /* a session on someone else's terminal */
+#define OTHER_UID 23112     /* that someone */
 
 /*
  * A login program's session on tty: a child that starts a session of its
@@ -184,6 +186,7 @@ setup(void)
 	itest_add_person("shop", HOP_UID, PW_GOOD);
 	itest_add_person("sorph", ORPH_UID, PW_GOOD);
 	itest_add_person("srend", REND_UID, PW_GOOD);
+	itest_add_person("sother", SOTHER_UID, PW_GOOD);
 	itest_set_attr("sprv", "authdAccountType", "privileged");
 	ck_assert_int_eq(itest_sh("ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null <<'LDIF'\n"
 	    "dn: cn=authd-admins,ou=groups,%s\nchangetype: modify\nadd: member\n"
@@ -259,6 +262,30 @@ START_TEST(absolute_limit_warned_then_ended)
 END_TEST
 
 /*
+ * The session's terminal is someone else's by the time of the warning (its
+ * number given to another login): nothing is written to it, the record
+ * says why, and the session still ends on time.
+ */
+START_TEST(terminal_of_another_not_written_to)
+{
+	struct itest_term t;
+	pid_t pids[KIDS + 1];
+	long long t0;
+
+	ck_assert_int_eq(itest_term_open(&t, OTHER_UID), 0);
+	t0 = itest_now_ms();
+	ck_assert_int_eq(open_session_tree("sother", t.path, PW_GOOD, NULL,
+	    pids), 0);
+	ck_assert_int_ge(itest_audit_wait("event=session_warn", "user=sother",
+	    "not\\x20warned\\x20(the\\x20terminal\\x20now\\x20belongs\\x20to"
+	    "\\x20uid\\x2023112)"), 1);
+	ck_assert_int_eq(itest_term_wait(&t, "this session ends", 0), -1);
+	expect_ended(pids, &t, t0, MAX_S, "user=sother", "session\\x20limit",
+	    "someone else's terminal");
+}
+END_TEST
+
+/*
  * A restart of authd (a new configuration, an upgrade) does not forget the
  * sessions open on the host: this one still ends at its limit, counted
  * from when it was opened.
@@ -284,6 +311,9 @@ START_TEST(limit_survives_a_restart)
 	    out);
 	expect_ended(pids, NULL, t0, MAX_S, "user=srst", "session\\x20limit",
 	    "open across a restart of authd");
+	/* "ssh" is no terminal to warn on: the record says so */
+	ck_assert_int_eq(itest_audit_count("event=session_warn", "user=srst",
+	    "not\\x20warned\\x20(no\\x20terminal)", NULL), 1);
 	ck_assert_int_eq(itest_sh_out(out, sizeof(out), "'%s/authctl/authctl' -c "
 	    "%s/authd.conf session list --all", itest.builddir, itest.dir), 0);
 	ck_assert_msg(strstr(out, "ended: session limit") != NULL, "%s", out);
@@ -711,6 +741,7 @@ limits_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, absolute_limit_warned_then_ended);
+	tcase_add_test(tc, terminal_of_another_not_written_to);
 	tcase_add_test(tc, limit_survives_a_restart);
 	tcase_add_test(tc, process_that_left_the_tree_ends_too);
 	tcase_add_test(tc, revoked_while_authd_was_down);
