@@ -105,7 +105,7 @@ refused_for(const char *phrase)
 
 START_TEST(refused_until_its_files_are_its_own)
 {
-	char out[2048];
+	char out[2048], phrase[512];
 
 	/* the config check names the line and what to do */
 	ck_assert_int_ne(check_with("user = nosuch-account", out, sizeof(out)), 0);
@@ -130,6 +130,18 @@ START_TEST(refused_until_its_files_are_its_own)
 	refused_for("cannot be reached by " ACCOUNT ", the account of user "
 	    "(Permission denied)");
 	ck_assert_int_eq(itest_sh("chmod 0711 %s/slapd", itest.dir), 0);
+	/* a card CA of root's alone, 0600: read at each card check */
+	ck_assert_int_eq(itest_sh("openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj /CN=cards "
+	    "-days 1 -out %s/card-ca.pem 2>/dev/null && chmod 0600 "
+	    "%s/card-ca.pem", itest.dir, itest.dir), 0);
+	snprintf(out, sizeof(out), "%s/card-ca.pem", itest.dir);
+	ck_assert_int_eq(itest_set_conf("card_ca_file", out), 0);
+	snprintf(phrase, sizeof(phrase), "card_ca_file %s/card-ca.pem: not "
+	    "readable by " ACCOUNT, itest.dir);
+	refused_for(phrase);
+	ck_assert_int_eq(itest_sh("sed -i '/^card_ca_file = /d' %s/authd.conf",
+	    itest.dir), 0);
 
 	ck_assert_int_eq(check_conf(out, sizeof(out)), 0);
 	ck_assert_msg(strstr(out, "configuration OK") != NULL, "authd -t said: "
@@ -140,6 +152,16 @@ START_TEST(refused_until_its_files_are_its_own)
 	ck_assert_int_eq(itest_log_lines("the new log of a rotation must be "
 	    "made for it, owned by it (logrotate: create 0600 " ACCOUNT
 	    " root)"), 1);
+
+	/* a state_dir not there yet is made for the account */
+	snprintf(out, sizeof(out), "%s/fresh-state", itest.dir);
+	ck_assert_int_eq(itest_set_conf("state_dir", out), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
+	ck_assert_int_eq(itest_sh("[ \"$(stat -c %%U:%%a %s/fresh-state)\" = "
+	    "%s:700 ]", itest.dir, ACCOUNT), 0);
+	snprintf(out, sizeof(out), "%s/state", itest.dir);
+	ck_assert_int_eq(itest_set_conf("state_dir", out), 0);
+	ck_assert_int_eq(itest_restart_authd(""), 0);
 }
 END_TEST
 
