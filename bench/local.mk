@@ -3,7 +3,8 @@ noinst_PROGRAMS += bench/bench_login
 bench_bench_login_SOURCES = bench/bench_login.c
 bench_bench_login_CFLAGS = $(AM_CFLAGS) $(LDAP_CFLAGS) -pthread
 bench_bench_login_LDADD = $(LDAP_LIBS) $(PAM_LIBS) -lpthread
-EXTRA_DIST += bench/run-login-bench bench/README.md bench/first_prompt.py
+EXTRA_DIST += bench/run-login-bench bench/README.md bench/first_prompt.py \
+	bench/lib.sh bench/run-peer-bench
 
 # bench_nss: getpwnam() through libnss_authd.so.2 beside files and raw LDAP.
 noinst_PROGRAMS += bench/bench_nss
